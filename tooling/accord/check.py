@@ -1,0 +1,149 @@
+"""`accord check`: every statement, partner and endorsement file validated, all problems at once."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from .errors import Problem
+from .ledger import read_record
+from .partners import read_partners
+from .repo import Repo
+from .schema import SLUG
+from .statement import RAW_FORMATS, Statement, parse_statement, split_front_matter
+from .yamlio import LineDict, YAMLProblem, load_yaml, read_text_file
+
+_RAW = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
+
+
+def check_repo(repo: Repo, ids: list[str] | tuple[str, ...] = ()) -> list[Problem]:
+    """All problems in the repository (or in the named statements and the registry), sorted by place."""
+    problems: list[Problem] = []
+    _, settings_problems = repo.read_settings()
+    problems.extend(settings_problems)
+    partners, partner_problems = read_partners(repo.partners_dir, repo.root)
+    problems.extend(partner_problems)
+    for statement_id in (ids or _statement_folders(repo, problems)):
+        problems.extend(check_statement(repo, statement_id, partners))
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message))
+
+
+def _statement_folders(repo: Repo, problems: list[Problem]) -> list[str]:
+    if not repo.statements_dir.is_dir():
+        return []
+    folders = []
+    for entry in sorted(repo.statements_dir.iterdir()):
+        display = repo.rel(entry)
+        if not entry.is_dir():
+            continue
+        if not (entry / "statement.md").exists():
+            problems.append(Problem(display, None, "folder has no statement.md"))
+            continue
+        folders.append(entry.name)
+    return folders
+
+
+def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Problem]:
+    path = repo.statement_file(statement_id)
+    display = repo.rel(path)
+    problems: list[Problem] = []
+    if not SLUG.fullmatch(statement_id):
+        problems.append(Problem(repo.rel(path.parent), None,
+                                f"folder name '{statement_id}' is not a valid id (use a-z, 0-9 and '-', 2 to 63 characters)"))
+    text, problem = read_text_file(path, display)
+    if problem:
+        return [*problems, problem]
+    statement, found = parse_statement(text, display, path)
+    problems.extend(found)
+    if statement is not None:
+        problems.extend(_check_statement_content(statement, statement_id, text, display, partners))
+    problems.extend(_check_endorsements(repo, statement_id, partners))
+    return problems
+
+
+def _check_statement_content(statement: Statement, folder: str, text: str, display: str,
+                             partners: dict) -> list[Problem]:
+    problems = []
+    front = _front_matter_tree(text)
+    if statement.id != folder:
+        problems.append(Problem(display, _line(front, "id"), f"id '{statement.id}' differs from its folder '{folder}'"))
+    policy = statement.endorsement
+    policy_tree = front.get("endorsement") if isinstance(front, dict) else None
+    for key, ids in (("invited", policy.invited), ("required", policy.required)):
+        items = policy_tree.get(key) if isinstance(policy_tree, dict) else None
+        lines = getattr(items, "item_lines", [None] * len(ids))
+        for index, partner_id in enumerate(ids):
+            if partner_id not in partners:
+                problems.append(Problem(display, lines[index], f"unknown partner '{partner_id}'{_hint(partner_id, partners)}"))
+            elif key == "required" and partner_id not in policy.invited:
+                problems.append(Problem(display, lines[index], f"required partner '{partner_id}' is not invited"))
+    if policy.threshold > len(policy.invited) and policy.invited:
+        problems.append(Problem(display, _line(policy_tree, "threshold"),
+                                f"threshold {policy.threshold} is more than the {len(policy.invited)} invited partners"))
+    for number, line in enumerate(statement.body.split("\n"), statement.body_line):
+        for match in _RAW.finditer(line):
+            fmt = match.group(1).lower()
+            if fmt not in statement.allow_raw:
+                allowed = f" (add it to 'allow-raw' in the front matter to allow it)" if fmt in RAW_FORMATS else ""
+                problems.append(Problem(display, number, f"raw {fmt} block is not allowed{allowed}"))
+    return problems
+
+
+def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[Problem]:
+    folder = repo.endorsements_dir(statement_id)
+    if not folder.is_dir():
+        return []
+    problems = []
+    for path in sorted(folder.iterdir()):
+        display = repo.rel(path)
+        if path.name.endswith(".yaml.sig"):
+            if not path.with_name(path.name[:-4]).exists():
+                problems.append(Problem(display, None, "signature without its record"))
+            continue
+        if path.suffix != ".yaml":
+            problems.append(Problem(display, None, "unexpected file in endorsements/ (records are <partner>.yaml)"))
+            continue
+        record, found = read_record(path, display)
+        problems.extend(found)
+        if record is None:
+            continue
+        text = path.read_text("utf-8", errors="replace")
+        if record.statement != statement_id:
+            problems.append(Problem(display, _text_line(text, "statement"),
+                                    f"record names statement '{record.statement}', but it is filed under '{statement_id}'"))
+        if record.partner != path.stem:
+            problems.append(Problem(display, _text_line(text, "partner"),
+                                    f"record names partner '{record.partner}', but its file is '{path.name}'"))
+        if record.partner not in partners:
+            problems.append(Problem(display, _text_line(text, "partner"),
+                                    f"unknown partner '{record.partner}'{_hint(record.partner, partners)}"))
+    return problems
+
+
+def _front_matter_tree(text: str):
+    parts = split_front_matter(text)
+    if parts is None:
+        return LineDict()
+    try:
+        tree = load_yaml(parts[0], line_offset=1)
+    except YAMLProblem:
+        return LineDict()
+    return tree if isinstance(tree, dict) else LineDict()
+
+
+def _line(tree, key: str) -> int | None:
+    if isinstance(tree, LineDict):
+        return tree.line_of(key)
+    return None
+
+
+def _text_line(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def _hint(value: str, known) -> str:
+    match = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""

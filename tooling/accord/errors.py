@@ -1,0 +1,96 @@
+"""The one error family of accord, and the Problem record that checks report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AccordError(Exception):
+    """A failure a user can act on; its message is one line."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        return format_location(self.path, self.line, self.message)
+
+
+class UsageError(AccordError):
+    """A command was called with arguments that cannot work."""
+
+
+class RepoError(AccordError):
+    """The repository cannot be found or is not an accord repository."""
+
+
+class StatementError(AccordError):
+    """A statement file is missing, unreadable or invalid."""
+
+
+class PartnerError(AccordError):
+    """A partner is unknown or its registry file is invalid."""
+
+
+class LedgerError(AccordError):
+    """An endorsement record is invalid or cannot be written."""
+
+
+class SigningError(AccordError):
+    """A signature cannot be made or checked."""
+
+
+class GitError(AccordError):
+    """A git operation failed or a revision does not exist."""
+
+
+class BuildError(AccordError):
+    """A document could not be built."""
+
+
+class RedlineError(AccordError):
+    """A comparison could not be made or failed its self-check."""
+
+
+class ReviewError(AccordError):
+    """A review packet could not be made or a returned DOCX cannot be imported."""
+
+
+class ReleaseError(AccordError):
+    """A release could not be made."""
+
+
+class CheckFailed(AccordError):
+    """A check or gate ran and found problems (exit code 1)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding of a check: where it is and what is wrong."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return format_location(self.path, self.line, self.message)
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "message": self.message}
+
+    def error(self, cls: type[AccordError] = AccordError) -> AccordError:
+        return cls(self.message, path=self.path, line=self.line)
+
+
+def format_location(path: str | None, line: int | None, message: str) -> str:
+    if path and line:
+        return f"{path}:{line}: {message}"
+    if path:
+        return f"{path}: {message}"
+    return message

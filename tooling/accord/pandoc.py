@@ -1,0 +1,46 @@
+"""The one place that runs pandoc: found once, always sandboxed."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import subprocess
+from pathlib import Path
+
+from .errors import BuildError
+
+
+@functools.cache
+def pandoc_path() -> str:
+    """The pandoc binary bundled by pypandoc-binary, found without importing pypandoc."""
+    spec = importlib.util.find_spec("pypandoc")
+    if spec and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            candidate = Path(location) / "files" / "pandoc"
+            if candidate.exists():
+                return str(candidate)
+    import pypandoc  # slower, but knows every other place pandoc may live
+
+    try:
+        return pypandoc.get_pandoc_path()
+    except OSError:
+        raise BuildError("pandoc not found: install the package with `make setup` (pypandoc-binary bundles it)") from None
+
+
+def run_pandoc(args: list[str], stdin: bytes | str | None = None, *, cwd: Path | None = None,
+               env: dict[str, str] | None = None, what: str = "pandoc") -> bytes:
+    """Run pandoc --sandbox with args; return stdout, or raise BuildError with pandoc's first error line."""
+    if isinstance(stdin, str):
+        stdin = stdin.encode("utf-8")
+    full_env = {**os.environ, **(env or {})}
+    try:
+        result = subprocess.run([pandoc_path(), "--sandbox", *args], input=stdin, capture_output=True,
+                                cwd=cwd, env=full_env, check=False)
+    except OSError as exc:
+        raise BuildError(f"cannot run pandoc: {exc.strerror}") from None
+    if result.returncode != 0:
+        message = next((line for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()),
+                       f"exit code {result.returncode}")
+        raise BuildError(f"{what} failed: {message.strip()}")
+    return result.stdout

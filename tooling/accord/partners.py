@@ -1,0 +1,122 @@
+"""The partner registry (partners/<id>.yaml) and the allowed_signers list built from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import PartnerError, Problem
+from .schema import Field, Schema
+from .yamlio import YAMLProblem, load_yaml, read_text_file
+
+PARTNER_KINDS = ("igo", "ngo", "state", "partner-state", "other")
+
+SIGNER = Schema("signer", (
+    Field("name", "text", "The signer's full name.", required=True),
+    Field("title", "text", "The signer's title or function."),
+    Field("principal", "text", "The identity an SSH signature must carry, e.g. an e-mail address."),
+    Field("key", "text", "An SSH public key ('ssh-ed25519 AAAA...'); enables signed endorsements."),
+))
+
+PARTNER = Schema("partner", (
+    Field("id", "slug", "The partner id; equals its file name.", required=True),
+    Field("name", "text", "The full official name, as printed in signatory lists.", required=True),
+    Field("short", "text", "The short name or acronym, e.g. UNICEF."),
+    Field("kind", "text", "What kind of body the partner is.", required=True, choices=PARTNER_KINDS),
+    Field("signers", "list:map", "People who may sign for this partner.", default=(), schema=SIGNER),
+))
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A person who may sign for a partner, with an optional SSH key."""
+
+    name: str
+    title: str | None = None
+    principal: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner organization or State."""
+
+    id: str
+    name: str
+    kind: str
+    short: str | None = None
+    signers: tuple[Signer, ...] = ()
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+
+def parse_partner(text: str, display: str, path: Path | None = None) -> tuple[Partner | None, list[Problem]]:
+    try:
+        data = load_yaml(text)
+    except YAMLProblem as problem:
+        return None, [Problem(display, problem.line, problem.message)]
+    values, problems = PARTNER.validate(data, display, 1)
+    if problems:
+        return None, problems
+    values["signers"] = tuple(Signer(**signer) for signer in values["signers"] or ())
+    return Partner(**values, path=path), []
+
+
+def read_partners(partners_dir: Path, display_root: Path) -> tuple[dict[str, Partner], list[Problem]]:
+    """Read every partners/*.yaml; returns the valid partners by id and every problem found."""
+    partners: dict[str, Partner] = {}
+    problems: list[Problem] = []
+    files = sorted(partners_dir.glob("*.yaml")) if partners_dir.is_dir() else []
+    for path in files:
+        display = _display(path, display_root)
+        text, problem = read_text_file(path, display)
+        if problem:
+            problems.append(problem)
+            continue
+        partner, found = parse_partner(text, display, path)
+        problems.extend(found)
+        if partner is None:
+            continue
+        if partner.id != path.stem:
+            problems.append(Problem(display, _id_line(text), f"id '{partner.id}' differs from the file name '{path.stem}'"))
+        if partner.id in partners:
+            other = _display(partners[partner.id].path, display_root)
+            problems.append(Problem(display, _id_line(text), f"duplicate partner id '{partner.id}' (also in {other})"))
+            continue
+        partners[partner.id] = partner
+    return partners, problems
+
+
+def load_partners(partners_dir: Path, display_root: Path) -> dict[str, Partner]:
+    """The registry, or PartnerError naming the first problem."""
+    partners, problems = read_partners(partners_dir, display_root)
+    if problems:
+        raise problems[0].error(PartnerError)
+    return partners
+
+
+def allowed_signers(partners: dict[str, Partner]) -> str:
+    """An ssh-keygen allowed_signers file: one exact principal per key, never a wildcard."""
+    lines = []
+    for partner in sorted(partners.values(), key=lambda p: p.id):
+        for signer in partner.signers:
+            if signer.key and signer.principal:
+                lines.append(f'{signer.principal} namespaces="accord-endorsement" {signer.key.strip()}')
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _id_line(text: str) -> int:
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.startswith("id:"):
+            return number
+    return 1

@@ -1,0 +1,178 @@
+"""The accord repository: finding its root, its settings, and listing statements and partners."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .errors import Problem, RepoError, StatementError
+from .schema import SLUG, Field, Schema
+from .yamlio import YAMLProblem, load_yaml, read_text_file
+
+FORMATS = ("docx", "pdf", "html")
+
+BUILD_SETTINGS = Schema("build settings", (
+    Field("formats", "list:text", "Formats `accord build` makes by default.", default=FORMATS, choices=FORMATS),
+))
+
+SETTINGS = Schema("accord.yaml", (
+    Field("organization", "text", "The organization that publishes the texts.", default="Alliance"),
+    Field("team", "text", "The team that drafts and records them.", default="Co-ordination Team"),
+    Field("signatory-order", "text", "How signatories are ordered: the partners-order list first, or by name.",
+          default="registry", choices=("registry", "alphabetical")),
+    Field("partners-order", "list:slug", "Partner ids in the order signatory lists print them.", default=()),
+    Field("build", "map", "Defaults for `accord build`.", schema=BUILD_SETTINGS),
+))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Repository-wide settings from accord.yaml."""
+
+    organization: str = "Alliance"
+    team: str = "Co-ordination Team"
+    signatory_order: str = "registry"
+    partners_order: tuple[str, ...] = ()
+    formats: tuple[str, ...] = FORMATS
+
+
+@dataclass
+class Repo:
+    """A content repository: statements/, partners/, templates/ and accord.yaml under one root."""
+
+    root: Path
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def find(cls, start: str | os.PathLike | None = None) -> "Repo":
+        """The repo at --repo DIR, or the git top level above the working directory."""
+        if start is not None:
+            root = Path(start)
+            if not root.is_dir():
+                raise RepoError(f"--repo {start}: no such directory")
+            return cls(root.resolve())
+        here = Path.cwd().resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / ".git").exists():
+                return cls(candidate)
+        raise RepoError(f"not inside a git repository ({here}); run accord in an accord repository or pass --repo DIR")
+
+    # -- places -------------------------------------------------------------
+    @property
+    def statements_dir(self) -> Path:
+        return self.root / "statements"
+
+    @property
+    def partners_dir(self) -> Path:
+        return self.root / "partners"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.root / "dist"
+
+    def statement_dir(self, statement_id: str) -> Path:
+        return self.statements_dir / statement_id
+
+    def statement_file(self, statement_id: str) -> Path:
+        return self.statements_dir / statement_id / "statement.md"
+
+    def endorsements_dir(self, statement_id: str) -> Path:
+        return self.statements_dir / statement_id / "endorsements"
+
+    def rel(self, path: Path) -> str:
+        """A path as shown to users: relative to the repo root, with forward slashes."""
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    # -- listing ------------------------------------------------------------
+    def statement_ids(self) -> list[str]:
+        """Every folder under statements/ that holds a statement.md, sorted."""
+        if not self.statements_dir.is_dir():
+            return []
+        return sorted(entry.name for entry in os.scandir(self.statements_dir)
+                      if entry.is_dir() and os.path.exists(os.path.join(entry.path, "statement.md")))
+
+    def resolve_ids(self, ids: tuple[str, ...] | list[str]) -> list[str]:
+        """The ids asked for (all when none), each checked to exist; unknown ids raise with a hint."""
+        known = self.statement_ids()
+        if not ids:
+            return known
+        for statement_id in ids:
+            self.require_statement(statement_id, known)
+        return list(dict.fromkeys(ids))
+
+    def require_statement(self, statement_id: str, known: list[str] | None = None) -> None:
+        if not SLUG.fullmatch(statement_id):
+            raise StatementError(f"'{statement_id}' is not a valid statement id (use a-z, 0-9 and '-', 2 to 63 characters)")
+        known = self.statement_ids() if known is None else known
+        if statement_id not in known:
+            import difflib
+            hint = difflib.get_close_matches(statement_id, known, n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise StatementError(f"unknown statement '{statement_id}'{suggestion}")
+
+    # -- loading ------------------------------------------------------------
+    def load_statement(self, statement_id: str):
+        """The statement with this id, validated; StatementError if unknown or invalid."""
+        from .statement import load_statement
+
+        self.require_statement(statement_id)
+        path = self.statement_file(statement_id)
+        statement = load_statement(path, self.rel(path))
+        if statement.id != statement_id:
+            raise StatementError(f"id '{statement.id}' differs from its folder '{statement_id}'",
+                                 path=self.rel(path), line=_key_line(statement.front_matter, "id"))
+        return statement
+
+    def partners(self):
+        """The partner registry by id; PartnerError on the first invalid file."""
+        if "partners" not in self._cache:
+            from .partners import load_partners
+
+            self._cache["partners"] = load_partners(self.partners_dir, self.root)
+        return self._cache["partners"]
+
+    @cached_property
+    def settings(self) -> Settings:
+        settings, problems = self.read_settings()
+        if problems:
+            raise problems[0].error(RepoError)
+        return settings
+
+    def read_settings(self) -> tuple[Settings, list[Problem]]:
+        path = self.root / "accord.yaml"
+        if not path.exists():
+            return Settings(), []
+        text, problem = read_text_file(path, "accord.yaml")
+        if problem:
+            return Settings(), [problem]
+        try:
+            data = load_yaml(text)
+        except YAMLProblem as exc:
+            return Settings(), [Problem("accord.yaml", exc.line, exc.message)]
+        values, problems = SETTINGS.validate(data, "accord.yaml", 1)
+        if problems:
+            return Settings(), problems
+        build = values.pop("build") or {}
+        values["partners_order"] = tuple(values["partners_order"] or ())
+        formats = tuple(build.get("formats") or FORMATS)
+        return Settings(**values, formats=formats), []
+
+
+def _key_line(yaml_text: str, key: str) -> int:
+    for number, line in enumerate(yaml_text.split("\n"), 2):
+        if line.startswith(f"{key}:"):
+            return number
+    return 2

@@ -1,0 +1,40 @@
+"""New statements from the skeletons in templates/statements/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .errors import StatementError
+from .fsutil import write_atomic
+from .repo import Repo
+from .schema import SLUG
+from .statement import parse_statement
+
+
+def new_statement(repo: Repo, statement_id: str, kind: str, title: str, today: dt.date | None = None) -> Path:
+    """Create statements/<id>/statement.md from templates/statements/<kind>.md; never overwrite."""
+    if not SLUG.fullmatch(statement_id):
+        raise StatementError(f"'{statement_id}' is not a valid statement id (use a-z, 0-9 and '-', 2 to 63 characters)")
+    if not title.strip() or "\n" in title:
+        raise StatementError("--title must be one non-empty line")
+    target = repo.statement_file(statement_id)
+    if target.parent.exists():
+        raise StatementError(f"statement '{statement_id}' already exists ({repo.rel(target.parent)})")
+    skeleton = repo.templates_dir / "statements" / f"{kind}.md"
+    if not skeleton.is_file():
+        raise StatementError(f"no skeleton for kind '{kind}' ({repo.rel(skeleton)} is missing)")
+    text = skeleton.read_text("utf-8")
+    filled = (text.replace("{{id}}", statement_id)
+              .replace("{{title}}", json.dumps(title.strip(), ensure_ascii=False))
+              .replace("{{kind}}", kind)
+              .replace("{{date}}", (today or dt.date.today()).isoformat()))
+    _, problems = parse_statement(filled, repo.rel(target))
+    if problems:
+        raise StatementError(f"the skeleton {repo.rel(skeleton)} gives an invalid statement: {problems[0]}")
+    try:
+        write_atomic(target, filled, exclusive=True)
+    except FileExistsError:
+        raise StatementError(f"statement '{statement_id}' already exists ({repo.rel(target.parent)})") from None
+    return target

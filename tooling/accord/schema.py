@@ -1,0 +1,158 @@
+"""Declarative schemas: typed fields with docstrings, validated all at once with line numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+from .errors import Problem
+from .yamlio import LineDict, LineList
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a YAML mapping: its type, whether it is required, and what it means."""
+
+    key: str
+    type: str  # text | slug | int | bool | date | sha256 | any | map | list:<type> | list:map
+    doc: str
+    required: bool = False
+    choices: tuple = ()
+    schema: "Schema | None" = None
+    default: Any = None
+    minimum: int | None = None
+
+    @property
+    def attr(self) -> str:
+        return self.key.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """An ordered set of fields; unknown keys are errors with a did-you-mean hint."""
+
+    name: str
+    fields: tuple[Field, ...] = dc_field(default_factory=tuple)
+
+    def keys(self) -> list[str]:
+        return [f.key for f in self.fields]
+
+    def validate(self, data: Any, path: str, line: int | None = None) -> tuple[dict, list[Problem]]:
+        """Return (values by attribute name, problems). Values of bad fields are their defaults."""
+        problems: list[Problem] = []
+        values = {f.attr: f.default for f in self.fields}
+        if not isinstance(data, dict):
+            problems.append(Problem(path, _line(data, line), f"expected a mapping of keys for {self.name}, found {_kind(data)}"))
+            return values, problems
+        known = self.keys()
+        for key in data:
+            if key not in known:
+                hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+                problems.append(Problem(path, _key_line(data, key, line), f"unknown key '{key}' in {self.name}{suggestion}"))
+        for f in self.fields:
+            if f.key not in data or data[f.key] is None:
+                if f.required:
+                    problems.append(Problem(path, _line(data, line), f"missing required key '{f.key}' in {self.name}"))
+                continue
+            value, found = _convert(f, f.type, data[f.key], path, _key_line(data, f.key, line), f.key)
+            problems.extend(found)
+            if not found:
+                values[f.attr] = value
+        return values, problems
+
+    def describe(self) -> str:
+        """A readable listing of the fields, for documentation."""
+        return "\n".join(f"{f.key} ({f.type}{', required' if f.required else ''}): {f.doc}" for f in self.fields)
+
+
+def _convert(f: Field, type_: str, value: Any, path: str, line: int | None, label: str) -> tuple[Any, list[Problem]]:
+    if type_.startswith("list:"):
+        if not isinstance(value, list):
+            return None, [Problem(path, line, f"'{label}' must be a list, found {_kind(value)}")]
+        items, problems = [], []
+        item_lines = getattr(value, "item_lines", None) or [line] * len(value)
+        for index, item in enumerate(value):
+            converted, found = _convert(f, type_[5:], item, path, item_lines[index], f"{label}[{index + 1}]")
+            problems.extend(found)
+            items.append(converted)
+        return items, problems
+    if type_ == "map":
+        assert f.schema is not None
+        return f.schema.validate(value, path, line)
+    if type_ == "any":
+        return value, []
+    if type_ == "bool":
+        if isinstance(value, bool):
+            return value, []
+        return None, [Problem(path, line, f"'{label}' must be true or false, found {_show(value)}")]
+    if type_ == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, [Problem(path, line, f"'{label}' must be a whole number, found {_show(value)}")]
+        if f.minimum is not None and value < f.minimum:
+            return None, [Problem(path, line, f"'{label}' must be at least {f.minimum}, found {value}")]
+        return value, []
+    if not isinstance(value, str):
+        return None, [Problem(path, line, f"'{label}' must be text, found {_show(value)}")]
+    if type_ == "text":
+        if not value.strip():
+            return None, [Problem(path, line, f"'{label}' must not be empty")]
+    elif type_ == "slug":
+        if not SLUG.fullmatch(value):
+            return None, [Problem(path, line, f"'{label}' is not a valid id: {_show(value)} (use a-z, 0-9 and '-', 2 to 63 characters)")]
+    elif type_ == "date":
+        try:
+            if not DATE.fullmatch(value):
+                raise ValueError
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return None, [Problem(path, line, f"'{label}' is not a valid date: {_show(value)} (use YYYY-MM-DD)")]
+        return value, []
+    elif type_ == "sha256":
+        if not SHA256.fullmatch(value):
+            return None, [Problem(path, line, f"'{label}' is not a SHA-256 hash: {_show(value)} (64 lowercase hex digits)")]
+    if f.choices and type_ != "any" and value not in f.choices:
+        hint = difflib.get_close_matches(value, f.choices, n=1, cutoff=0.6)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return None, [Problem(path, line, f"'{label}' must be one of {', '.join(f.choices)}; found {_show(value)}{suggestion}")]
+    return value, []
+
+
+def _line(value: Any, default: int | None) -> int | None:
+    return getattr(value, "line", None) or default
+
+
+def _key_line(data: Any, key: Any, default: int | None) -> int | None:
+    if isinstance(data, LineDict):
+        return data.key_lines.get(key, data.line)
+    return default
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, LineDict)):
+        return "a mapping"
+    if isinstance(value, (list, LineList)):
+        return "a list"
+    return _show(value)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return repr(text)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,253 @@
+"""Statements: the front matter schema, parsing, validation, and the canonical text and its hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .errors import Problem, StatementError
+from .schema import Field, Schema
+from .yamlio import YAMLProblem, decode_text, load_yaml, read_text_file
+
+KINDS = ("joint-statement", "recommendations")
+STATUSES = ("draft", "consultation", "final", "published", "withdrawn")
+FINAL_STATUSES = ("final", "published")
+RAW_FORMATS = ("openxml", "typst", "html", "latex")
+KIND_LABELS = {"joint-statement": "Joint Statement", "recommendations": "Recommendations"}
+
+ENDORSEMENT_POLICY = Schema("endorsement", (
+    Field("invited", "list:slug", "Partner ids asked to endorse the text."),
+    Field("required", "list:slug", "Partners that must hold a counting position on the current text."),
+    Field("threshold", "int", "Distinct partners with counting positions needed, at least.", default=1, minimum=0),
+))
+
+FRONT_MATTER = Schema("statement front matter", (
+    Field("id", "slug", "The statement id; equals its folder name.", required=True),
+    Field("symbol", "text", "The official document symbol, e.g. AECT/JS/2010/1."),
+    Field("title", "text", "The full title; part of the endorsed text.", required=True),
+    Field("short-title", "text", "A short title for running headers; defaults to the title."),
+    Field("kind", "text", "What the text is.", required=True, choices=KINDS),
+    Field("status", "text", "Where the text is in its life.", required=True, choices=STATUSES),
+    Field("date", "date", "The date the text bears (YYYY-MM-DD).", required=True),
+    Field("language", "text", "BCP 47 language tag of the text.", default="en"),
+    Field("drafters", "list:text", "People who drafted the text.", default=()),
+    Field("endorsement", "map", "Who is asked to endorse and what a release needs.", schema=ENDORSEMENT_POLICY),
+    Field("numbered-paragraphs", "bool", "Number body paragraphs 1, 2, 3 ... across headings.", default=False),
+    Field("allow-raw", "list:text", "Raw blocks of these formats are allowed in the body.", default=(), choices=RAW_FORMATS),
+    Field("version", "int", "The release number, set by `accord release`.", minimum=1),
+    Field("published", "date", "The release date, set by `accord release`."),
+))
+
+
+@dataclass(frozen=True)
+class EndorsementPolicy:
+    """Who is invited, who is required, and how many counting positions a release needs."""
+
+    invited: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    threshold: int = 1
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement as read from statements/<id>/statement.md."""
+
+    id: str
+    title: str
+    kind: str
+    status: str
+    date: dt.date
+    body: str
+    path: Path | None = None
+    symbol: str | None = None
+    short_title: str | None = None
+    language: str = "en"
+    drafters: tuple[str, ...] = ()
+    endorsement: EndorsementPolicy = field(default_factory=EndorsementPolicy)
+    numbered_paragraphs: bool = False
+    allow_raw: tuple[str, ...] = ()
+    version: int | None = None
+    published: dt.date | None = None
+    body_line: int = 1
+    front_matter: str = ""
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status not in FINAL_STATUSES
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def running_title(self) -> str:
+        return self.short_title or self.title
+
+    @cached_property
+    def canonical_text(self) -> str:
+        return canonical_text(self.title, self.body)
+
+    @cached_property
+    def text_sha256(self) -> str:
+        return hashlib.sha256(self.canonical_text.encode("utf-8")).hexdigest()
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """Split '---' front matter from the body: (yaml, body, first body line), or None."""
+    if not text.startswith("---\n"):
+        return None
+    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
+    if end is None:
+        return None
+    yaml_text = text[4:4 + end.start()]
+    rest = text[4 + end.end():]
+    body = rest[1:] if rest.startswith("\n") else rest
+    body_line = yaml_text.count("\n") + 3
+    return yaml_text, body, body_line
+
+
+def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[Statement | None, list[Problem]]:
+    """Parse and validate a statement's text; all problems are returned, none raised."""
+    parts = split_front_matter(text)
+    if parts is None:
+        return None, [Problem(display, 1, "no front matter: the file must start with a '---' line, "
+                                          "then YAML, then a closing '---' line")]
+    yaml_text, body, body_line = parts
+    try:
+        data = load_yaml(yaml_text, line_offset=1)
+    except YAMLProblem as problem:
+        return None, [Problem(display, problem.line, problem.message)]
+    if data is None:
+        return None, [Problem(display, 1, "front matter is empty")]
+    values, problems = FRONT_MATTER.validate(data, display, 2)
+    if problems:
+        return None, problems
+    policy_values = values.pop("endorsement")
+    policy = EndorsementPolicy(
+        invited=tuple(policy_values["invited"] or ()),
+        required=tuple(policy_values["required"] or ()),
+        threshold=policy_values["threshold"] if policy_values["threshold"] is not None else 1,
+    ) if policy_values else EndorsementPolicy()
+    values["drafters"] = tuple(values["drafters"] or ())
+    values["allow_raw"] = tuple(values["allow_raw"] or ())
+    statement = Statement(**values, endorsement=policy, body=body, path=path,
+                          body_line=body_line, front_matter=yaml_text)
+    return statement, []
+
+
+def load_statement(path: Path, display: str | None = None) -> Statement:
+    """Read a statement file or raise StatementError naming the first problem."""
+    display = display or str(path)
+    text, problem = read_text_file(path, display)
+    if problem:
+        raise problem.error(StatementError)
+    statement, problems = parse_statement(text, display, path)
+    if problems:
+        raise problems[0].error(StatementError)
+    return statement
+
+
+def statement_from_bytes(data: bytes, display: str) -> Statement:
+    """Parse a statement from bytes (e.g. a file at a git revision), raising on any problem."""
+    text, problem = decode_text(data, display)
+    if problem:
+        raise problem.error(StatementError)
+    statement, problems = parse_statement(text, display)
+    if problems:
+        raise problems[0].error(StatementError)
+    return statement
+
+
+# -- canonical text ---------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+_HEADING = re.compile(r"#{1,6}(\s|$)")
+_LIST_ITEM = re.compile(r"([-*+]|\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s")
+_FOOTNOTE_DEF = re.compile(r"\[\^[^\]]+\]:")
+_FENCE = re.compile(r"(`{3,}|~{3,})")
+_SETEXT = re.compile(r"(=+|-+)\s*")
+_TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
+
+
+def markdown_blocks(body: str) -> list[str]:
+    """Split a Markdown body into blocks, each with its whitespace collapsed.
+
+    A block is a paragraph, heading, list item, table row, footnote definition or
+    fenced code block. Only source layout is undone: re-wrapping, indentation and
+    trailing spaces vanish, words and markup stay.
+    """
+    blocks: list[str] = []
+    current: list[str] = []
+    fence: str | None = None
+
+    def flush() -> None:
+        if current:
+            blocks.append(_WS.sub(" ", " ".join(current)).strip())
+            current.clear()
+
+    for raw_line in body.split("\n"):
+        line = raw_line.strip()
+        if fence:
+            current.append(line)
+            if line.startswith(fence):
+                fence = None
+                flush()
+            continue
+        if not line:
+            flush()
+            continue
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            flush()
+            fence = fence_match.group(1)
+            current.append(line)
+            continue
+        if current and _SETEXT.fullmatch(line) and not _is_list_item(current[0]) and not current[0].startswith("|"):
+            level = "#" if line[0] == "=" else "##"
+            current[0] = f"{level} {current[0]}"
+            flush()
+            continue
+        if line.startswith("|") or _TABLE_RULE.fullmatch(line) and "|" in line:
+            flush()
+            blocks.append(_table_row(line))
+            continue
+        if _HEADING.match(line):
+            flush()
+            current.append(line.rstrip("#").rstrip() if line.rstrip("#").strip() else line)
+            flush()
+            continue
+        if _is_list_item(line) or _FOOTNOTE_DEF.match(line):
+            flush()
+            if line[0] in "*+" and line[1:2].isspace():
+                line = "-" + line[1:]
+        current.append(line)
+    flush()
+    return blocks
+
+
+def _is_list_item(line: str) -> bool:
+    return bool(_LIST_ITEM.match(line))
+
+
+def _table_row(line: str) -> str:
+    cells = [_WS.sub(" ", cell).strip() for cell in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+    if all(re.fullmatch(r":?-+:?", cell) for cell in cells if cell):
+        cells = [(":" if cell.startswith(":") else "") + "---" + (":" if cell.endswith(":") and len(cell) > 1 else "")
+                 for cell in cells]
+    return "| " + " | ".join(cells) + " |"
+
+
+def canonical_text(title: str, body: str) -> str:
+    """The endorsed text: NFC, title then body blocks, whitespace collapsed, one blank line between."""
+    title = _WS.sub(" ", unicodedata.normalize("NFC", title)).strip()
+    body = unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
+    return "\n\n".join([title, *markdown_blocks(body)]) + "\n"
+
+
+def text_sha256(title: str, body: str) -> str:
+    return hashlib.sha256(canonical_text(title, body).encode("utf-8")).hexdigest()
