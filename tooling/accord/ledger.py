@@ -101,3 +101,58 @@ def load_record(path: Path, display: str) -> Record:
     if problems:
         raise problems[0].error(LedgerError)
     return record
+
+
+def read_records(repo, statement_id: str) -> tuple[dict[str, Record], list[Problem]]:
+    """Every record filed under statements/<id>/endorsements/, by partner id, with problems found."""
+    folder = repo.endorsements_dir(statement_id)
+    records: dict[str, Record] = {}
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return records, problems
+    for path in sorted(folder.glob("*.yaml")):
+        record, found = read_record(path, repo.rel(path))
+        problems.extend(found)
+        if record is not None:
+            records[path.stem] = record
+    return records, problems
+
+
+@dataclass(frozen=True)
+class SignatoryEntry:
+    """One line of a signatory block: a partner holding a current counting position."""
+
+    partner_id: str
+    name: str
+    short: str | None
+    position: str
+    signatory: str
+    reservations: tuple[Reservation, ...] = ()
+
+    @property
+    def position_note(self) -> str | None:
+        """What to print beside the name when the position is not a plain endorsement."""
+        return {"endorse-with-reservations": "with reservations", "no-objection": "no objection"}.get(self.position)
+
+
+def signatories(repo, statement) -> list[SignatoryEntry]:
+    """The signatory block of a statement: current counting positions, in the repository's order.
+
+    This is the one function builds read the ledger through; nothing is ever hand-typed.
+    """
+    records, problems = read_records(repo, statement.id)
+    if problems:
+        raise problems[0].error(LedgerError)
+    partners = repo.partners()
+    entries = []
+    for partner_id, record in records.items():
+        if not record.counting or record.text_sha256 != statement.text_sha256:
+            continue
+        partner = partners.get(partner_id)
+        if partner is None:
+            raise LedgerError(f"unknown partner '{partner_id}'", path=repo.rel(record.path))
+        entries.append(SignatoryEntry(partner_id, partner.name, partner.short, record.position,
+                                      record.signatory, record.reservations))
+    settings = repo.settings
+    order = {pid: index for index, pid in enumerate(settings.partners_order)} if settings.signatory_order == "registry" else {}
+    return sorted(entries, key=lambda e: (order.get(e.partner_id, len(order)), e.name.casefold()))
