@@ -99,3 +99,22 @@ def test_an_internal_error_is_one_line_without_debug(repo, monkeypatch):
     assert result.code == 70
     assert result.err == ("Error: internal error: RuntimeError: something broke second line "
                           "(run with --debug for the traceback)\n")
+
+
+def test_init_ci_copies_the_github_workflow_and_refuses_to_overwrite(repo):
+    result = run("init-ci", "github", "--repo", str(repo))
+    assert (result.code, result.out) == (0, "Created .github/workflows/accord.yml\n")
+    workflow = (repo / ".github/workflows/accord.yml").read_text()
+    assert "accord check" in workflow and "accord verify" in workflow and "--shard" in workflow
+    again = run("init-ci", "github", "--repo", str(repo))
+    assert (again.code, again.err) == (2, "Error: .github/workflows/accord.yml already exists "
+                                          "(pass --force to replace it)\n")
+
+
+def test_init_ci_copies_the_gitlab_file(repo):
+    result = run("init-ci", "gitlab", "--repo", str(repo))
+    assert (result.code, result.out) == (0, "Created .gitlab-ci.yml\n")
+    import yaml
+
+    config = yaml.safe_load((repo / ".gitlab-ci.yml").read_text())
+    assert config["build"]["parallel"] == 4

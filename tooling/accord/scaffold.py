@@ -38,3 +38,22 @@ def new_statement(repo: Repo, statement_id: str, kind: str, title: str, today: d
     except FileExistsError:
         raise StatementError(f"statement '{statement_id}' already exists ({repo.rel(target.parent)})") from None
     return target
+
+
+CI_TARGETS = {
+    "github": ("github-actions.yml", ".github/workflows/accord.yml"),
+    "gitlab": ("gitlab-ci.yml", ".gitlab-ci.yml"),
+}
+
+
+def init_ci(repo: Repo, host: str, force: bool = False) -> Path:
+    """Copy the CI template for a hosting service into place; never overwrite unless forced."""
+    source_name, target_name = CI_TARGETS[host]
+    source = repo.templates_dir / "ci" / source_name
+    if not source.is_file():
+        raise StatementError(f"no CI template for {host} ({repo.rel(source)} is missing)")
+    target = repo.root / target_name
+    if target.exists() and not force:
+        raise StatementError(f"{target_name} already exists (pass --force to replace it)")
+    write_atomic(target, source.read_bytes())
+    return target

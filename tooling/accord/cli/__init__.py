@@ -24,7 +24,7 @@ COMMANDS = {
     "review": "review_cmd",
     "release": "release_cmd",
     "site": "site_cmd",
-    "init-ci": "site_cmd",
+    "init-ci": "ci_cmd",
 }
 
 
