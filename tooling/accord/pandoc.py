@@ -10,6 +10,10 @@ from pathlib import Path
 
 from .errors import BuildError
 
+# A filter that refuses something raises `error("accord: <message>", 0)`; pandoc then
+# prints a Lua traceback around it, and this prefix is how the one useful line is found.
+FILTER_MESSAGE_PREFIX = "accord: "
+
 
 @functools.cache
 def pandoc_path() -> str:
@@ -28,9 +32,16 @@ def pandoc_path() -> str:
         raise BuildError("pandoc not found: install the package with `make setup` (pypandoc-binary bundles it)") from None
 
 
+class FilterRefusal(BuildError):
+    """A pandoc filter of accord refused the input (an image outside the folder, a raw block)."""
+
+
 def run_pandoc(args: list[str], stdin: bytes | str | None = None, *, cwd: Path | None = None,
                env: dict[str, str] | None = None, what: str = "pandoc") -> bytes:
-    """Run pandoc --sandbox with args; return stdout, or raise BuildError with pandoc's first error line."""
+    """Run pandoc --sandbox with args; return stdout, or raise BuildError with pandoc's first error line.
+
+    A refusal by one of accord's filters raises FilterRefusal carrying the filter's own message.
+    """
     if isinstance(stdin, str):
         stdin = stdin.encode("utf-8")
     full_env = {**os.environ, **(env or {})}
@@ -40,7 +51,10 @@ def run_pandoc(args: list[str], stdin: bytes | str | None = None, *, cwd: Path |
     except OSError as exc:
         raise BuildError(f"cannot run pandoc: {exc.strerror}") from None
     if result.returncode != 0:
-        message = next((line for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()),
-                       f"exit code {result.returncode}")
-        raise BuildError(f"{what} failed: {message.strip()}")
+        lines = [line.strip() for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        refusal = next((line.removeprefix(FILTER_MESSAGE_PREFIX) for line in lines
+                        if line.startswith(FILTER_MESSAGE_PREFIX)), None)
+        if refusal:
+            raise FilterRefusal(refusal)
+        raise BuildError(f"{what} failed: {lines[0] if lines else f'exit code {result.returncode}'}")
     return result.stdout

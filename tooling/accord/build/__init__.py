@@ -1,0 +1,1 @@
+"""Official builds: DOCX, PDF and HTML of a statement."""

@@ -1,0 +1,174 @@
+"""What one build of a statement knows: the text, its signatories, its provenance, its template values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..history import git
+from ..ledger import SignatoryEntry, signatories
+from ..repo import Repo, Settings
+from ..statement import Statement
+from .inputs import RepoInputs, input_pathspecs, statement_images
+
+NO_SIGNATORIES = "No endorsements recorded"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+# Markdown punctuation; a backslash before each keeps names and symbols literal in pandoc metadata.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$@&\"'=:;%/,?])")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which text, which commit and which release a document was built from."""
+
+    statement_id: str
+    version: int | None
+    commit: str | None
+    text_sha256: str
+    epoch: int
+    dirty: bool
+
+    @property
+    def version_label(self) -> str:
+        return f"version {self.version}" if self.version else "draft"
+
+    @property
+    def short_commit(self) -> str:
+        return self.commit[:7] if self.commit else "none"
+
+    @property
+    def line(self) -> str:
+        """The footer line: `draft · commit 1a2b3c4 · text 9f8e7d6c`, and a warning when built from changes."""
+        parts = [self.version_label, f"commit {self.short_commit}", f"text {self.text_sha256[:8]}"]
+        if self.dirty:
+            parts.append("uncommitted changes")
+        return " · ".join(parts)
+
+    def properties(self) -> dict[str, str]:
+        """The provenance as DOCX custom properties, PDF keywords and HTML meta tags carry it."""
+        return {
+            "accord.statement": self.statement_id,
+            "accord.version": str(self.version) if self.version else "draft",
+            "accord.commit": (self.commit or "none") + ("+uncommitted" if self.dirty else ""),
+            "accord.text_sha256": self.text_sha256,
+        }
+
+
+@dataclass(frozen=True)
+class Document:
+    """Everything the DOCX, PDF and HTML builders of one statement read."""
+
+    statement: Statement
+    settings: Settings
+    signatories: tuple[SignatoryEntry, ...]
+    provenance: Provenance
+    source_display: str                 # statements/<id>/statement.md, for error messages
+    folder_display: str                 # statements/<id>
+    images: dict[str, tuple[str, str]] = field(default_factory=dict)
+    outside_images: tuple[str, ...] = ()
+    templates: Path = Path("templates")
+
+    @property
+    def author(self) -> str:
+        return f"{self.settings.team}, {self.settings.organization}"
+
+    @property
+    def date_label(self) -> str:
+        date = self.statement.date
+        if self.statement.language.lower().startswith("en"):
+            return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+        return date.isoformat()
+
+    @property
+    def subject(self) -> str:
+        statement = self.statement
+        name = f"{statement.kind_label} {statement.symbol}" if statement.symbol else statement.kind_label
+        return f"{name} ({statement.id}), {self.provenance.line}, text sha256 {self.provenance.text_sha256}"
+
+    @property
+    def keywords(self) -> list[str]:
+        return [f"{key}={value}" for key, value in self.provenance.properties().items()]
+
+    def filter_settings(self) -> str:
+        """The ACCORD_FILTER value the Lua filter reads: which images and raw formats are let in."""
+        return json.dumps({"folder": self.folder_display, "images": self.images,
+                           "outside": list(self.outside_images), "raw": list(self.statement.allow_raw)})
+
+    def template_values(self) -> dict:
+        """The variables of templates/statement.typ and statement.html (see templates/README.md)."""
+        statement = self.statement
+        values = {
+            "title": statement.title,
+            "short-title": literal(statement.running_title) if statement.short_title else statement.title,
+            "date": literal(self.date_label),
+            "kind-label": literal(statement.kind_label),
+            "status": literal(statement.status),
+            "organization": literal(self.settings.organization),
+            "team": literal(self.settings.team),
+            "author": [literal(self.author)],
+            "subject": literal(self.subject),
+            "description": literal(self.subject),
+            "keywords": [literal(keyword) for keyword in self.keywords],
+            "provenance": literal(self.provenance.line),
+            **{key.replace(".", "-").replace("_", "-"): literal(value)
+               for key, value in self.provenance.properties().items()},
+            "draft": statement.is_draft,
+            "numbered-paragraphs": statement.numbered_paragraphs,
+            "lang": statement.language,
+            "signatories": [_signatory_value(entry) for entry in self.signatories],
+            "no-signatories": NO_SIGNATORIES,
+        }
+        if statement.symbol:
+            values["symbol"] = literal(statement.symbol)
+        return values
+
+
+def _signatory_value(entry: SignatoryEntry) -> dict:
+    value = {"name": literal(entry.name), "signatory": literal(entry.signatory),
+             "reservations": [{"text": literal(r.text), **({"paragraph": r.paragraph} if r.paragraph else {})}
+                              for r in entry.reservations]}
+    if entry.position_note:
+        value["position-note"] = literal(entry.position_note)
+    return value
+
+
+def literal(text: str) -> str:
+    """Text for pandoc metadata that stays literal: no emphasis, lists or links are read into it."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+def provenance_commit(root: Path, statement_id: str) -> tuple[str | None, int | None]:
+    """The last commit that changed any input of the statement, and its committer time."""
+    result = git(root, "log", "-1", "--format=%H %ct", "--", *input_pathspecs(statement_id), check=False)
+    fields = result.stdout.decode().split()
+    if result.returncode != 0 or len(fields) != 2:
+        return None, None
+    return fields[0], int(fields[1])
+
+
+def load_document(repo: Repo, statement_id: str, dirty: bool | None = None) -> Document:
+    """Read a statement, its ledger and its provenance: stage one of every build."""
+    if dirty is None:
+        dirty = RepoInputs(repo.root).is_dirty(statement_id)
+    statement = repo.load_statement(statement_id)
+    entries = tuple(signatories(repo, statement))
+    commit, epoch = provenance_commit(repo.root, statement_id)
+    if epoch is None:
+        epoch = _fallback_epoch(statement.date)
+    provenance = Provenance(statement.id, statement.version, commit, statement.text_sha256, epoch, dirty)
+    folder = repo.statement_dir(statement_id)
+    images, outside = statement_images(folder)
+    return Document(statement, repo.settings, entries, provenance, repo.rel(repo.statement_file(statement_id)),
+                    repo.rel(folder), images, tuple(outside), repo.templates_dir)
+
+
+def _fallback_epoch(date: dt.date) -> int:
+    """Outside git: SOURCE_DATE_EPOCH if set, else midnight UTC of the statement's date; never the clock."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    return int(dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc).timestamp())

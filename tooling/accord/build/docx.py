@@ -1,0 +1,226 @@
+"""DOCX: pandoc with templates/reference.docx, then what styles cannot carry, added with python-docx.
+
+Stages: pandoc (body, title, footnotes, tables) -> title block -> paragraph numbers
+-> signatory block -> header, footer and DRAFT watermark -> properties -> a zip
+whose times come from the commit, so the same commit gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from docx import Document as open_docx
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from ..ooxml.parts import (field, insert_in_pPr, is_numbered_list_item, paragraph_border, set_custom_properties,
+                           tab_stops, text_run, watermark_run)
+from .document import NO_SIGNATORIES, Document
+from .source import pandoc_to
+
+ACCENT = "2E4053"      # as in statement.typ and statement.css
+MUTED = "5F5F5F"
+ALERT = "8B1A1A"
+SANS = "Noto Sans"
+TEXT_WIDTH = 9072      # twips between the margins of reference.docx (A4, 2.5 cm margins)
+NUMBER_HANGING = 510   # twips a paragraph number hangs into the margin (0.9 cm)
+BODY_STYLES = ("BodyText", "FirstParagraph")
+SIGNATORIES_TITLE = "Endorsed by"
+
+
+def build_docx(document: Document, target: Path) -> bytes:
+    reference = document.templates / "reference.docx"
+    raw = pandoc_to(document, ["-t", "docx", f"--reference-doc={reference}", "-o", "-"],
+                    metadata={"title": document.statement.title, "lang": document.statement.language},
+                    what="pandoc (DOCX)")
+    return reproducible_zip(post_process(document, raw), document.provenance.epoch)
+
+
+def post_process(document: Document, docx_bytes: bytes) -> bytes:
+    doc = open_docx(io.BytesIO(docx_bytes))
+    add_title_block(doc, document)
+    if document.statement.numbered_paragraphs:
+        number_paragraphs(doc)
+    add_signatory_block(doc, document)
+    add_page_furniture(doc, document)
+    set_properties(doc, document)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+# -- title block ---------------------------------------------------------------------
+
+def add_title_block(doc, document: Document) -> None:
+    """Organization and symbol, team and date above a rule; the kind over the title; the status under it."""
+    statement, settings = document.statement, document.settings
+    title = next((p for p in doc.paragraphs if p.style is not None and p.style.style_id == "Title"), None)
+    if title is None:
+        return
+    top = _paragraph(doc, "Author", [
+        text_run(settings.organization, bold=True, caps=True, color=ACCENT, size_pt=9),
+        text_run("\t"), text_run(statement.symbol or "", bold=True, size_pt=11, color="000000")])
+    second = _paragraph(doc, "Author", [
+        text_run(settings.team, size_pt=8), text_run("\t"), text_run(document.date_label, size_pt=9)])
+    for paragraph in (top, second):
+        insert_in_pPr(paragraph._p.get_or_add_pPr(), tab_stops(("right", TEXT_WIDTH)))
+    insert_in_pPr(second._p.get_or_add_pPr(), paragraph_border("bottom", color=ACCENT, size_eighths=12, space_pt=4))
+    second.paragraph_format.space_after = Pt(18)
+    kind = _paragraph(doc, "Subtitle", [text_run(statement.kind_label, bold=True, caps=True, size_pt=9.5)])
+    kind.paragraph_format.space_after = Pt(4)
+    for paragraph in (top, second, kind):
+        title._p.addprevious(paragraph._p)
+    last = title
+    if statement.is_draft:
+        status = _paragraph(doc, "Author", [text_run("Status: " + statement.status, bold=True, color=ALERT, size_pt=9)])
+        title._p.addnext(status._p)
+        last = status
+    insert_in_pPr(last._p.get_or_add_pPr(), paragraph_border("bottom", space_pt=8))
+    last.paragraph_format.space_after = Pt(14)
+
+
+# -- numbered paragraphs -------------------------------------------------------------
+
+def number_paragraphs(doc) -> int:
+    """Number body paragraphs 1, 2, 3 ... across headings, as the PDF does; lists, tables, quotes stay plain.
+
+    The numbers are text, hung in the left margin, so that they survive any editor
+    and a reservation "on paragraph 4" points at the same paragraph in every format.
+    """
+    count = 0
+    for p in doc.element.body.iterchildren(qn("w:p")):
+        if p.style not in BODY_STYLES or is_numbered_list_item(p) or not "".join(p.itertext()).strip():
+            continue
+        count += 1
+        pPr = p.get_or_add_pPr()
+        p.insert(list(p).index(pPr) + 1, text_run(f"{count}.\t"))
+        ind = pPr.get_or_add_ind()
+        ind.set(qn("w:left"), "0")
+        ind.set(qn("w:hanging"), str(NUMBER_HANGING))
+    return count
+
+
+# -- signatory block -----------------------------------------------------------------
+
+def add_signatory_block(doc, document: Document) -> None:
+    """Who endorsed the current text, from the ledger: names, marked positions, reservations as notes."""
+    heading = doc.add_paragraph(SIGNATORIES_TITLE, style="Heading 2")
+    insert_in_pPr(heading._p.get_or_add_pPr(), paragraph_border("bottom", space_pt=2))
+    if not document.signatories:
+        empty = doc.add_paragraph()
+        empty._p.append(text_run(NO_SIGNATORIES, italic=True, color=MUTED))
+        return
+    for entry in document.signatories:
+        paragraph = doc.add_paragraph()
+        paragraph.paragraph_format.keep_together = True
+        paragraph.paragraph_format.space_after = Pt(2 if entry.reservations else 9)
+        paragraph._p.append(text_run(entry.name, bold=True))
+        if entry.position_note:
+            paragraph._p.append(text_run(f" ({entry.position_note})", italic=True, color=MUTED))
+        if entry.signatory:
+            paragraph.add_run().add_break()
+            paragraph._p.append(text_run(entry.signatory, size_pt=9.5))
+        for index, reservation in enumerate(entry.reservations):
+            where = f" on paragraph {reservation.paragraph}" if reservation.paragraph else ""
+            note = doc.add_paragraph()
+            note.paragraph_format.left_indent = Cm(0.6)
+            note.paragraph_format.space_after = Pt(9 if index == len(entry.reservations) - 1 else 2)
+            note._p.append(text_run(f"Reservation{where}: {reservation.text}", size_pt=9))
+
+
+# -- header, footer, watermark -------------------------------------------------------
+
+def add_page_furniture(doc, document: Document) -> None:
+    """As in the PDF: from page 2 a header with symbol, status and short title; a footer with the
+    provenance line and Page X of Y on every page; on a draft, a diagonal DRAFT on every page."""
+    statement = document.statement
+    section = doc.sections[-1]
+    section.different_first_page_header_footer = True
+    watermarks = iter(range(1, 3))
+
+    first = _reset(section.first_page_header)
+    if statement.is_draft:
+        first._p.append(watermark_run("DRAFT", font=SANS, shape_id=next(watermarks)))
+
+    header = _reset(section.header)
+    insert_in_pPr(header._p.get_or_add_pPr(), tab_stops(("center", TEXT_WIDTH // 2), ("right", TEXT_WIDTH)))
+    insert_in_pPr(header._p.get_or_add_pPr(), paragraph_border("bottom"))
+    header._p.append(text_run(statement.symbol or ""))
+    header._p.append(text_run("\t"))
+    if statement.is_draft:
+        header._p.append(text_run(statement.status, bold=True, caps=True, color=ALERT))
+    header._p.append(text_run("\t" + plain_text(statement.running_title)))
+    if statement.is_draft:
+        header._p.append(watermark_run("DRAFT", font=SANS, shape_id=next(watermarks)))
+
+    for footer_part in (section.first_page_footer, section.footer):
+        footer = _reset(footer_part, style="Footer")
+        insert_in_pPr(footer._p.get_or_add_pPr(), tab_stops(("right", TEXT_WIDTH)))
+        insert_in_pPr(footer._p.get_or_add_pPr(), paragraph_border("top"))
+        footer._p.append(text_run(document.provenance.line + "\tPage "))
+        footer._p.append(field("PAGE"))
+        footer._p.append(text_run(" of "))
+        footer._p.append(field("NUMPAGES"))
+
+
+def _reset(part, style: str = "Header"):
+    """Empty a header or footer part (the reference document's included) and give it one paragraph."""
+    part.is_linked_to_previous = False
+    element = part._element
+    for child in list(element):
+        element.remove(child)
+    return part.add_paragraph(style=style)
+
+
+# -- properties ----------------------------------------------------------------------
+
+def set_properties(doc, document: Document) -> None:
+    """Core properties (title, author, subject, keywords, commit time) and accord's custom properties."""
+    core = doc.core_properties
+    when = dt.datetime.fromtimestamp(document.provenance.epoch, dt.timezone.utc).replace(tzinfo=None)
+    core.title = plain_text(document.statement.title)
+    core.author = document.author
+    core.last_modified_by = document.author
+    core.subject = document.subject
+    core.keywords = "; ".join(document.keywords)
+    core.language = document.statement.language
+    core.created = core.modified = when
+    core.revision = document.statement.version or 1
+    set_custom_properties(doc.part.package, document.provenance.properties())
+
+
+def reproducible_zip(docx_bytes: bytes, epoch: int) -> bytes:
+    """The same entries in the same order, each stamped with the commit's time (zip has no zones: UTC)."""
+    when = dt.datetime.fromtimestamp(max(epoch, 315532800), dt.timezone.utc)  # zip times start in 1980
+    date_time = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as source, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            target.writestr(info, source.read(item.filename), compresslevel=6)
+    return out.getvalue()
+
+
+# -- small helpers -------------------------------------------------------------------
+
+_MARKUP = re.compile(r"\\(.)|[*_`]")
+
+
+def plain_text(markdown: str) -> str:
+    """A title's Markdown without its emphasis marks and escapes, for headers and properties."""
+    return _MARKUP.sub(lambda m: m.group(1) or "", markdown).strip()
+
+
+def _paragraph(doc, style: str, runs) -> object:
+    paragraph = doc.add_paragraph(style=style)
+    for run in runs:
+        paragraph._p.append(run)
+    return paragraph

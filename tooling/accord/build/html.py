@@ -1,0 +1,13 @@
+"""HTML: one self-contained page from templates/statement.html, images and CSS embedded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .document import Document
+from .source import pandoc_to
+
+
+def build_html(document: Document, target: Path) -> bytes:
+    return pandoc_to(document, ["-t", "html5", "--standalone", f"--template={document.templates / 'statement.html'}",
+                                "--embed-resources", "--wrap=none"], what="pandoc (HTML)")

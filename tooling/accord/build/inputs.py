@@ -1,0 +1,176 @@
+"""What a build reads, and the input stamp that makes an unchanged statement a no-op.
+
+A statement's stamp is a SHA-256 over everything its documents are made from:
+its folder (text, ledger, images; not reviews/), the partner registry and
+accord.yaml (the signatory block), the templates and fonts, the tool itself, and
+whether those inputs differ from the last commit (the footer says so). It is
+computed without importing lxml, typst or pypandoc and with one git process per
+run, so that a no-op build of a hundred statements stays close to `accord --help`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .. import __version__
+from ..fsutil import write_atomic
+from ..history import git
+
+STAMP_FILE = ".accord-stamp.json"
+# Folders of a statement and of templates/ that no build reads.
+STATEMENT_SKIP = ("reviews",)
+TEMPLATES_SKIP = ("statements", "ci", "site")
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp"}
+
+
+def _hash_tree(digest, root: Path, skip: tuple[str, ...] = ()) -> None:
+    """Feed every file under root (relative path and bytes, sorted) into digest."""
+    if not root.is_dir():
+        digest.update(b"\0missing\0")
+        return
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not (folder == str(root) and d in skip))
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, root).encode() + b"\0")
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+
+
+def _tool_fingerprint() -> bytes:
+    """The tool's version, the code that lays documents out, and the pandoc and typst it runs.
+
+    pandoc and typst are known by their files' sizes and times, which is enough to
+    notice an upgrade without reading 250 MB of binaries.
+    """
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent.parent
+    for path in [*sorted((package / "build").glob("*.py")), *sorted((package / "build").glob("*.lua")),
+                 package / "pandoc.py", package / "ooxml" / "parts.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in ("pypandoc", "typst"):
+        spec = importlib.util.find_spec(name)  # a top-level find_spec imports nothing
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            for entry in sorted(os.scandir(location), key=lambda e: e.name):
+                if entry.is_file():
+                    stat = entry.stat()
+                    digest.update(f"{name}/{entry.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.digest()
+
+
+@dataclass
+class RepoInputs:
+    """The inputs every statement of one build shares, read once per run."""
+
+    root: Path
+
+    @cached_property
+    def shared_digest(self) -> bytes:
+        digest = hashlib.sha256(_tool_fingerprint())
+        settings = self.root / "accord.yaml"
+        digest.update(settings.read_bytes() if settings.exists() else b"\0no settings\0")
+        _hash_tree(digest, self.root / "partners")
+        _hash_tree(digest, self.root / "templates", TEMPLATES_SKIP)
+        return digest.digest()
+
+    @cached_property
+    def uncommitted(self) -> set[str] | None:
+        """Paths with uncommitted changes among the build inputs; None outside git (or without commits)."""
+        result = git(self.root, "status", "--porcelain=v1", "-z", "--branch", "--untracked-files=all", "--",
+                     *input_pathspecs(None), check=False)
+        entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+        if result.returncode != 0 or entries[0].startswith("## No commits yet"):
+            return None
+        paths: set[str] = set()
+        index = 1
+        while index < len(entries):
+            entry = entries[index]
+            if len(entry) > 3:
+                paths.add(entry[3:])
+                if entry[0] in "RC":  # a rename is followed by its source path
+                    index += 1
+                    if index < len(entries):
+                        paths.add(entries[index])
+            index += 1
+        return paths
+
+    def is_dirty(self, statement_id: str) -> bool:
+        """Whether this statement's inputs differ from HEAD (always True outside git)."""
+        if self.uncommitted is None:
+            return True
+        own = f"statements/{statement_id}/"
+        skipped = tuple(f"{own}{name}/" for name in STATEMENT_SKIP)
+        for path in self.uncommitted:
+            if path.startswith(own):
+                if not path.startswith(skipped):
+                    return True
+            elif not path.startswith("statements/"):
+                return True  # templates, partners, accord.yaml: they shape every statement
+        return False
+
+    def stamp(self, statement_id: str, statement_dir: Path) -> str:
+        digest = hashlib.sha256(self.shared_digest)
+        digest.update(statement_id.encode() + b"\0")
+        _hash_tree(digest, statement_dir, STATEMENT_SKIP)
+        digest.update(b"dirty" if self.is_dirty(statement_id) else b"clean")
+        return digest.hexdigest()
+
+
+def input_pathspecs(statement_id: str | None) -> list[str]:
+    """git pathspecs of a statement's inputs (of every statement's, without an id)."""
+    own = [f"statements/{statement_id}", *(f":(exclude)statements/{statement_id}/{name}" for name in STATEMENT_SKIP)] \
+        if statement_id else ["statements"]
+    return [*own, "templates", *(f":(exclude)templates/{name}" for name in TEMPLATES_SKIP), "partners", "accord.yaml"]
+
+
+def read_stamps(target: Path) -> dict[str, str]:
+    """The stamp each format in target/ was last built from."""
+    try:
+        data = json.loads((target / STAMP_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_stamps(target: Path, stamps: dict[str, str]) -> None:
+    write_atomic(target / STAMP_FILE, json.dumps(stamps, indent=1, sort_keys=True) + "\n")
+
+
+def up_to_date(target: Path, statement_id: str, formats: tuple[str, ...], stamp: str) -> bool:
+    """Whether every format's output exists and was built from exactly these inputs."""
+    stamps = read_stamps(target)
+    return all(stamps.get(fmt) == stamp and (target / f"{statement_id}.{fmt}").is_file() for fmt in formats)
+
+
+def statement_images(statement_dir: Path) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Image files a statement may embed: {relative path: (absolute path, MIME type)}.
+
+    A symlink whose target lies outside the folder is listed apart, so that the
+    filter can name it as outside rather than missing.
+    """
+    folder = statement_dir.resolve()
+    allowed: dict[str, tuple[str, str]] = {}
+    outside: list[str] = []
+    for current, dirs, files in os.walk(folder):
+        if current == str(folder):
+            dirs[:] = [d for d in dirs if d not in (*STATEMENT_SKIP, "endorsements")]
+        dirs.sort()
+        for name in sorted(files):
+            mime = IMAGE_TYPES.get(os.path.splitext(name)[1].lower())
+            if mime is None:
+                continue
+            path = Path(current, name)
+            relative = path.relative_to(folder).as_posix()
+            real = path.resolve()
+            if real.is_file() and real.is_relative_to(folder):
+                allowed[relative] = (str(real), mime)
+            else:
+                outside.append(relative)
+    return allowed, outside

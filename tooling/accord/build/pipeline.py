@@ -1,0 +1,184 @@
+"""The build pipeline: which statements need building, then for each: load -> pandoc -> post-process -> write.
+
+Statements are built in parallel processes (one per core by default); within a
+statement the formats run side by side in threads, since each is mostly a pandoc
+process or a Typst compile that leaves the GIL free. Outputs and their input
+stamp go to build/<id>/; an unchanged statement is skipped before anything heavy
+is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import AccordError, UsageError
+from ..fsutil import write_atomic
+from ..repo import FORMATS, Repo
+from .inputs import RepoInputs, read_stamps, up_to_date, write_stamps
+
+# format -> "module:function" under accord.build, imported only when that format is built
+BUILDERS = {"docx": "docx:build_docx", "pdf": "pdf:build_pdf", "html": "html:build_html"}
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One of N deterministic slices of the statements, for CI matrices: every N-th id from the I-th."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Shard":
+        parts = text.split("/")
+        if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+            raise UsageError(f"--shard {text}: expected I/N, e.g. --shard 1/4")
+        index, count = int(parts[0]), int(parts[1])
+        if count < 1 or not 1 <= index <= count:
+            raise UsageError(f"--shard {text}: I must be between 1 and N")
+        return cls(index, count)
+
+    def select(self, ids: list[str]) -> list[str]:
+        return sorted(ids)[self.index - 1::self.count]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """The documents one statement's build wrote."""
+
+    statement_id: str
+    outputs: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one statement in a build run."""
+
+    statement_id: str
+    state: str                          # "built", "unchanged" or "failed"
+    outputs: tuple[Path, ...] = ()
+    error: str | None = None
+
+
+Progress = Callable[[Outcome, int, int], None]
+
+
+def parse_formats(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if text is None:
+        return default
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise UsageError(f"--format: unknown format '{unknown[0] if unknown else text}' (choose from docx, pdf, html)")
+    return chosen
+
+
+def output_paths(target: Path, statement_id: str, formats: tuple[str, ...]) -> tuple[Path, ...]:
+    return tuple(target / f"{statement_id}.{fmt}" for fmt in formats)
+
+
+def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None,
+                    *, dirty: bool | None = None, stamp: str | None = None) -> BuildResult:
+    """Build one statement's documents into <out>/<id>/ and record their input stamp."""
+    from ..pandoc import pandoc_path
+    from .document import load_document
+
+    inputs = RepoInputs(repo.root)
+    stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
+    document = load_document(repo, statement_id, inputs.is_dirty(statement_id) if dirty is None else dirty)
+    target = (out_dir or repo.build_dir) / statement_id
+    target.mkdir(parents=True, exist_ok=True)
+    from concurrent.futures import ThreadPoolExecutor
+
+    pandoc_path()  # looked up once, before the threads
+    builders = {fmt: _builder(fmt) for fmt in formats}
+    with ThreadPoolExecutor(max_workers=len(formats)) as threads:
+        futures = {fmt: threads.submit(builder, document, target) for fmt, builder in builders.items()}
+    stamps = read_stamps(target)
+    failures = []
+    for fmt, future in futures.items():
+        path = target / f"{statement_id}.{fmt}"
+        try:
+            data = future.result()
+        except AccordError as error:
+            failures.append(error)
+            stamps.pop(fmt, None)
+            path.unlink(missing_ok=True)  # a stale document beside fresh ones would mislead
+            continue
+        write_atomic(path, data)
+        os.chmod(path, 0o644)  # a published document, not a secret (temp files are made 0600)
+        stamps[fmt] = stamp
+    write_stamps(target, stamps)
+    if failures:
+        raise failures[0]
+    return BuildResult(statement_id, output_paths(target, statement_id, formats))
+
+
+def _builder(fmt: str):
+    module, function = BUILDERS[fmt].split(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+
+def build_statements(repo: Repo, ids: list[str], formats: tuple[str, ...], *, out_dir: Path | None = None,
+                     jobs: int | None = None, force: bool = False, progress: Progress | None = None) -> list[Outcome]:
+    """Build every statement in ids whose inputs changed (all with force), in up to `jobs` processes."""
+    inputs = RepoInputs(repo.root)
+    base = out_dir or repo.build_dir
+    outcomes: list[Outcome] = []
+    pending: list[tuple[str, str, bool]] = []
+    total = len(ids)
+
+    def report(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if progress:
+            progress(outcome, len(outcomes), total)
+
+    for statement_id in ids:
+        stamp = inputs.stamp(statement_id, repo.statement_dir(statement_id))
+        target = base / statement_id
+        if not force and up_to_date(target, statement_id, formats, stamp):
+            report(Outcome(statement_id, "unchanged", output_paths(target, statement_id, formats)))
+        else:
+            pending.append((statement_id, stamp, inputs.is_dirty(statement_id)))
+    if not pending:
+        return outcomes
+    from ..pandoc import pandoc_path
+
+    pandoc_path()  # found once in this process; forked workers inherit it
+    workers = min(jobs or os.cpu_count() or 1, len(pending))
+    if workers == 1:
+        for statement_id, stamp, dirty in pending:
+            report(_build_one(repo, statement_id, formats, out_dir, stamp, dirty))
+        return outcomes
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_build_in_worker, repo.root, statement_id, formats, out_dir, stamp, dirty)
+                   for statement_id, stamp, dirty in pending]
+        try:
+            for future in as_completed(futures):
+                report(future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return outcomes
+
+
+def _build_one(repo: Repo, statement_id: str, formats: tuple[str, ...], out_dir: Path | None, stamp: str,
+               dirty: bool) -> Outcome:
+    try:
+        result = build_statement(repo, statement_id, formats, out_dir, dirty=dirty, stamp=stamp)
+    except AccordError as error:
+        return Outcome(statement_id, "failed", error=str(error))
+    return Outcome(statement_id, "built", result.outputs)
+
+
+def _build_in_worker(root: Path, statement_id: str, formats: tuple[str, ...], out_dir: Path | None, stamp: str,
+                     dirty: bool) -> Outcome:
+    return _build_one(Repo(root), statement_id, formats, out_dir, stamp, dirty)

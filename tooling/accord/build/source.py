@@ -1,0 +1,38 @@
+"""The pandoc stage shared by every format: reader extensions, metadata, filter and environment."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from ..pandoc import FilterRefusal, run_pandoc
+from .document import Document
+
+FILTER = Path(__file__).with_name("statement.lua")
+# The body's own YAML blocks, raw HTML/TeX and raw attributes are off: metadata comes
+# only from accord, and raw blocks only where the front matter allows their format.
+READER = "markdown-yaml_metadata_block-raw_html-raw_attribute-raw_tex"
+RAW_EXTENSIONS = {"html": "+raw_html", "latex": "+raw_tex"}
+
+
+def reader(document: Document) -> str:
+    allowed = document.statement.allow_raw
+    if not allowed:
+        return READER
+    return READER + "+raw_attribute" + "".join(RAW_EXTENSIONS[f] for f in allowed if f in RAW_EXTENSIONS)
+
+
+def pandoc_to(document: Document, writer_args: list[str], *, what: str, cwd: Path | None = None,
+              metadata: dict | None = None) -> bytes:
+    """Run pandoc once on the statement body with accord's metadata and filter; return its output."""
+    values = document.template_values() if metadata is None else metadata
+    with tempfile.TemporaryDirectory(prefix="accord-") as scratch:
+        metadata_file = Path(scratch) / "metadata.json"
+        metadata_file.write_text(json.dumps(values, ensure_ascii=False), "utf-8")
+        args = ["-f", reader(document), f"--metadata-file={metadata_file}", f"--lua-filter={FILTER}", *writer_args]
+        env = {"SOURCE_DATE_EPOCH": str(document.provenance.epoch), "ACCORD_FILTER": document.filter_settings()}
+        try:
+            return run_pandoc(args, document.statement.body, cwd=cwd, env=env, what=what)
+        except FilterRefusal as refusal:
+            raise FilterRefusal(refusal.message, path=document.source_display) from None

@@ -1,0 +1,73 @@
+-- accord's pandoc filter: what a statement may pull into a build.
+--
+-- pandoc runs with --sandbox, so it reads no file by itself. Images are let in
+-- here, and only files of the statement's own folder, which accord lists (after
+-- resolving symlinks) in the ACCORD_FILTER environment variable as JSON:
+--   {"folder": "statements/x", "images": {"rel/path.png": ["/abs/path", "image/png"]},
+--    "outside": ["link.png"], "raw": ["typst"]}
+-- Anything else is refused with `error("accord: ...", 0)`, which accord turns
+-- into a one-line error. Raw blocks are refused unless the front matter allows
+-- their format.
+
+local settings = pandoc.json.decode(os.getenv("ACCORD_FILTER") or "{}", false)
+local folder = settings.folder or "the statement folder"
+local images = settings.images or {}
+local outside = {}
+for _, name in ipairs(settings.outside or {}) do outside[name] = true end
+local raw_allowed = {}
+for _, format in ipairs(settings.raw or {}) do raw_allowed[format] = true end
+
+local function refuse(message)
+  error("accord: " .. message, 0)
+end
+
+local function read_file(path)
+  local handle = io.open(path, "rb")
+  if not handle then refuse("cannot read image " .. path) end
+  local data = handle:read("a")
+  handle:close()
+  return data
+end
+
+local function normalized(src)
+  local path = pandoc.path.normalize(src)
+  while path:sub(1, 2) == "./" do path = path:sub(3) end
+  return path
+end
+
+local function image(img)
+  local src = img.src
+  if src:match("^%a[%w+.-]*:") then
+    refuse("image '" .. src .. "' is not a file: images must be files in " .. folder .. "/")
+  end
+  local path = normalized(src)
+  local found = images[path]
+  if found then
+    if not pandoc.mediabag.lookup(path) then
+      pandoc.mediabag.insert(path, found[2], read_file(found[1]))
+    end
+    img.src = path
+    return img
+  end
+  if pandoc.path.is_absolute(path) or path == ".." or path:sub(1, 3) == "../" or path:find("/../", 1, true)
+      or outside[path] then
+    refuse("image '" .. src .. "' is outside the statement folder (images must be files in " .. folder .. "/)")
+  end
+  refuse("image '" .. src .. "' not found in " .. folder .. "/")
+end
+
+local function raw(element, kind)
+  if not raw_allowed[element.format] then
+    refuse("raw " .. element.format .. " " .. kind .. " is not allowed "
+      .. "(add it to 'allow-raw' in the front matter to allow it)")
+  end
+  return element
+end
+
+function Pandoc(doc)
+  return doc:walk {
+    Image = image,
+    RawBlock = function(element) return raw(element, "block") end,
+    RawInline = function(element) return raw(element, "inline") end,
+  }
+end

@@ -1,0 +1,135 @@
+"""Raw OOXML for official builds: fields, watermark, borders, tab stops and the custom-properties part.
+
+Each helper makes one piece of WordprocessingML (an lxml element from python-docx's
+parser) or one package part; docx post-processing composes them and never writes
+XML strings itself.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+
+CUSTOM_PROPERTIES_URI = "/docProps/custom.xml"
+CUSTOM_PROPERTIES_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+# The format id every custom property carries (the "user-defined properties" set).
+USER_DEFINED_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+VML = ('xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+       'xmlns:w10="urn:schemas-microsoft-com:office:word"')
+
+# Word's own definition of the WordArt shape its watermarks use (shape type 136, text on a path).
+_TEXT_PATH_SHAPETYPE = (
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e">'
+    '<v:formulas>' + "".join(f'<v:f eqn="{eqn}"/>' for eqn in (
+        "sum #0 0 10800", "prod #0 2 1", "sum 21600 0 @1", "sum 0 0 @2", "sum 21600 0 @3", "if @0 @3 0",
+        "if @0 21600 @1", "if @0 0 @2", "if @0 @4 21600", "mid @5 @6", "mid @8 @5", "mid @7 @8", "mid @6 @7",
+        "sum @6 0 @5")) + '</v:formulas>'
+    '<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" '
+    'o:connectangles="270,180,90,0"/>'
+    '<v:textpath on="t" fitshape="t"/>'
+    '<v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+    '<o:lock v:ext="edit" text="t" shapetype="t"/>'
+    '</v:shapetype>')
+
+
+def text_run(text: str, *, bold: bool = False, italic: bool = False, color: str | None = None,
+             size_pt: float | None = None, caps: bool = False):
+    """A w:r with literal text (tabs become w:tab) and simple formatting."""
+    props = "".join([
+        "<w:b/><w:bCs/>" if bold else "", "<w:i/><w:iCs/>" if italic else "", "<w:caps/>" if caps else "",
+        f'<w:color w:val="{color}"/>' if color else "",
+        f'<w:sz w:val="{round(size_pt * 2)}"/><w:szCs w:val="{round(size_pt * 2)}"/>' if size_pt else "",
+    ])
+    pieces = "<w:tab/>".join(f'<w:t xml:space="preserve">{escape(part)}</w:t>' if part else ""
+                             for part in text.split("\t"))
+    return parse_xml(f'<w:r {nsdecls("w")}>{f"<w:rPr>{props}</w:rPr>" if props else ""}{pieces}</w:r>')
+
+
+def field(instruction: str, shown: str = "1"):
+    """A simple field (PAGE, NUMPAGES, ...) that Word and LibreOffice update as pages are laid out."""
+    return parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} \\* MERGEFORMAT ">'
+                     f'<w:r><w:rPr><w:noProof/></w:rPr><w:t>{escape(shown)}</w:t></w:r></w:fldSimple>')
+
+
+def watermark_run(text: str, *, font: str, shape_id: int, color: str = "#D9D9D9"):
+    """A run holding a diagonal WordArt watermark centred on the page, as Word's own watermarks are made.
+
+    It belongs in a header paragraph: a header repeats on every page of its kind.
+    """
+    style = ("position:absolute;margin-left:0;margin-top:0;width:470pt;height:156pt;rotation:315;"
+             "z-index:-251654144;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+             "mso-position-vertical:center;mso-position-vertical-relative:margin")
+    return parse_xml(
+        f'<w:r {nsdecls("w")} {VML}><w:rPr><w:noProof/></w:rPr><w:pict>{_TEXT_PATH_SHAPETYPE}'
+        f'<v:shape id="AccordWatermark{shape_id}" o:spid="_x0000_s{2048 + shape_id}" type="#_x0000_t136" '
+        f'style="{style}" o:allowincell="f" fillcolor="{color}" stroked="f">'
+        f'<v:fill opacity=".6"/>'
+        f'<v:textpath style="font-family:&quot;{escape(font)}&quot;;font-size:1pt;font-weight:bold" '
+        f'string={quoteattr(text)}/>'
+        f'<w10:wrap anchorx="margin" anchory="margin"/>'
+        f'</v:shape></w:pict></w:r>')
+
+
+def paragraph_border(edge: str, *, color: str = "B3B3B3", size_eighths: int = 4, space_pt: int = 4):
+    """A w:pBdr with one rule (edge: top or bottom), for the lines under the header and over the footer."""
+    return parse_xml(f'<w:pBdr {nsdecls("w")}><w:{edge} w:val="single" w:sz="{size_eighths}" '
+                     f'w:space="{space_pt}" w:color="{color}"/></w:pBdr>')
+
+
+def tab_stops(*stops: tuple[str, int]):
+    """A w:tabs element from (alignment, position in twips) pairs."""
+    tabs = "".join(f'<w:tab w:val="{alignment}" w:pos="{position}"/>' for alignment, position in stops)
+    return parse_xml(f'<w:tabs {nsdecls("w")}>{tabs}</w:tabs>')
+
+
+def insert_in_pPr(pPr, element) -> None:
+    """Put a w:pBdr or w:tabs where the schema wants it in a w:pPr (Word rejects misordered ones)."""
+    order = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+             "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+             "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+             "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+             "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+             "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+    tag = element.tag
+    for old in pPr.findall(tag):
+        pPr.remove(old)
+    successors = order[order.index(_prefixed(tag)) + 1:]
+    pPr.insert_element_before(element, *successors)
+
+
+def _prefixed(tag: str) -> str:
+    return "w:" + tag.split("}", 1)[1] if tag.startswith("{") else tag
+
+
+def custom_properties_xml(properties: dict[str, str]) -> bytes:
+    """docProps/custom.xml holding text properties, in the order given."""
+    items = "".join(
+        f'<property fmtid="{USER_DEFINED_FMTID}" pid="{pid}" name={quoteattr(name)}>'
+        f'<vt:lpwstr>{escape(value)}</vt:lpwstr></property>'
+        for pid, (name, value) in enumerate(properties.items(), start=2))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+            f'{items}</Properties>').encode("utf-8")
+
+
+def set_custom_properties(package, properties: dict[str, str]) -> None:
+    """Make the package's custom-properties part hold exactly these properties (replacing pandoc's)."""
+    blob = custom_properties_xml(properties)
+    for rel in package.rels.values():
+        if rel.reltype == RT.CUSTOM_PROPERTIES and not rel.is_external:
+            rel.target_part._blob = blob
+            return
+    part = Part(PackURI(CUSTOM_PROPERTIES_URI), CUSTOM_PROPERTIES_TYPE, blob, package)
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)
+
+
+def is_numbered_list_item(p) -> bool:
+    pPr = p.pPr
+    return pPr is not None and pPr.find(qn("w:numPr")) is not None
