@@ -69,3 +69,75 @@ def file_at(root: Path, revision: str, relpath: str) -> bytes:
     if result.returncode != 0:
         raise GitError(f"{relpath} does not exist at {revision}")
     return result.stdout
+
+
+# -- writing commits without a working tree ------------------------------------------
+# `accord review import` lands a partner's edits on a branch of their own. It
+# builds the commit from git objects alone (a private index file, write-tree,
+# commit-tree, update-ref), so the working tree, the real index and the current
+# branch are never touched, whatever state they are in.
+
+EMPTY_OLD_VALUE = ""
+
+
+def branch_exists(root: Path, name: str) -> bool:
+    return git(root, "rev-parse", "--verify", "-q", f"refs/heads/{name}", check=False).returncode == 0
+
+
+def free_branch_name(root: Path, name: str) -> str:
+    """name, or name-2, name-3 ... : the first that is not a branch yet."""
+    candidate, number = name, 1
+    while branch_exists(root, candidate):
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
+
+
+def path_exists_at(root: Path, revision: str, relpath: str) -> bool:
+    return git(root, "cat-file", "-e", f"{revision}:{relpath}", check=False).returncode == 0
+
+
+def commit_files(root: Path, parent: str, files: dict[str, bytes], message: str, *,
+                 author_name: str, author_email: str) -> str:
+    """A new commit: parent's tree with files (repo-relative path -> bytes) written in; returns its id.
+
+    Uses a temporary index file, never the repository's own index.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="accord-index-") as scratch:
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        git(root, "read-tree", parent, env=env)
+        for relpath, data in files.items():
+            blob = git(root, "hash-object", "-w", "--stdin", input=data).stdout.decode().strip()
+            mode = _file_mode(root, parent, relpath)
+            git(root, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{relpath}", env=env)
+        tree = git(root, "write-tree", env=env).stdout.decode().strip()
+    author = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}
+    return git(root, "commit-tree", tree, "-p", parent, "-F", "-", input=message.encode("utf-8"),
+               env=author).stdout.decode().strip()
+
+
+def _file_mode(root: Path, revision: str, relpath: str) -> str:
+    listing = git(root, "ls-tree", revision, "--", relpath).stdout.decode().split()
+    return listing[0] if listing and listing[0] in ("100644", "100755") else "100644"
+
+
+def create_branch(root: Path, name: str, commit: str) -> str:
+    """Point a new branch (name, or name-2, -3 ... if taken) at commit; never moves an existing one."""
+    for _ in range(100):
+        candidate = free_branch_name(root, name)
+        result = git(root, "update-ref", f"refs/heads/{candidate}", commit, EMPTY_OLD_VALUE, check=False)
+        if result.returncode == 0:
+            return candidate
+        if not branch_exists(root, candidate):
+            message = next((line for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()),
+                           "git update-ref failed")
+            raise GitError(message.removeprefix("fatal: ").strip())
+    raise GitError(f"cannot find a free branch name for {name}")
+
+
+def current_branch(root: Path) -> str | None:
+    """The branch HEAD is on, or None when HEAD is detached."""
+    result = git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
+    return result.stdout.decode().strip() or None if result.returncode == 0 else None

@@ -1,0 +1,244 @@
+"""Three-way merge of statement texts: merge3 on blocks, then on word tokens; conflicts as CriticMarkup.
+
+Edits are placed only where merge3 finds them between blocks (or words) that
+all three versions share; nothing is fuzzily patched. Where both sides changed
+the same words, the result holds `{~~ours~>theirs~~}` and a Conflict says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from merge3 import Merge3
+
+from .layout import Block, Piece
+
+TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+BLOCK_BREAK = "\n\n"
+
+
+class ExactMatcher(difflib.SequenceMatcher):
+    """difflib without its 'autojunk' heuristic, which would ignore common words in long blocks."""
+
+    def __init__(self, isjunk=None, a="", b="", autojunk=False):
+        super().__init__(isjunk, a, b, autojunk=False)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A place both sides changed differently: what ours and theirs say, and the block it is in."""
+
+    ours: str
+    theirs: str
+    where: str
+
+    def markup(self) -> str:
+        return critic_substitution(self.ours, self.theirs)
+
+
+def critic_substitution(ours: str, theirs: str) -> str:
+    return f"{{~~{ours}~>{theirs}~~}}"
+
+
+@dataclass
+class WordMerge:
+    text: str
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
+def merge_words(base: str, ours: str, theirs: str, *, theirs_wins: bool = False) -> WordMerge:
+    """Merge two edits of one text word by word; where they collide, CriticMarkup (or theirs, if told)."""
+    if ours == theirs or theirs == base:
+        return WordMerge(ours)
+    if ours == base:
+        return WordMerge(theirs)
+    base_tokens, ours_tokens, theirs_tokens = tokens(base), tokens(ours), tokens(theirs)
+    merge = Merge3(base_tokens, ours_tokens, theirs_tokens, sequence_matcher=ExactMatcher)
+    pieces: list = []
+    for region in merge.merge_regions():
+        kind = region[0]
+        if kind == "unchanged":
+            pieces.extend(base_tokens[region[1]:region[2]])
+        elif kind in ("same", "a"):
+            pieces.extend(ours_tokens[region[1]:region[2]])
+        elif kind == "b":
+            pieces.extend(theirs_tokens[region[1]:region[2]])
+        elif theirs_wins:
+            pieces.extend(theirs_tokens[region[5]:region[6]])
+        else:
+            pieces.append(_Hunk(ours_tokens[region[3]:region[4]], theirs_tokens[region[5]:region[6]]))
+    pieces = _coalesce(pieces)
+    text_parts: list[str] = []
+    conflicts: list[Conflict] = []
+    for piece in pieces:
+        if isinstance(piece, _Hunk):
+            lead, ours_text, theirs_text, trail = piece.trimmed()
+            text_parts.append(lead + critic_substitution(ours_text, theirs_text) + trail)
+            conflicts.append(Conflict(ours_text, theirs_text, ""))
+        else:
+            text_parts.append(piece)
+    text = "".join(text_parts)
+    return WordMerge(text, [Conflict(c.ours, c.theirs, shorten(text)) for c in conflicts])
+
+
+@dataclass
+class _Hunk:
+    ours: list[str]
+    theirs: list[str]
+
+    def trimmed(self) -> tuple[str, str, str, str]:
+        """Whitespace both sides share at the ends goes outside the markup."""
+        ours, theirs = "".join(self.ours), "".join(self.theirs)
+        lead = _common_prefix_space(ours, theirs)
+        ours, theirs = ours[len(lead):], theirs[len(lead):]
+        trail = _common_prefix_space(ours[::-1], theirs[::-1])[::-1]
+        if trail:
+            ours, theirs = ours[:len(ours) - len(trail)], theirs[:len(theirs) - len(trail)]
+        return lead, ours, theirs, trail
+
+
+def _common_prefix_space(a: str, b: str) -> str:
+    size = 0
+    while size < len(a) and size < len(b) and a[size] == b[size] and a[size].isspace():
+        size += 1
+    return a[:size]
+
+
+def _coalesce(pieces: list) -> list:
+    """Two collisions with only spaces between them are one collision: `{~~a b~>c d~~}`, not two."""
+    result: list = []
+    for piece in pieces:
+        if isinstance(piece, _Hunk):
+            gap: list[str] = []
+            while result and isinstance(result[-1], str) and result[-1].isspace():
+                gap.insert(0, result.pop())
+            if result and isinstance(result[-1], _Hunk) and gap:
+                previous = result.pop()
+                result.append(_Hunk(previous.ours + gap + piece.ours, previous.theirs + gap + piece.theirs))
+                continue
+            if result and isinstance(result[-1], _Hunk) and not gap:
+                previous = result.pop()
+                result.append(_Hunk(previous.ours + piece.ours, previous.theirs + piece.theirs))
+                continue
+            result.extend(gap)
+        result.append(piece)
+    return result
+
+
+def shorten(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
+
+
+def pair_blocks(old: list[str], new: list[str], threshold: float = 0.5) -> list[tuple[int, int]]:
+    """Pairs (i, j), in order, of old and new blocks similar enough to be one block edited."""
+    if len(old) == len(new) == 1:
+        return [(0, 0)] if similarity(old[0], new[0]) >= threshold * 0.6 else []
+    rows, cols = len(old), len(new)
+    score = [[0.0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        for j in range(cols - 1, -1, -1):
+            best = max(score[i + 1][j], score[i][j + 1])
+            if difflib.SequenceMatcher(None, old[i].split(), new[j].split()).quick_ratio() >= threshold:
+                ratio = similarity(old[i], new[j])
+                if ratio >= threshold:
+                    best = max(best, score[i + 1][j + 1] + ratio)
+            score[i][j] = best
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < rows and j < cols:
+        if score[i][j] == score[i + 1][j]:
+            i += 1
+        elif score[i][j] == score[i][j + 1]:
+            j += 1
+        else:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+    return pairs
+
+
+@dataclass
+class BlockMerge:
+    """The merged body as pieces, with how many of the partner's block edits landed and what collided."""
+
+    pieces: list[Piece]
+    applied: int = 0
+    already: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def merge_blocks(base: list[str], ours: list[Block], theirs: list[Block]) -> BlockMerge:
+    """Merge theirs (an edit of base) onto ours (another edit of base), block by block."""
+    ours_texts = [block.text for block in ours]
+    theirs_texts = [block.text for block in theirs]
+    merge = Merge3(base, ours_texts, theirs_texts, sequence_matcher=ExactMatcher)
+    result = BlockMerge([])
+    iz = ia = ib = 0
+    for zmatch, zend, amatch, aend, bmatch, bend in merge.find_sync_regions():
+        if amatch > ia or bmatch > ib:
+            _merge_region(result, base[iz:zmatch], ours, ia, amatch, theirs[ib:bmatch])
+        result.pieces.extend(Piece(ours[index].text, keep=index) for index in range(amatch, aend))
+        iz, ia, ib = zend, aend, bend
+    return result
+
+
+def _merge_region(result: BlockMerge, base: list[str], ours: list[Block], a0: int, a1: int,
+                  theirs: list[Block]) -> None:
+    ours_texts = [block.text for block in ours[a0:a1]]
+    theirs_texts = [block.text for block in theirs]
+    keep_ours = [Piece(ours[index].text, keep=index) for index in range(a0, a1)]
+    if ours_texts == theirs_texts:
+        result.pieces.extend(keep_ours)
+        result.already += max(len(base), len(theirs_texts))
+        return
+    if theirs_texts == base:
+        result.pieces.extend(keep_ours)
+        return
+    if ours_texts == base:
+        at = {j: a0 + i for i, j in pair_blocks(base, theirs_texts)}
+        result.pieces.extend(Piece(block.text, at=at.get(j), indent=block.indent) for j, block in enumerate(theirs))
+        result.applied += len(base) + len(theirs_texts) - len(at)
+        return
+    if len(base) == len(ours_texts) == len(theirs_texts):
+        for offset, (base_text, theirs_block) in enumerate(zip(base, theirs)):
+            index = a0 + offset
+            ours_text = ours[index].text
+            if theirs_block.text in (base_text, ours_text):
+                result.pieces.append(Piece(ours_text, keep=index))
+                if theirs_block.text == ours_text != base_text:
+                    result.already += 1
+                continue
+            merged = merge_words(base_text, ours_text, theirs_block.text)
+            result.pieces.append(Piece(merged.text, at=index))
+            result.conflicts.extend(merged.conflicts)
+            result.applied += not merged.conflicts
+        return
+    merged = merge_words(BLOCK_BREAK.join(base), BLOCK_BREAK.join(ours_texts), BLOCK_BREAK.join(theirs_texts))
+    if any(BLOCK_BREAK in c.ours or BLOCK_BREAK in c.theirs for c in merged.conflicts):
+        text = critic_substitution(BLOCK_BREAK.join(ours_texts), BLOCK_BREAK.join(theirs_texts))
+        result.pieces.append(Piece(text, at=a0 if a1 > a0 else None))
+        result.conflicts.append(Conflict(BLOCK_BREAK.join(ours_texts), BLOCK_BREAK.join(theirs_texts),
+                                         shorten(text)))
+        return
+    texts = [text for text in merged.text.split(BLOCK_BREAK) if text.strip()]
+    at = {j: a0 + i for i, j in pair_blocks(ours_texts, texts)}
+    for j, text in enumerate(texts):
+        if j in at and ours[at[j]].text == text:
+            result.pieces.append(Piece(text, keep=at[j]))
+        else:
+            result.pieces.append(Piece(text, at=at.get(j)))
+    for conflict in merged.conflicts:
+        where = next((text for text in texts if conflict.markup() in text), conflict.where)
+        result.conflicts.append(Conflict(conflict.ours, conflict.theirs, shorten(where)))
+    if not merged.conflicts:
+        result.applied += max(len(base), len(theirs_texts))
