@@ -1,4 +1,5 @@
-"""HTML: one self-contained page from templates/statement.html, images and CSS embedded."""
+"""HTML: one self-contained page from templates/statement.html (CSS inlined by the template,
+images as data URIs by the filter)."""
 
 from __future__ import annotations
 
@@ -10,4 +11,4 @@ from .source import pandoc_to
 
 def build_html(document: Document, target: Path) -> bytes:
     return pandoc_to(document, ["-t", "html5", "--standalone", f"--template={document.templates / 'statement.html'}",
-                                "--embed-resources", "--wrap=none"], what="pandoc (HTML)")
+                                "--wrap=none"], what="pandoc (HTML)")

@@ -7,7 +7,7 @@
 --    "outside": ["link.png"], "raw": ["typst"]}
 -- Anything else is refused with `error("accord: ...", 0)`, which accord turns
 -- into a one-line error. Raw blocks are refused unless the front matter allows
--- their format.
+-- their format. For HTML an image becomes a data URI, so the page stands alone.
 
 local settings = pandoc.json.decode(os.getenv("ACCORD_FILTER") or "{}", false)
 local folder = settings.folder or "the statement folder"
@@ -43,10 +43,15 @@ local function image(img)
   local path = normalized(src)
   local found = images[path]
   if found then
-    if not pandoc.mediabag.lookup(path) then
-      pandoc.mediabag.insert(path, found[2], read_file(found[1]))
+    if FORMAT:match("html") then
+      -- a self-contained page: the image travels inside it
+      img.src = pandoc.mediabag.make_data_uri(found[2], read_file(found[1]))
+    else
+      if not pandoc.mediabag.lookup(path) then
+        pandoc.mediabag.insert(path, found[2], read_file(found[1]))
+      end
+      img.src = path
     end
-    img.src = path
     return img
   end
   if pandoc.path.is_absolute(path) or path == ".." or path:sub(1, 3) == "../" or path:find("/../", 1, true)
