@@ -67,6 +67,10 @@ def custom_properties(path: Path) -> dict[str, str]:
     return dict(re.findall(r'name="([^"]+)"><vt:lpwstr>([^<]*)</vt:lpwstr>', xml))
 
 
+def header_cells(section) -> list[str]:
+    return [cell.text for cell in section.header.tables[0].rows[0].cells]
+
+
 def pdf_pages(path: Path) -> list[str]:
     return [page.extract_text() for page in PdfReader(path).pages]
 
@@ -105,7 +109,7 @@ def test_the_header_from_page_two_has_symbol_status_and_short_title_in_docx(draf
     repo, files, head, text_sha256 = draft
     section = Document(files["docx"]).sections[0]
     assert section.different_first_page_header_footer
-    assert section.header.paragraphs[0].text == f"AECT/JS/2010/1\tdraft\t{TITLE}"
+    assert header_cells(section) == ["AECT/JS/2010/1", "draft", TITLE]
     assert section.first_page_header.paragraphs[0].text == ""
 
 
@@ -194,10 +198,25 @@ def test_a_final_text_has_no_draft_mark_and_no_status_in_the_header(repo):
     section = Document(files["docx"]).sections[0]
     for header in (section.first_page_header, section.header):
         assert "DRAFT" not in header._element.xml and "<w:pict" not in header._element.xml
-    assert section.header.paragraphs[0].text == f"AECT/JS/2010/1\t\t{TITLE}"
+    assert header_cells(section) == ["AECT/JS/2010/1", "", TITLE]
     pages = pdf_pages(files["pdf"])
     assert not any("DRAFT" in text for text in pages)
     assert f"AECT/JS/2010/1 {TITLE}" in pages[1]
+    assert re.search(r"^unversioned · commit [0-9a-f]{7} · text [0-9a-f]{8} Page 1 of 3$", pages[0], re.M)
+    assert custom_properties(files["docx"])["accord.version"] == "unversioned"
+
+
+def test_a_released_text_names_its_version(repo):
+    text = STATEMENT.format(id="child-protection", status="published").replace(
+        "language: en", "language: en\nversion: 2\npublished: 2010-11-01")
+    write(repo / S / "statement.md", text)
+    commit(repo, "Release")
+    assert build(repo, "--format", "docx,pdf").code == 0
+    files = outputs(repo)
+    assert custom_properties(files["docx"])["accord.version"] == "2"
+    assert Document(files["docx"]).sections[0].footer.paragraphs[0].text.startswith("version 2 · commit ")
+    assert re.search(r"^version 2 · commit [0-9a-f]{7} · text [0-9a-f]{8} Page 1 of 1$", pdf_pages(files["pdf"])[0],
+                     re.M)
 
 
 RECORD = """\

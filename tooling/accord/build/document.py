@@ -32,10 +32,18 @@ class Provenance:
     text_sha256: str
     epoch: int
     dirty: bool
+    is_draft: bool = True
+
+    @property
+    def version_name(self) -> str:
+        """The release number; without one, `draft` (or `unversioned` for a final text not yet released)."""
+        if self.version:
+            return str(self.version)
+        return "draft" if self.is_draft else "unversioned"
 
     @property
     def version_label(self) -> str:
-        return f"version {self.version}" if self.version else "draft"
+        return f"version {self.version}" if self.version else self.version_name
 
     @property
     def short_commit(self) -> str:
@@ -53,7 +61,7 @@ class Provenance:
         """The provenance as DOCX custom properties, PDF keywords and HTML meta tags carry it."""
         return {
             "accord.statement": self.statement_id,
-            "accord.version": str(self.version) if self.version else "draft",
+            "accord.version": self.version_name,
             "accord.commit": (self.commit or "none") + ("+uncommitted" if self.dirty else ""),
             "accord.text_sha256": self.text_sha256,
         }
@@ -160,7 +168,8 @@ def load_document(repo: Repo, statement_id: str, dirty: bool | None = None) -> D
     commit, epoch = provenance_commit(repo.root, statement_id)
     if epoch is None:
         epoch = _fallback_epoch(statement.date)
-    provenance = Provenance(statement.id, statement.version, commit, statement.text_sha256, epoch, dirty)
+    provenance = Provenance(statement.id, statement.version, commit, statement.text_sha256, epoch, dirty,
+                            statement.is_draft)
     folder = repo.statement_dir(statement_id)
     images, outside = statement_images(folder)
     return Document(statement, repo.settings, entries, provenance, repo.rel(repo.statement_file(statement_id)),

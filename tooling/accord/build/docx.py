@@ -17,8 +17,9 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from ..ooxml.parts import (field, insert_in_pPr, is_numbered_list_item, paragraph_border, set_custom_properties,
-                           tab_stops, text_run, watermark_run)
+from ..ooxml.parts import (cell_paragraphs, field, insert_in_pPr, is_numbered_list_item, layout_table,
+                           paragraph_border, set_custom_properties, spacer_paragraph, tab_stops, text_run,
+                           watermark_run)
 from .document import NO_SIGNATORIES, Document
 from .source import pandoc_to
 
@@ -28,6 +29,8 @@ ALERT = "8B1A1A"
 SANS = "Noto Sans"
 TEXT_WIDTH = 9072      # twips between the margins of reference.docx (A4, 2.5 cm margins)
 NUMBER_HANGING = 510   # twips a paragraph number hangs into the margin (0.9 cm)
+HEADER_COLUMNS = [3836, 1400, 3836]  # symbol | status | short title, as the PDF's (1fr, auto, 1fr)
+RULE = "B3B3B3"
 BODY_STYLES = ("BodyText", "FirstParagraph")
 SIGNATORIES_TITLE = "Endorsed by"
 
@@ -76,7 +79,7 @@ def add_title_block(doc, document: Document) -> None:
         title._p.addprevious(paragraph._p)
     last = title
     if statement.is_draft:
-        status = _paragraph(doc, "Author", [text_run("Status: " + statement.status, bold=True, color=ALERT, size_pt=9)])
+        status = _paragraph(doc, "Author", [text_run("Status: " + statement.status.capitalize(), bold=True, color=ALERT, size_pt=9)])
         title._p.addnext(status._p)
         last = status
     insert_in_pPr(last._p.get_or_add_pPr(), paragraph_border("bottom", space_pt=8))
@@ -146,16 +149,21 @@ def add_page_furniture(doc, document: Document) -> None:
     if statement.is_draft:
         first._p.append(watermark_run("DRAFT", font=SANS, shape_id=next(watermarks)))
 
-    header = _reset(section.header)
-    insert_in_pPr(header._p.get_or_add_pPr(), tab_stops(("center", TEXT_WIDTH // 2), ("right", TEXT_WIDTH)))
-    insert_in_pPr(header._p.get_or_add_pPr(), paragraph_border("bottom"))
-    header._p.append(text_run(statement.symbol or ""))
-    header._p.append(text_run("\t"))
+    header = section.header
+    header.is_linked_to_previous = False
+    _clear(header._element)
+    # A table rather than tab stops: a long short title wraps inside its own column, as in the PDF.
+    row = layout_table(HEADER_COLUMNS, ["left", "center", "right"], style="Header", rule=RULE)
+    left, middle, right = cell_paragraphs(row)
+    left.append(text_run(statement.symbol or ""))
     if statement.is_draft:
-        header._p.append(text_run(statement.status, bold=True, caps=True, color=ALERT))
-    header._p.append(text_run("\t" + plain_text(statement.running_title)))
+        middle.append(text_run(statement.status, bold=True, caps=True, color=ALERT))
+    right.append(text_run(plain_text(statement.running_title)))
+    header._element.append(row)
+    trailer = spacer_paragraph("Header")
     if statement.is_draft:
-        header._p.append(watermark_run("DRAFT", font=SANS, shape_id=next(watermarks)))
+        trailer.append(watermark_run("DRAFT", font=SANS, shape_id=next(watermarks)))
+    header._element.append(trailer)
 
     for footer_part in (section.first_page_footer, section.footer):
         footer = _reset(footer_part, style="Footer")
@@ -170,10 +178,13 @@ def add_page_furniture(doc, document: Document) -> None:
 def _reset(part, style: str = "Header"):
     """Empty a header or footer part (the reference document's included) and give it one paragraph."""
     part.is_linked_to_previous = False
-    element = part._element
+    _clear(part._element)
+    return part.add_paragraph(style=style)
+
+
+def _clear(element) -> None:
     for child in list(element):
         element.remove(child)
-    return part.add_paragraph(style=style)
 
 
 # -- properties ----------------------------------------------------------------------

@@ -107,6 +107,41 @@ def _prefixed(tag: str) -> str:
     return "w:" + tag.split("}", 1)[1] if tag.startswith("{") else tag
 
 
+def layout_table(widths: list[int], alignments: list[str], *, style: str, rule: str | None = None):
+    """A one-row borderless table for page furniture: cells of fixed widths (twips), each one
+    paragraph of the given style and alignment (left, center, right), bottom-aligned; with
+    `rule`, a hairline of that colour under the row. Fill each cell's paragraph with runs."""
+    bottom = f'w:val="single" w:sz="4" w:space="0" w:color="{rule}"' if rule else 'w:val="nil"'
+    cells = "".join(
+        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="bottom"/></w:tcPr>'
+        f'<w:p><w:pPr><w:pStyle w:val="{style}"/><w:spacing w:before="0" w:after="40"/><w:jc w:val="{align}"/></w:pPr>'
+        f'</w:p></w:tc>'
+        for width, align in zip(widths, alignments))
+    grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
+    return parse_xml(
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+        f'<w:tblBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom {bottom}/>'
+        f'<w:right w:val="nil"/><w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders>'
+        f'<w:tblLayout w:type="fixed"/>'
+        f'<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
+        f'<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
+        f'w:noHBand="1" w:noVBand="1"/></w:tblPr>'
+        f'<w:tblGrid>{grid}</w:tblGrid><w:tr>{cells}</w:tr></w:tbl>')
+
+
+def cell_paragraphs(table) -> list:
+    """The first paragraph of each cell of a layout_table, in order."""
+    return [tc.find(qn("w:p")) for tc in table.iter(qn("w:tc"))]
+
+
+def spacer_paragraph(style: str):
+    """A paragraph that takes (almost) no room: Word wants one after a table in a header,
+    and it carries the watermark, which is positioned on the page, not in the text."""
+    return parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{style}"/>'
+                     f'<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+                     f'<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
+
+
 def custom_properties_xml(properties: dict[str, str]) -> bytes:
     """docProps/custom.xml holding text properties, in the order given."""
     items = "".join(
