@@ -431,3 +431,19 @@ BAD_ARGS = [
 def test_bad_arguments_are_one_line_errors(repo, args, error):
     result = build(repo, *args)
     assert (result.code, result.out, result.err) == (2, "", error)
+
+
+def test_each_format_costs_one_pandoc_process(repo, monkeypatch):
+    import accord.pandoc
+
+    calls = []
+    real_run = accord.pandoc.subprocess.run
+
+    def counting_run(args, *rest, **kwargs):
+        if args[0] == accord.pandoc.pandoc_path():
+            calls.append(args[args.index("-t") + 1])
+        return real_run(args, *rest, **kwargs)
+
+    monkeypatch.setattr(accord.pandoc.subprocess, "run", counting_run)
+    assert build(repo, "--jobs", "1").code == 0
+    assert sorted(calls) == ["docx", "html5", "typst"]

@@ -40,6 +40,8 @@ def build(ids, formats, out_dir, jobs, force, shard, repo):
         click.echo("no statements to build")
         return
     bar = _ProgressBar(len(selected)) if sys.stderr.isatty() else None
+    if bar:
+        bar.draw(0, "")
 
     def progress(outcome, done, total):
         if bar:
