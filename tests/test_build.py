@@ -322,6 +322,8 @@ def test_an_image_in_the_statement_folder_is_embedded_in_every_format(repo):
         assert [package.read(name) for name in media] == [png]
     assert len(PdfReader(files["pdf"]).pages[0].images) == 1
     assert 'src="data:image/png;base64,' in files["html"].read_text("utf-8")
+    assert sorted(path.name for path in files["pdf"].parent.iterdir()) == [
+        ".accord-stamp.json", "child-protection.docx", "child-protection.html", "child-protection.pdf"]
 
 
 LEAKS = [

@@ -35,7 +35,10 @@ def compile_pdf(document: Document, source: bytes, target: Path) -> bytes:
 
 
 def build_pdf(document: Document, target: Path) -> bytes:
-    return compile_pdf(document, typst_source(document, target), target)
+    try:
+        return compile_pdf(document, typst_source(document, target), target)
+    finally:
+        shutil.rmtree(target / MEDIA, ignore_errors=True)  # the PDF holds them now
 
 
 def _one_line(text: str) -> str:
