@@ -9,7 +9,8 @@
 2. 100 statements already built: `accord build` finds nothing to do.
    Target: <= 4x `accord --help`.
 
-The data is made in a temporary folder; medians of several runs are compared.
+The data is made in a temporary folder; the commands compared take turns, and
+their medians are compared (on a shared machine, load moves between runs).
 Exit 1 if a target is missed.
 """
 
@@ -91,13 +92,15 @@ def make_repo(root: Path, statements: dict[str, str]) -> None:
         subprocess.run(["git", "-C", str(root), *args], check=True, env=env)
 
 
-def median_time(command: list[str], runs: int) -> float:
-    times = []
+def median_times(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time of each command, the commands taking turns so that all see the same machine load."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def page_count(pdf: Path) -> int:
@@ -121,10 +124,13 @@ def main() -> int:
         source.write_text(sixty_page_body(), encoding="utf-8")
         epoch = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%ct"], check=True,
                                capture_output=True, text=True).stdout.strip()
-        raw = median_time([sys.executable, "-c", RAW, str(source), work, str(repo / "templates"), epoch], BUILD_RUNS)
         base = [*accord, "build", "sixty-pages", "--force", "--repo", str(repo)]
-        all_formats = median_time(base, BUILD_RUNS)
-        docx_pdf = median_time([*base, "--format", "docx,pdf"], BUILD_RUNS)
+        medians = median_times({
+            "raw": [sys.executable, "-c", RAW, str(source), work, str(repo / "templates"), epoch],
+            "all": base,
+            "docx,pdf": [*base, "--format", "docx,pdf"],
+        }, BUILD_RUNS)
+        raw, all_formats, docx_pdf = medians["raw"], medians["all"], medians["docx,pdf"]
         pages = page_count(repo / "build" / "sixty-pages" / "sixty-pages.pdf")
         print(f"60-page statement ({pages} PDF pages), median of {BUILD_RUNS}:")
         print(f"  raw pypandoc DOCX + pandoc->Typst->typst.compile  {raw:6.2f} s")
@@ -142,8 +148,9 @@ def main() -> int:
         started = time.perf_counter()
         subprocess.run([*accord, "build", "--repo", str(repo)], check=True, stdout=subprocess.DEVNULL)
         first = time.perf_counter() - started
-        noop = median_time([*accord, "build", "--repo", str(repo)], NOOP_RUNS)
-        help_time = median_time([*accord, "--help"], NOOP_RUNS)
+        medians = median_times({"noop": [*accord, "build", "--repo", str(repo)], "help": [*accord, "--help"]},
+                               NOOP_RUNS)
+        noop, help_time = medians["noop"], medians["help"]
         print(f"{STATEMENTS} statements, median of {NOOP_RUNS}:")
         print(f"  first build, {os.cpu_count()} jobs               {first:6.2f} s")
         print(f"  accord --help                                     {help_time:6.3f} s")
