@@ -111,8 +111,8 @@ class Document:
         """The variables of templates/statement.typ and statement.html (see templates/README.md)."""
         statement = self.statement
         values = {
-            "title": statement.title,
-            "short-title": literal(statement.running_title) if statement.short_title else statement.title,
+            "title": statement.title,                    # Markdown, as in the front matter
+            "short-title": statement.running_title,
             "date": literal(self.date_label),
             "kind-label": literal(statement.kind_label),
             "status": literal(statement.status),
@@ -120,7 +120,6 @@ class Document:
             "team": literal(self.settings.team),
             "author": [literal(self.author)],
             "subject": literal(self.subject),
-            "description": literal(self.subject),
             "keywords": [literal(keyword) for keyword in self.keywords],
             "provenance": literal(self.provenance.line),
             **{key.replace(".", "-").replace("_", "-"): literal(value)
