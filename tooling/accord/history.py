@@ -71,6 +71,109 @@ def file_at(root: Path, revision: str, relpath: str) -> bytes:
     return result.stdout
 
 
+# -- used by the ledger: who records, committing one's own paths, the history of a folder --------
+
+LOCK_MARKERS = ("index.lock", ".lock': File exists", "cannot lock ref", "Unable to create", "unable to write new index")
+
+
+def author_identity(root: Path) -> str | None:
+    """'Name <email>' of whoever git would record as author here, or None when git knows no one."""
+    result = git(root, "var", "GIT_AUTHOR_IDENT", check=False)
+    if result.returncode != 0:
+        return None
+    ident = result.stdout.decode("utf-8", "replace").strip()
+    # "Name <email> 1700000000 +0000": drop the time, keep who.
+    name, sep, _ = ident.rpartition(">")
+    return (name + sep).strip() or None
+
+
+def tracked(root: Path, *relpaths: str) -> set[str]:
+    """Which of the paths git's index knows (committed or staged)."""
+    result = git(root, "ls-files", "-z", "--", *relpaths, check=False)
+    return {name for name in result.stdout.decode("utf-8", "replace").split("\0") if name}
+
+
+def commit_only(root: Path, relpaths: list[str], message: str, *, attempts: int = 60) -> str:
+    """Commit exactly these paths (added, changed or deleted) and nothing else; returns the commit id.
+
+    Other staged or uncommitted work is left as it was (`git commit --only`). Another
+    process holding git's index or ref lock is waited for, not treated as a failure:
+    two partners' endorsements recorded at the same moment must both land.
+    """
+    import random
+    import time
+
+    present = [path for path in relpaths if (root / path).exists()]
+    known = tracked(root, *relpaths)
+    stage = [path for path in relpaths if path in present or path in known]
+    for attempt in range(attempts):
+        try:
+            if stage:
+                git(root, "add", "-A", "--", *stage)
+            git(root, "commit", "-q", "--only", "-m", message, "--", *stage)
+            return git_text(root, "rev-parse", "HEAD")
+        except GitError as error:
+            if attempt == attempts - 1 or not any(marker in error.message for marker in LOCK_MARKERS):
+                raise
+            time.sleep(0.02 + random.random() * 0.08 * min(attempt + 1, 5))
+    raise AssertionError("unreachable")
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether this clone lacks older history (CI checkouts often fetch one commit)."""
+    result = git(root, "rev-parse", "--is-shallow-repository", check=False)
+    return result.returncode == 0 and result.stdout.strip() == b"true"
+
+
+def paths_history(root: Path, *pathspecs: str) -> list[tuple[str, str, str | None]]:
+    """Every change to files under the pathspecs, oldest first: (commit, path, blob id or None if deleted).
+
+    One git process however long the history; merges contribute the commits they bring in.
+    """
+    if head_commit(root) is None:
+        return []
+    result = git(root, "log", "--reverse", "--format=%x00%H", "--raw", "--no-abbrev", "--no-renames",
+                 "-z", "--", *pathspecs)
+    changes: list[tuple[str, str, str | None]] = []
+    commit = ""
+    fields = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    index = 0
+    while index < len(fields):
+        item = fields[index].strip("\n")
+        index += 1
+        if not item:
+            continue
+        if item.startswith(":"):
+            # ":<old mode> <new mode> <old blob> <new blob> <status>", then the path as the next field
+            parts = item[1:].split()
+            path = fields[index]
+            index += 1
+            changes.append((commit, path, None if parts[4].startswith("D") else parts[3]))
+        else:
+            commit = item
+    return changes
+
+
+def read_blobs(root: Path, blob_ids: list[str]) -> dict[str, bytes]:
+    """The contents of several blobs in one git process."""
+    wanted = list(dict.fromkeys(blob_ids))
+    if not wanted:
+        return {}
+    output = git(root, "cat-file", "--batch", input="".join(f"{blob}\n" for blob in wanted).encode()).stdout
+    blobs: dict[str, bytes] = {}
+    position = 0
+    for blob in wanted:
+        header_end = output.index(b"\n", position)
+        header = output[position:header_end].split()
+        position = header_end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        blobs[blob] = output[position:position + size]
+        position += size + 1
+    return blobs
+
+
 # -- writing commits without a working tree ------------------------------------------
 # `accord review import` lands a partner's edits on a branch of their own. It
 # builds the commit from git objects alone (a private index file, write-tree,
