@@ -103,8 +103,8 @@ def test_on_an_unchanged_main_the_branch_holds_exactly_the_partners_version(repo
                 .replace("without delay", "within 24 hours")
                 .replace("Children on the move face risks of trafficking at every stage of their\n"
                          "journey, and the partners of the alliance share a duty to protect them.\n",
-                         "Children on the move face risks of trafficking the partners of the alliance share a duty "
-                         "to protect them.\n\nThe partners act together.\n")
+                         "Children on the move face risks of trafficking the partners of the\n"
+                         "alliance share a duty to protect them.\n\nThe partners act together.\n")
                 .replace("| Agencies | Referral |", "| Agencies | Referral and care |")
                 .replace("treated as a child", "treated as a minor"))
     assert on_branch(repo) == expected
@@ -206,6 +206,16 @@ def test_a_change_main_already_made_is_counted_not_repeated(repo, tmp_path):
     result = import_docx(repo, tmp_path, returned)
     assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its changes are already in main "
                                             "and it has no comments; nothing to import\n")
+    assert branches(repo) == []
+
+
+def test_edits_to_the_signatory_block_are_named_not_carried(repo, tmp_path):
+    returned = WordEdits(send(repo)).replace("No endorsements recorded", "Endorsed by all of us").save()
+    result = import_docx(repo, tmp_path, returned)
+    assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its only changes are outside the "
+                                            "statement text (title page, signatory block), which import does not "
+                                            "carry, and it has no comments; nothing to import\n"
+                                            '    "*Endorsed by all of us*"\n')
     assert branches(repo) == []
 
 
@@ -411,20 +421,44 @@ HOSTILE = [
 ]
 
 
+@pytest.fixture(scope="module")
+def plain_repo(tmp_path_factory):
+    """A small committed repository shared by the tests in which nothing may be imported."""
+    root = tmp_path_factory.mktemp("hostile") / "alliance"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root / "partners/unicef.yaml", "id: unicef\nname: UNICEF\nkind: igo\n")
+    write(root / S, ORIGINAL.replace("invited: [unicef, iom, unodc, ecpat]", "invited: [unicef]"))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Text")
+    return root
+
+
+@pytest.fixture(scope="module")
+def any_docx() -> bytes:
+    """A well-formed DOCX to spoil: what it says does not matter, the file is refused before it is read."""
+    from accord.review.extract import markdown_to_docx
+
+    return markdown_to_docx("Some text.\n", "A title")
+
+
 @pytest.mark.parametrize("make, message", [case[1:] for case in HOSTILE], ids=[case[0] for case in HOSTILE])
-def test_a_hostile_or_broken_file_is_refused_in_one_line_with_no_branch(repo, tmp_path, make, message):
-    result = import_docx(repo, tmp_path, make(send(repo)))
+def test_a_hostile_or_broken_file_is_refused_in_one_line_with_no_branch(plain_repo, tmp_path, any_docx, make,
+                                                                        message):
+    repo = plain_repo
+    result = import_docx(repo, tmp_path, make(any_docx), "--partner", "unicef")
     assert result.code == 2
     assert result.err.startswith(f"Error: {tmp_path / 'returned.docx'}: {message}")
     assert result.err.count("\n") == 1
     assert branches(repo) == []
 
 
-def test_a_zip_bomb_is_refused_before_it_is_extracted(repo, tmp_path, monkeypatch):
+def test_a_zip_bomb_is_refused_before_it_is_extracted(plain_repo, tmp_path, any_docx, monkeypatch):
+    repo = plain_repo
     from accord.ooxml import reading
 
     monkeypatch.setattr(reading, "MAX_UNCOMPRESSED_BYTES", 4 * 1024 * 1024)
-    bomb = _with_part(send(repo), "word/media/filler.bin", bytes(5 * 1024 * 1024))
+    bomb = _with_part(any_docx, "word/media/filler.bin", bytes(5 * 1024 * 1024))
     assert len(bomb) < 100 * 1024
     result = import_docx(repo, tmp_path, bomb)
     assert (result.code, result.err) == (2, f"Error: {tmp_path / 'returned.docx'}: refused: the archive would expand "
@@ -432,11 +466,12 @@ def test_a_zip_bomb_is_refused_before_it_is_extracted(repo, tmp_path, monkeypatc
     assert branches(repo) == []
 
 
-def test_an_archive_of_too_many_entries_is_refused(repo, tmp_path, monkeypatch):
+def test_an_archive_of_too_many_entries_is_refused(plain_repo, tmp_path, any_docx, monkeypatch):
+    repo = plain_repo
     from accord.ooxml import reading
 
     monkeypatch.setattr(reading, "MAX_ENTRIES", 40)
-    packet = send(repo)
+    packet = any_docx
     with zipfile.ZipFile(io.BytesIO(packet)) as source:
         entries = {info.filename: source.read(info) for info in source.infolist()}
     entries.update({f"word/media/empty{n}.png": b"" for n in range(40)})
@@ -446,11 +481,12 @@ def test_an_archive_of_too_many_entries_is_refused(repo, tmp_path, monkeypatch):
     assert result.err.endswith(" entries (the limit is 40)\n")
 
 
-def test_a_part_that_expands_past_its_cap_is_refused(repo, tmp_path, monkeypatch):
+def test_a_part_that_expands_past_its_cap_is_refused(plain_repo, tmp_path, any_docx, monkeypatch):
+    repo = plain_repo
     from accord.ooxml import reading
 
     monkeypatch.setattr(reading, "MAX_PART_BYTES", 64 * 1024)
-    packet = send(repo)
+    packet = any_docx
     with zipfile.ZipFile(io.BytesIO(packet)) as source:
         document = source.read("word/document.xml")
     padded = document.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * 20000)
@@ -459,7 +495,8 @@ def test_a_part_that_expands_past_its_cap_is_refused(repo, tmp_path, monkeypatch
                                             "expands to more than 65536 bytes (a zip bomb?)\n")
 
 
-def test_an_oversized_file_is_refused_without_being_read(repo, tmp_path):
+def test_an_oversized_file_is_refused_without_being_read(plain_repo, tmp_path):
+    repo = plain_repo
     huge = tmp_path / "huge.docx"
     with open(huge, "wb") as handle:
         handle.truncate(60 * 1024 * 1024)  # sparse: no disk used, and never read
@@ -467,7 +504,76 @@ def test_an_oversized_file_is_refused_without_being_read(repo, tmp_path):
     assert (result.code, result.err) == (2, f"Error: {huge}: file too large (60 MB; the limit is 50 MB)\n")
 
 
-def test_a_missing_file_is_one_line(repo, tmp_path):
+def test_a_missing_file_is_one_line(plain_repo, tmp_path):
+    repo = plain_repo
     missing = tmp_path / "missing.docx"
     result = run("review", "import", "child-protection", str(missing), "--repo", str(repo))
     assert (result.code, result.err) == (2, f"Error: {missing}: cannot read the file: No such file or directory\n")
+
+
+# -- send --redline ------------------------------------------------------------------------
+
+def endorse(repo, partner="unicef", position="endorse"):
+    from accord.repo import Repo
+
+    text_hash = Repo(repo).load_statement("child-protection").text_sha256
+    commit(repo, f"statements/child-protection/endorsements/{partner}.yaml",
+           f"statement: child-protection\npartner: {partner}\nposition: {position}\ntext_sha256: {text_hash}\n"
+           f"signatory: Signer, Director\nrecorded_at: 2026-11-01\n", "Endorsement")
+
+
+def test_a_redline_packet_shows_the_changes_since_the_partner_endorsed(repo):
+    endorsed = git(repo, "rev-parse", "HEAD").strip()  # the commit of the text, not of the record
+    endorse(repo)
+    commit(repo, S, ORIGINAL.replace("without delay", "within 24 hours"))
+    result = run("review", "send", "child-protection", "--partner", "unicef", "--redline", "--repo", str(repo))
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"wrote build/review/child-protection-unicef.docx for UNICEF: changes since "
+                                 f"{endorsed[:12]} as tracked changes")
+    from accord.pandoc import run_pandoc
+
+    packet = (repo / "build/review/child-protection-unicef.docx").read_bytes()
+    accepted, rejected = (run_pandoc(["-f", "docx", f"--track-changes={mode}", "-t", "plain", "--wrap=none"], packet)
+                          .decode() for mode in ("accept", "reject"))
+    assert "child within 24 hours." in accepted and "without delay" not in accepted
+    assert "child without delay." in rejected
+    assert "redline_from" in (repo / "statements/child-protection/reviews/sent.yaml").read_text()
+
+
+def test_a_returned_redline_keeps_what_the_partner_rejected_and_adds_what_they_wrote(repo, tmp_path):
+    endorse(repo)
+    commit(repo, S, ORIGINAL.replace("without delay", "within 24 hours").replace("a last resort", "the last resort"))
+    assert run("review", "send", "child-protection", "--partner", "unicef", "--redline", "--repo", str(repo)).code == 0
+    packet = (repo / "build/review/child-protection-unicef.docx").read_bytes()
+    returned = WordEdits(packet).reject("the").reject("a").replace("Referral", "Referral and care").save()
+    result = import_docx(repo, tmp_path, returned)
+    assert result.code == 0, result.err
+    assert on_branch(repo) == ORIGINAL.replace("without delay", "within 24 hours").replace(
+        "| Agencies | Referral |", "| Agencies | Referral and care |")
+
+
+def test_a_redline_needs_an_endorsement_to_start_from(repo):
+    result = run("review", "send", "child-protection", "--partner", "unicef", "--redline", "--repo", str(repo))
+    assert (result.code, result.err) == (2, "Error: unicef has not endorsed child-protection yet, so there is "
+                                            "nothing to show changes since; send without --redline\n")
+
+
+def test_a_redline_of_the_endorsed_text_itself_is_refused(repo):
+    head = git(repo, "rev-parse", "HEAD").strip()
+    endorse(repo)
+    result = run("review", "send", "child-protection", "--partner", "unicef", "--redline", "--repo", str(repo))
+    assert (result.code, result.err) == (2, f"Error: UNICEF endorsed the current text (commit {head[:12]}); there "
+                                            "are no changes to show: send it without --redline\n")
+
+
+def test_a_redline_starts_from_the_last_counting_position(repo):
+    endorse(repo)
+    endorsed = git(repo, "rev-parse", "HEAD").strip()
+    commit(repo, S, ORIGINAL.replace("without delay", "within 24 hours"))
+    endorse(repo, position="object")
+    from accord.repo import Repo
+    from accord.review.packet import endorsed_text
+
+    commit_id, text = endorsed_text(Repo(repo), "child-protection", "unicef")
+    assert "child without delay." in text.body
+    assert git(repo, "rev-parse", f"{commit_id}:{S}") == git(repo, "rev-parse", f"{endorsed}:{S}")

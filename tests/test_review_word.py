@@ -166,6 +166,26 @@ class WordEdits:
             pPr.append(rPr)
         rPr.append(parse_xml(f'<w:{kind} {nsdecls("w")} {self._attrs()}/>'))
 
+    def reject(self, text: str) -> "WordEdits":
+        """Reject someone else's tracked insertion or deletion of exactly `text` (spaces aside)."""
+        for story in self._stories():
+            for change in story.iter(qn("w:ins"), qn("w:del")):
+                if change.getparent().tag == qn("w:rPr"):
+                    continue
+                words = "".join(t.text or "" for t in change.iter(qn("w:t"), qn("w:delText")))
+                if words.strip() != text:
+                    continue
+                if change.tag == qn("w:ins"):
+                    change.getparent().remove(change)
+                else:
+                    for t in change.iter(qn("w:delText")):
+                        t.tag = qn("w:t")
+                    for child in list(change):
+                        change.addprevious(child)
+                    change.getparent().remove(change)
+                return self
+        raise AssertionError(f"no tracked change holds {text!r}")
+
     # -- untracked edits --------------------------------------------------------------
     def untracked_replace(self, old: str, new: str) -> "WordEdits":
         runs = self._runs_for(old)

@@ -57,9 +57,13 @@ def import_(statement_id, docx_file, partner_id, base, repo):
 
     result = import_review(repo, statement_id, Path(docx_file), partner=partner_id, base=base, display=docx_file)
     if result.nothing_to_import:
-        if result.edits or result.already:
+        if result.already:
             click.echo(f"{docx_file}: its changes are already in {result.head_name} and it has no comments; "
                        "nothing to import")
+        elif result.outside:
+            click.echo(f"{docx_file}: its only changes are outside the statement text (title page, signatory "
+                       "block), which import does not carry, and it has no comments; nothing to import")
+            _list_outside(result)
         else:
             click.echo(f"{docx_file}: no changes and no comments; nothing to import")
         return
@@ -74,8 +78,12 @@ def import_(statement_id, docx_file, partner_id, base, repo):
         click.echo(f"    {conflict.markup()} in \"{conflict.where}\"")
     if result.outside:
         click.echo(f"  edits outside the statement text, not carried: {len(result.outside)}")
-        for text in result.outside:
-            click.echo(f"    \"{text}\"")
+        _list_outside(result)
     click.echo(f"  comments: {comment_count}" + (f" ({result.comments_path})" if result.comments_path else ""))
     click.echo(f"Branch {result.branch} (commit {result.commit[:12]}); see it with:")
     click.echo(f"  accord diff {statement_id} --from {result.head_name} --to {result.branch}")
+
+
+def _list_outside(result) -> None:
+    for text in result.outside:
+        click.echo(f"    \"{text}\"")

@@ -151,6 +151,8 @@ def open_docx_bytes(data: bytes, display: str) -> DocxPackage:
                 raise ReviewError(f"refused: the archive expands to more than {_megabytes(MAX_UNCOMPRESSED_BYTES)} "
                                   "(a zip bomb?)", path=display)
             parts[info.filename] = part
+    for name, data in parts.items():
+        _refuse_dtd(data, display, name)
     if "[Content_Types].xml" not in parts:
         raise ReviewError("not a DOCX file (a zip archive without [Content_Types].xml)", path=display)
     package = DocxPackage(display, parts, "")
@@ -188,9 +190,7 @@ _DTD_MARKERS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 def parse_xml(data: bytes, display: str, part: str) -> etree._Element:
     """Parse one XML part: no DTD, no entities, no network, no huge trees; a DOCTYPE is refused."""
-    if _DTD_MARKERS.search(data) or _DTD_MARKERS.search(_as_utf8(data)):
-        raise ReviewError(f"refused: {part} declares a DTD or entities (<!DOCTYPE>/<!ENTITY>), "
-                          "which a Word file never does", path=display)
+    _refuse_dtd(data, display, part)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                              huge_tree=False, remove_comments=True, remove_pis=True)
     try:
@@ -202,6 +202,13 @@ def parse_xml(data: bytes, display: str, part: str) -> etree._Element:
         raise ReviewError(f"refused: {part} declares a DTD or entities (<!DOCTYPE>/<!ENTITY>), "
                           "which a Word file never does", path=display)
     return root
+
+
+def _refuse_dtd(data: bytes, display: str, part: str) -> None:
+    """Every part is scanned when the file is opened, so no later reader ever meets a DTD."""
+    if _DTD_MARKERS.search(data) or _DTD_MARKERS.search(_as_utf8(data)):
+        raise ReviewError(f"refused: {part} declares a DTD or entities (<!DOCTYPE>/<!ENTITY>), "
+                          "which a Word file never does", path=display)
 
 
 def _as_utf8(data: bytes) -> bytes:
@@ -345,6 +352,39 @@ def strip_anchors(root: etree._Element) -> etree._Element:
     return root
 
 
+def flatten_tables(root: etree._Element) -> etree._Element:
+    """Tables as a Markdown pipe table can hold them: one paragraph per cell, no merged cells.
+
+    A statement's tables are pipe tables; a partner who presses Enter in a cell
+    or merges cells would otherwise come back as an HTML table. The paragraphs
+    of a cell are joined with a space; a merged cell is split into plain cells.
+    """
+    for cell in list(root.iter(w("tc"))):
+        paragraphs = cell.findall(w("p"))
+        for paragraph in paragraphs[1:]:
+            content = [child for child in paragraph if child.tag != w("pPr")]
+            if content and "".join(paragraph.itertext()).strip():
+                space = etree.SubElement(paragraphs[0], w("r"))
+                etree.SubElement(space, w("t")).text = " "
+                space.find(w("t")).set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                paragraphs[0].extend(content)
+            cell.remove(paragraph)
+        properties = cell.find(w("tcPr"))
+        if properties is None:
+            continue
+        for merge in properties.findall(w("vMerge")):
+            properties.remove(merge)
+        span = properties.find(w("gridSpan"))
+        if span is not None:
+            properties.remove(span)
+            count = int(span.get(w("val"), "1")) if span.get(w("val"), "1").isdigit() else 1
+            for _ in range(min(count, 64) - 1):
+                extra = etree.Element(w("tc"))
+                etree.SubElement(extra, w("p"))
+                cell.addnext(extra)
+    return root
+
+
 def accepted_package(package: DocxPackage) -> bytes:
     """A clean DOCX for pandoc: only the parts it needs, every change accepted, every part re-serialized.
 
@@ -363,7 +403,7 @@ def accepted_package(package: DocxPackage) -> bytes:
                 continue
             root = package.xml(part)
             if part in stories:
-                strip_anchors(accept_all_changes(root))
+                flatten_tables(strip_anchors(accept_all_changes(root)))
             archive.writestr(part, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
     return output.getvalue()
 

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .layout import FOOTNOTE_REF, Block
+from .layout import FOOTNOTE_REF, Block, block_kind
 from .merge import ExactMatcher, merge_words, pair_blocks, shorten
 
 _LIST_MARKER = re.compile(r"^(?:[-*+]|\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s+")
@@ -23,43 +23,79 @@ _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
-def plain_key(text: str) -> str:
-    """What a block says, without its markup: the words a reader sees, lower-cased."""
+def plain_key(text: str, *, marker: bool = True) -> str:
+    """What a block says, without its markup: the words a reader sees, lower-cased.
+
+    marker=False keeps a leading list number: for a line like "2003. The ..." that
+    `markdown_blocks` splits off a paragraph, the number is words, not a marker.
+    """
     definition = re.match(r"\[\^([^\]\s]+)\]:", text)
     prefix = f"note {definition.group(1)} " if definition else ""
     if definition:
         text = text[definition.end():]
     text = FOOTNOTE_REF.sub(" ", text)
     text = _LINK_TARGET.sub("] ", _ATTRIBUTES.sub(" ", text.lstrip("#> ")))
-    text = _LIST_MARKER.sub("", text.strip()).translate(_QUOTES).lower()
+    text = (_LIST_MARKER.sub("", text.strip()) if marker else text.strip()).translate(_QUOTES).lower()
     words = re.findall(r"\w+", text)
     return prefix + " ".join(words) if words else prefix + re.sub(r"\s+", "", text)
 
 
-def map_blocks(source: list[Block], sent: list[Block]) -> dict[int, int]:
-    """Which source block each sent block came from: {sent index: source index}.
+def map_blocks(source: list[Block], sent: list[Block]) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """Which source block each sent block came from: {sent index: source index}, and the source
+    blocks that belong to the same sent block after its first ({sent index: [source indexes]}).
 
     Blocks of the sent DOCX with no source block (a title page, a signatory
-    list the build adds) stay unmapped.
+    list the build adds) stay unmapped. A paragraph the canonical splitter cuts
+    in two (a line that starts "2003. ...") is one paragraph in the DOCX: both
+    source blocks map to it.
     """
     source_keys = [plain_key(block.text) for block in source]
     sent_keys = [plain_key(block.text) for block in sent]
     mapping: dict[int, int] = {}
+    joined: dict[int, list[int]] = {}
     for tag, i1, i2, j1, j2 in ExactMatcher(None, source_keys, sent_keys).get_opcodes():
         if tag == "equal":
             mapping.update({j1 + offset: i1 + offset for offset in range(i2 - i1)})
         elif tag == "replace":
-            for i, j in pair_blocks(source_keys[i1:i2], sent_keys[j1:j2]):
-                mapping[j1 + j] = i1 + i
+            grouped = _split_paragraphs(source, source_keys, sent_keys, i1, i2, j1, j2)
+            for j, indexes in grouped.items():
+                mapping[j] = indexes[0]
+                joined[j] = indexes[1:]
+            used = {i for indexes in grouped.values() for i in indexes}
+            rest_source = [i for i in range(i1, i2) if i not in used]
+            rest_sent = [j for j in range(j1, j2) if j not in grouped]
+            for a, b in pair_blocks([source_keys[i] for i in rest_source], [sent_keys[j] for j in rest_sent]):
+                mapping[rest_sent[b]] = rest_source[a]
     # Blocks the source keeps elsewhere (a footnote written under its paragraph) match by their words.
+    taken = set(mapping.values()) | {i for indexes in joined.values() for i in indexes}
     unmapped_source = defaultdict(list)
     for index, key in enumerate(source_keys):
-        if index not in mapping.values():
+        if index not in taken:
             unmapped_source[key].append(index)
     for index, key in enumerate(sent_keys):
         if index not in mapping and len(unmapped_source.get(key, ())) == 1:
             mapping[index] = unmapped_source.pop(key)[0]
-    return mapping
+    return mapping, joined
+
+
+def _split_paragraphs(source, source_keys, sent_keys, i1, i2, j1, j2) -> dict[int, list[int]]:
+    """Runs of two or more source blocks whose words, read on, are exactly one sent block's."""
+    groups: dict[int, list[int]] = {}
+    start = i1
+    for j in range(j1, j2):
+        for first in range(start, i2 - 1):
+            words = source_keys[first]
+            for last in range(first + 1, i2):
+                words = f"{words} {plain_key(source[last].text, marker=False)}".strip()
+                if words == sent_keys[j]:
+                    groups[j] = list(range(first, last + 1))
+                    break
+                if not sent_keys[j].startswith(words):
+                    break
+            if j in groups:
+                start = groups[j][-1] + 1
+                break
+    return groups
 
 
 @dataclass
@@ -73,18 +109,21 @@ class Carried:
 
 def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -> Carried:
     """Apply the sent -> returned edits to the source blocks."""
-    mapping = map_blocks(source, sent)
-    sent_texts = [block.text for block in sent]
-    returned_texts = [block.text for block in returned]
+    mapping, joined = map_blocks(source, sent)
+    sent_texts = [unnumbered(block.text) for block in sent]
+    returned_texts = [unnumbered(block.text) for block in returned]
     replaced: dict[int, Block] = {}
     deleted: set[int] = set()
     after: dict[int | None, list[Block]] = defaultdict(list)
     carried = Carried([])
+    source_of_returned: dict[int, int] = {}
     for tag, j1, j2, k1, k2 in ExactMatcher(None, sent_texts, returned_texts).get_opcodes():
         if tag == "equal":
+            source_of_returned.update({k1 + n: mapping[j1 + n] for n in range(j2 - j1) if j1 + n in mapping})
             continue
         pairs = pair_blocks(sent_texts[j1:j2], returned_texts[k1:k2]) if tag == "replace" else []
         returned_of = {j1 + j: k1 + k for j, k in pairs}
+        source_of_returned.update({k: mapping[j] for j, k in returned_of.items() if j in mapping})
         sent_of = {k: j for j, k in returned_of.items()}
         for j in range(j1, j2):
             source_index = mapping.get(j)
@@ -93,16 +132,27 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
                 if source_index is None:
                     carried.outside.append(shorten(new.text))
                 else:
-                    replaced[source_index] = carry_block(source[source_index], sent[j], new)
+                    replaced[source_index] = carry_block(_joined(source, source_index, joined.get(j, ())),
+                                                         sent[j], new)
+                    deleted.update(joined.get(j, ()))
             elif source_index is not None:
                 deleted.add(source_index)
-        cursor = next((mapping[j] for j in range(j1 - 1, -1, -1) if j in mapping), None)
+                deleted.update(joined.get(j, ()))
+        # A new block goes after the block it follows in the DOCX; one that follows page
+        # furniture (the signatory block) is not part of the statement's text.
+        previous = j1 - 1
         for k in range(k1, k2):
             if k in sent_of:
-                cursor = mapping.get(sent_of[k], cursor)
+                previous = sent_of[k]
+            elif previous < 0:
+                after[None].append(returned[k])
+            elif previous in mapping:
+                after[mapping[previous]].append(returned[k])
             else:
-                after[cursor].append(returned[k])
+                carried.outside.append(shorten(returned[k].text))
         carried.edited += (j2 - j1) + (k2 - k1) - len(pairs)
+    if carried.edited:
+        _number_list_starts(source, returned, source_of_returned, replaced)
     blocks = list(after[None])
     for index, block in enumerate(source):
         if index in replaced:
@@ -114,6 +164,34 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
     return carried
 
 
+_ORDERED_MARKER = re.compile(r"^\d{1,9}(?=[.)]\s)")
+
+
+def _number_list_starts(source: list[Block], returned: list[Block], source_of_returned: dict[int, int],
+                        replaced: dict[int, Block]) -> None:
+    """A list's first number is the one thing about numbering Markdown keeps: where the partner's list
+    starts with another number (its first item deleted, say), the source's first item takes it."""
+    for k, block in enumerate(returned):
+        number = _ORDERED_MARKER.match(block.text)
+        if not number or (k > 0 and block_kind(returned[k - 1].text) == "list") or k not in source_of_returned:
+            continue
+        index = source_of_returned[k]
+        current = replaced.get(index, source[index])
+        if _ORDERED_MARKER.match(current.text) and _ORDERED_MARKER.match(current.text).group(0) != number.group(0):
+            replaced[index] = Block(_ORDERED_MARKER.sub(number.group(0), current.text), indent=current.indent)
+
+
+def unnumbered(text: str) -> str:
+    """A block with its ordered-list number blanked: Word renumbers a list, the partner did not type it."""
+    return _ORDERED_MARKER.sub("#", text)
+
+
+def _joined(source: list[Block], first: int, rest) -> Block:
+    if not rest:
+        return source[first]
+    return Block(" ".join(source[index].text for index in (first, *rest)), indent=source[first].indent)
+
+
 def carry_block(source: Block, sent: Block, returned: Block) -> Block:
     """The returned block's edits on the source block's own wording and markup.
 
@@ -121,7 +199,11 @@ def carry_block(source: Block, sent: Block, returned: Block) -> Block:
     (its emphasis style, its footnote labels, a list marker pandoc adds) is one
     side, the partner's edit the other; where they touch, the partner's wins.
     """
+    sent_number = _ORDERED_MARKER.match(sent.text)
+    returned_text = returned.text
+    if sent_number and _ORDERED_MARKER.match(returned_text):
+        returned_text = _ORDERED_MARKER.sub(sent_number.group(0), returned_text)
     if source.text == sent.text:
-        return Block(returned.text, indent=source.indent)
-    merged = merge_words(sent.text, source.text, returned.text, theirs_wins=True)
+        return Block(returned_text, indent=source.indent)
+    merged = merge_words(sent.text, source.text, returned_text, theirs_wins=True)
     return Block(merged.text, indent=source.indent)

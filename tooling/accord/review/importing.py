@@ -75,11 +75,13 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
                           f"its base commit {base_commit[:12]} hashes to {base_statement.text_sha256[:12]}; "
                           "pass --base REV with the commit whose text was sent", path=display)
     head = head_commit(root)
+    if head is None:
+        raise ReviewError("the repository has no commits to merge onto")
     ours_bytes = file_at(root, head, relpath)
     ours_statement = _statement_at(root, head, relpath)
 
     returned = read_version(accepted_package(package))
-    sent_bytes = sent_docx(repo, base_statement, official=PROPERTY_BASE in properties)
+    sent_bytes = sent_docx(repo, base_statement, properties)
     sent = read_version(accepted_package(open_docx_bytes(sent_bytes, "the sent text")))
     comments = read_comments(package)
 

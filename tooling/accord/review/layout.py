@@ -8,6 +8,7 @@ every block nobody changed byte for byte, with its wrapping and indentation.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 from ..statement import _FENCE, _FOOTNOTE_DEF, _HEADING, _SETEXT, _TABLE_RULE, _WS, _is_list_item, _table_row
@@ -133,13 +134,53 @@ def render_body(ours_body: str, ours: list[Block], pieces: list[Piece]) -> str:
         if piece.keep is not None:
             block = ours[piece.keep]
             out.extend(lines[block.start:block.end])
+        elif piece.at is not None:
+            block = ours[piece.at]
+            out.extend(rewrap(lines[block.start:block.end], piece.text))
         else:
-            indent = ours[piece.at].indent if piece.at is not None else piece.indent
-            out.append(indent + piece.text)
+            out.append(piece.indent + piece.text)
         previous = piece
     out.extend(lines[ours[-1].end:] or [""])
     text = "\n".join(out)
     return text if text.endswith("\n") else text + "\n"
+
+
+def rewrap(original: list[str], text: str) -> list[str]:
+    """An edited block in the shape of the original: unchanged leading and trailing lines kept as they
+    were, the lines in between wrapped to the original's width and indentation.
+
+    A block that was one line stays one line; a wrapping that would read as
+    different Markdown (a line starting like a list item) falls back to one line.
+    """
+    indent = original[0][:len(original[0]) - len(original[0].lstrip())]
+    if len(original) < 2 or any(_FENCE.match(line.strip()) for line in original):
+        return [indent + text]
+    texts = [line.strip() for line in original]
+    head = 0
+    while head < len(texts) - 1 and text.startswith(" ".join(texts[:head + 1]) + " "):
+        head += 1
+    tail = 0
+    while (tail < len(texts) - head - 1
+           and text.endswith(" " + " ".join(texts[len(texts) - tail - 1:]))
+           and len(" ".join(texts[:head])) + len(" ".join(texts[len(texts) - tail - 1:])) + 2 <= len(text)):
+        tail += 1
+    continuation = original[1][:len(original[1]) - len(original[1].lstrip())]
+    width = max(len(line) for line in original)
+    while True:
+        start = len(" ".join(texts[:head])) + (1 if head else 0)
+        end = len(text) - len(" ".join(texts[len(texts) - tail:])) - (1 if tail else 0)
+        wrapped = textwrap.wrap(text[start:end].strip(), width=width,
+                                initial_indent=indent if head == 0 else continuation,
+                                subsequent_indent=continuation, break_long_words=False, break_on_hyphens=False)
+        # A longer middle flows on into the kept lines after it, as re-filling a paragraph would.
+        if len(wrapped) <= len(texts) - head - tail or tail == 0:
+            break
+        tail -= 1
+    result = original[:head] + wrapped + (original[len(original) - tail:] if tail else [])
+    candidate = source_blocks("\n".join(result))
+    if len(candidate) != 1 or candidate[0].text != text:
+        return [indent + text]
+    return result
 
 
 def _separator(lines: list[str], ours: list[Block], before: Piece, after: Piece) -> list[str]:
@@ -152,7 +193,9 @@ def _separator(lines: list[str], ours: list[Block], before: Piece, after: Piece)
     if kinds == {"table"}:
         return []
     left, right = _position(before), _position(after)
-    if left is not None and left + 1 < len(ours) and (right is None or right == left + 1):
+    if left is not None and right == left + 1:
+        return lines[ours[left].end:ours[right].start]
+    if left is not None and left + 1 < len(ours) and right is None:
         gap = lines[ours[left].end:ours[left + 1].start]
     elif right is not None and right > 0:
         gap = lines[ours[right - 1].end:ours[right].start]

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ReviewError
+from ..errors import AccordError, ReviewError
 from ..fsutil import write_atomic
-from ..history import commit_epoch, head_commit, is_dirty
+from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
 from ..statement import Statement
 from .extract import markdown_to_docx
 
@@ -16,6 +16,7 @@ PROPERTY_STATEMENT = "accord.statement"
 PROPERTY_PARTNER = "accord.partner"
 PROPERTY_BASE = "accord.base_commit"
 PROPERTY_TEXT_HASH = "accord.text_sha256"
+PROPERTY_REDLINE_FROM = "accord.redline_from"
 SENT_LOG = "sent.yaml"
 
 
@@ -54,8 +55,16 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
                   PROPERTY_TEXT_HASH: statement.text_sha256}
     redline_from = None
     if redline:
-        raise ReviewError("--redline is not available yet: the DOCX redline renderer has not landed")
-    docx = packet_docx(repo, statement, properties)
+        redline_from, endorsed = endorsed_text(repo, statement_id, partner_id)
+        if endorsed.text_sha256 == statement.text_sha256:
+            raise ReviewError(f"{partners[partner_id].label} endorsed the current text (commit {redline_from[:12]}); "
+                              "there are no changes to show: send it without --redline")
+        properties[PROPERTY_REDLINE_FROM] = redline_from
+        docx = redline_docx(repo, endorsed, statement, properties,
+                            subtitle=f"Changes since {partners[partner_id].label} endorsed the text of "
+                                     f"commit {redline_from[:12]}")
+    else:
+        docx = packet_docx(repo, statement, properties)
     path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
     write_atomic(path, docx)
     log_path = log_sent(repo, statement_id, {"partner": partner_id, "base_commit": head,
@@ -71,13 +80,27 @@ def packet_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes
     return with_custom_properties(official_docx(repo, statement), properties)
 
 
-def sent_docx(repo, statement: Statement, *, official: bool = True) -> bytes:
+def sent_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
     """The DOCX `send` made of this text (properties aside): the base a returned DOCX is compared with.
 
-    A DOCX made elsewhere (no accord properties) is compared with the plain
-    pandoc DOCX, which has no title page or signatory block to tell apart.
+    The packet is rebuilt as it was sent: the official build, or the redline
+    from the text named in accord.redline_from. A DOCX made elsewhere (no
+    accord properties) is compared with the plain pandoc DOCX, which has no
+    title page or signatory block to tell apart.
     """
-    if official:
+    if PROPERTY_REDLINE_FROM in properties:
+        from ..history import file_at
+        from ..statement import statement_from_bytes
+
+        relpath = f"statements/{statement.id}/statement.md"
+        try:
+            commit = resolve_revision(repo.root, properties[PROPERTY_REDLINE_FROM])
+        except AccordError:
+            raise ReviewError(f"the DOCX shows changes since commit {properties[PROPERTY_REDLINE_FROM][:12]}, "
+                              "which is not in this repository; fetch it") from None
+        old = statement_from_bytes(file_at(repo.root, commit, relpath), f"{relpath} at {commit[:12]}")
+        return redline_docx(repo, old, statement, verify=False)
+    if PROPERTY_BASE in properties:
         return official_docx(repo, statement)
     return markdown_to_docx(statement.body, statement.title, statement.language, reference=_reference_docx(repo))
 
@@ -93,7 +116,6 @@ def official_docx(repo, statement: Statement) -> bytes:
     from ..build.document import Document, Provenance, provenance_commit
     from ..build.docx import build_docx
     from ..build.inputs import statement_images
-    from ..errors import AccordError
     from ..ledger import signatories
 
     try:
@@ -109,6 +131,59 @@ def official_docx(repo, statement: Statement) -> bytes:
                         repo.rel(folder), images, tuple(outside), repo.templates_dir)
     with tempfile.TemporaryDirectory(prefix="accord-review-") as target:
         return build_docx(document, Path(target))
+
+
+def redline_docx(repo, old: Statement, new: Statement, properties: dict[str, str] | None = None, *,
+                 subtitle: str = "", verify: bool = True) -> bytes:
+    """The new text as a DOCX whose tracked changes, by the team, turn the old text into it."""
+    from ..redline import compare, render_docx
+
+    changes = compare(old.body, new.body, old_title=old.title, new_title=new.title)
+    epoch = commit_epoch(repo.root) or 0
+    when = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return render_docx(changes, author=repo.settings.team, date=when, reference_doc=_reference_docx(repo),
+                       subtitle=subtitle, properties=properties, epoch=epoch, verify=verify)
+
+
+def endorsed_text(repo, statement_id: str, partner_id: str) -> tuple[str, Statement]:
+    """The commit and text partner P last took a counting position on (endorse, with reservations, no objection).
+
+    The record's own `commit` is a convenience, not trusted: the commit is the
+    one whose text hashes to the record's text_sha256, searched in the
+    statement's history; older versions of the record are looked at when the
+    current one is not a counting position.
+    """
+    from ..history import file_at, git, path_exists_at
+    from ..ledger import parse_record
+    from ..statement import statement_from_bytes
+    from ..yamlio import decode_text
+
+    root = repo.root
+    record_path = f"statements/{statement_id}/endorsements/{partner_id}.yaml"
+    statement_path = f"statements/{statement_id}/statement.md"
+    versions: list[bytes] = []
+    if (root / record_path).is_file():
+        versions.append((root / record_path).read_bytes())
+    log = git(root, "log", "--format=%H", "--", record_path, check=False).stdout.decode().split()
+    versions += [file_at(root, commit, record_path) for commit in log if path_exists_at(root, commit, record_path)]
+    for data in versions:
+        text, problem = decode_text(data, record_path)
+        record, problems = parse_record(data, text, record_path) if text is not None else (None, [problem])
+        if record is None or not record.counting:
+            continue
+        commits = ([record.commit] if record.commit else [])
+        commits += git(root, "log", "--format=%H", "--", statement_path, check=False).stdout.decode().split()
+        for commit in commits:
+            try:
+                candidate = statement_from_bytes(file_at(root, commit, statement_path), statement_path)
+            except AccordError:
+                continue
+            if candidate.text_sha256 == record.text_sha256:
+                return resolve_revision(root, commit), candidate
+        raise ReviewError(f"the text {partner_id} endorsed (sha256 {record.text_sha256[:12]}) is not in the "
+                          f"history of {statement_path}; send without --redline")
+    raise ReviewError(f"{partner_id} has not endorsed {statement_id} yet, so there is nothing to show changes "
+                      "since; send without --redline")
 
 
 def with_custom_properties(docx: bytes, properties: dict[str, str]) -> bytes:
