@@ -1,0 +1,198 @@
+"""`accord status`, `accord endorse` and `accord verify`: the endorsement ledger."""
+
+from __future__ import annotations
+
+import click
+
+from .common import echo_json, fail, repo_option
+
+LEGEND = ("E endorse  R with reservations  N no objection  A abstain  X object  W withdrawn\n"
+          "~ stale (the text changed since)  . invited, not yet heard from")
+
+
+@click.command()
+@click.argument("statement_id", metavar="[ID]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@repo_option
+def status(statement_id, as_json, repo):
+    """Show where statements stand in the ledger, and the release gate.
+
+    With ID: the text hash, each partner's position (current or stale, signed or
+    attested), reservations, invited partners not yet heard from, and every reason
+    the gate is closed. Without ID: a statements x partners matrix. "signed" means a
+    signature is filed; `accord verify` checks it. Exit 0 either way."""
+    from ..ledger import ledger_status, ledger_statuses
+
+    if statement_id is not None:
+        result = ledger_status(repo, statement_id)
+        if as_json:
+            echo_json(result.as_dict())
+        else:
+            _print_statement(result)
+        return
+    results = ledger_statuses(repo)
+    if as_json:
+        _echo_json_lines([result.as_dict() for result in results])
+    else:
+        _print_matrix(results, repo)
+
+
+def _echo_json_lines(items: list) -> None:
+    """A JSON list with one statement per line: readable, and fast for thousands of records
+    (indented output goes through the pure-Python encoder)."""
+    import json
+
+    lines = ",\n".join(json.dumps(item, ensure_ascii=False, default=str) for item in items)
+    click.echo(f"[\n{lines}\n]" if items else "[]")
+
+
+def _print_statement(result) -> None:
+    statement = result.statement
+    click.echo(f"{statement.id}: {statement.title}")
+    click.echo(f"Status: {statement.status}")
+    click.echo(f"Text:   {statement.text_sha256}")
+    click.echo()
+    if result.standings:
+        rows = [(s.label, s.record.position, "current" if s.current else "stale",
+                 "signed" if s.signed else "attested", s.record.recorded_at.isoformat(), s.record.signatory)
+                for s in result.standings]
+        widths = [max(len(row[column]) for row in rows) for column in range(5)]
+        for standing, row in zip(result.standings, rows):
+            cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+            cells[1] = click.style(cells[1], fg=_colour(standing))
+            click.echo("  ".join([*cells, row[5]]).rstrip())
+            for reservation in standing.record.reservations:
+                where = f" on paragraph {reservation.paragraph}" if reservation.paragraph else ""
+                click.echo(f"{'':{widths[0]}}    reservation{where}: {reservation.text}")
+    else:
+        click.echo("No positions recorded yet.")
+    if result.pending:
+        click.echo(f"Not yet heard from: {', '.join(result.labels.get(p, p) for p in result.pending)}")
+    click.echo()
+    if result.gate.ok:
+        click.echo(f"Gate: {click.style('open', fg='green')}")
+    else:
+        click.echo(f"Gate: {click.style('closed', fg='red')}")
+        for problem in result.gate.problems:
+            click.echo(f"  - {problem}")
+
+
+def _colour(standing) -> str | None:
+    if standing.objecting:
+        return "red"
+    if not standing.current:
+        return "yellow"
+    return "green" if standing.counting else None
+
+
+def _print_matrix(results, repo) -> None:
+    from ..ledger import POSITION_LETTERS, LedgerStatus
+
+    statuses = [result for result in results if isinstance(result, LedgerStatus)]
+    if not results:
+        click.echo("No statements yet.")
+        return
+    involved = {pid for s in statuses for pid in (*s.statement.endorsement.invited, *(x.partner for x in s.standings))}
+    partners = repo.partners()
+    order = {pid: index for index, pid in enumerate(repo.settings.partners_order)}
+    columns = sorted(involved, key=lambda pid: (order.get(pid, len(order)),
+                                                 (partners[pid].label if pid in partners else pid).casefold()))
+    headers = [partners[pid].label if pid in partners else pid for pid in columns]
+    widths = [max(len(header), 2) for header in headers]
+    id_width = max([len("statement"), *(len(result.id) for result in results)])
+    click.echo("  ".join(["statement".ljust(id_width), *(h.ljust(w) for h, w in zip(headers, widths)), "gate"]))
+    for result in results:
+        if not isinstance(result, LedgerStatus):
+            click.echo(f"{result.id.ljust(id_width)}  {click.style('unreadable: run accord check', fg='red')}")
+            continue
+        by_partner = {standing.partner: standing for standing in result.standings}
+        cells = []
+        for pid, width in zip(columns, widths):
+            standing = by_partner.get(pid)
+            if standing is not None:
+                cell = POSITION_LETTERS[standing.record.position] + ("" if standing.current else "~")
+                cells.append(click.style(cell.ljust(width), fg=_colour(standing)))
+            elif pid in result.statement.endorsement.invited:
+                cells.append(click.style(".".ljust(width), dim=True))
+            else:
+                cells.append(" " * width)
+        gate = click.style("open", fg="green") if result.gate.ok else click.style("closed", fg="red")
+        click.echo("  ".join([result.id.ljust(id_width), *cells, gate]))
+    click.echo()
+    click.echo(LEGEND)
+
+
+@click.command()
+@click.argument("statement_id", metavar="ID")
+@click.argument("partner_id", metavar="PARTNER")
+@click.option("--position", required=True, metavar="POS",
+              help="endorse, endorse-with-reservations, no-objection, abstain, object or withdrawn.")
+@click.option("--signatory", required=True, metavar="TEXT", help="Who signed for the partner, with their title.")
+@click.option("--reservation", "reservations", multiple=True, metavar="TEXT",
+              help='A reservation; "4: text" ties it to paragraph 4. Repeatable.')
+@click.option("--evidence", metavar="KIND:REF", help="What proves the position: letter:REF, email:REF, url:URL or none.")
+@click.option("--recorded-by", metavar="NAME", help="Who is recording it (default: your git identity).")
+@click.option("--sign", "keyfile", metavar="KEYFILE",
+              help="Sign the record with this SSH private key (a signer's key in partners/PARTNER.yaml).")
+@click.option("--no-commit", is_flag=True, help="Write the record but leave committing it to you.")
+@repo_option
+def endorse(statement_id, partner_id, position, signatory, reservations, evidence, recorded_by, keyfile,
+            no_commit, repo):
+    """Record PARTNER's position on the current text of statement ID.
+
+    Writes statements/ID/endorsements/PARTNER.yaml, bound to the canonical text
+    hash and superseding the partner's previous record, signs it with --sign, and
+    commits only that record (and its signature) unless --no-commit."""
+    from ..ledger import parse_evidence, parse_reservation, record_position
+
+    recorded = record_position(
+        repo, statement_id, partner_id, position, signatory,
+        reservations=[parse_reservation(text) for text in reservations],
+        evidence=parse_evidence(evidence) if evidence is not None else None,
+        recorded_by=recorded_by, keyfile=keyfile, commit=not no_commit)
+    click.echo(recorded.summary)
+    click.echo(f"Wrote {repo.rel(recorded.path)}")
+    if recorded.signature_path is not None:
+        click.echo(f"Wrote {repo.rel(recorded.signature_path)} (signed as {recorded.principal})")
+    click.echo(f"Committed {recorded.commit[:7]}" if recorded.commit else "Not committed (--no-commit)")
+    if recorded.note:
+        click.echo(f"Note: {recorded.note}", err=True)
+
+
+@click.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@repo_option
+def verify(ids, as_json, repo):
+    """Verify the ledger: signatures, the names in each record, and its git history.
+
+    A signed record must carry a good signature by a signer of that very partner
+    (exact principals from partners/*.yaml); every record must name the statement
+    and partner it is filed under, and its supersedes chain must agree with git
+    history, so a deleted or rolled-back record is reported. Unsigned records are
+    attested, not failures. Exit 0 when all pass, 1 with one line per failure."""
+    from ..ledger import verify_ledger
+
+    checks = verify_ledger(repo, list(ids))
+    failures = [problem for check in checks for problem in check.problems]
+    if as_json:
+        echo_json({"ok": not failures, "records": [check.as_dict() for check in checks]})
+    else:
+        for check in checks:
+            if check.problems:
+                for problem in check.problems:
+                    click.echo(str(problem))
+            elif check.signed:
+                click.echo(f"{check.path}: signed by {check.principal}")
+            else:
+                click.echo(f"{check.path}: attested (not signed)")
+        records = len(checks)
+        if failures:
+            click.echo(f"{len(failures)} failure{'s' if len(failures) != 1 else ''} in "
+                       f"{records} record{'s' if records != 1 else ''}", err=True)
+        else:
+            signed = sum(1 for check in checks if check.signed)
+            click.echo(f"OK: {records} record{'s' if records != 1 else ''} verified "
+                       f"({signed} signed, {records - signed} attested)")
+    if failures:
+        fail(1)
