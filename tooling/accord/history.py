@@ -244,3 +244,66 @@ def current_branch(root: Path) -> str | None:
     """The branch HEAD is on, or None when HEAD is detached."""
     result = git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
     return result.stdout.decode().strip() or None if result.returncode == 0 else None
+
+# -- used by releases: the release commit and tag made as objects first, then moved in one transaction ---------
+
+def changed_paths(root: Path) -> list[str]:
+    """Every path with uncommitted changes, staged or not, and every untracked path, as git status names them."""
+    result = git(root, "status", "--porcelain", "-z", "--untracked-files=all")
+    entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    paths = []
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        index += 1
+        if not entry:
+            continue
+        if entry[0] in "RC":  # a rename or copy: the original path follows as its own field
+            index += 1
+        paths.append(entry[3:])
+    return paths
+
+
+def release_tags(root: Path, statement_id: str) -> list[tuple[int, str]]:
+    """The release tags of a statement (<id>/v<N>) as (N, tag), lowest N first."""
+    import re
+
+    result = git(root, "tag", "--list", f"{statement_id}/v*", check=False)
+    pattern = re.compile(rf"{re.escape(statement_id)}/v([1-9][0-9]*)")
+    found = [(int(match.group(1)), name) for name in result.stdout.decode("utf-8", "replace").split()
+             if (match := pattern.fullmatch(name))]
+    return sorted(found)
+
+
+def ref_exists(root: Path, ref: str) -> bool:
+    return git(root, "show-ref", "--verify", "--quiet", ref, check=False).returncode == 0
+
+
+def make_tag(root: Path, commit: str, name: str, message: str) -> str:
+    """An annotated tag object for commit, tagged by the committer; no ref points at it yet."""
+    tagger = git_text(root, "var", "GIT_COMMITTER_IDENT")
+    body = f"object {commit}\ntype commit\ntag {name}\ntagger {tagger}\n\n{message}"
+    return git(root, "mktag", input=body.encode("utf-8")).stdout.decode().strip()
+
+
+def update_refs(root: Path, changes: list[tuple[str, ...]], message: str) -> None:
+    """Move several refs in one transaction: all of them move or none does.
+
+    Each change is ("update", ref, new, old), ("create", ref, new) or ("delete", ref, old);
+    an update whose ref no longer holds old fails, so a concurrent commit is never lost.
+    HEAD is followed to the branch it names.
+    """
+    commands = "".join(" ".join(change) + "\n" for change in changes)
+    git(root, "update-ref", "-m", message, "--stdin", input=commands.encode("utf-8"))
+
+
+def update_worktree(root: Path, old: str, new: str) -> None:
+    """Bring the index and working tree from commit old to commit new; refuses to overwrite local changes."""
+    git(root, "read-tree", "-m", "-u", old, new)
+
+
+def clone_at(root: Path, target: Path, commit: str) -> None:
+    """A fresh clone of root in target, checked out (detached) at commit, sharing root's objects."""
+    git(root, "clone", "--quiet", "--shared", "--no-checkout", str(root), str(target))
+    git(target, "checkout", "--quiet", "--detach", commit)
+
