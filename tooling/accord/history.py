@@ -245,6 +245,7 @@ def current_branch(root: Path) -> str | None:
     result = git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
     return result.stdout.decode().strip() or None if result.returncode == 0 else None
 
+
 # -- used by releases: the release commit and tag made as objects first, then moved in one transaction ---------
 
 def changed_paths(root: Path) -> list[str]:
@@ -306,4 +307,3 @@ def clone_at(root: Path, target: Path, commit: str) -> None:
     """A fresh clone of root in target, checked out (detached) at commit, sharing root's objects."""
     git(root, "clone", "--quiet", "--shared", "--no-checkout", str(root), str(target))
     git(target, "checkout", "--quiet", "--detach", commit)
-
