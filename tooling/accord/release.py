@@ -1,0 +1,369 @@
+"""Releases: the publication gate, the release commit and tag, and the reproducible dist/ with its manifest.
+
+A release is all or nothing. The release commit is made as a git object first, with
+no branch moved; the documents are built from a clone checked out at that commit,
+exactly as anyone can rebuild them from the tag later; only when the build has
+succeeded do the branch and the tag move, in one ref transaction, and the built
+folder is renamed into dist/ID/vN/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import history
+from .errors import GitError, ReleaseError
+from .repo import Repo
+from .statement import Statement, statement_from_bytes
+
+RELEASE_FORMATS = ("docx", "pdf", "html")
+MANIFEST = "manifest.json"
+CHECKSUMS = "SHA256SUMS"
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    name: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Endorser:
+    """A partner whose counting position on the released text is recorded in the manifest and the tag."""
+
+    partner: str
+    name: str
+    short: str | None
+    position: str
+    signatory: str
+    reservations: tuple[dict, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"partner": self.partner, "name": self.name, "short": self.short, "position": self.position,
+                "signatory": self.signatory, "reservations": list(self.reservations)}
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release as its manifest in dist/<id>/v<N>/ describes it."""
+
+    statement: str
+    version: int
+    tag: str
+    commit: str
+    published: str
+    text_sha256: str
+    title: str
+    symbol: str | None
+    endorsers: tuple[Endorser, ...]
+    files: tuple[ReleaseFile, ...]
+    folder: Path
+
+    def manifest(self) -> dict:
+        return {
+            "statement": self.statement, "version": self.version, "tag": self.tag, "commit": self.commit,
+            "published": self.published, "title": self.title, "symbol": self.symbol,
+            "text_sha256": self.text_sha256,
+            "endorsers": [endorser.as_dict() for endorser in self.endorsers],
+            "files": [{"name": f.name, "sha256": f.sha256, "bytes": f.size} for f in self.files],
+        }
+
+
+@dataclass(frozen=True)
+class ReleasePlan:
+    """What `accord release` would do, and every reason it may not."""
+
+    statement: Statement
+    version: int
+    tag: str
+    published: dt.date
+    head: str | None
+    endorsers: tuple[Endorser, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def accepted(self) -> bool:
+        return not self.reasons
+
+
+# -- the gate ---------------------------------------------------------------------
+
+def plan_release(repo: Repo, statement_id: str, today: dt.date | None = None) -> ReleasePlan:
+    """Check every condition of a release and name the version, tag and endorsers it would have."""
+    from .check import check_repo
+    from .ledger import release_gate, verify_ledger
+
+    statement = repo.load_statement(statement_id)
+    reasons: list[str] = []
+    if statement.status != "final":
+        reasons.append(f"status is '{statement.status}'; only a 'final' text can be released")
+
+    problems = check_repo(repo, [statement_id])
+    # The ledger cannot be judged on files check rejects: then check's problems are the reasons.
+    if not problems:
+        reasons.extend(release_gate(repo, statement).problems)
+    reasons.extend(f"accord check: {problem}" for problem in problems)
+    if not problems:
+        reasons.extend(f"accord verify: {problem}" for check in verify_ledger(repo, [statement_id])
+                       for problem in check.problems)
+
+    head = history.head_commit(repo.root)
+    if head is None:
+        reasons.append("the repository has no commits")
+    else:
+        changed = history.changed_paths(repo.root)
+        if changed:
+            shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            reasons.append(f"the working tree has uncommitted changes ({shown}); commit them first")
+
+    version = max([version for version, _ in history.release_tags(repo.root, statement_id)]
+                  + [statement.version or 0]) + 1
+    tag = release_tag(statement_id, version)
+    if head is not None and history.ref_exists(repo.root, f"refs/tags/{tag}"):
+        reasons.append(f"tag {tag} already exists")
+    folder = release_folder(repo, statement_id, version)
+    if folder.exists():
+        reasons.append(f"{repo.rel(folder)} already exists; a release never overwrites one")
+
+    endorsers = _endorsers(repo, statement) if not problems else ()
+    return ReleasePlan(statement, version, tag, today or dt.date.today(), head, endorsers, tuple(reasons))
+
+
+def _endorsers(repo: Repo, statement: Statement) -> tuple[Endorser, ...]:
+    """The signatory block the builds print, as the manifest and the tag record it."""
+    from .ledger import signatories
+
+    return tuple(Endorser(entry.partner_id, entry.name, entry.short, entry.position, entry.signatory,
+                          tuple({"paragraph": item.paragraph, "text": item.text} for item in entry.reservations))
+                 for entry in signatories(repo, statement))
+
+
+# -- making a release -------------------------------------------------------------
+
+def make_release(repo: Repo, plan: ReleasePlan) -> Release:
+    """Commit, tag and build an accepted plan; nothing is left behind if any step fails."""
+    if not plan.accepted:
+        raise ReleaseError(f"the release of {plan.statement.id} is refused: {plan.reasons[0]}")
+    statement = plan.statement
+    root = repo.root
+    relpath = repo.rel(repo.statement_file(statement.id))
+    released_text = set_release_fields(history.file_at(root, plan.head, relpath), plan.version, plan.published)
+    _check_release_text(released_text, relpath, plan)
+    author_name, author_email = _author(root)
+    commit = history.commit_files(root, plan.head, {relpath: released_text}, commit_message(plan),
+                                  author_name=author_name, author_email=author_email)
+    folder = release_folder(repo, statement.id, plan.version)
+    with _staging(repo, folder) as staging:
+        release = _build_release(repo, statement.id, plan.version, commit, staging)
+        tag_ref = f"refs/tags/{plan.tag}"
+        tag_object = history.make_tag(root, commit, plan.tag, tag_message(plan))
+        history.update_refs(root, [("update", "HEAD", commit, plan.head), ("create", tag_ref, tag_object)],
+                            f"accord release {plan.tag}")
+        try:
+            history.update_worktree(root, plan.head, commit)
+            os.rename(staging, folder)
+        except BaseException:
+            history.update_refs(root, [("update", "HEAD", plan.head, commit), ("delete", tag_ref, tag_object)],
+                                f"accord release {plan.tag} undone")
+            history.update_worktree(root, commit, plan.head)
+            raise
+    return replace(release, folder=folder)
+
+
+def rebuild_release(repo: Repo, statement_id: str, version: int) -> Release:
+    """Write dist/<id>/v<N>/ again from the tag <id>/v<N> alone, as CI does when the tag is pushed.
+
+    The documents, the manifest and SHA256SUMS come out byte for byte as the release made them.
+    """
+    repo.require_statement(statement_id)
+    tag = release_tag(statement_id, version)
+    try:
+        commit = history.resolve_revision(repo.root, f"refs/tags/{tag}")
+    except GitError:
+        raise ReleaseError(f"no release tag {tag} (git tag --list '{statement_id}/v*' shows the releases)") from None
+    folder = release_folder(repo, statement_id, version)
+    if folder.exists():
+        raise ReleaseError(f"{repo.rel(folder)} already exists; a release never overwrites one")
+    with _staging(repo, folder) as staging:
+        release = _build_release(repo, statement_id, version, commit, staging)
+        os.rename(staging, folder)
+    return replace(release, folder=folder)
+
+
+def release_folder(repo: Repo, statement_id: str, version: int) -> Path:
+    return repo.dist_dir / statement_id / f"v{version}"
+
+
+@contextmanager
+def _staging(repo: Repo, folder: Path):
+    """A folder beside the release folder to build into; removed, with any parent it made, unless renamed."""
+    made = [path for path in (repo.dist_dir, folder.parent) if not path.exists()]
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
+    os.chmod(staging, 0o755)  # published documents, readable like any other output
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for path in reversed(made):
+            _remove_if_empty(path)
+        raise
+
+
+def _author(root: Path) -> tuple[str, str]:
+    """Who git says is making the release, as the release commit's author."""
+    identity = history.author_identity(root)
+    if identity is None:
+        raise ReleaseError("git does not know who is releasing: set user.name and user.email with git config")
+    name, _, email = identity.rpartition("<")
+    return name.strip(), email.rstrip(">").strip()
+
+
+def _remove_if_empty(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass
+
+
+def _check_release_text(data: bytes, relpath: str, plan: ReleasePlan) -> None:
+    released = statement_from_bytes(data, relpath)
+    if released.text_sha256 != plan.statement.text_sha256:
+        raise ReleaseError(f"{relpath}: setting the release fields would change the text hash; nothing was released")
+    if (released.status, released.version, released.published) != ("published", plan.version, plan.published):
+        raise ReleaseError(f"{relpath}: the release fields could not be set in the front matter; nothing was released")
+
+
+def _build_release(repo: Repo, statement_id: str, version: int, commit: str, staging: Path) -> Release:
+    """Build the documents in a fresh clone at the release commit, then write the manifest and checksums.
+
+    Everything recorded comes from that clone, so a rebuild from the tag writes the same bytes.
+    """
+    from .build.pipeline import build_statement
+
+    with tempfile.TemporaryDirectory(prefix="accord-release-") as work:
+        checkout = Repo(Path(work) / "source")
+        history.clone_at(repo.root, checkout.root, commit)
+        statement = checkout.load_statement(statement_id)
+        if (statement.status, statement.version) != ("published", version) or statement.published is None:
+            raise ReleaseError(f"commit {commit[:12]} is not the release of {statement_id} v{version}: its front "
+                               f"matter lacks status: published, version: {version} and a published date")
+        endorsers = _endorsers(checkout, statement)
+        result = build_statement(checkout, statement_id, RELEASE_FORMATS, Path(work) / "out")
+        files = []
+        for output in result.outputs:
+            data = output.read_bytes()
+            (staging / output.name).write_bytes(data)
+            files.append(ReleaseFile(output.name, hashlib.sha256(data).hexdigest(), len(data)))
+    release = Release(statement_id, statement.version, release_tag(statement_id, statement.version), commit,
+                      statement.published.isoformat(), statement.text_sha256, statement.title, statement.symbol,
+                      endorsers, tuple(files), staging)
+    manifest = (json.dumps(release.manifest(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    (staging / MANIFEST).write_bytes(manifest)
+    sums = [*((f.sha256, f.name) for f in files), (hashlib.sha256(manifest).hexdigest(), MANIFEST)]
+    (staging / CHECKSUMS).write_text("".join(f"{digest}  {name}\n" for digest, name in sums), "utf-8")
+    return release
+
+
+def release_tag(statement_id: str, version: int) -> str:
+    return f"{statement_id}/v{version}"
+
+
+def commit_message(plan: ReleasePlan) -> str:
+    statement = plan.statement
+    names = ", ".join(e.short or e.name for e in plan.endorsers)
+    return (f"Release {statement.id} v{plan.version}\n\n"
+            f"Publish \"{statement.title}\" as endorsed: status published, version {plan.version}, "
+            f"published {plan.published.isoformat()}. Only the front matter changes; the text hash stays "
+            f"{statement.text_sha256}, so every endorsement stays current.\n\nEndorsed by: {names}\n")
+
+
+def tag_message(plan: ReleasePlan) -> str:
+    statement = plan.statement
+    lines = [f"{statement.id} v{plan.version}: {statement.title}", ""]
+    if statement.symbol:
+        lines.append(f"Symbol: {statement.symbol}")
+    lines += [f"Text SHA-256: {statement.text_sha256}", f"Published: {plan.published.isoformat()}", "",
+              "Endorsed by:"]
+    for endorser in plan.endorsers:
+        lines.append(f"- {endorser.partner}: {endorser.position} ({endorser.name}; signed for by {endorser.signatory})")
+    return "\n".join(lines) + "\n"
+
+
+# -- the front matter edit --------------------------------------------------------
+
+def set_release_fields(data: bytes, version: int, published: dt.date) -> bytes:
+    """The statement file with `status: published`, `version: N` and `published: DATE` set.
+
+    The YAML is edited as text, line by line, so comments, key order, quoting and the
+    body stay byte for byte as they were; absent keys are added before the closing '---'.
+    """
+    text = data.decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n").lstrip("\ufeff") != "---":
+        raise ReleaseError("the statement has no front matter")
+    end = next((index for index, line in enumerate(lines[1:], 1) if line.rstrip("\r\n").rstrip() in ("---", "...")), None)
+    if end is None:
+        raise ReleaseError("the statement's front matter is not closed")
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    values = {"status": "published", "version": str(version), "published": published.isoformat()}
+    for key, value in values.items():
+        pattern = re.compile(rf"^{key}:(?P<space>[ \t]*)(?P<value>[^#\r\n]*?)(?P<rest>[ \t]+#[^\r\n]*)?(?P<eol>\r?\n?)$")
+        found = [index for index in range(1, end) if lines[index].startswith(f"{key}:")]
+        if found:
+            match = pattern.match(lines[found[0]])
+            if match is None or (not match.group("value") and key == "status"):
+                raise ReleaseError(f"cannot set '{key}': write it on one line as '{key}: value'")
+            lines[found[0]] = f"{key}: {value}{match.group('rest') or ''}{match.group('eol') or newline}"
+        else:
+            lines.insert(end, f"{key}: {value}{newline}")
+            end += 1
+    return "".join(lines).encode("utf-8")
+
+
+# -- reading releases back --------------------------------------------------------
+
+def read_releases(repo: Repo, statement_id: str) -> list[Release]:
+    """The releases of a statement found in dist/<id>/v<N>/, oldest first; folders without a manifest are skipped."""
+    folder = repo.dist_dir / statement_id
+    releases = []
+    if not folder.is_dir():
+        return releases
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"v([1-9][0-9]*)", entry.name)
+        if not match or not (entry / MANIFEST).is_file():
+            continue
+        releases.append(read_manifest(entry / MANIFEST, repo.rel(entry / MANIFEST)))
+    return sorted(releases, key=lambda release: release.version)
+
+
+def read_manifest(path: Path, display: str) -> Release:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        release = Release(
+            statement=data["statement"], version=int(data["version"]), tag=data["tag"], commit=data["commit"],
+            published=data["published"], text_sha256=data["text_sha256"], title=data["title"],
+            symbol=data.get("symbol"),
+            endorsers=tuple(Endorser(e["partner"], e["name"], e.get("short"), e["position"], e["signatory"],
+                                     tuple(e.get("reservations") or ())) for e in data["endorsers"]),
+            files=tuple(ReleaseFile(f["name"], f["sha256"], int(f["bytes"])) for f in data["files"]),
+            folder=path.parent)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReleaseError(f"unreadable release manifest ({type(exc).__name__}: {exc})", path=display) from None
+    for item in release.files:
+        if not _FILE_NAME.fullmatch(item.name):
+            raise ReleaseError(f"release manifest names a file outside its folder: '{item.name}'", path=display)
+    return release
+
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
