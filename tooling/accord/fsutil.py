@@ -6,6 +6,9 @@ import os
 import tempfile
 from pathlib import Path
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False) -> None:
     """Write data to path so that readers see the old file or the new one, never a torn one.
@@ -17,6 +20,7 @@ def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False) -> N
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a written file should look like any other
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

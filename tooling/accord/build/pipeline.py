@@ -113,7 +113,6 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
             path.unlink(missing_ok=True)  # a stale document beside fresh ones would mislead
             continue
         write_atomic(path, data)
-        os.chmod(path, 0o644)  # a published document, not a secret (temp files are made 0600)
         stamps[fmt] = stamp
     write_stamps(target, stamps)
     if failures:
