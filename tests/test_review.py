@@ -213,8 +213,8 @@ def test_edits_to_the_signatory_block_are_named_not_carried(repo, tmp_path):
     returned = WordEdits(send(repo)).replace("No endorsements recorded", "Endorsed by all of us").save()
     result = import_docx(repo, tmp_path, returned)
     assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its only changes are outside the "
-                                            "statement text (title page, signatory block), which import does not "
-                                            "carry, and it has no comments; nothing to import\n"
+                                            "statement text, which import does not carry, and it has no comments; "
+                                            "nothing to import\n"
                                             '    "*Endorsed by all of us*"\n')
     assert branches(repo) == []
 
@@ -550,6 +550,7 @@ def test_a_returned_redline_keeps_what_the_partner_rejected_and_adds_what_they_w
     assert result.code == 0, result.err
     assert on_branch(repo) == ORIGINAL.replace("without delay", "within 24 hours").replace(
         "| Agencies | Referral |", "| Agencies | Referral and care |")
+    assert git(repo, "log", "-1", "--format=%an", BRANCH).strip() == "Jane Doe"
 
 
 def test_a_redline_needs_an_endorsement_to_start_from(repo):
@@ -577,3 +578,26 @@ def test_a_redline_starts_from_the_last_counting_position(repo):
     commit_id, text = endorsed_text(Repo(repo), "child-protection", "unicef")
     assert "child without delay." in text.body
     assert git(repo, "rev-parse", f"{commit_id}:{S}") == git(repo, "rev-parse", f"{endorsed}:{S}")
+
+
+def test_a_picture_the_partner_pasted_is_named_not_imported(repo, tmp_path):
+    import struct
+    import zlib
+
+    from docx import Document
+    from docx.shared import Inches
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    document = Document(io.BytesIO(send(repo)))
+    document.paragraphs[-1].add_run().add_picture(io.BytesIO(png), width=Inches(1))
+    out = io.BytesIO()
+    document.save(out)
+    result = import_docx(repo, tmp_path, out.getvalue())
+    assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its only changes are outside the "
+                                            "statement text, which import does not carry, and it has no comments; "
+                                            "nothing to import\n"
+                                            '    "1 picture or drawing (pictures are not imported)"\n')

@@ -61,8 +61,8 @@ def import_(statement_id, docx_file, partner_id, base, repo):
             click.echo(f"{docx_file}: its changes are already in {result.head_name} and it has no comments; "
                        "nothing to import")
         elif result.outside:
-            click.echo(f"{docx_file}: its only changes are outside the statement text (title page, signatory "
-                       "block), which import does not carry, and it has no comments; nothing to import")
+            click.echo(f"{docx_file}: its only changes are outside the statement text, which import does not "
+                       "carry, and it has no comments; nothing to import")
             _list_outside(result)
         else:
             click.echo(f"{docx_file}: no changes and no comments; nothing to import")

@@ -263,6 +263,12 @@ def change_authors(package: DocxPackage) -> Counter:
     return authors
 
 
+def count_drawings(package: DocxPackage) -> int:
+    """Pictures, charts and shapes in the main document, changes accepted (they are not imported)."""
+    root = accept_all_changes(package.xml(package.main_part))
+    return sum(1 for _ in root.iter(w("drawing"), w("pict"), w("object")))
+
+
 def accept_all_changes(root: etree._Element) -> etree._Element:
     """Accept every tracked change in a story part, in place, as Word's "Accept All" would.
 

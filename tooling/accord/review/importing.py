@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import PartnerError, ReviewError
+from ..errors import GitError, ReviewError
 from ..history import (commit_files, create_branch, current_branch, file_at, head_commit, path_exists_at,
                        resolve_revision)
-from ..ooxml.reading import (Comment, accepted_package, change_authors, custom_properties, open_docx,
-                             open_docx_bytes, read_comments)
+from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, custom_properties,
+                             open_docx, open_docx_bytes, read_comments)
 from ..statement import Statement, statement_from_bytes
 from ..yamlio import decode_text
 from .carry import carry_block, carry_edits
@@ -26,7 +26,8 @@ from .comments import render_comments
 from .extract import Version, footnote_labels, label_like_source, read_version
 from .layout import Block, render_body, source_blocks
 from .merge import Conflict, merge_blocks, merge_words
-from .packet import PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH, sent_docx
+from .packet import (PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH, require_partner,
+                     sent_docx)
 
 
 @dataclass
@@ -88,12 +89,17 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     partners = repo.partners()
     result = ImportResult(statement_id, partner_id, partners[partner_id].label, Path(display).name, base_commit,
                           head, comments=comments, head_name=current_branch(root) or head[:12])
+    added = count_drawings(package) - count_drawings(open_docx_bytes(sent_bytes, "the sent text"))
+    drawings_note = [f"{added} picture{'s' if added != 1 else ''} or drawing{'s' if added != 1 else ''} "
+                     "(pictures are not imported)"] if added > 0 else []
     if sent.title == returned.title and [b.text for b in sent.blocks] == [b.text for b in returned.blocks] \
             and not comments:
+        result.outside = drawings_note
         return result
 
     ours_text, _ = decode_text(ours_bytes, relpath)
     merged_text = merge_onto_head(base_statement, ours_statement, ours_text, sent, returned, result)
+    result.outside += drawings_note
     if merged_text == ours_text and not comments:
         return result
 
@@ -176,12 +182,7 @@ def _yaml_string(text: str) -> str:
 def _partner(repo, partner_id: str | None, display: str) -> str:
     if not partner_id:
         raise ReviewError("the DOCX does not say which partner reviewed it; pass --partner P", path=display)
-    partners = repo.partners()
-    if partner_id not in partners:
-        import difflib
-
-        hint = difflib.get_close_matches(partner_id, list(partners), n=1)
-        raise PartnerError(f"unknown partner '{partner_id}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    require_partner(repo, partner_id)
     return partner_id
 
 
@@ -194,7 +195,7 @@ def _base_commit(root: Path, base: str | None, properties: dict[str, str], displ
                           "send`); pass --base REV, the commit whose text the partner reviewed", path=display)
     try:
         return resolve_revision(root, named)
-    except Exception:
+    except GitError:
         raise ReviewError(f"the DOCX was made from commit {named[:12]}, which is not in this repository; "
                           "fetch it, or pass --base REV", path=display) from None
 
@@ -215,6 +216,7 @@ def _reviewer(repo, partner_id: str, package, comments: list[Comment]) -> tuple[
     """The commit's author: who made the tracked changes, else who commented, else the partner's first signer."""
     partner = repo.partners()[partner_id]
     authors = change_authors(package)
+    authors.pop(repo.settings.team, None)  # a redline packet's own tracked changes are the team's
     if not authors:
         authors = Counter(comment.author for comment in _all_comments(comments) if comment.author != "Unknown")
     name = authors.most_common(1)[0][0] if authors else None

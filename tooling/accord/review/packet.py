@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AccordError, ReviewError
+from ..errors import AccordError, PartnerError, ReviewError
 from ..fsutil import write_atomic
 from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
 from ..statement import Statement
@@ -38,13 +39,7 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
                 today: dt.date | None = None) -> SentPacket:
     statement = repo.load_statement(statement_id)
     partners = repo.partners()
-    if partner_id not in partners:
-        import difflib
-
-        from ..errors import PartnerError
-
-        hint = difflib.get_close_matches(partner_id, list(partners), n=1)
-        raise PartnerError(f"unknown partner '{partner_id}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    require_partner(repo, partner_id)
     root = repo.root
     statement_file = repo.statement_file(statement_id)
     head = head_commit(root)
@@ -73,6 +68,14 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
                                              **({"redline_from": redline_from} if redline_from else {})})
     return SentPacket(path, statement_id, partner_id, partners[partner_id].label, head, statement.text_sha256,
                       redline_from, log_path)
+
+
+def require_partner(repo, partner_id: str) -> None:
+    """PartnerError, with a hint, unless the partner is in the registry."""
+    partners = repo.partners()
+    if partner_id not in partners:
+        hint = difflib.get_close_matches(partner_id, list(partners), n=1)
+        raise PartnerError(f"unknown partner '{partner_id}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
 
 
 def packet_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
