@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,15 +77,25 @@ def make_repo(root: Path) -> None:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
 
 
-def median_seconds(command: list[str], env: dict, runs: int = RUNS, before=None) -> float:
-    times = []
+def timed(command: list[str], env: dict) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system) of one run of a command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def medians(commands: list[list[str]], env: dict, runs: int = RUNS, before=None) -> list[tuple[float, float]]:
+    """Median wall and CPU time of each command, the commands taking turns so that all see the same load."""
+    samples: list[list[tuple[float, float]]] = [[] for _ in commands]
     for _ in range(runs):
-        if before:
-            before()
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for index, command in enumerate(commands):
+            if before:
+                before()
+            samples[index].append(timed(command, env))
+    return [(statistics.median(w for w, _ in runs_), statistics.median(c for _, c in runs_)) for runs_ in samples]
 
 
 def main() -> int:
@@ -98,17 +109,20 @@ def main() -> int:
         env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
         status = [*accord, "status", "--json", "--repo", str(root)]
+        help_ = [*accord, "--help"]
         memo = root / ".git" / "accord" / "ledger-memo.json"
-        subprocess.run(status, check=True, stdout=subprocess.DEVNULL, env=env)
-        subprocess.run([*accord, "--help"], check=True, stdout=subprocess.DEVNULL, env=env)
-        cold_time = median_seconds(status, env, 3, before=lambda: memo.unlink(missing_ok=True))
-        help_time = median_seconds([*accord, "--help"], env)
-        status_time = median_seconds(status, env)
-    ratio = status_time / help_time
-    print(f"accord --help                                 {help_time * 1000:7.1f} ms (median of {RUNS})")
-    print(f"accord status --json, {STATEMENTS} x {RECORDS} records    {status_time * 1000:7.1f} ms (median of {RUNS})")
-    print(f"  the same without its parse memo (first run) {cold_time * 1000:7.1f} ms (median of 3; not gated)")
-    print(f"ratio {ratio:.2f} (limit {LIMIT:.0f}): {'ok' if ratio <= LIMIT else 'TOO SLOW'}")
+        for command in (status, help_):  # compile the bytecode and write the memo
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
+        (help_wall, help_cpu), (status_wall, status_cpu) = medians([help_, status], env)
+        ((cold_wall, cold_cpu),) = medians([status], env, 3, before=lambda: memo.unlink(missing_ok=True))
+    ratio = status_wall / help_wall
+    print(f"accord --help                                {help_wall * 1000:7.1f} ms wall {help_cpu * 1000:7.1f} ms CPU")
+    print(f"accord status --json, {STATEMENTS} x {RECORDS} records   {status_wall * 1000:7.1f} ms wall "
+          f"{status_cpu * 1000:7.1f} ms CPU")
+    print(f"  first run, without its parse memo          {cold_wall * 1000:7.1f} ms wall {cold_cpu * 1000:7.1f} ms CPU"
+          " (not gated)")
+    print(f"medians of {RUNS} runs taking turns; ratio {ratio:.2f} wall, {status_cpu / help_cpu:.2f} CPU "
+          f"(limit {LIMIT:.0f}, on wall): {'ok' if ratio <= LIMIT else 'TOO SLOW'}")
     return 0 if ratio <= LIMIT else 1
 
 

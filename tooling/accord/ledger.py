@@ -634,12 +634,8 @@ class ParseMemo:
         return statement
 
     def record(self, path: Path, display: str) -> tuple[Record | None, list[Problem]]:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError:
-            data = None
-        if data is None or len(data) > MAX_FILE_BYTES:
+        data = _read_small(path)
+        if data is None:  # let the general reader name the fault (missing, too large, unreadable)
             return read_record(path, display)
         key = hashlib.sha256(data).hexdigest()
         fields = self._recall(key, "record")
@@ -668,6 +664,29 @@ class ParseMemo:
             write_atomic(self.path, json.dumps({"code": _code_stamp(), "entries": entries}, ensure_ascii=False))
         except OSError:
             pass  # a read-only clone still works, only slower
+
+
+def _read_small(path: Path) -> bytes | None:
+    """A file's bytes with the fewest system calls, or None if it cannot be read or is too large."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:
+            return None
+        data = os.read(fd, size + 1)
+        while len(data) > size and len(data) <= MAX_FILE_BYTES:  # the file grew as we read it
+            more = os.read(fd, 65536)
+            if not more:
+                break
+            data += more
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) <= MAX_FILE_BYTES else None
 
 
 def _record_to_memo(record: Record) -> list:
