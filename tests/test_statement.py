@@ -83,3 +83,8 @@ def test_any_rewrapping_of_a_paragraph_keeps_the_hash(paragraph, breaks):
         separator = "\n" if breaks[index] == 1 and index else (" " * breaks[index] if index else "")
         wrapped.append(separator + word)
     assert text_sha256("T", "".join(wrapped) + "\n") == text_sha256("T", flat + "\n")
+
+
+def test_a_wrapped_line_that_starts_like_a_list_item_continues_its_paragraph():
+    body = "The plan was adopted in\n2003. It has since been revised.\n\n1. first\n2. second\n"
+    assert canonical_text("T", body) == "T\n\nThe plan was adopted in 2003. It has since been revised.\n\n1. first\n\n2. second\n"

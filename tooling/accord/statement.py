@@ -221,7 +221,10 @@ def markdown_blocks(body: str) -> list[str]:
             current.append(line.rstrip("#").rstrip() if line.rstrip("#").strip() else line)
             flush()
             continue
-        if _is_list_item(line) or _FOOTNOTE_DEF.match(line):
+        # As in pandoc, a list cannot interrupt a paragraph: a wrapped line that
+        # happens to start with "2003. " continues it.
+        starts_item = _is_list_item(line) and (not current or _is_list_item(current[0]))
+        if starts_item or _FOOTNOTE_DEF.match(line):
             flush()
             if line[0] in "*+" and line[1:2].isspace():
                 line = "-" + line[1:]
