@@ -128,6 +128,10 @@ BAD_PARTNERS = [
      "partners/ilo.yaml:1: id 'ilo2' differs from the file name 'ilo'"),
     ("bad signer", "id: ilo\nname: ILO\nkind: igo\nsigners:\n  - title: Director\n",
      "partners/ilo.yaml:5: missing required key 'name' in signer"),
+    ("wildcard principal", "id: ilo\nname: ILO\nkind: igo\nsigners:\n  - name: A\n    principal: '*@ilo.example'\n",
+     "partners/ilo.yaml:6: 'principal' must be one exact identity (no spaces, wildcards or lists): '*@ilo.example'"),
+    ("not a key", "id: ilo\nname: ILO\nkind: igo\nsigners:\n  - name: A\n    key: hello\n",
+     "partners/ilo.yaml:6: 'key' is not an SSH public key (expected 'ssh-ed25519 AAAA...'): 'hello'"),
     ("yaml 1.1 boolean", "id: ilo\nname: ILO\nkind: igo\nshort: no\n", None),
 ]
 

@@ -14,8 +14,11 @@ PARTNER_KINDS = ("igo", "ngo", "state", "partner-state", "other")
 SIGNER = Schema("signer", (
     Field("name", "text", "The signer's full name.", required=True),
     Field("title", "text", "The signer's title or function."),
-    Field("principal", "text", "The identity an SSH signature must carry, e.g. an e-mail address."),
-    Field("key", "text", "An SSH public key ('ssh-ed25519 AAAA...'); enables signed endorsements."),
+    Field("principal", "text", "The identity an SSH signature must carry, e.g. an e-mail address.",
+          pattern=r"[^\s*?,!\"]+", pattern_hint="must be one exact identity (no spaces, wildcards or lists)"),
+    Field("key", "text", "An SSH public key ('ssh-ed25519 AAAA...'); enables signed endorsements.",
+          pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
+          pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
 ))
 
 PARTNER = Schema("partner", (

@@ -28,6 +28,8 @@ class Field:
     schema: "Schema | None" = None
     default: Any = None
     minimum: int | None = None
+    pattern: str | None = None  # a regular expression text values must match in full
+    pattern_hint: str = ""      # what a matching value looks like, for the error message
 
     @property
     def attr(self) -> str:
@@ -118,6 +120,8 @@ def _convert(f: Field, type_: str, value: Any, path: str, line: int | None, labe
     elif type_ == "sha256":
         if not SHA256.fullmatch(value):
             return None, [Problem(path, line, f"'{label}' is not a SHA-256 hash: {_show(value)} (64 lowercase hex digits)")]
+    if f.pattern and not re.fullmatch(f.pattern, value):
+        return None, [Problem(path, line, f"'{label}' {f.pattern_hint or 'has the wrong form'}: {_show(value)}")]
     if f.choices and type_ != "any" and value not in f.choices:
         hint = difflib.get_close_matches(value, f.choices, n=1, cutoff=0.6)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
