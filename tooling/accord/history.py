@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import GitError
@@ -307,3 +308,49 @@ def clone_at(root: Path, target: Path, commit: str) -> None:
     """A fresh clone of root in target, checked out (detached) at commit, sharing root's objects."""
     git(root, "clone", "--quiet", "--shared", "--no-checkout", str(root), str(target))
     git(target, "checkout", "--quiet", "--detach", commit)
+
+
+# -- used by redlines: the versions of one file, who made them and when ---------------------
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """Who authored a commit, and when (author time, Unix epoch)."""
+
+    commit: str
+    author: str
+    email: str
+    epoch: int
+
+
+def _commit_info(line: str) -> CommitInfo | None:
+    parts = line.split("\x00")
+    if len(parts) < 4 or not parts[0]:
+        return None
+    return CommitInfo(parts[0], parts[1], parts[2], int(parts[3]))
+
+
+def last_commit_touching(root: Path, relpath: str, revision: str = "HEAD") -> CommitInfo | None:
+    """The newest commit at or before revision that changed relpath: the one that made its text."""
+    result = git(root, "log", "-1", "--format=%H%x00%an%x00%ae%x00%at", revision, "--", relpath, check=False)
+    if result.returncode != 0:
+        return None
+    return _commit_info(result.stdout.decode("utf-8", "replace").strip())
+
+
+def commits_touching(root: Path, relpath: str, revision: str = "HEAD") -> list[str]:
+    """Commits at or before revision that changed relpath, newest first ([] without commits)."""
+    result = git(root, "log", "--format=%H", revision, "--", relpath, check=False)
+    if result.returncode != 0:
+        return []
+    return result.stdout.decode().split()
+
+
+def current_author(root: Path) -> tuple[str, int] | None:
+    """(name, now as epoch) of whoever git would record as author here, or None if git knows no one."""
+    result = git(root, "var", "GIT_AUTHOR_IDENT", check=False)
+    ident = result.stdout.decode("utf-8", "replace").strip()
+    name, sep, rest = ident.rpartition("<")
+    stamp = rest.partition(">")[2].split()
+    if result.returncode != 0 or not sep or not stamp or not stamp[0].isdigit():
+        return None
+    return name.strip(), int(stamp[0])
