@@ -1,0 +1,191 @@
+"""Raw WordprocessingML for tracked changes: w:ins / w:del / w:moveFrom / w:moveTo, marks and ids.
+
+pandoc writes run-level w:ins and w:del from insertion/deletion spans, but it
+reuses ids (a w:del and the following w:ins share one), cannot track a
+paragraph mark or a table row, and knows nothing of moves. A redline therefore
+marks those places for this module to finish:
+
+- an empty bookmark named `accord-p-<kind>-<n>` inside a paragraph tracks that
+  paragraph's mark; `accord-r-<kind>-<n>` inside a table row tracks the row;
+  <kind> is `ins`, `del`, `moveto.<move>` or `movefrom.<move>`;
+- a w:ins (w:del) whose author is `accord-moveto.<move>` (`accord-movefrom.<move>`)
+  becomes a w:moveTo (w:moveFrom) inside a named move range.
+
+Every revision then gets a unique w:id, across the body and the notes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from lxml import etree
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MARKER = "accord-"
+MOVE_AUTHOR = {"moveto": "accord-moveto.", "movefrom": "accord-movefrom."}
+_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
+_REVISION_TAGS = ("ins", "del", "moveFrom", "moveTo")
+
+
+def w(tag: str) -> str:
+    """The Clark name of a w: element or attribute."""
+    return f"{{{W_NS}}}{tag}"
+
+
+def paragraph_marker(kind: str, serial: int) -> str:
+    """The bookmark name that asks for a paragraph's mark to be tracked as `kind`."""
+    return f"{MARKER}p-{kind}-{serial}"
+
+
+def row_marker(kind: str, serial: int) -> str:
+    """The bookmark name that asks for a table row to be tracked as `kind`."""
+    return f"{MARKER}r-{kind}-{serial}"
+
+
+def move_author(direction: str, move: int) -> str:
+    """The placeholder author of a span that is one end of move number `move` ('moveto' or 'movefrom')."""
+    return f"{MOVE_AUTHOR[direction]}{move}"
+
+
+def finalize_revisions(docx: bytes, *, author: str, date: str) -> bytes:
+    """Finish a pandoc-written DOCX: tracked paragraph marks and rows, native moves, unique ids."""
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+    trees = {name: etree.fromstring(source.read(name), parser) for name in _PARTS if name in source.namelist()}
+    ids = _Ids(trees.values())
+    for root in trees.values():
+        _apply_markers(root, author, date)
+        _make_moves(root, author, date, ids)
+    for root in trees.values():
+        for element in root.iter(*(w(tag) for tag in _REVISION_TAGS)):
+            element.set(w("id"), str(ids.next()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename in trees:
+                data = etree.tostring(trees[info.filename], xml_declaration=True, encoding="UTF-8", standalone=True)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+class _Ids:
+    """Revision ids: unique, and clear of the ids bookmarks and comments already use."""
+
+    def __init__(self, roots) -> None:
+        self.used: set[int] = set()
+        for root in roots:
+            for element in root.iter(w("bookmarkStart"), w("commentRangeStart")):
+                if not (element.get(w("name")) or "").startswith(MARKER):
+                    value = element.get(w("id"))
+                    if value and value.lstrip("-").isdigit():
+                        self.used.add(int(value))
+        self.current = 0
+
+    def next(self) -> int:
+        self.current += 1
+        while self.current in self.used:
+            self.current += 1
+        return self.current
+
+
+def revision(kind: str, author: str, date: str) -> etree._Element:
+    """A w:ins, w:del, w:moveFrom or w:moveTo element (its id is set later)."""
+    tag = {"ins": "ins", "del": "del"}.get(kind) or ("moveTo" if kind.startswith("moveto") else "moveFrom")
+    element = etree.Element(w(tag))
+    element.set(w("id"), "0")
+    element.set(w("author"), author)
+    element.set(w("date"), date)
+    return element
+
+
+def track_paragraph_mark(paragraph: etree._Element, kind: str, author: str, date: str) -> None:
+    """Mark a paragraph's mark as inserted/deleted/moved (w:pPr/w:rPr/w:ins ...)."""
+    properties = paragraph.find(w("pPr"))
+    if properties is None:
+        properties = etree.Element(w("pPr"))
+        paragraph.insert(0, properties)
+    run_properties = properties.find(w("rPr"))
+    if run_properties is None:
+        run_properties = etree.Element(w("rPr"))
+        # w:rPr comes after the other paragraph properties, before w:sectPr and w:pPrChange.
+        later = [child for child in properties if child.tag in (w("sectPr"), w("pPrChange"))]
+        if later:
+            later[0].addprevious(run_properties)
+        else:
+            properties.append(run_properties)
+    run_properties.insert(0, revision(kind, author, date))
+
+
+def track_row(row: etree._Element, kind: str, author: str, date: str) -> None:
+    """Mark a table row as inserted or deleted (w:trPr/w:ins or w:del)."""
+    properties = row.find(w("trPr"))
+    if properties is None:
+        properties = etree.Element(w("trPr"))
+        exceptions = row.find(w("tblPrEx"))
+        if exceptions is not None:
+            exceptions.addnext(properties)
+        else:
+            row.insert(0, properties)
+    change = properties.find(w("trPrChange"))
+    element = revision("ins" if kind == "ins" else "del", author, date)
+    if change is not None:
+        change.addprevious(element)
+    else:
+        properties.append(element)
+
+
+def _apply_markers(root: etree._Element, author: str, date: str) -> None:
+    markers = [bookmark for bookmark in root.iter(w("bookmarkStart"))
+               if (bookmark.get(w("name")) or "").startswith(MARKER)]
+    for bookmark in markers:
+        _, scope, kind, _serial = bookmark.get(w("name")).split("-", 3)
+        kind = kind.replace(".", "-")
+        bookmark_id = bookmark.get(w("id"))
+        paragraph = next(bookmark.iterancestors(w("p")), None)
+        _remove_bookmark(bookmark, bookmark_id)
+        if paragraph is None:
+            continue
+        if scope == "p":
+            track_paragraph_mark(paragraph, kind, author, date)
+        elif scope == "r":
+            row = next(paragraph.iterancestors(w("tr")), None)
+            if row is not None:
+                track_row(row, kind, author, date)
+
+
+def _remove_bookmark(start: etree._Element, bookmark_id: str | None) -> None:
+    for sibling in start.itersiblings():
+        if sibling.tag == w("bookmarkEnd") and sibling.get(w("id")) == bookmark_id:
+            sibling.getparent().remove(sibling)
+            break
+    start.getparent().remove(start)
+
+
+def _make_moves(root: etree._Element, author: str, date: str, ids: _Ids) -> None:
+    ends: dict[tuple[str, str], list[etree._Element]] = {}
+    for element in list(root.iter(w("ins"), w("del"))):
+        placeholder = element.get(w("author")) or ""
+        for direction, prefix in MOVE_AUTHOR.items():
+            if placeholder.startswith(prefix):
+                element.tag = w("moveTo" if direction == "moveto" else "moveFrom")
+                element.set(w("author"), author)
+                if direction == "movefrom":
+                    for text in element.iter(w("delText")):
+                        text.tag = w("t")
+                    for text in element.iter(w("delInstrText")):
+                        text.tag = w("instrText")
+                ends.setdefault((direction, placeholder[len(prefix):]), []).append(element)
+    for (direction, move), elements in ends.items():
+        range_id = str(ids.next())
+        tag = "moveToRange" if direction == "moveto" else "moveFromRange"
+        start = etree.Element(w(tag + "Start"))
+        start.set(w("id"), range_id)
+        start.set(w("author"), author)
+        start.set(w("date"), date)
+        start.set(w("name"), f"move{move}")
+        end = etree.Element(w(tag + "End"))
+        end.set(w("id"), range_id)
+        elements[0].addprevious(start)
+        elements[-1].addnext(end)
