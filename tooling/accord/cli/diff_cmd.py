@@ -1,0 +1,54 @@
+"""`accord diff`."""
+
+from __future__ import annotations
+
+import click
+
+from .common import repo_option
+
+
+@click.command()
+@click.argument("statement_id", metavar="ID")
+@click.option("--from", "from_rev", metavar="REV",
+              help="The older version: a commit, tag or branch (default: the last release tag ID/vN, "
+                   "else the statement's first commit).")
+@click.option("--to", "to_rev", metavar="REV", help="The newer version (default: the working tree).")
+@click.option("--since-endorsement", "partner", metavar="PARTNER",
+              help="Compare the text PARTNER last endorsed with the newer version.")
+@click.option("--format", "fmt", metavar="FORMAT",
+              help="term, html, md (CriticMarkup) or docx (Word tracked changes); "
+                   "default: from -o's extension, else term.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@repo_option
+def diff(statement_id, from_rev, to_rev, partner, fmt, output, repo):
+    """Show what changed in a statement between two versions, word by word.
+
+    Re-wrapped lines and Markdown spacing are not changes; moved paragraphs
+    show as moves. The DOCX redline has native Word tracked changes and checks
+    itself before it is written: accepting all changes gives the newer text,
+    rejecting them the older."""
+    import os
+    import sys
+
+    from ..errors import UsageError
+    from ..fsutil import write_atomic
+    from ..redline.term import summary
+    from ..redline.versions import choose_format, diff_statement, output_path, render_statement_diff
+
+    fmt = choose_format(fmt, output)
+    target = output_path(output)
+    binary_stdout = getattr(sys.stdout, "buffer", None)
+    if fmt == "docx" and target is None and (binary_stdout is None or sys.stdout.isatty()):
+        raise UsageError("--format docx writes a Word file: add -o FILE.docx")
+    result = diff_statement(repo, statement_id, from_rev=from_rev, to_rev=to_rev, since_endorsement=partner)
+    color = fmt == "term" and target is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    data = render_statement_diff(repo, result, fmt, color=color)
+    if target is not None:
+        write_atomic(target, data)
+        click.echo(f"wrote {output}: {summary(result.redline.counts)}")
+    elif isinstance(data, bytes):
+        sys.stdout.flush()
+        binary_stdout.write(data)
+        binary_stdout.flush()
+    else:
+        click.echo(data, nl=False)

@@ -1,0 +1,310 @@
+"""Which versions `accord diff` compares: revisions, release tags, the working tree, the text a partner endorsed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..errors import GitError, LedgerError, PartnerError, RedlineError, StatementError, UsageError
+from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
+                       release_tags, resolve_revision)
+from ..statement import split_front_matter, text_sha256
+from ..yamlio import YAMLProblem, decode_text, load_yaml
+from .ops import Redline
+
+FORMATS = ("term", "html", "md", "docx")
+COUNTING_POSITIONS = ("endorse", "endorse-with-reservations", "no-objection")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a statement's text, where it comes from, and who made it when.
+
+    `author` and `epoch` are those of the commit that last changed the file (for
+    the working tree: of whoever git would record, now, if the file has changes).
+    """
+
+    label: str
+    title: str
+    body: str
+    commit: str | None
+    author: str
+    epoch: int
+
+    @cached_property
+    def text_sha256(self) -> str:
+        return text_sha256(self.title, self.body)
+
+    @property
+    def date_iso(self) -> str:
+        """The date as Word revisions carry it: ISO 8601 in UTC, to the second."""
+        return dt.datetime.fromtimestamp(self.epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @property
+    def day(self) -> str:
+        return dt.datetime.fromtimestamp(self.epoch, dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class StatementDiff:
+    """The redline of one statement between two versions."""
+
+    statement_id: str
+    old: Version
+    new: Version
+    redline: Redline
+
+    @property
+    def old_label(self) -> str:
+        return f"{self.statement_id}: {self.old.label}"
+
+    @property
+    def new_label(self) -> str:
+        return f"{self.statement_id}: {self.new.label}"
+
+
+def diff_statement(repo, statement_id: str, *, from_rev: str | None = None, to_rev: str | None = None,
+                   since_endorsement: str | None = None) -> StatementDiff:
+    """Compare two versions of a statement: --from (default: last release tag, else first commit) or the text
+    a partner last endorsed, with --to (default: the working tree)."""
+    from . import compare
+
+    repo.require_statement(statement_id)
+    if since_endorsement is not None and from_rev is not None:
+        raise UsageError("--since-endorsement and --from cannot be used together")
+    new = version_at(repo, statement_id, to_rev, option="--to") if to_rev is not None else working_version(
+        repo, statement_id)
+    if since_endorsement is not None:
+        old = endorsed_version(repo, statement_id, since_endorsement)
+    elif from_rev is not None:
+        old = version_at(repo, statement_id, from_rev, option="--from")
+    else:
+        revision, label = base_revision(repo, statement_id)
+        old = version_at(repo, statement_id, revision, label=label)
+    redline = compare(old.body, new.body, old_title=old.title, new_title=new.title)
+    return StatementDiff(statement_id, old, new, redline)
+
+
+# -- versions -------------------------------------------------------------------------
+
+def working_version(repo, statement_id: str) -> Version:
+    """The statement as it is in the working tree, validated like every command validates it."""
+    statement = repo.load_statement(statement_id)
+    relpath = _relpath(repo, statement_id)
+    data = repo.statement_file(statement_id).read_bytes()
+    made = None
+    if head_commit(repo.root) is not None:
+        committed = _files_at(repo.root, ["HEAD"], relpath).get("HEAD")
+        if committed is not None and _same_text(committed, data):
+            made = last_commit_touching(repo.root, relpath)
+    if made is not None:
+        author, epoch = made.author, made.epoch
+    else:
+        author, epoch = current_author(repo.root) or ("accord", int(time.time()))
+    return Version("working tree", statement.title, statement.body, None, author, epoch)
+
+
+def version_at(repo, statement_id: str, revision: str, *, label: str | None = None, option: str = "") -> Version:
+    """The statement at a revision (commit, tag, branch); GitError naming the option and revision if missing."""
+    relpath = _relpath(repo, statement_id)
+    where = f"{option}: " if option else ""
+    try:
+        commit = resolve_revision(repo.root, revision)
+        data = file_at(repo.root, revision, relpath)
+    except GitError as error:
+        raise GitError(f"{where}{error.message}") from None
+    title, body = read_statement_text(data, f"{relpath} at {revision}")
+    made = last_commit_touching(repo.root, relpath, commit)
+    author, epoch = (made.author, made.epoch) if made else ("accord", 0)
+    day = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d")
+    short = commit[:7]
+    if label is not None:
+        label = f"{label} ({short}, {day})"
+    elif commit.startswith(revision.lower()):
+        label = f"{short} ({day})"
+    else:
+        label = f"{revision} ({short}, {day})"
+    return Version(label, title, body, commit, author, epoch)
+
+
+def base_revision(repo, statement_id: str) -> tuple[str, str]:
+    """The default --from: the last release tag <id>/vN, else the first commit holding the statement."""
+    tags = release_tags(repo.root, statement_id)
+    if tags:
+        tag = tags[-1][1]
+        return resolve_revision(repo.root, tag), tag.rpartition("/")[2]
+    commits = commits_touching(repo.root, _relpath(repo, statement_id))
+    if not commits:
+        raise RedlineError(f"{_relpath(repo, statement_id)} has no committed version to compare with; "
+                           "commit it first or pass --from REV")
+    return commits[-1], "first version"
+
+
+def endorsed_version(repo, statement_id: str, partner_id: str) -> Version:
+    """The text a partner last endorsed: the newest commit whose text hash is the one in its record.
+
+    The record's `commit` is used when its text has that hash; a record whose
+    position is no longer a counting one sends us back through the record's own
+    history to the last counting position."""
+    partners = repo.partners()
+    if partner_id not in partners:
+        hint = difflib.get_close_matches(partner_id, list(partners), n=1)
+        raise PartnerError(f"unknown partner '{partner_id}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    endorsed = _last_endorsement(repo, statement_id, partner_id)
+    if endorsed is None:
+        raise LedgerError(f"partner '{partner_id}' has never endorsed '{statement_id}'")
+    wanted_hash, record_commit = endorsed
+    relpath = _relpath(repo, statement_id)
+    label = f"as endorsed by {partner_id}"
+    candidates = commits_touching(repo.root, relpath)
+    if record_commit:
+        try:
+            preferred = resolve_revision(repo.root, record_commit)
+        except GitError:
+            preferred = None
+        if preferred is not None:
+            candidates = [preferred, *[c for c in candidates if c != preferred]]
+    texts = _files_at(repo.root, candidates, relpath)
+    for commit in candidates:
+        data = texts.get(commit)
+        if data is None:
+            continue
+        try:
+            title, body = read_statement_text(data, f"{relpath} at {commit[:7]}")
+        except StatementError:
+            continue
+        if text_sha256(title, body) == wanted_hash:
+            return version_at(repo, statement_id, commit, label=label)
+    current = working_version(repo, statement_id)
+    if current.text_sha256 == wanted_hash:
+        return Version(f"{label} (working tree)", current.title, current.body, None, current.author, current.epoch)
+    raise RedlineError(f"the text {partner_id} endorsed (sha256 {wanted_hash[:12]}) is in no commit of {relpath}")
+
+
+def _last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, str | None] | None:
+    """(text_sha256, commit) of the partner's newest record with a counting position, or None."""
+    path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
+    relpath = repo.rel(path)
+    versions: list[bytes] = []
+    if path.is_file():
+        versions.append(path.read_bytes())
+    history = commits_touching(repo.root, relpath)
+    blobs = _files_at(repo.root, history, relpath)
+    versions += [blobs[c] for c in history if blobs.get(c) is not None]
+    for data in versions:
+        fields = _record_fields(data)
+        if fields and fields.get("position") in COUNTING_POSITIONS and isinstance(fields.get("text_sha256"), str):
+            commit = fields.get("commit")
+            return fields["text_sha256"], str(commit) if commit else None
+    return None
+
+
+def _record_fields(data: bytes) -> dict | None:
+    text, problem = decode_text(data, "record")
+    if problem:
+        return None
+    try:
+        fields = load_yaml(text)
+    except YAMLProblem:
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
+def read_statement_text(data: bytes, display: str) -> tuple[str, str]:
+    """(title, body) of a statement file's bytes, read leniently: an old version is compared even if
+    its front matter no longer passes today's schema, as long as it has a title."""
+    text, problem = decode_text(data, display)
+    if problem:
+        raise problem.error(StatementError)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    parts = split_front_matter(text)
+    if parts is None:
+        raise StatementError("no front matter: the file must start with a '---' line", path=display)
+    yaml_text, body, _ = parts
+    try:
+        data_map = load_yaml(yaml_text, line_offset=1)
+    except YAMLProblem as problem:
+        raise StatementError(problem.message, path=display, line=problem.line) from None
+    title = data_map.get("title") if isinstance(data_map, dict) else None
+    if title is None:
+        raise StatementError("missing required key 'title'", path=display)
+    return str(title), body
+
+
+def _files_at(root: Path, revisions: list[str], relpath: str) -> dict[str, bytes]:
+    """relpath at each revision where it exists, read by one git process."""
+    blobs = read_blobs(root, [f"{revision}:{relpath}" for revision in revisions])
+    return {revision: blobs[f"{revision}:{relpath}"] for revision in revisions if f"{revision}:{relpath}" in blobs}
+
+
+def _same_text(left: bytes, right: bytes) -> bool:
+    return left.replace(b"\r\n", b"\n") == right.replace(b"\r\n", b"\n")
+
+
+def _relpath(repo, statement_id: str) -> str:
+    return repo.rel(repo.statement_file(statement_id))
+
+
+# -- rendering --------------------------------------------------------------------------
+
+def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = False) -> str | bytes:
+    """The diff in one format: term and md and html give text, docx gives bytes."""
+    from . import render_docx, render_html, render_markdown, render_term
+
+    if fmt == "term":
+        return render_term(diff.redline, color=color, old_label=diff.old_label, new_label=diff.new_label)
+    if fmt == "md":
+        about = f"Changes to {diff.statement_id}: {diff.old.label} -> {diff.new.label}".replace("<<}", "")
+        header = "{>>" + about + "<<}"
+        return header + "\n\n" + render_markdown(diff.redline)
+    if fmt == "html":
+        return render_html(diff.redline, heading=diff.new.title, old_label=diff.old_label, new_label=diff.new_label)
+    if fmt == "docx":
+        reference = repo.templates_dir / "reference.docx"
+        properties = {
+            "accord-statement": diff.statement_id,
+            "accord-redline-from": diff.old.label, "accord-redline-to": diff.new.label,
+            "accord-redline-from-sha256": diff.old.text_sha256, "accord-redline-to-sha256": diff.new.text_sha256,
+        }
+        if diff.old.commit:
+            properties["accord-redline-from-commit"] = diff.old.commit
+        if diff.new.commit:
+            properties["accord-redline-to-commit"] = diff.new.commit
+        return render_docx(diff.redline, author=diff.new.author, date=diff.new.date_iso,
+                           reference_doc=reference if reference.is_file() else None,
+                           subtitle=f"Changes from {diff.old.label} to {diff.new.label}",
+                           properties=properties, epoch=diff.new.epoch)
+    raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+
+
+def output_path(output: str | None) -> Path | None:
+    """Check -o before any work is done: its folder must exist and it must not be a folder itself."""
+    if output is None:
+        return None
+    path = Path(output)
+    if path.is_dir():
+        raise UsageError(f"-o {output}: is a folder, not a file")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"-o {output}: the folder {parent} does not exist")
+    return path
+
+
+def choose_format(fmt: str | None, output: str | None) -> str:
+    """--format as given, else from -o's extension, else term."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+        return fmt
+    if output is None:
+        return "term"
+    suffix = Path(output).suffix.lower()
+    by_suffix = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".docx": "docx", ".txt": "term"}
+    if suffix not in by_suffix:
+        raise UsageError(f"-o {output}: cannot tell the format from '{suffix or output}'; "
+                         f"pass --format ({', '.join(FORMATS)})")
+    return by_suffix[suffix]
