@@ -277,10 +277,6 @@ def release_tags(root: Path, statement_id: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def ref_exists(root: Path, ref: str) -> bool:
-    return git(root, "show-ref", "--verify", "--quiet", ref, check=False).returncode == 0
-
-
 def make_tag(root: Path, commit: str, name: str, message: str) -> str:
     """An annotated tag object for commit, tagged by the committer; no ref points at it yet."""
     tagger = git_text(root, "var", "GIT_COMMITTER_IDENT")

@@ -109,11 +109,10 @@ def plan_release(repo: Repo, statement_id: str, today: dt.date | None = None) ->
         reasons.append(f"status is '{statement.status}'; only a 'final' text can be released")
 
     problems = check_repo(repo, [statement_id])
-    # The ledger cannot be judged on files check rejects: then check's problems are the reasons.
-    if not problems:
+    if problems:  # the ledger cannot be judged on files check rejects; their problems are the reasons
+        reasons.extend(f"accord check: {problem}" for problem in problems)
+    else:
         reasons.extend(release_gate(repo, statement).problems)
-    reasons.extend(f"accord check: {problem}" for problem in problems)
-    if not problems:
         reasons.extend(f"accord verify: {problem}" for check in verify_ledger(repo, [statement_id])
                        for problem in check.problems)
 
@@ -129,8 +128,6 @@ def plan_release(repo: Repo, statement_id: str, today: dt.date | None = None) ->
     version = max([version for version, _ in history.release_tags(repo.root, statement_id)]
                   + [statement.version or 0]) + 1
     tag = release_tag(statement_id, version)
-    if head is not None and history.ref_exists(repo.root, f"refs/tags/{tag}"):
-        reasons.append(f"tag {tag} already exists")
     folder = release_folder(repo, statement_id, version)
     if folder.exists():
         reasons.append(f"{repo.rel(folder)} already exists; a release never overwrites one")
@@ -318,11 +315,11 @@ def set_release_fields(data: bytes, version: int, published: dt.date) -> bytes:
     newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
     values = {"status": "published", "version": str(version), "published": published.isoformat()}
     for key, value in values.items():
-        pattern = re.compile(rf"^{key}:(?P<space>[ \t]*)(?P<value>[^#\r\n]*?)(?P<rest>[ \t]+#[^\r\n]*)?(?P<eol>\r?\n?)$")
+        pattern = re.compile(rf"^{key}:[ \t]*(?P<value>[^#\r\n]*?)(?P<rest>[ \t]+#[^\r\n]*)?(?P<eol>\r?\n?)$")
         found = [index for index in range(1, end) if lines[index].startswith(f"{key}:")]
         if found:
             match = pattern.match(lines[found[0]])
-            if match is None or (not match.group("value") and key == "status"):
+            if match is None or not match.group("value"):
                 raise ReleaseError(f"cannot set '{key}': write it on one line as '{key}: value'")
             lines[found[0]] = f"{key}: {value}{match.group('rest') or ''}{match.group('eol') or newline}"
         else:
