@@ -215,11 +215,15 @@ def test_a_signature_without_its_record_fails_verify(repo):
 
 
 def test_a_pattern_principal_never_vouches_for_a_signature(repo, keys):
-    register(repo, "unicef", make_key(keys, "unicef"), principal="*@unicef.example")
-    endorse(repo)
-    write(repo / f"{UNICEF}.sig", sign_bytes((repo / UNICEF).read_bytes(), keys / "unicef"))
-    assert verify(repo).out == (f"{UNICEF}: signed by Signer of UNICEF of UNICEF, whose principal in "
-                                "partners/unicef.yaml is missing or not an exact identity\n")
+    register(repo, "unicef", make_key(keys, "unicef"))
+    endorse(repo, "--sign", str(keys / "unicef"))
+    registry = repo / "partners" / "unicef.yaml"
+    write(registry, registry.read_text().replace("principal: signer@unicef.example", "principal: '*@unicef.example'"))
+    result = verify(repo)
+    assert result.code == 2
+    assert result.err.startswith("Error: partners/unicef.yaml:")
+    assert result.err.endswith(": 'principal' must be one exact identity (no spaces, wildcards or lists): "
+                               "'*@unicef.example'\n")
 
 
 def test_verify_json_lists_every_record(repo, keys):
