@@ -130,6 +130,7 @@ def test_the_matrix_has_a_row_per_statement_and_a_column_per_partner(site_repo):
 def test_a_statement_page_shows_text_positions_reservations_and_release_downloads(site_repo):
     html = page(site_repo, f"statements/{SID}.html")
     assert "<h1>Joint Statement on the Protection of Children</h1>" in html
+    assert "<dt>Required</dt><dd>UNICEF</dd>" in html
     assert "States should appoint a guardian for every unaccompanied child within 24 hours." in html
     assert "<li>On paragraph 2, age assessment.</li>" in html
     assert '<a href="../partners/unicef.html">United Nations Children&#x27;s Fund</a><br><small>required</small>' in html

@@ -334,7 +334,8 @@ def _statement_page(view: StatementView, partners: dict, body: Markup, redlines:
     facts.append(("Text SHA-256", el("span", statement.text_sha256, class_="hash")))
     facts.append(("Endorsements", _endorsement_summary(view)))
     if statement.endorsement.required:
-        facts.append(("Required", ", ".join(_label(partners, pid) for pid in statement.endorsement.required)))
+        labels = view.status.labels
+        facts.append(("Required", ", ".join(labels.get(pid, pid) for pid in statement.endorsement.required)))
     gate = view.status.gate
     facts.append(("Ledger", "the required partners and the threshold hold current positions" if gate.ok
                   else el("ul", [el("li", problem) for problem in gate.problems], class_="unmet")))
@@ -349,11 +350,6 @@ def _statement_page(view: StatementView, partners: dict, body: Markup, redlines:
         el("h2", "Text", id="text"),
         el("article", body, class_="text", lang=statement.language),
     ])
-
-
-def _label(partners: dict, partner_id: str) -> str:
-    partner = partners.get(partner_id)
-    return partner.label if partner else partner_id
 
 
 POSITION_COLUMNS = ("Position", "Taken on", "Signatory", "Recorded", "Evidence", "Reservations")
