@@ -174,6 +174,35 @@ _SETEXT = re.compile(r"(=+|-+)\s*")
 _TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
 
 
+@dataclass(frozen=True)
+class SourceBlock:
+    """One block of a body: its collapsed text, and the lines [start, end) and indent it came from."""
+
+    text: str
+    start: int = 0
+    end: int = 0
+    indent: str = ""
+
+    @property
+    def kind(self) -> str:
+        return block_kind(self.text)
+
+
+def block_kind(text: str) -> str:
+    """heading, list, table, footnote, code or paragraph, from a block's collapsed text."""
+    if text.startswith("|"):
+        return "table"
+    if _FOOTNOTE_DEF.match(text):
+        return "footnote"
+    if _HEADING.match(text):
+        return "heading"
+    if _is_list_item(text):
+        return "list"
+    if _FENCE.match(text):
+        return "code"
+    return "paragraph"
+
+
 def markdown_blocks(body: str) -> list[str]:
     """Split a Markdown body into blocks, each with its whitespace collapsed.
 
@@ -181,19 +210,37 @@ def markdown_blocks(body: str) -> list[str]:
     fenced code block. Only source layout is undone: re-wrapping, indentation and
     trailing spaces vanish, words and markup stay.
     """
-    blocks: list[str] = []
+    return [block.text for block in source_blocks(body)]
+
+
+def source_blocks(body: str) -> list[SourceBlock]:
+    """The blocks of markdown_blocks, each knowing the source lines it came from.
+
+    The review import keeps every block nobody changed byte for byte, with its
+    wrapping and indentation, by rewriting only the lines of changed blocks.
+    """
+    lines = body.split("\n")
+    blocks: list[SourceBlock] = []
     current: list[str] = []
+    span = [0, 0]
     fence: str | None = None
+
+    def add(index: int, line: str) -> None:
+        if not current:
+            span[0] = index
+        current.append(line)
+        span[1] = index + 1
 
     def flush() -> None:
         if current:
-            blocks.append(_WS.sub(" ", " ".join(current)).strip())
+            blocks.append(SourceBlock(_WS.sub(" ", " ".join(current)).strip(), span[0], span[1],
+                                      _indent(lines[span[0]])))
             current.clear()
 
-    for raw_line in body.split("\n"):
+    for index, raw_line in enumerate(lines):
         line = raw_line.strip()
         if fence:
-            current.append(line)
+            add(index, line)
             if line.startswith(fence):
                 fence = None
                 flush()
@@ -205,20 +252,20 @@ def markdown_blocks(body: str) -> list[str]:
         if fence_match:
             flush()
             fence = fence_match.group(1)
-            current.append(line)
+            add(index, line)
             continue
         if current and _SETEXT.fullmatch(line) and not _is_list_item(current[0]) and not current[0].startswith("|"):
-            level = "#" if line[0] == "=" else "##"
-            current[0] = f"{level} {current[0]}"
+            current[0] = f"{'#' if line[0] == '=' else '##'} {current[0]}"
+            span[1] = index + 1
             flush()
             continue
         if line.startswith("|") or _TABLE_RULE.fullmatch(line) and "|" in line:
             flush()
-            blocks.append(_table_row(line))
+            blocks.append(SourceBlock(_table_row(line), index, index + 1, _indent(raw_line)))
             continue
         if _HEADING.match(line):
             flush()
-            current.append(line.rstrip("#").rstrip() if line.rstrip("#").strip() else line)
+            add(index, line.rstrip("#").rstrip() if line.rstrip("#").strip() else line)
             flush()
             continue
         # As in pandoc, a list cannot interrupt a paragraph: a wrapped line that
@@ -228,9 +275,13 @@ def markdown_blocks(body: str) -> list[str]:
             flush()
             if line[0] in "*+" and line[1:2].isspace():
                 line = "-" + line[1:]
-        current.append(line)
+        add(index, line)
     flush()
     return blocks
+
+
+def _indent(line: str) -> str:
+    return line[:len(line) - len(line.lstrip())]
 
 
 def _is_list_item(line: str) -> bool:

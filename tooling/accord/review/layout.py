@@ -1,8 +1,8 @@
 """Statement source as blocks that remember their lines, and a body rewritten from merged blocks.
 
-The blocks are exactly `statement.markdown_blocks` (a test holds the two
-together); each also knows which source lines it came from, so a merge can keep
-every block nobody changed byte for byte, with its wrapping and indentation.
+The blocks are `statement.source_blocks`, the very blocks of the canonical text;
+each knows which source lines it came from, so a merge can keep every block
+nobody changed byte for byte, with its wrapping and indentation.
 """
 
 from __future__ import annotations
@@ -11,100 +11,10 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from ..statement import _FENCE, _FOOTNOTE_DEF, _HEADING, _SETEXT, _TABLE_RULE, _WS, _is_list_item, _table_row
+from ..statement import _FENCE, SourceBlock as Block, block_kind, source_blocks  # noqa: F401 (re-exported)
+from ..statement import _FOOTNOTE_DEF, _HEADING, _is_list_item
 
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
-
-
-@dataclass(frozen=True)
-class Block:
-    """One block: its collapsed text, and the lines [start, end) of the source it came from."""
-
-    text: str
-    start: int = 0
-    end: int = 0
-    indent: str = ""
-
-    @property
-    def kind(self) -> str:
-        return block_kind(self.text)
-
-
-def block_kind(text: str) -> str:
-    if text.startswith("|"):
-        return "table"
-    if _FOOTNOTE_DEF.match(text):
-        return "footnote"
-    if _HEADING.match(text):
-        return "heading"
-    if _is_list_item(text):
-        return "list"
-    if _FENCE.match(text):
-        return "code"
-    return "paragraph"
-
-
-def source_blocks(body: str) -> list[Block]:
-    """Split a body like `markdown_blocks`, keeping each block's line span and first-line indent."""
-    lines = body.split("\n")
-    blocks: list[Block] = []
-    current: list[str] = []
-    span = [0, 0]
-    fence: str | None = None
-
-    def add(index: int, line: str) -> None:
-        if not current:
-            span[0] = index
-        current.append(line)
-        span[1] = index + 1
-
-    def flush() -> None:
-        if current:
-            first = lines[span[0]]
-            blocks.append(Block(_WS.sub(" ", " ".join(current)).strip(), span[0], span[1],
-                                first[:len(first) - len(first.lstrip())]))
-            current.clear()
-
-    for index, raw_line in enumerate(lines):
-        line = raw_line.strip()
-        if fence:
-            add(index, line)
-            if line.startswith(fence):
-                fence = None
-                flush()
-            continue
-        if not line:
-            flush()
-            continue
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            flush()
-            fence = fence_match.group(1)
-            add(index, line)
-            continue
-        if current and _SETEXT.fullmatch(line) and not _is_list_item(current[0]) and not current[0].startswith("|"):
-            level = "#" if line[0] == "=" else "##"
-            current[0] = f"{level} {current[0]}"
-            span[1] = index + 1
-            flush()
-            continue
-        if line.startswith("|") or _TABLE_RULE.fullmatch(line) and "|" in line:
-            flush()
-            first = lines[index]
-            blocks.append(Block(_table_row(line), index, index + 1, first[:len(first) - len(first.lstrip())]))
-            continue
-        if _HEADING.match(line):
-            flush()
-            add(index, line.rstrip("#").rstrip() if line.rstrip("#").strip() else line)
-            flush()
-            continue
-        if _is_list_item(line) or _FOOTNOTE_DEF.match(line):
-            flush()
-            if line[0] in "*+" and line[1:2].isspace():
-                line = "-" + line[1:]
-        add(index, line)
-    flush()
-    return blocks
 
 
 @dataclass(frozen=True)
@@ -178,9 +88,16 @@ def rewrap(original: list[str], text: str) -> list[str]:
         tail -= 1
     result = original[:head] + wrapped + (original[len(original) - tail:] if tail else [])
     candidate = source_blocks("\n".join(result))
-    if len(candidate) != 1 or candidate[0].text != text:
+    if (len(candidate) != 1 or candidate[0].text != text
+            or any(_starts_a_block(line.strip()) for line in result[1:])):
         return [indent + text]
     return result
+
+
+def _starts_a_block(line: str) -> bool:
+    """Whether a wrapped line would start a new block in some Markdown reader (pandoc's or Word's import)."""
+    return bool(_is_list_item(line) or _HEADING.match(line) or _FOOTNOTE_DEF.match(line)
+                or line.startswith(("|", ">")))
 
 
 def _separator(lines: list[str], ours: list[Block], before: Piece, after: Piece) -> list[str]:
