@@ -62,6 +62,11 @@ def test_a_changed_word_is_shown_in_place_under_its_section():
         "within [-twenty-four-]{+forty-eight+} hours of identification.\n")
 
 
+def test_on_a_terminal_edits_are_coloured_instead_of_bracketed():
+    out = render_term(redline_of("One two three.\n", "One two four.\n"), color=True)
+    assert out.endswith("One two \x1b[31;9mthree\x1b[m\x1b[32mfour\x1b[m.\n") and "[-" not in out
+
+
 def test_a_title_change_is_part_of_the_comparison():
     text = sample().markdown()
     redline = redline_of(text, text, old_title=TITLE, new_title=TITLE.replace("Joint", "Common"))

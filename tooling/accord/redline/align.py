@@ -42,6 +42,8 @@ def compare_documents(old: Document, new: Document) -> Redline:
 
 def compare_blocks(old: Sequence[Block], new: Sequence[Block], *, moves: bool = False) -> list[BlockOp]:
     """Block operations turning the old sequence into the new one, in merged order."""
+    if len(old) == len(new) and all(a.key == b.key for a, b in zip(old, new)):
+        return [pair_op(a, b) for a, b in zip(old, new)]
     entries = align(old, new, moves=moves)
     ops: list[BlockOp] = []
     for i, j, move in entries:
@@ -100,8 +102,11 @@ def _with_notes(old: Sequence[Token], new: Sequence[Token], op: str) -> tuple:
 
 
 def word_runs(old: Sequence[Token], new: Sequence[Token]) -> tuple[Run, ...]:
+    script = diff_tokens(old, new)
+    if not any(t.kind == "note" for t in old) and not any(t.kind == "note" for t in new):
+        return tuple(Run(op, new_part if op != DELETE else old_part) for op, old_part, new_part in script)
     runs = []
-    for op, old_part, new_part in diff_tokens(old, new):
+    for op, old_part, new_part in script:
         if op == EQUAL:
             runs.append(Run(EQUAL, _with_notes(old_part, new_part, EQUAL)))
         elif op == INSERT:
@@ -497,9 +502,11 @@ def count_ops(ops) -> Counts:
         if op.op == MOVE_FROM:
             continue
         for run in op.runs:
+            if run.op == EQUAL:
+                continue
             words = sum(1 for t in run.tokens if not isinstance(t, NoteChange) and t.is_word)
             if run.op == INSERT:
                 inserted += words
-            elif run.op == DELETE:
+            else:
                 deleted += words
     return Counts(inserted, deleted, changed, blocks_in, blocks_out, moves)

@@ -153,7 +153,7 @@ def _rows_key(rows) -> str:
 def tokens_key(tokens: Sequence[Token]) -> str:
     """One string for a token sequence. A plain word stands for itself; anything else is a repr,
     which holds a space, so it can never equal a word (text tokens hold no spaces)."""
-    return "\x1e".join(_token_key(t) for t in tokens)
+    return "\x1e".join([t.text if t.kind == "text" and not t.marks else _token_key(t) for t in tokens])
 
 
 def _token_key(token: Token) -> str:
@@ -243,10 +243,15 @@ def parse_many(versions: Sequence[tuple[str, str]]) -> list[Document]:
     return [document_from_ast(ast, title) for ast, (_, title) in zip(asts, versions)]
 
 
-@lru_cache(maxsize=32)
 def _pandoc_json(body: str) -> dict:
-    data = run_pandoc(["-f", MARKDOWN_READER, "-t", "json"], body, what="pandoc (reading Markdown)")
-    return json.loads(data)
+    return json.loads(_pandoc_json_bytes(body))
+
+
+@lru_cache(maxsize=32)
+def _pandoc_json_bytes(body: str) -> bytes:
+    """pandoc's AST of a body; kept as bytes (a tenth of the parsed size) since the same versions
+    are often compared again in one process (history walks, review packets, tests)."""
+    return run_pandoc(["-f", MARKDOWN_READER, "-t", "json"], body, what="pandoc (reading Markdown)")
 
 
 def document_from_ast(ast: dict, title: str = "") -> Document:
@@ -262,13 +267,27 @@ def title_tokens(title: str) -> tuple[Token, ...]:
     return tuple(_split_text(" ".join(title.split()), ()))
 
 
+SPACE = Token(" ", (), "space")
+BREAK = Token("\n", (), "break")
+_WORDS: dict[tuple[str, tuple], Token] = {}
+
+
+def word_token(text: str, marks: tuple = ()) -> Token:
+    """The text token for a word or mark, shared: a long text repeats the same few thousand words."""
+    token = _WORDS.get((text, marks))
+    if token is None:
+        if len(_WORDS) > 200_000:
+            _WORDS.clear()
+        token = _WORDS[(text, marks)] = Token(text, marks)
+    return token
+
+
 def _split_text(text: str, marks: tuple) -> Iterable[Token]:
-    for match in _WORD.finditer(text):
-        piece = match.group()
+    for piece in _WORD.findall(text):
         if not piece.strip(" \t\n"):
-            yield Token(" ", (), "space")
+            yield SPACE
         else:
-            yield Token(piece, marks)
+            yield word_token(piece, marks)
 
 
 def add_mark(marks: tuple, mark: tuple) -> tuple:
@@ -347,7 +366,7 @@ class _Reader:
             tokens: list[Token] = []
             for index, line in enumerate(content):
                 if index:
-                    tokens.append(Token("\n", (), "break"))
+                    tokens.append(BREAK)
                 tokens.extend(self.inlines(line, ()))
             self._emit(out, {"kind": "para", "tokens": tuple(tokens)}, frames)
         elif kind == "Table":
@@ -392,18 +411,18 @@ class _Reader:
         if kind == "Str":
             out.extend(_split_text(content, marks))
         elif kind in ("Space", "SoftBreak"):
-            out.append(Token(" ", (), "space"))  # spaces carry no formatting: `*a* *b*` is `*a b*`
+            out.append(SPACE)  # spaces carry no formatting: `*a* *b*` is `*a b*`
         elif kind == "LineBreak":
-            out.append(Token("\n", (), "break"))
+            out.append(BREAK)
         elif kind in _FORMAT_NODES:
             for inner in content:
                 self._inline(inner, add_mark(marks, (_FORMAT_NODES[kind],)), out)
         elif kind == "Quoted":
             opening, closing = _QUOTES[content[0]["t"]]
-            out.append(Token(opening, marks))
+            out.append(word_token(opening, marks))
             for inner in content[1]:
                 self._inline(inner, marks, out)
-            out.append(Token(closing, marks))
+            out.append(word_token(closing, marks))
         elif kind == "Cite":
             for inner in content[1]:
                 self._inline(inner, marks, out)
