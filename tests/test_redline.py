@@ -201,7 +201,7 @@ def test_the_html_page_is_self_contained_with_a_legend_and_counts():
     assert '<p class="legend"><span>Legend:</span> <ins>inserted</ins> <del>deleted</del>' in page
     assert "<li><b>1</b> word inserted</li><li><b>1</b> word deleted</li>" in page
     assert "<del>primary</del><ins>paramount</ins>" in page
-    assert "From <del>v1</del> to <ins>v2</ins>" in page
+    assert "From <b>v1</b> to <b>v2</b>" in page
 
 
 def test_html_escapes_the_text_and_drops_unsafe_links():
@@ -263,6 +263,16 @@ def test_a_move_is_a_native_word_move(redline_docx):
     assert sources == targets and sources[0].startswith("This statement remains open")
     names = {e.get(W + "name") for e in body.iter(W + "moveFromRangeStart", W + "moveToRangeStart")}
     assert names == {"move1"}
+
+
+def test_a_tracked_link_keeps_its_revision_inside_the_hyperlink_as_word_writes_it():
+    redline = redline_of("Intro.\n\nSee [the link text](https://x.org) here.\n", "Intro.\n")
+    data = render_docx(redline, author=AUTHOR, date=DATE)
+    body = docx_parts(data)["word/document.xml"]
+    links = list(body.iter(W + "hyperlink"))
+    assert len(links) == 1 and links[0].getparent().tag == W + "p"
+    assert [child.tag for child in links[0]] == [W + "del"]
+    assert docx_words(data, "reject") == ["T", "Intro.", "See", "the", "link", "text", "here."]
 
 
 def test_the_docx_uses_the_reference_document_styles(redline_docx):

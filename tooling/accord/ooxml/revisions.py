@@ -11,7 +11,10 @@ marks those places for this module to finish:
 - a w:ins (w:del) whose author is `accord-moveto.<move>` (`accord-movefrom.<move>`)
   becomes a w:moveTo (w:moveFrom) inside a named move range.
 
-Every revision then gets a unique w:id, across the body and the notes.
+pandoc also wraps a whole tracked link as w:ins > w:hyperlink, which the schema
+does not allow (a hyperlink is paragraph content, not run content); the tracking
+is moved inside the link, as Word writes it. Every revision then gets a unique
+w:id, across the body and the notes.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def finalize_revisions(docx: bytes, *, author: str, date: str) -> bytes:
     for root in trees.values():
         _apply_markers(root, author, date)
         _make_moves(root, author, date, ids)
+        _links_hold_revisions(root)
     for root in trees.values():
         for element in root.iter(*(w(tag) for tag in _REVISION_TAGS)):
             element.set(w("id"), str(ids.next()))
@@ -189,3 +193,38 @@ def _make_moves(root: etree._Element, author: str, date: str, ids: _Ids) -> None
         end.set(w("id"), range_id)
         elements[0].addprevious(start)
         elements[-1].addnext(end)
+
+
+def _links_hold_revisions(root: etree._Element) -> None:
+    """w:del > (runs, w:hyperlink > runs) becomes w:del > runs, w:hyperlink > w:del > runs."""
+    tags = tuple(w(tag) for tag in _REVISION_TAGS)
+    for tracked in list(root.iter(*tags)):
+        parent = tracked.getparent()
+        if parent is None or tracked.find(w("hyperlink")) is None:
+            continue
+        pieces: list[etree._Element] = []
+        current = None
+        for child in list(tracked):
+            if child.tag == w("hyperlink"):
+                inner = _empty_copy(tracked)
+                for run in list(child):
+                    inner.append(run)
+                child.append(inner)
+                pieces.append(child)
+                current = None
+            else:
+                if current is None:
+                    current = _empty_copy(tracked)
+                    pieces.append(current)
+                current.append(child)
+        index = parent.index(tracked)
+        parent.remove(tracked)
+        for offset, piece in enumerate(pieces):
+            parent.insert(index + offset, piece)
+
+
+def _empty_copy(element: etree._Element) -> etree._Element:
+    copy = etree.Element(element.tag)
+    for name, value in element.attrib.items():
+        copy.set(name, value)
+    return copy

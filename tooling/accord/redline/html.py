@@ -68,7 +68,7 @@ def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", 
         f"<title>Changes: {escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         '<header class="redline">\n<p class="kicker">Redline</p>\n'
         f"<h1>{escape(title)}</h1>\n"
-        f'<p class="versions">From <del>{escape(old_label)}</del> to <ins>{escape(new_label)}</ins></p>\n'
+        f'<p class="versions">From <b>{escape(old_label)}</b> to <b>{escape(new_label)}</b></p>\n'
         f'<ul class="counts">{count_html}</ul>\n'
         '<p class="legend"><span>Legend:</span> <ins>inserted</ins> <del>deleted</del> '
         '<del class="moved">moved away</del> <ins class="moved">moved here</ins></p>\n'

@@ -131,8 +131,17 @@ class _Writer:
         head = [row for row in op.rows if row.head]
         body = [row for row in op.rows if not row.head]
         lines = []
-        if all(row.op == DELETE for row in head):
-            lines.append("|" + "   |" * columns)
+        # A pipe table needs a header line; a headerless side gets a blank one of its own.
+        blank = "|" + "   |" * columns
+        new_headless = all(row.op == DELETE for row in head)
+        old_headless = all(row.op == INSERT for row in head)
+        if (new_headless and old_headless) or _whole_op(op) != EQUAL:
+            if new_headless and old_headless:
+                lines.append(blank)
+        elif new_headless:
+            lines.append("{++" + blank + "++}")
+        elif old_headless:
+            lines.append("{--" + blank + "--}")
         lines += [self.row(row, columns) for row in head]
         aligns = list(op.block.table.aligns) + ["AlignDefault"] * columns
         lines.append("|" + "|".join(_ALIGN.get(a, "---") for a in aligns[:columns]) + "|")
