@@ -738,7 +738,7 @@ def parse_reservation(text: str) -> Reservation:
     """'4: text' is a reservation on paragraph 4; any other text is a general reservation."""
     match = re.fullmatch(r"\s*(\d+)\s*:\s*(.*)", text, re.S)
     paragraph, wording = (int(match.group(1)), match.group(2)) if match else (None, text)
-    wording = " ".join(wording.split())
+    wording = _without_controls(" ".join(wording.split()), "a reservation")
     if paragraph is not None and paragraph < 1:
         raise LedgerError(f"reservation on paragraph {paragraph}: paragraphs are numbered from 1")
     if not wording:
@@ -759,7 +759,7 @@ def parse_evidence(text: str) -> Evidence:
         return Evidence("none", ref or None)
     if not ref:
         raise LedgerError(f"evidence {kind} needs a reference: {kind}:REF")
-    return Evidence(kind, ref)
+    return Evidence(kind, _without_controls(ref, f"evidence {kind}"))
 
 
 def _refuse(message: str, value: str, choices, tail: str = ""):
@@ -919,9 +919,20 @@ def _write_record(record_path: Path, record_bytes: bytes, signature: bytes | Non
 def _one_line(text: str, what: str) -> str:
     if "\n" in text or "\r" in text:
         raise LedgerError(f"{what} must be one line")
-    text = " ".join(text.split())
+    text = _without_controls(" ".join(text.split()), what)
     if not text:
         raise LedgerError(f"{what} must not be empty")
+    return text
+
+
+def _without_controls(text: str, what: str) -> str:
+    """Refuse control characters: a record is printed to terminals and read by people (an ESC could rewrite
+    what `accord status` shows; a NUL cannot reach git at all)."""
+    import unicodedata
+
+    control = next((char for char in text if unicodedata.category(char) == "Cc"), None)
+    if control is not None:
+        raise LedgerError(f"{what} must not contain control characters (found U+{ord(control):04X})")
     return text
 
 
