@@ -317,6 +317,8 @@ CASES = [
      "Error: Invalid value for '--jobs' / '-j': 'many' is not a valid integer."),
     ("shard out of range", None, ["build", "--shard", "3/2"], 2, "", "Error: --shard 3/2: I must be between 1 and N"),
     ("shard not I/N", None, ["build", "--shard", "half"], 2, "", "Error: --shard half: expected I/N, e.g. --shard 1/4"),
+    ("build out is a file", file_in_tmp("out.txt", "x"), ["build", "--format", "html", "--out", "{tmp}/out.txt"], 2,
+     "", "Error: {tmp}/out.txt is a file, not a folder"),
     ("missing partner argument", None, ["endorse", "child-protection"], 2, "", "Error: Missing argument 'PARTNER'."),
     ("unknown position", None, [*ENDORSE[:4], "endorsed", *ENDORSE[5:]], 2, "",
      "Error: unknown position 'endorsed' (did you mean 'endorse'?); positions are endorse, endorse-with-reservations, "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import AccordError, UsageError
+from ..errors import AccordError, BuildError, UsageError
 from ..fsutil import write_atomic
 from ..repo import FORMATS, Repo
 from .inputs import RepoInputs, read_stamps, up_to_date, write_stamps
@@ -93,7 +93,10 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
     document = load_document(repo, statement_id, inputs.is_dirty(statement_id) if dirty is None else dirty)
     target = (out_dir or repo.build_dir) / statement_id
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot create the folder {repo.rel(target)}: {exc.strerror or exc}") from None
     pandoc_path()  # looked up once, before the threads
     # The PDF is the long pole (pandoc, then Typst), so it starts first; the others share the
     # remaining cores one after the other rather than slowing it down.
@@ -112,7 +115,10 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
             stamps.pop(fmt, None)
             path.unlink(missing_ok=True)  # a stale document beside fresh ones would mislead
             continue
-        write_atomic(path, data)
+        try:
+            write_atomic(path, data)
+        except OSError as exc:
+            raise BuildError(f"cannot write {repo.rel(path)}: {exc.strerror or exc}") from None
         stamps[fmt] = stamp
     write_stamps(target, stamps)
     if failures:
@@ -130,6 +136,8 @@ def build_statements(repo: Repo, ids: list[str], formats: tuple[str, ...], *, ou
     """Build every statement in ids whose inputs changed (all with force), in up to `jobs` processes."""
     inputs = RepoInputs(repo.root)
     base = out_dir or repo.build_dir
+    if base.exists() and not base.is_dir():  # refused once here, not once per statement in every worker
+        raise UsageError(f"{repo.rel(base)} is a file, not a folder")
     outcomes: list[Outcome] = []
     pending: list[tuple[str, str, bool]] = []
     total = len(ids)
