@@ -331,6 +331,11 @@ CASES = [
     ("misspelt evidence kind", None, [*ENDORSE, "--evidence", "leter:A/1"], 2, "",
      "Error: unknown evidence kind 'leter' (did you mean 'letter'?); use KIND:REF with KIND one of letter, email, "
      "url (or just none)"),
+    ("review packet to a folder", None, ["review", "send", "child-protection", "--partner", "unicef", "-o", "{tmp}"],
+     2, "", "Error: -o {tmp}: is a folder, not a file"),
+    ("review packet into a missing folder", None,
+     ["review", "send", "child-protection", "--partner", "unicef", "-o", "{tmp}/typo/packet.docx"], 2, "",
+     "Error: -o {tmp}/typo/packet.docx: the folder {tmp}/typo does not exist"),
     ("review packet for an unknown partner", None, ["review", "send", "child-protection", "--partner", "unicf"], 2,
      "", "Error: unknown partner 'unicf' (did you mean 'unicef'?)"),
     ("diff to an unknown format", None, ["diff", "child-protection", "--format", "pdf"], 2, "",

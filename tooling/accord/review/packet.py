@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AccordError, PartnerError, ReviewError
+from ..errors import AccordError, PartnerError, ReviewError, UsageError
 from ..fsutil import write_atomic
 from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
 from ..statement import Statement
@@ -40,6 +40,8 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     statement = repo.load_statement(statement_id)
     partners = repo.partners()
     require_partner(repo, partner_id)
+    if output is not None:
+        _check_output(Path(output))
     root = repo.root
     statement_file = repo.statement_file(statement_id)
     head = head_commit(root)
@@ -61,13 +63,24 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     else:
         docx = packet_docx(repo, statement, properties)
     path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
-    write_atomic(path, docx)
+    try:
+        write_atomic(path, docx)
+    except OSError as exc:
+        raise ReviewError(f"cannot write {path}: {exc.strerror or exc}") from None
     log_path = log_sent(repo, statement_id, {"partner": partner_id, "base_commit": head,
                                              "text_sha256": statement.text_sha256,
                                              "sent_at": (today or dt.date.today()).isoformat(),
                                              **({"redline_from": redline_from} if redline_from else {})})
     return SentPacket(path, statement_id, partner_id, partners[partner_id].label, head, statement.text_sha256,
                       redline_from, log_path)
+
+
+def _check_output(path: Path) -> None:
+    """-o is checked before any work: a folder, or a file in a folder that does not exist, is a typo."""
+    if path.is_dir():
+        raise UsageError(f"-o {path}: is a folder, not a file")
+    if not path.parent.is_dir():
+        raise UsageError(f"-o {path}: the folder {path.parent} does not exist")
 
 
 def require_partner(repo, partner_id: str) -> None:
