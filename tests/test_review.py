@@ -555,8 +555,7 @@ def test_a_returned_redline_keeps_what_the_partner_rejected_and_adds_what_they_w
 
 def test_a_redline_needs_an_endorsement_to_start_from(repo):
     result = run("review", "send", "child-protection", "--partner", "unicef", "--redline", "--repo", str(repo))
-    assert (result.code, result.err) == (2, "Error: unicef has not endorsed child-protection yet, so there is "
-                                            "nothing to show changes since; send without --redline\n")
+    assert (result.code, result.err) == (2, "Error: partner 'unicef' has never endorsed 'child-protection'\n")
 
 
 def test_a_redline_of_the_endorsed_text_itself_is_refused(repo):

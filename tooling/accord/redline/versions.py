@@ -12,12 +12,12 @@ from pathlib import Path
 from ..errors import GitError, LedgerError, PartnerError, RedlineError, StatementError, UsageError
 from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
                        release_tags, resolve_revision)
+from ..ledger import COUNTING_POSITIONS
 from ..statement import split_front_matter, text_sha256
 from ..yamlio import YAMLProblem, decode_text, load_yaml
 from .ops import Redline
 
 FORMATS = ("term", "html", "md", "docx")
-COUNTING_POSITIONS = ("endorse", "endorse-with-reservations", "no-objection")
 
 
 @dataclass(frozen=True)

@@ -161,45 +161,19 @@ def redline_docx(repo, old: Statement, new: Statement, properties: dict[str, str
                        subtitle=subtitle, properties=properties, epoch=epoch, verify=verify)
 
 
-def endorsed_text(repo, statement_id: str, partner_id: str) -> tuple[str, Statement]:
-    """The commit and text partner P last took a counting position on (endorse, with reservations, no objection).
+def endorsed_text(repo, statement_id: str, partner_id: str):
+    """(commit, version) of the text partner P last took a counting position on.
 
-    The record's own `commit` is a convenience, not trusted: the commit is the
-    one whose text hashes to the record's text_sha256, searched in the
-    statement's history; older versions of the record are looked at when the
-    current one is not a counting position.
+    The same search as `accord diff --since-endorsement`: the record's `commit`
+    is a hint, the text hash decides, and an objection sends us back to the
+    partner's last counting position.
     """
-    from ..history import file_at, git, path_exists_at
-    from ..ledger import parse_record
-    from ..statement import statement_from_bytes
-    from ..yamlio import decode_text
+    from ..redline.versions import endorsed_version
 
-    root = repo.root
-    record_path = f"statements/{statement_id}/endorsements/{partner_id}.yaml"
-    statement_path = f"statements/{statement_id}/statement.md"
-    versions: list[bytes] = []
-    if (root / record_path).is_file():
-        versions.append((root / record_path).read_bytes())
-    log = git(root, "log", "--format=%H", "--", record_path, check=False).stdout.decode().split()
-    versions += [file_at(root, commit, record_path) for commit in log if path_exists_at(root, commit, record_path)]
-    for data in versions:
-        text, problem = decode_text(data, record_path)
-        record, problems = parse_record(data, text, record_path) if text is not None else (None, [problem])
-        if record is None or not record.counting:
-            continue
-        commits = ([record.commit] if record.commit else [])
-        commits += git(root, "log", "--format=%H", "--", statement_path, check=False).stdout.decode().split()
-        for commit in commits:
-            try:
-                candidate = statement_from_bytes(file_at(root, commit, statement_path), statement_path)
-            except AccordError:
-                continue
-            if candidate.text_sha256 == record.text_sha256:
-                return resolve_revision(root, commit), candidate
-        raise ReviewError(f"the text {partner_id} endorsed (sha256 {record.text_sha256[:12]}) is not in the "
-                          f"history of {statement_path}; send without --redline")
-    raise ReviewError(f"{partner_id} has not endorsed {statement_id} yet, so there is nothing to show changes "
-                      "since; send without --redline")
+    version = endorsed_version(repo, statement_id, partner_id)
+    if version.commit is None:
+        raise ReviewError(f"the text {partner_id} endorsed is only in the working tree; commit it first")
+    return version.commit, version
 
 
 def with_custom_properties(docx: bytes, properties: dict[str, str]) -> bytes:
