@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
+from glob import escape as glob_escape
 from pathlib import Path
 
 from .errors import LedgerError, PartnerError, Problem, SigningError
@@ -826,10 +827,6 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     record_path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
     signature_path = record_path.with_name(record_path.name + ".sig")
     record_rel, signature_rel = repo.rel(record_path), repo.rel(signature_path)
-    if commit:
-        for rel in (record_rel, signature_rel):
-            if history.is_dirty(root, rel):
-                raise LedgerError(f"{rel} has uncommitted changes; commit or discard them first, or pass --no-commit")
     key, signer = _signing_key_of(partner, keyfile) if keyfile is not None else (None, None)
     if signer is not None and evidence is None:
         evidence = Evidence("ssh-signature", signer.principal)
@@ -843,6 +840,8 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     record, problems = record_from_bytes(record_bytes, record_rel, record_path)
     if problems:
         raise LedgerError(f"the record would not read back: {problems[0]}")
+    if commit:
+        _refuse_uncommitted_work(root, record_path, record_bytes, (record_rel, signature_rel))
     note = _text_note(root, head, statement, statement_rel)
     signature = None
     if key is not None:
@@ -863,6 +862,26 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
             raise LedgerError(f"{record_rel} is written but not committed: {error.message}") from None
     return Recorded(record, summary, record_path, signature_path if signature else None,
                     signer.principal if signer else None, commit_id, note)
+
+
+def _refuse_uncommitted_work(root: Path, record_path: Path, record_bytes: bytes, relpaths: tuple[str, ...]) -> None:
+    """Never overwrite a record (or signature) someone changed and did not commit.
+
+    The one exception is the record this very command is about to write, byte for byte:
+    a run killed between writing it and committing it left it there, and running the
+    command again must finish the job rather than refuse it.
+    """
+    from . import history
+
+    dirty = [rel for rel in relpaths if history.is_dirty(root, rel)]
+    if not dirty:
+        return
+    try:
+        left_by_an_interrupted_run = record_path.read_bytes() == record_bytes
+    except OSError:
+        left_by_an_interrupted_run = False
+    if not left_by_an_interrupted_run:
+        raise LedgerError(f"{dirty[0]} has uncommitted changes; commit or discard them first, or pass --no-commit")
 
 
 def render_record(statement_id: str, partner_id: str, position: str, text_hash: str, signatory: str, *,
@@ -907,6 +926,7 @@ def _write_record(record_path: Path, record_bytes: bytes, signature: bytes | Non
 
     signature_path = record_path.with_name(record_path.name + ".sig")
     try:
+        _remove_leftovers(record_path)
         if signature is None and signature_path.exists():
             signature_path.unlink()  # it signs the old record; it goes before the new one lands
         write_atomic(record_path, record_bytes)
@@ -914,6 +934,14 @@ def _write_record(record_path: Path, record_bytes: bytes, signature: bytes | Non
             write_atomic(signature_path, signature)
     except OSError as error:
         raise LedgerError(f"cannot write {record_rel}: {error.strerror or error}") from None
+
+
+def _remove_leftovers(record_path: Path) -> None:
+    """Remove the temp files (.NAME.*.tmp, fsutil's naming) of this record and its signature that a killed
+    earlier run left beside them: `accord check` would rightly call them unexpected files."""
+    for name in (record_path.name, record_path.name + ".sig"):
+        for leftover in record_path.parent.glob(f".{glob_escape(name)}.*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def _one_line(text: str, what: str) -> str:

@@ -1,0 +1,299 @@
+"""Nothing is lost when accord is killed: `accord endorse`, `build`, `review import` and `release` are SIGKILLed
+(with every process they started) at a random moment of their usual run time, and then
+
+- every endorsement record parses, and every document is absent or whole (DOCX opens, PDF reads, HTML ends);
+- every ref points at a complete commit whose statements parse: no partial tag or branch;
+- the same command, run again, succeeds and leaves a repository that `accord check` and `accord verify` pass.
+
+git's own index.lock can survive a SIGKILL of git itself. accord does not delete it (a `git commit` waiting in
+an editor holds it for minutes, so a lock cannot be known to be stale): it waits, then names the file and says
+what to do. The trials follow that advice, as a user would, and count how often it was needed.
+
+The short trials run in `make test`; the 200 trials of `make test-slow` are marked slow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import PARTNERS, ROOT, STATEMENT, git, run, write
+from test_review_word import WordEdits
+
+ACCORD = str(Path(sys.executable).with_name("accord"))
+SID = "child-protection"
+S = f"statements/{SID}/statement.md"
+ENDORSEMENTS = f"statements/{SID}/endorsements"
+COMMANDS = {
+    "endorse": ["endorse", SID, "ecpat", "--position", "endorse", "--signatory", "Signer of ECPAT, Director"],
+    "build": ["build", SID],
+    "import": ["review", "import", SID, "{returned}"],
+    "release": ["release", SID],
+}
+
+
+def accord(repo: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([ACCORD, *args, "--repo", str(repo)], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> dict:
+    """A final text endorsed by UNICEF and IOM (so it can be released), a review packet sent to UNICEF and
+    returned with tracked changes, and each command's usual run time, measured on this machine."""
+    base = tmp_path_factory.mktemp("faults")
+    root = base / "alliance"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    write(root / ".gitignore", "build/\ndist/\n")
+    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
+    for partner_id, (name, short, kind) in PARTNERS.items():
+        write(root / "partners" / f"{partner_id}.yaml",
+              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n"
+              f"signers:\n  - name: Signer of {short}\n    title: Director\n"
+              f"    principal: signer@{partner_id}.example\n")
+    write(root / S, STATEMENT.format(id=SID, status="final"))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Final text")
+    for partner_id in ("unicef", "iom"):
+        assert accord(root, "endorse", SID, partner_id, "--position", "endorse",
+                      "--signatory", f"Signer of {partner_id}").returncode == 0
+    packet = base / "packet.docx"
+    assert accord(root, "review", "send", SID, "--partner", "unicef", "-o", str(packet)).returncode == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Review packet sent to UNICEF")
+    returned = base / "returned.docx"
+    returned.write_bytes(WordEdits(packet.read_bytes())
+                         .replace("without delay", "within 24 hours")
+                         .insert_paragraph_after("share a duty", "The partners act together.")
+                         .comment("last resort", "Says who?")
+                         .save())
+    runtimes = {}
+    for name in COMMANDS:
+        trial = fresh_copy(root, base / f"timing-{name}")
+        started = time.perf_counter()
+        result = accord(trial, *command(name, returned))
+        runtimes[name] = time.perf_counter() - started
+        assert result.returncode == 0, (name, result.stderr)
+        shutil.rmtree(trial.parent)
+    return {"root": root, "returned": returned, "runtimes": runtimes}
+
+
+def command(name: str, returned: Path) -> list[str]:
+    return [arg.replace("{returned}", str(returned)) for arg in COMMANDS[name]]
+
+
+def fresh_copy(root: Path, where: Path) -> Path:
+    where.mkdir(parents=True)
+    shutil.copytree(root, where / "alliance", symlinks=True)
+    return where / "alliance"
+
+
+# -- the invariants --------------------------------------------------------------------------
+
+def assert_documents_whole(folder: Path) -> None:
+    """Every document under folder (build/, dist/) opens; a hidden temp file is all a kill may leave."""
+    import docx
+    import pypdf
+
+    for path in sorted(folder.rglob("*")) if folder.exists() else ():
+        if path.is_dir() or path.name.startswith(".") or any(p.startswith(".") for p in path.parent.parts[-2:]):
+            continue  # a temp file, or a release's .vN.*.partial staging folder: never under a document's name
+        data = path.read_bytes()
+        if path.suffix == ".docx":
+            docx.Document(io.BytesIO(data))
+        elif path.suffix == ".pdf":
+            reader = pypdf.PdfReader(io.BytesIO(data), strict=True)
+            assert len(reader.pages) >= 1
+            "".join(page.extract_text() for page in reader.pages)
+        elif path.suffix == ".html":
+            assert data.rstrip().endswith(b"</html>"), path
+        elif path.name == "SHA256SUMS":
+            for line in data.decode().splitlines():
+                digest, name = line.split("  ")
+                assert hashlib.sha256((path.parent / name).read_bytes()).hexdigest() == digest, path
+
+
+def assert_records_parse(repo: Path) -> None:
+    from accord.ledger import read_record
+
+    for path in sorted((repo / ENDORSEMENTS).glob("*.yaml")):
+        record, problems = read_record(path, path.name)
+        assert problems == [] and record is not None, (path.name, problems, path.read_bytes())
+
+
+def assert_refs_whole(repo: Path) -> None:
+    """Every ref names a commit git can read in full, and the statements in its tree parse."""
+    from accord.statement import statement_from_bytes
+
+    for line in git(repo, "for-each-ref", "--format=%(refname)").split():
+        tree = git(repo, "ls-tree", "-r", f"{line}^{{commit}}")
+        for entry in tree.splitlines():
+            _, kind, blob, path = entry.split(None, 3)
+            if path.endswith("/statement.md"):
+                statement_from_bytes(git_bytes(repo, "cat-file", "blob", blob), path)
+    subprocess.run(["git", "-C", str(repo), "fsck", "--no-progress", "--no-dangling", "--connectivity-only"],
+                   check=True, capture_output=True)
+
+
+def git_bytes(repo: Path, *args: str) -> bytes:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
+
+
+def assert_whole(repo: Path) -> None:
+    assert_records_parse(repo)
+    assert_documents_whole(repo / "build")
+    assert_documents_whole(repo / "dist")
+    assert_refs_whole(repo)
+
+
+# -- one trial -------------------------------------------------------------------------------
+
+@dataclass
+class Tally:
+    """What the trials ran into, for the assertion messages and the slow run's summary."""
+
+    trials: int = 0
+    finished_before_the_kill: int = 0
+    locks_left: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+
+
+def kill_at(repo: Path, args: list[str], delay: float) -> bool:
+    """Run accord in a session of its own and SIGKILL the whole session after delay; True if it had finished."""
+    process = subprocess.Popen([ACCORD, *args, "--repo", str(repo)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        process.wait(timeout=delay)
+        finished = True
+    except subprocess.TimeoutExpired:
+        finished = False
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # its git, pandoc and worker processes die with it
+    except ProcessLookupError:
+        pass
+    process.wait()
+    return finished
+
+
+def trial(name: str, pristine: dict, where: Path, rng: random.Random, tally: Tally) -> None:
+    repo = fresh_copy(pristine["root"], where)
+    args = command(name, pristine["returned"])
+    head_before = git(repo, "rev-parse", "HEAD").strip()
+    delay = rng.uniform(0, pristine["runtimes"][name])
+    tally.trials += 1
+    tally.finished_before_the_kill += kill_at(repo, args, delay)
+
+    assert_whole(repo)
+    lock = repo / ".git" / "index.lock"
+    if lock.exists():
+        tally.locks_left += 1
+        lock.unlink()  # what the rerun's message tells a user to do (see the lock test below)
+
+    if name == "release" and git(repo, "tag", "--list").strip():
+        outcome = release_after_its_refs_moved(repo, head_before)
+    else:
+        again = run(*args, "--repo", str(repo))
+        assert (again.code, again.err) == (0, ""), (name, delay, again.out)
+        outcome = "completed on rerun"
+    tally.outcomes[f"{name}: {outcome}"] += 1
+
+    assert_whole(repo)
+    assert run("check", "--repo", str(repo)).code == 0
+    assert run("verify", "--repo", str(repo)).code == 0
+    assert_after(name, repo, head_before)
+    shutil.rmtree(where)
+
+
+def release_after_its_refs_moved(repo: Path, head_before: str) -> str:
+    """The kill came after the release commit and tag were made (one ref transaction, so both or neither).
+    Running `accord release` again is then refused (the text is published); the documents are rebuilt from
+    the tag with --rebuild, as CI does. Whatever the kill interrupted, the tag is whole and on HEAD."""
+    tagged = git(repo, "rev-parse", f"{SID}/v1^{{commit}}").strip()
+    assert git(repo, "rev-parse", "HEAD").strip() == tagged
+    assert git(repo, "rev-parse", f"{tagged}^").strip() == head_before
+    if git(repo, "status", "--porcelain"):  # killed inside `git read-tree -m -u`: the work tree lags HEAD
+        git(repo, "checkout", "-f", "HEAD", "--", ".")
+        outcome = "tag made, work tree restored with git checkout, dist rebuilt"
+    else:
+        outcome = "tag made, dist rebuilt"
+    if (repo / f"dist/{SID}/v1").exists():
+        return "tag and dist made before the kill landed"
+    again = run("release", SID, "--rebuild", "1", "--repo", str(repo))
+    assert (again.code, again.err) == (0, ""), again.out
+    return outcome
+
+
+def assert_after(name: str, repo: Path, head_before: str) -> None:
+    """What the command (finished in one run or two) must have left."""
+    if name == "endorse":
+        assert f"position: endorse\n" in (repo / ENDORSEMENTS / "ecpat.yaml").read_text()
+        assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+        subjects = git(repo, "log", "--format=%s", f"{head_before}..HEAD").splitlines()
+        assert 1 <= len(subjects) <= 2 and all(s.startswith("Endorsement: ECPAT endorses") for s in subjects)
+    elif name == "build":
+        assert run("build", SID, "--repo", str(repo)).out == f"unchanged {SID}\n"
+        assert git(repo, "rev-parse", "HEAD").strip() == head_before
+    elif name == "import":
+        branches = git(repo, "branch", "--list", "review/*", "--format=%(refname:short)").split()
+        assert branches[0] == f"review/unicef/{SID}" and len(branches) <= 2, branches
+        assert "within 24 hours" in git(repo, "show", f"{branches[0]}:{S}")
+        assert git(repo, "rev-parse", "HEAD").strip() == head_before
+        assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    elif name == "release":
+        assert (repo / f"dist/{SID}/v1/SHA256SUMS").is_file()
+        assert git(repo, "tag", "--list").split() == [f"{SID}/v1"]
+        assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def run_trials(pristine: dict, tmp_path: Path, count: int, seed: int) -> Tally:
+    rng = random.Random(seed)
+    tally = Tally()
+    names = list(COMMANDS)
+    for number in range(count):
+        trial(names[number % len(names)], pristine, tmp_path / f"trial-{number}", rng, tally)
+    return tally
+
+
+def test_killed_commands_lose_nothing_and_succeed_when_run_again(pristine, tmp_path):
+    tally = run_trials(pristine, tmp_path, 10, seed=10)
+    assert tally.trials == 10
+
+
+@pytest.mark.slow
+def test_two_hundred_killed_commands_lose_nothing_and_succeed_when_run_again(pristine, tmp_path):
+    tally = run_trials(pristine, tmp_path, 200, seed=int(os.environ.get("ACCORD_FAULT_SEED", "200")))
+    print(f"\n{tally.trials} trials, {tally.finished_before_the_kill} finished before the kill, "
+          f"{tally.locks_left} left git's index.lock; runtimes {pristine['runtimes']}")
+    for outcome, count in sorted(tally.outcomes.items()):
+        print(f"  {count:4d}  {outcome}")
+    assert tally.trials == 200
+
+
+# -- the two rules that make a rerun work ----------------------------------------------------
+
+def test_a_rerun_after_a_kill_between_writing_and_committing_the_record_commits_it(pristine, tmp_path):
+    repo = fresh_copy(pristine["root"], tmp_path / "t")
+    args = COMMANDS["endorse"]
+    write(repo / ENDORSEMENTS / ".ecpat.yaml.k1ll3d.tmp", b"statement: child-prot")  # a torn temp file
+    assert run(*args, "--no-commit", "--repo", str(repo)).code == 0  # the record, written but not committed
+    git(repo, "add", f"{ENDORSEMENTS}/ecpat.yaml")  # and even staged
+    written = (repo / ENDORSEMENTS / "ecpat.yaml").read_bytes()
+    again = run(*args, "--repo", str(repo))
+    assert (again.code, again.err) == (0, "")
+    assert git_bytes(repo, "show", f"HEAD:{ENDORSEMENTS}/ecpat.yaml") == written
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert run("check", "--repo", str(repo)).code == 0
+
