@@ -297,3 +297,25 @@ def test_a_rerun_after_a_kill_between_writing_and_committing_the_record_commits_
     assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
     assert run("check", "--repo", str(repo)).code == 0
 
+
+def test_a_lock_left_by_a_killed_git_is_waited_for_then_named_with_what_to_do(pristine, tmp_path, monkeypatch):
+    import accord.history
+
+    repo = fresh_copy(pristine["root"], tmp_path / "t")
+    lock = repo / ".git" / "index.lock"
+    lock.touch()
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)  # the ~13 s of retries, without the wait
+    waits = []
+    real_git = accord.history.git
+    monkeypatch.setattr(accord.history, "git", lambda *a, **k: (waits.append(a[1]), real_git(*a, **k))[1])
+    result = run(*COMMANDS["endorse"], "--repo", str(repo))
+    assert waits.count("add") + waits.count("commit") == 60
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"Error: {ENDORSEMENTS}/ecpat.yaml is written but not committed: git is locked: {lock} "
+                          "exists; another git command is running in this repository, or one was killed and left "
+                          "the file behind: if no git command is running, delete the file and run the command "
+                          "again\n")
+    lock.unlink()
+    again = run(*COMMANDS["endorse"], "--repo", str(repo))
+    assert (again.code, again.err) == (0, "")
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""

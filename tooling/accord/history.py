@@ -114,10 +114,28 @@ def commit_only(root: Path, relpaths: list[str], message: str, *, attempts: int 
             git(root, "commit", "-q", "--only", "-m", message, "--", *stage)
             return git_text(root, "rev-parse", "HEAD")
         except GitError as error:
-            if attempt == attempts - 1 or not any(marker in error.message for marker in LOCK_MARKERS):
+            if not any(marker in error.message for marker in LOCK_MARKERS):
                 raise
+            if attempt == attempts - 1:
+                raise _lock_left_behind(error) from None
             time.sleep(0.02 + random.random() * 0.08 * min(attempt + 1, 5))
     raise AssertionError("unreachable")
+
+
+def _lock_left_behind(error: GitError) -> GitError:
+    """Still locked after every retry: most likely a git process that was killed left its lock file.
+
+    Whether the lock is stale cannot be known for sure (a `git commit` waiting in an editor holds it
+    for minutes), so it is not removed; the message says which file it is and what to do.
+    """
+    import re
+
+    match = re.search(r"'([^']+\.lock)'", error.message)
+    if match is None:
+        return error
+    return GitError(f"git is locked: {match.group(1)} exists; another git command is running in this repository, "
+                    "or one was killed and left the file behind: if no git command is running, delete the file "
+                    "and run the command again")
 
 
 def is_shallow(root: Path) -> bool:
