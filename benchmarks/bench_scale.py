@@ -1,0 +1,202 @@
+"""Benchmark: accord at alliance scale, and how it grows from 50 to 500 statements.
+
+A generated alliance of 70 partners, with 10 endorsement records per statement, and a
+history of one commit per record (plus one per statement), made in seconds with
+`git fast-import`: at 500 statements that is 5,000 records in 5,000 commits. Timed:
+`accord check`, `accord status --json`, a no-op `accord build` and `accord verify`,
+each with its peak memory (max RSS of the command's process tree) and its ratio to
+`accord --help`. Building 500 statements for real would take most of an hour, so the
+build stamps are primed: two statements are built for real, and the others get the
+stamp a build would have written (computed by accord's own build inputs) beside
+placeholder outputs; the no-op build then checks all of them, as it would after a
+full build. Prints a table; exit 1 if a command grows worse than linearly (more than
+1.5 x the 10 x growth in statements, on the time above --help's start-up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTNERS = 70
+RECORDS_PER_STATEMENT = 10
+SCALES = (50, 500)
+RUNS = 3
+GROWTH_LIMIT = 1.5
+PARAGRAPH = ("States should appoint a qualified guardian for every unaccompanied or separated child without delay, "
+             "and guardians should be independent of the authorities responsible for migration decisions.")
+
+
+def accord_command() -> list[str]:
+    script = Path(sys.executable).with_name("accord")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "accord.cli"]
+
+
+def make_alliance(root: Path, statements: int) -> int:
+    """Write the repository's history with git fast-import, then check it out; returns the number of commits."""
+    from accord.ledger import Evidence, render_record
+    from accord.statement import text_sha256
+
+    partner_ids = [f"partner-{number:02d}" for number in range(PARTNERS)]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    stream = open(root / ".git" / "fast-import.stream", "wb")
+    mark = 0
+    epoch = 1_700_000_000
+
+    def commit(message: str, files: dict[str, bytes]) -> None:
+        nonlocal mark, epoch
+        mark += 1
+        epoch += 60
+        stream.write(f"commit refs/heads/main\nmark :{mark}\n"
+                     f"committer Bench Secretariat <s@bench.example> {epoch} +0000\n".encode())
+        message_bytes = message.encode()
+        stream.write(b"data %d\n%s\n" % (len(message_bytes), message_bytes))
+        if mark > 1:
+            stream.write(f"from :{mark - 1}\n".encode())
+        for path, data in files.items():
+            stream.write(f"M 100644 inline {path}\n".encode() + b"data %d\n%s\n" % (len(data), data))
+
+    first = {"accord.yaml": b"organization: Bench Alliance\nteam: Bench Team\n", ".gitignore": b"build/\ndist/\n"}
+    for path in sorted((ROOT / "templates").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            first[path.relative_to(ROOT).as_posix()] = path.read_bytes()
+    for number, partner_id in enumerate(partner_ids):
+        first[f"partners/{partner_id}.yaml"] = (
+            f"id: {partner_id}\nname: Partner Organization {number}\nshort: P{number}\nkind: ngo\n"
+            f"signers:\n  - name: Signer {number}\n    title: Director\n    principal: s@{partner_id}.example\n").encode()
+    commit("Registry and templates", first)
+    for number in range(statements):
+        statement_id = f"statement-{number:03d}"
+        title = f"Joint Statement number {number}"
+        body = "\n\n".join(f"## Part {part}\n\n{PARAGRAPH}\n\n1. {PARAGRAPH}\n2. {PARAGRAPH}" for part in range(8))
+        invited = [partner_ids[(number * 7 + index) % PARTNERS] for index in range(RECORDS_PER_STATEMENT)]
+        folder = f"statements/{statement_id}"
+        text = (f"---\nid: {statement_id}\ntitle: {title}\nkind: joint-statement\nstatus: consultation\n"
+                f"date: 2026-11-28\nlanguage: en\ndrafters: [Ana Pereira]\nendorsement:\n"
+                f"  invited: [{', '.join(invited)}]\n  required: [{invited[0]}]\n  threshold: 5\n---\n\n{body}\n")
+        commit(f"Draft {statement_id}", {f"{folder}/statement.md": text.encode()})
+        current = text_sha256(title, body)
+        for index, partner_id in enumerate(invited):
+            record = render_record(statement_id, partner_id, ("endorse", "no-objection", "abstain")[index % 3],
+                                   current, f"Signer of {partner_id}, Director",
+                                   recorded_by="Bench Secretariat <s@bench.example>",
+                                   recorded_at=dt.date(2026, 11, 28), evidence=Evidence("letter", f"L/{number}/{index}"))
+            commit(f"Endorsement: {partner_id} on {statement_id}", {f"{folder}/endorsements/{partner_id}.yaml": record})
+    stream.close()
+    with open(root / ".git" / "fast-import.stream", "rb") as feed:
+        subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"], stdin=feed, check=True)
+    (root / ".git" / "fast-import.stream").unlink()
+    subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard", "main"], check=True)
+    return mark
+
+
+def prime_build(root: Path, accord: list[str], env: dict) -> int:
+    """Build two statements for real; give every other one the stamp a build would leave. Returns how many."""
+    from accord.build.inputs import RepoInputs, write_stamps
+    from accord.repo import Repo
+
+    repo = Repo(root)
+    ids = repo.statement_ids()
+    subprocess.run([*accord, "build", *ids[:2], "--repo", str(root)], check=True, stdout=subprocess.DEVNULL, env=env)
+    inputs = RepoInputs(root)
+    for statement_id in ids[2:]:
+        target = repo.build_dir / statement_id
+        target.mkdir(parents=True, exist_ok=True)
+        stamp = inputs.stamp(statement_id, repo.statement_dir(statement_id))
+        for fmt in repo.settings.formats:
+            (target / f"{statement_id}.{fmt}").write_bytes(b"placeholder")
+        write_stamps(target, {fmt: stamp for fmt in repo.settings.formats})
+    return len(ids)
+
+
+MEASURE = ("import resource, subprocess, sys, time\n"
+           "started = time.perf_counter()\n"
+           "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+           "wall = time.perf_counter() - started\n"
+           "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n")
+
+
+def measure(command: list[str], env: dict, runs: int = RUNS) -> tuple[float, float]:
+    """Median wall seconds and peak memory (MiB, max RSS of any process the command ran) of a command."""
+    walls, peaks = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, env=env,
+                             check=True).stdout.split()
+        wall, peak, code = float(out[0]), int(out[1]), int(out[2])
+        if code not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
+        walls.append(wall)
+        peaks.append(peak / 1024)
+    return statistics.median(walls), max(peaks)
+
+
+def main() -> int:
+    accord = accord_command()
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    results: dict[int, dict[str, tuple[float, float]]] = {}
+    sizes: dict[int, tuple[int, int]] = {}
+    with tempfile.TemporaryDirectory(prefix="accord-scale-") as folder:
+        env["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
+        for statements in SCALES:
+            root = Path(folder) / f"alliance-{statements}"
+            started = time.perf_counter()
+            commits = make_alliance(root, statements)
+            made = time.perf_counter() - started
+            primed = prime_build(root, accord, env)
+            sizes[statements] = (commits, statements * RECORDS_PER_STATEMENT)
+            print(f"# {statements} statements, {statements * RECORDS_PER_STATEMENT} records, {commits} commits: "
+                  f"made in {made:.1f} s; build stamps primed for {primed} statements (2 built for real)",
+                  flush=True)
+            repo = ["--repo", str(root)]
+            commands = {
+                "accord --help": [*accord, "--help"],
+                "accord check": [*accord, "check", *repo],
+                "accord status --json": [*accord, "status", "--json", *repo],
+                "accord build (no-op)": [*accord, "build", *repo],
+                "accord verify": [*accord, "verify", *repo],
+            }
+            for command in commands.values():  # compile bytecode, write status's parse memo
+                subprocess.run(command, stdout=subprocess.DEVNULL, env=env)
+            check = subprocess.run(commands["accord check"], capture_output=True, text=True, env=env)
+            verify = subprocess.run(commands["accord verify"], capture_output=True, text=True, env=env)
+            if check.returncode or verify.returncode:
+                raise SystemExit(f"the generated alliance does not pass: {check.stdout[-300:]} {verify.stdout[-300:]}")
+            results[statements] = {name: measure(command, env) for name, command in commands.items()}
+            shutil.rmtree(root)
+    small, large = SCALES
+    help_small, help_large = results[small]["accord --help"][0], results[large]["accord --help"][0]
+    print()
+    print(f"{'command':24} {'statements':>10} {'wall ms':>9} {'x --help':>9} {'peak MiB':>9}")
+    worse = []
+    for name in results[small]:
+        for statements in SCALES:
+            wall, peak = results[statements][name]
+            help_wall = results[statements]["accord --help"][0]
+            print(f"{name:24} {statements:>10} {wall * 1000:9.0f} {wall / help_wall:9.1f} {peak:9.0f}")
+        if name != "accord --help":
+            work_small = max(results[small][name][0] - help_small, 1e-3)
+            work_large = max(results[large][name][0] - help_large, 1e-3)
+            growth = work_large / work_small
+            scale = large / small
+            print(f"{'':24} {'growth':>10} {growth:9.1f}x for {scale:.0f}x the statements (beyond start-up)"
+                  + ("  WORSE THAN LINEAR" if growth > GROWTH_LIMIT * scale else ""))
+            if growth > GROWTH_LIMIT * scale:
+                worse.append(name)
+    print(f"\nmedians of {RUNS} runs; peak memory is the largest process of each command's tree")
+    for statements, (commits, records) in sizes.items():
+        print(f"  {statements} statements: {records} records, {commits} commits, {PARTNERS} partners")
+    return 1 if worse else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
