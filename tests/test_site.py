@@ -228,3 +228,12 @@ def test_a_repository_without_statements_gets_an_index_that_says_so(repo, tmp_pa
     result = run("site", "-o", str(tmp_path / "s"), "--repo", str(repo))
     assert result.code == 0, result.err
     assert "No statements yet." in (tmp_path / "s" / "index.html").read_text("utf-8")
+
+
+def test_a_site_folder_that_cannot_be_written_is_one_error_line(tmp_path):
+    from conftest import ROOT
+
+    result = run("site", "-o", "/proc/accord-site", "--repo", str(ROOT))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith("Error: -o /proc/accord-site: cannot write there: ")
+    assert result.err.count("\n") == 1

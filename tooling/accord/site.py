@@ -136,8 +136,11 @@ def build_site(repo: Repo, out_dir: Path | None = None) -> SiteResult:
     partners = repo.partners()
     views = [statement_view(repo, statement_id) for statement_id in repo.statement_ids()]
     layout = _read_layout(repo)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    except OSError as exc:
+        raise UsageError(f"-o {out_dir}: cannot write there: {exc.strerror or exc}") from None
     try:
         pages = _write_site(repo, staging, views, partners, layout)
         (staging / SITE_MARKER).write_text("written by `accord site`; the whole folder is replaced on each run\n")
