@@ -10,8 +10,8 @@ from .ledger import read_record
 from .partners import read_partners
 from .repo import Repo
 from .schema import SLUG
-from .statement import RAW_FORMATS, Statement, parse_statement, split_front_matter
-from .yamlio import LineDict, YAMLProblem, load_yaml, read_text_file
+from .statement import RAW_FORMATS, Statement, parse_statement
+from .yamlio import LineDict, read_text_file
 
 _RAW = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
 
@@ -56,15 +56,14 @@ def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Probl
     statement, found = parse_statement(text, display, path)
     problems.extend(found)
     if statement is not None:
-        problems.extend(_check_statement_content(statement, statement_id, text, display, partners))
+        problems.extend(_check_statement_content(statement, statement_id, display, partners))
     problems.extend(_check_endorsements(repo, statement_id, partners))
     return problems
 
 
-def _check_statement_content(statement: Statement, folder: str, text: str, display: str,
-                             partners: dict) -> list[Problem]:
+def _check_statement_content(statement: Statement, folder: str, display: str, partners: dict) -> list[Problem]:
     problems = []
-    front = _front_matter_tree(text)
+    front = statement.front_matter_tree
     if statement.id != folder:
         problems.append(Problem(display, _line(front, "id"), f"id '{statement.id}' differs from its folder '{folder}'"))
     policy = statement.endorsement
@@ -84,7 +83,7 @@ def _check_statement_content(statement: Statement, folder: str, text: str, displ
         for match in _RAW.finditer(line):
             fmt = match.group(1).lower()
             if fmt not in statement.allow_raw:
-                allowed = f" (add it to 'allow-raw' in the front matter to allow it)" if fmt in RAW_FORMATS else ""
+                allowed = " (add it to 'allow-raw' in the front matter to allow it)" if fmt in RAW_FORMATS else ""
                 problems.append(Problem(display, number, f"raw {fmt} block is not allowed{allowed}"))
     return problems
 
@@ -118,17 +117,6 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[P
             problems.append(Problem(display, _text_line(text, "partner"),
                                     f"unknown partner '{record.partner}'{_hint(record.partner, partners)}"))
     return problems
-
-
-def _front_matter_tree(text: str):
-    parts = split_front_matter(text)
-    if parts is None:
-        return LineDict()
-    try:
-        tree = load_yaml(parts[0], line_offset=1)
-    except YAMLProblem:
-        return LineDict()
-    return tree if isinstance(tree, dict) else LineDict()
 
 
 def _line(tree, key: str) -> int | None:

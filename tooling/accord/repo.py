@@ -91,8 +91,13 @@ class Repo:
 
     def rel(self, path: Path) -> str:
         """A path as shown to users: relative to the repo root, with forward slashes."""
+        path = Path(path)
+        try:  # paths made from root need no resolving (which costs a realpath per call)
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            pass
         try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
+            return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
 

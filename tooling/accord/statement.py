@@ -75,6 +75,8 @@ class Statement:
     published: dt.date | None = None
     body_line: int = 1
     front_matter: str = ""
+    # The parsed front matter with the line of every key and item, for checks that name a place.
+    front_matter_tree: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_draft(self) -> bool:
@@ -136,7 +138,7 @@ def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[
     values["drafters"] = tuple(values["drafters"] or ())
     values["allow_raw"] = tuple(values["allow_raw"] or ())
     statement = Statement(**values, endorsement=policy, body=body, path=path,
-                          body_line=body_line, front_matter=yaml_text)
+                          body_line=body_line, front_matter=yaml_text, front_matter_tree=data)
     return statement, []
 
 
