@@ -95,21 +95,33 @@ def write(path: Path, text: str | bytes) -> Path:
     return path
 
 
+def make_alliance(root: Path, *, status: str = "draft", templates: bool = True, signers: bool = True,
+                  gitignore: str | None = None, body_extra: str = "", message: str = "Initial text") -> Path:
+    """A committed accord repository: five partners and one statement, 'child-protection'.
+
+    templates=False leaves templates/ out (the ledger never reads it, and committing the
+    fonts is most of the time); signers=False gives partners no signers.
+    """
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    if templates:
+        shutil.copytree(ROOT / "templates", root / "templates")
+    if gitignore is not None:
+        write(root / ".gitignore", gitignore)
+    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
+    for partner_id, (name, short, kind) in PARTNERS.items():
+        signer = (f"signers:\n  - name: Signer of {short}\n    title: Director\n"
+                  f"    principal: signer@{partner_id}.example\n") if signers else ""
+        write(root / "partners" / f"{partner_id}.yaml",
+              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n" + signer)
+    write(root / "statements" / "child-protection" / "statement.md",
+          STATEMENT.format(id="child-protection", status=status) + body_extra)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return root
+
+
 @pytest.fixture
 def repo(tmp_path) -> Path:
     """A committed accord repository with five partners and one statement, 'child-protection'."""
-    root = tmp_path / "alliance"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
-    for partner_id, (name, short, kind) in PARTNERS.items():
-        write(root / "partners" / f"{partner_id}.yaml",
-              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n"
-              f"signers:\n  - name: Signer of {short}\n    title: Director\n"
-              f"    principal: signer@{partner_id}.example\n")
-    write(root / "statements" / "child-protection" / "statement.md",
-          STATEMENT.format(id="child-protection", status="draft"))
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Initial text")
-    return root
+    return make_alliance(tmp_path / "alliance")

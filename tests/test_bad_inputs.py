@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PARTNERS, ROOT, STATEMENT, git, run, write
+from conftest import STATEMENT, git, make_alliance, run, write
 
 GOOD = STATEMENT.format(id="child-protection", status="draft")
 S = "statements/child-protection/statement.md"
@@ -31,20 +31,7 @@ ENDORSE = ["endorse", "child-protection", "unicef", "--position", "endorse", "--
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
     """conftest's repository plus the .gitignore a real one has; each case gets a copy of it."""
-    root = tmp_path_factory.mktemp("pristine") / "alliance"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    write(root / ".gitignore", "build/\ndist/\nsite/\n")
-    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
-    for partner_id, (name, short, kind) in PARTNERS.items():
-        write(root / "partners" / f"{partner_id}.yaml",
-              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n"
-              f"signers:\n  - name: Signer of {short}\n    title: Director\n"
-              f"    principal: signer@{partner_id}.example\n")
-    write(root / S, GOOD)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Initial text")
+    root = make_alliance(tmp_path_factory.mktemp("pristine") / "alliance", gitignore="build/\ndist/\nsite/\n")
     return root
 
 

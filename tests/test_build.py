@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -13,7 +11,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from conftest import PARTNERS, STATEMENT, git, run, write, ROOT
+from conftest import STATEMENT, git, make_alliance, run, write
 
 S = "statements/child-protection"
 TITLE = "Joint Statement on the Protection of Children"
@@ -25,16 +23,7 @@ LONG_BODY = "\n## Annex\n\n" + "\n\n".join(
 
 def make_repo(root: Path, status: str = "draft", body_extra: str = "") -> Path:
     """The same repository as conftest's `repo` fixture, for module-scoped builds."""
-    root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
-    write(root / ".gitignore", "/build/\n")
-    for partner_id, (name, short, kind) in PARTNERS.items():
-        write(root / "partners" / f"{partner_id}.yaml",
-              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n")
-    write(root / S / "statement.md", STATEMENT.format(id="child-protection", status=status) + body_extra)
-    commit(root, "Initial text")
+    make_alliance(root, status=status, signers=False, gitignore="/build/\n", body_extra=body_extra)
     return root
 
 

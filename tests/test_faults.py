@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PARTNERS, ROOT, STATEMENT, git, run, write
+from conftest import git, make_alliance, run, write
 from test_review_word import WordEdits
 
 ACCORD = str(Path(sys.executable).with_name("accord"))
@@ -53,20 +53,7 @@ def pristine(tmp_path_factory) -> dict:
     """A final text endorsed by UNICEF and IOM (so it can be released), a review packet sent to UNICEF and
     returned with tracked changes, and each command's usual run time, measured on this machine."""
     base = tmp_path_factory.mktemp("faults")
-    root = base / "alliance"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    write(root / ".gitignore", "build/\ndist/\n")
-    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
-    for partner_id, (name, short, kind) in PARTNERS.items():
-        write(root / "partners" / f"{partner_id}.yaml",
-              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n"
-              f"signers:\n  - name: Signer of {short}\n    title: Director\n"
-              f"    principal: signer@{partner_id}.example\n")
-    write(root / S, STATEMENT.format(id=SID, status="final"))
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Final text")
+    root = make_alliance(base / "alliance", status="final", gitignore="build/\ndist/\n", message="Final text")
     for partner_id in ("unicef", "iom"):
         assert accord(root, "endorse", SID, partner_id, "--position", "endorse",
                       "--signatory", f"Signer of {partner_id}").returncode == 0

@@ -17,7 +17,7 @@ from accord.repo import Repo
 from accord.statement import parse_statement
 from accord.yamlio import dump_yaml
 
-from conftest import PARTNERS as REGISTRY, STATEMENT, git, write
+from conftest import STATEMENT, git, make_alliance, write
 
 S = "statements/child-protection/statement.md"
 DAY = dt.date(2026, 11, 28)
@@ -27,17 +27,7 @@ DAY = dt.date(2026, 11, 28)
 def repo(tmp_path) -> Path:
     """conftest's repository without templates/: the ledger never reads them, and committing
     their fonts is most of that fixture's time. The ledger test files share this one."""
-    root = tmp_path / "alliance"
-    git(tmp_path, "init", "-q", "-b", "main", str(root))
-    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
-    for partner_id, (name, short, kind) in REGISTRY.items():
-        write(root / "partners" / f"{partner_id}.yaml",
-              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n"
-              f"signers:\n  - name: Signer of {short}\n    title: Director\n"
-              f"    principal: signer@{partner_id}.example\n")
-    write(root / S, STATEMENT.format(id="child-protection", status="draft"))
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Initial text")
+    root = make_alliance(tmp_path / "alliance", templates=False)
     return root
 
 

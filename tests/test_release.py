@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import PARTNERS, ROOT, STATEMENT, git, run, write
+import conftest
+from conftest import PARTNERS, git, run, write
 
 SID = "child-protection"
 S = f"statements/{SID}/statement.md"
@@ -24,17 +24,7 @@ TODAY = dt.date.today().isoformat()
 
 def make_alliance(root: Path, status: str = "final") -> Path:
     """A committed repository like conftest's `repo`, with the statement at the given status."""
-    root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
-    write(root / ".gitignore", "/build/\n/dist/\n/site/\n")
-    for partner_id, (name, short, kind) in PARTNERS.items():
-        write(root / "partners" / f"{partner_id}.yaml",
-              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n"
-              f"signers:\n  - name: Signer of {short}\n    title: Director\n    principal: signer@{partner_id}.example\n")
-    write(root / S, STATEMENT.format(id=SID, status=status))
-    commit(root, "Initial text")
+    conftest.make_alliance(root, status=status, gitignore="/build/\n/dist/\n/site/\n")
     return root
 
 
