@@ -19,7 +19,7 @@ from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker,
 from ..pandoc import run_pandoc
 from .blocks import Token
 from .layout import ListNode, QuoteNode, effective_marks, nest, run_items
-from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline
+from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline, runs
 
 _NO_ATTR = ["", [], []]
 _FORMAT_NODES = {"strong": "Strong", "emph": "Emph", "underline": "Underline", "strikeout": "Strikeout",
@@ -275,33 +275,21 @@ class _Builder:
     # -- inline ------------------------------------------------------------------
     def inlines(self, items, *, notes_as: str = EQUAL, code: bool = False) -> list:
         out: list = []
-        index = 0
-        while index < len(items):
-            op = items[index][0]
-            end = index + 1
-            while end < len(items) and items[end][0] == op:
-                end += 1
+        for index, end, op in runs(items, lambda item: item[0]):
             chunk = items[index:end]
             nodes = self.formatted(chunk, effective_marks(chunk), 0, op if op != EQUAL else notes_as, code)
             out.extend(nodes if op == EQUAL else [self.span(op, nodes)])
-            index = end
         return out
 
     def formatted(self, items, marks, depth: int, note_op: str, code: bool) -> list:
         out: list = []
-        index = 0
-        while index < len(items):
-            mark = marks[index][depth] if len(marks[index]) > depth else None
-            end = index + 1
-            while end < len(items) and (marks[end][depth] if len(marks[end]) > depth else None) == mark:
-                end += 1
+        for index, end, mark in runs(marks[:len(items)], lambda mark: mark[depth] if len(mark) > depth else None):
             if mark is None:
                 for i in range(index, end):
                     self.leaf(items[i][1], note_op, code, out)
             else:
                 inner = self.formatted(items[index:end], marks[index:end], depth + 1, note_op, code)
                 out.append(_wrap(mark, inner))
-            index = end
         return out
 
     def leaf(self, token: Token | NoteChange, note_op: str, code: bool, out: list) -> None:

@@ -7,7 +7,7 @@ from html import escape
 from .blocks import Token
 from .layout import (ListNode, MovePlace, NoteCounter, QuoteNode, edge_spaces, effective_marks, move_places, nest,
                      plain_text, run_items)
-from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline
+from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline, runs
 
 _CSS = """
 :root { --ins: #0b6e2f; --ins-bg: #e3f6e8; --del: #a3161c; --del-bg: #fde7e8; --move: #1f4e9c; --move-bg: #e6eefc; }
@@ -201,12 +201,7 @@ class _Writer:
     # -- inline ------------------------------------------------------------------
     def inline(self, items, notes_as: str = EQUAL, edit_class: str = "") -> str:
         out = []
-        index = 0
-        while index < len(items):
-            op = items[index][0]
-            end = index + 1
-            while end < len(items) and items[end][0] == op:
-                end += 1
+        for index, end, op in runs(items, lambda item: item[0]):
             first, last = edge_spaces(items, index, end) if op != EQUAL else (index, end)
             chunk = items[first:last]
             text = self.formatted(chunk, effective_marks(chunk), 0, op if op != EQUAL else notes_as)
@@ -216,23 +211,16 @@ class _Writer:
                 tag = "ins" if op == INSERT else "del"
                 css = f' class="{edit_class}"' if edit_class else ""
                 out.append(" " * (first - index) + f"<{tag}{css}>{text}</{tag}>" + " " * (end - last))
-            index = end
         return "".join(out)
 
     def formatted(self, items, marks, depth: int, note_op: str) -> str:
         out = []
-        index = 0
-        while index < len(items):
-            mark = marks[index][depth] if len(marks[index]) > depth else None
-            end = index + 1
-            while end < len(items) and (marks[end][depth] if len(marks[end]) > depth else None) == mark:
-                end += 1
+        for index, end, mark in runs(marks[:len(items)], lambda mark: mark[depth] if len(mark) > depth else None):
             if mark is None:
                 out.append("".join(self.token(items[i][1], note_op) for i in range(index, end)))
             else:
                 inner = self.formatted(items[index:end], marks[index:end], depth + 1, note_op)
                 out.append(_wrap(mark, inner))
-            index = end
         return "".join(out)
 
     def token(self, token: Token | NoteChange, note_op: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .align import whole_runs
 from .blocks import Token
 from .layout import MovePlace, NoteCounter, effective_marks, list_marker, move_places, run_items
-from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline
+from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline, runs
 
 # Backslash-escaped everywhere: they could open markup, or a CriticMarkup mark.
 _ESCAPE = frozenset('\\`*_[]{}<>|~^$@&#"\'')
@@ -199,17 +199,11 @@ class _Writer:
         marks = effective_marks(items)
         out: list[str] = []
         plain_start = 0
-        index = 0
-        while index < len(items):
-            mark = marks[index][0] if marks[index] else None
-            end = index + 1
-            while end < len(items) and (marks[end][0] if marks[end] else None) == mark:
-                end += 1
+        for index, end, mark in runs(marks[:len(items)], lambda mark: mark[0] if mark else None):
             if mark is not None and len({items[i][0] for i in range(index, end)}) > 1:
                 out.append(self._ops_first(items, marks, plain_start, index, lead, notes_as))
                 out.append(self._formatted(items, marks, index, end, 0, mark, lead, notes_as))
                 plain_start = end
-            index = end
         out.append(self._ops_first(items, marks, plain_start, len(items), lead, notes_as))
         return "".join(out)
 
@@ -245,17 +239,11 @@ class _Writer:
 
     def _group(self, items, marks, depth: int, lead: set, notes_as: str) -> str:
         out: list[str] = []
-        index = 0
-        while index < len(items):
-            mark = marks[index][depth] if len(marks[index]) > depth else None
-            end = index + 1
-            while end < len(items) and (marks[end][depth] if len(marks[end]) > depth else None) == mark:
-                end += 1
+        for index, end, mark in runs(marks[:len(items)], lambda mark: mark[depth] if len(mark) > depth else None):
             if mark is None:
                 out.append(self._ops(items, index, end, lead, notes_as))
             else:
                 out.append(self._formatted(items, marks, index, end, depth, mark, lead, notes_as))
-            index = end
         return "".join(out)
 
     def _formatted(self, items, marks, start, end, depth, mark, lead, notes_as) -> str:

@@ -121,3 +121,16 @@ def side_tokens(op: BlockOp, side: str) -> list[Token | NoteChange]:
     """The tokens of an op's runs seen from one side: 'new' (equal + inserted) or 'old' (equal + deleted)."""
     hidden = DELETE if side == "new" else INSERT
     return [t for run in op.runs if run.op != hidden for t in run.tokens]
+
+
+def runs(sequence, key):
+    """The maximal runs of a sequence whose items share a key: (start, end, key) with end exclusive."""
+    start, current = 0, None
+    for index, item in enumerate(sequence):
+        value = key(item)
+        if index and value != current:
+            yield start, index, current
+            start = index
+        current = value
+    if len(sequence):
+        yield start, len(sequence), current

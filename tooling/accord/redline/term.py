@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .blocks import Token
 from .layout import MovePlace, NoteCounter, edge_spaces, list_marker, move_places, plain_text, run_items
-from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, Counts, NoteChange, Redline
+from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, Counts, NoteChange, Redline, runs
 
 _PLAIN = {DELETE: ("[-", "-]"), INSERT: ("{+", "+}")}
 _COLOUR = {DELETE: ("\x1b[31;9m", "\x1b[m"), INSERT: ("\x1b[32m", "\x1b[m")}
@@ -174,18 +174,12 @@ class _Writer:
 
     def inline(self, items, pending: list, notes_as: str = EQUAL) -> str:
         out = []
-        index = 0
-        while index < len(items):
-            op = items[index][0]
-            end = index + 1
-            while end < len(items) and items[end][0] == op:
-                end += 1
+        for index, end, op in runs(items, lambda item: item[0]):
             first, last = edge_spaces(items, index, end) if op != EQUAL else (index, end)
             text = "".join(self.token(items[i][1], pending, op if op != EQUAL else notes_as)
                            for i in range(first, last))
             # A space at the edge of an edit is shown outside its mark: `a {+new+} word`.
             out.append(" " * (first - index) + self.marked(op, text) + " " * (end - last))
-            index = end
         return "".join(out)
 
     def token(self, token: Token | NoteChange, pending: list, note_op: str) -> str:
