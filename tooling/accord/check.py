@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
-from .errors import Problem
+from .errors import Problem, did_you_mean
 from .ledger import read_record
 from .partners import read_partners
 from .repo import Repo
@@ -73,7 +72,7 @@ def _check_statement_content(statement: Statement, folder: str, display: str, pa
         lines = getattr(items, "item_lines", [None] * len(ids))
         for index, partner_id in enumerate(ids):
             if partner_id not in partners:
-                problems.append(Problem(display, lines[index], f"unknown partner '{partner_id}'{_hint(partner_id, partners)}"))
+                problems.append(Problem(display, lines[index], f"unknown partner '{partner_id}'{did_you_mean(partner_id, partners)}"))
             elif key == "required" and partner_id not in policy.invited:
                 problems.append(Problem(display, lines[index], f"required partner '{partner_id}' is not invited"))
     if policy.threshold > len(policy.invited) and policy.invited:
@@ -115,7 +114,7 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[P
                                     f"record names partner '{record.partner}', but its file is '{path.name}'"))
         if record.partner not in partners:
             problems.append(Problem(display, _text_line(text, "partner"),
-                                    f"unknown partner '{record.partner}'{_hint(record.partner, partners)}"))
+                                    f"unknown partner '{record.partner}'{did_you_mean(record.partner, partners)}"))
     return problems
 
 
@@ -132,6 +131,3 @@ def _text_line(text: str, key: str) -> int | None:
     return None
 
 
-def _hint(value: str, known) -> str:
-    match = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""

@@ -88,6 +88,14 @@ class Problem:
         return cls(self.message, path=self.path, line=self.line)
 
 
+def did_you_mean(value: str, choices) -> str:
+    """' (did you mean 'x'?)' for the closest of choices, or '' when none is close."""
+    import difflib
+
+    match = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
 def format_location(path: str | None, line: int | None, message: str) -> str:
     if path and line:
         return f"{path}:{line}: {message}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import hashlib
 import os
@@ -12,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from glob import escape as glob_escape
 from pathlib import Path
 
-from .errors import LedgerError, PartnerError, Problem, SigningError
+from .errors import LedgerError, Problem, SigningError, did_you_mean
+from .partners import require_partner
 from .schema import Field, Schema
 from .yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, dump_yaml, load_yaml, read_text_file
 
@@ -764,16 +764,7 @@ def parse_evidence(text: str) -> Evidence:
 
 
 def _refuse(message: str, value: str, choices, tail: str = ""):
-    hint = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    raise LedgerError(message + (f" (did you mean '{hint[0]}'?)" if hint else "") + tail)
-
-
-def require_partner(partners: dict, partner_id: str):
-    """The registry entry of a partner, or PartnerError with a did-you-mean hint."""
-    if partner_id in partners:
-        return partners[partner_id]
-    hint = difflib.get_close_matches(partner_id, list(partners), n=1, cutoff=0.6)
-    raise PartnerError(f"unknown partner '{partner_id}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    raise LedgerError(message + did_you_mean(value, choices) + tail)
 
 
 @dataclass(frozen=True)

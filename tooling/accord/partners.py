@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PartnerError, Problem
+from .errors import PartnerError, Problem, did_you_mean
 from .schema import Field, Schema
 from .yamlio import YAMLProblem, load_yaml, read_text_file
 
 PARTNER_KINDS = ("igo", "ngo", "state", "partner-state", "other")
 
+# An allowed_signers principal is a pattern list; anything but one exact identity would let
+# a key sign for more people than the registry names. check and verify share this rule.
+EXACT_PRINCIPAL = re.compile(r"[A-Za-z0-9._+@=-]+")
+
 SIGNER = Schema("signer", (
     Field("name", "text", "The signer's full name.", required=True),
     Field("title", "text", "The signer's title or function."),
     Field("principal", "text", "The identity an SSH signature must carry, e.g. an e-mail address.",
-          pattern=r"[^\s*?,!\"]+", pattern_hint="must be one exact identity (no spaces, wildcards or lists)"),
+          pattern=EXACT_PRINCIPAL.pattern,
+          pattern_hint="must be one exact identity (no spaces, wildcards or lists)"),
     Field("key", "text", "An SSH public key ('ssh-ed25519 AAAA...'); enables signed endorsements.",
           pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
           pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
@@ -99,6 +105,13 @@ def load_partners(partners_dir: Path, display_root: Path) -> dict[str, Partner]:
     if problems:
         raise problems[0].error(PartnerError)
     return partners
+
+
+def require_partner(partners: dict[str, Partner], partner_id: str) -> Partner:
+    """The registry entry of a partner, or PartnerError with a did-you-mean hint."""
+    if partner_id in partners:
+        return partners[partner_id]
+    raise PartnerError(f"unknown partner '{partner_id}'{did_you_mean(partner_id, partners)}")
 
 
 def allowed_signers(partners: dict[str, Partner]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import Problem, RepoError, StatementError
+from .errors import Problem, RepoError, StatementError, did_you_mean
 from .schema import SLUG, Field, Schema
 from .yamlio import YAMLProblem, load_yaml, read_text_file
 
@@ -123,10 +123,7 @@ class Repo:
             raise StatementError(f"'{statement_id}' is not a valid statement id (use a-z, 0-9 and '-', 2 to 63 characters)")
         known = self.statement_ids() if known is None else known
         if statement_id not in known:
-            import difflib
-            hint = difflib.get_close_matches(statement_id, known, n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            raise StatementError(f"unknown statement '{statement_id}'{suggestion}")
+            raise StatementError(f"unknown statement '{statement_id}'{did_you_mean(statement_id, known)}")
 
     # -- loading ------------------------------------------------------------
     def load_statement(self, statement_id: str):

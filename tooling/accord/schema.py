@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
-from .errors import Problem
+from .errors import Problem, did_you_mean
 from .yamlio import LineDict, LineList
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
@@ -56,9 +55,8 @@ class Schema:
         known = self.keys()
         for key in data:
             if key not in known:
-                hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                problems.append(Problem(path, _key_line(data, key, line), f"unknown key '{key}' in {self.name}{suggestion}"))
+                problems.append(Problem(path, _key_line(data, key, line),
+                                        f"unknown key '{key}' in {self.name}{did_you_mean(key, known)}"))
         for f in self.fields:
             if f.key not in data or data[f.key] is None:
                 if f.required:
@@ -123,9 +121,8 @@ def _convert(f: Field, type_: str, value: Any, path: str, line: int | None, labe
     if f.pattern and not re.fullmatch(f.pattern, value):
         return None, [Problem(path, line, f"'{label}' {f.pattern_hint or 'has the wrong form'}: {_show(value)}")]
     if f.choices and type_ != "any" and value not in f.choices:
-        hint = difflib.get_close_matches(value, f.choices, n=1, cutoff=0.6)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return None, [Problem(path, line, f"'{label}' must be one of {', '.join(f.choices)}; found {_show(value)}{suggestion}")]
+        return None, [Problem(path, line, f"'{label}' must be one of {', '.join(f.choices)}; "
+                                          f"found {_show(value)}{did_you_mean(value, f.choices)}")]
     return value, []
 
 

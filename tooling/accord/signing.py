@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SigningError
+from .partners import EXACT_PRINCIPAL
 
 NAMESPACE = "accord-endorsement"  # keeps a git commit signature from being replayed as an endorsement
 SSH_KEYGEN = "ssh-keygen"
 TIMEOUT_SECONDS = 30
 
-# An allowed_signers principal is a pattern list; anything but an exact identity would let
-# a key sign for more people than the registry names.
-EXACT_PRINCIPAL = re.compile(r"[A-Za-z0-9._+@=-]+")
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import GitError, LedgerError, PartnerError, RedlineError, StatementError, UsageError
+from ..errors import GitError, LedgerError, RedlineError, StatementError, UsageError
 from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
                        release_tags, resolve_revision)
 from ..ledger import COUNTING_POSITIONS
+from ..partners import require_partner
 from ..statement import split_front_matter, text_sha256
 from ..yamlio import YAMLProblem, decode_text, load_yaml
 from .ops import Redline
@@ -150,10 +150,7 @@ def endorsed_version(repo, statement_id: str, partner_id: str) -> Version:
     The record's `commit` is used when its text has that hash; a record whose
     position is no longer a counting one sends us back through the record's own
     history to the last counting position."""
-    partners = repo.partners()
-    if partner_id not in partners:
-        hint = difflib.get_close_matches(partner_id, list(partners), n=1)
-        raise PartnerError(f"unknown partner '{partner_id}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    require_partner(repo.partners(), partner_id)
     endorsed = _last_endorsement(repo, statement_id, partner_id)
     if endorsed is None:
         raise LedgerError(f"partner '{partner_id}' has never endorsed '{statement_id}'")

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import GitError, ReviewError
 from ..history import (commit_files, create_branch, current_branch, file_at, head_commit, path_exists_at,
                        resolve_revision)
+from ..partners import require_partner
 from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, custom_properties,
                              open_docx, open_docx_bytes, read_comments)
 from ..statement import Statement, statement_from_bytes
@@ -26,7 +27,7 @@ from .comments import render_comments
 from .extract import Version, footnote_labels, label_like_source, read_version
 from .layout import Block, render_body, source_blocks
 from .merge import Conflict, merge_blocks, merge_words
-from .packet import (PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH, require_partner,
+from .packet import (PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH,
                      sent_docx)
 
 
@@ -182,7 +183,7 @@ def _yaml_string(text: str) -> str:
 def _partner(repo, partner_id: str | None, display: str) -> str:
     if not partner_id:
         raise ReviewError("the DOCX does not say which partner reviewed it; pass --partner P", path=display)
-    require_partner(repo, partner_id)
+    require_partner(repo.partners(), partner_id)
     return partner_id
 
 

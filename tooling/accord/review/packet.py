@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AccordError, PartnerError, ReviewError, UsageError
+from ..errors import AccordError, ReviewError, UsageError
 from ..fsutil import write_atomic
 from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
+from ..partners import require_partner
 from ..statement import Statement
 from .extract import markdown_to_docx
 
@@ -39,7 +39,7 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
                 today: dt.date | None = None) -> SentPacket:
     statement = repo.load_statement(statement_id)
     partners = repo.partners()
-    require_partner(repo, partner_id)
+    require_partner(partners, partner_id)
     if output is not None:
         _check_output(Path(output))
     root = repo.root
@@ -81,14 +81,6 @@ def _check_output(path: Path) -> None:
         raise UsageError(f"-o {path}: is a folder, not a file")
     if not path.parent.is_dir():
         raise UsageError(f"-o {path}: the folder {path.parent} does not exist")
-
-
-def require_partner(repo, partner_id: str) -> None:
-    """PartnerError, with a hint, unless the partner is in the registry."""
-    partners = repo.partners()
-    if partner_id not in partners:
-        hint = difflib.get_close_matches(partner_id, list(partners), n=1)
-        raise PartnerError(f"unknown partner '{partner_id}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
 
 
 def packet_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
