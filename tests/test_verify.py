@@ -24,14 +24,31 @@ def make_key(folder, name: str, passphrase: str = ""):
     return path
 
 
+def secretariat_key(repo, folder):
+    """The secretariat's key (made, listed in accord.yaml and committed on first use): it authorises key changes."""
+    key = folder / "secretariat"
+    if not key.exists():
+        make_key(folder, "secretariat")
+        settings = repo / "accord.yaml"
+        write(settings, settings.read_text() + f"secretariat-keys:\n  - {key.with_suffix('.pub').read_text().strip()}\n")
+        git(repo, "commit", "-q", "-am", "The secretariat's key")
+    return key
+
+
 def register(repo, partner: str, key_path, principal: str | None = None) -> None:
-    """Give the partner's signer this public key (and optionally another principal), and commit."""
+    """Give the partner's signer this public key (and optionally another principal), authorised by the
+    secretariat's key, and commit."""
+    secretariat = secretariat_key(repo, key_path.parent)
     path = repo / "partners" / f"{partner}.yaml"
     text = path.read_text() + f"    key: {key_path.with_suffix('.pub').read_text().strip()}\n"
     if principal is not None:
         text = text.replace(f"principal: signer@{partner}.example", f"principal: '{principal}'")
     write(path, text)
-    git(repo, "commit", "-q", "-am", f"Key for {partner}")
+    authorised = run("authorise-keys", partner, "--sign", str(secretariat),
+                     "--repo", str(repo))
+    assert authorised.code == 0, authorised.err
+    git(repo, "add", "-A", "partners")
+    git(repo, "commit", "-q", "-m", f"Key for {partner}")
 
 
 @pytest.fixture

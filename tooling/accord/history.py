@@ -195,6 +195,52 @@ def paths_history(root: Path, *pathspecs: str) -> list[tuple[str, str, str | Non
     return changes
 
 
+@dataclass(frozen=True)
+class PathChange:
+    """One file changed by one commit, against one of its parents (a merge gives one per parent it differs from)."""
+
+    commit: str
+    epoch: int  # committer time
+    parents: int
+    path: str
+    old_blob: str | None  # None where the parent lacks the file
+    new_blob: str | None  # None where the commit deletes it
+
+
+def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
+    """Every change to files under the pathspecs in the whole commit graph, parents before children.
+
+    Unlike paths_history, nothing is simplified away: `--full-history` keeps both sides of
+    every merge, and each merge is compared with each of its parents (`-m`), so a merge
+    whose result restores an old version of a file shows as that change. One git process.
+    """
+    if head_commit(root) is None:
+        return []
+    result = git(root, "log", "--full-history", "--topo-order", "--reverse", "-m", "--format=%x00%H %ct %P", "--raw",
+                 "--no-abbrev", "--no-renames", "-z", "HEAD", "--", *pathspecs)
+    changes: list[PathChange] = []
+    commit, epoch, parents = "", 0, 0
+    fields = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    index = 0
+    while index < len(fields):
+        item = fields[index].strip("\n")
+        index += 1
+        if not item:
+            continue
+        if item.startswith(":"):
+            # ":<old mode> <new mode> <old blob> <new blob> <status>", then the path as the next field
+            parts = item[1:].split()
+            path = fields[index]
+            index += 1
+            old = None if set(parts[2]) == {"0"} else parts[2]
+            new = None if parts[4].startswith("D") else parts[3]
+            changes.append(PathChange(commit, epoch, parents, path, old, new))
+        else:
+            commit, stamp, *parent_ids = item.split(" ")
+            epoch, parents = int(stamp), len(parent_ids)
+    return changes
+
+
 def read_blobs(root: Path, blob_ids: list[str]) -> dict[str, bytes]:
     """The contents of several blobs in one git process."""
     wanted = list(dict.fromkeys(blob_ids))

@@ -1015,13 +1015,17 @@ class RecordCheck:
 
 
 def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
-    """Check every record of the statements named (all when none).
+    """Check every record of the statements named (all when none), and the registry's key changes.
 
     For each record: that it names the statement and partner it is filed under; for a
     signed one, that the signature is good and made with the key of a signer of that very
-    partner (exact principals only); and that its `supersedes` chain agrees with the
-    file's git history, so a deleted or rolled-back record is reported. Unsigned records
-    are attested, which is not a failure.
+    partner (exact principals only) as the registry stood at the commit that added the
+    record, by the signatory it names; and that its `supersedes` chain agrees with the
+    file's git history, so a deleted or rolled-back record is reported. The history is
+    the whole commit graph (every merge against each parent), read in one pass with the
+    registry's. Unsigned records are attested, which is not a failure, but they may not
+    replace a signed position. A key added to or replaced in partners/ without
+    authorisation (see `registry_key_changes`) is reported too.
     """
     from . import history
 
@@ -1034,51 +1038,211 @@ def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
                  else [":(glob)statements/*/endorsements/*"])
     past = LedgerHistory.read(repo.root, pathspecs)
     checks: list[RecordCheck] = []
+    by_statement: dict[str, set[str]] = {}
+    for path in past.versions:
+        parts = path.split("/")
+        if len(parts) == 4 and parts[0] == "statements" and parts[2] == "endorsements" and path.endswith(".yaml"):
+            by_statement.setdefault(parts[1], set()).add(path)
     for statement_id in statement_ids:
-        checks.extend(_verify_statement(repo, statement_id, partners, past))
+        checks.extend(_verify_statement(repo, statement_id, partners, past, by_statement.get(statement_id, set())))
+    for change in past.key_changes:
+        if change.problem:
+            rel = f"partners/{change.partner}.yaml"
+            checks.append(RecordCheck(rel, change.partner, problems=[Problem(rel, None, change.problem)]))
     return checks
 
 
-class LedgerHistory:
-    """Every committed version of the ledger's files, read with two git processes however many there are."""
+@dataclass(frozen=True)
+class SignedAt:
+    """The commit that first held a record's bytes with a signature beside them, and the registry there."""
 
-    def __init__(self, versions: dict, signed_in: dict, blobs: dict):
-        self.versions = versions  # path -> [(commit, blob id or None where deleted)], oldest first
-        self.signed_in = signed_in  # record path -> {blob id: first commit where a .sig sat beside it}
-        self.blobs = blobs  # blob id -> bytes, for records
+    commit: str
+    epoch: int
+    registry_blob: str | None  # partners/<id>.yaml at that commit
+    registry_epoch: int  # when that version of the registry file was committed
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    """A key added to (or replacing one in) partners/<id>.yaml by one commit; problem says why it is not authorised."""
+
+    partner: str
+    commit: str
+    principal: str
+    key: object  # accord.signing.PublicKey
+    problem: str | None = None
+
+
+class LedgerHistory:
+    """Every committed version of the ledger's and the registry's files, read with two git processes."""
+
+    def __init__(self, versions: dict, signed_in: dict, blobs: dict, key_changes: list, registry_now: dict):
+        self.versions = versions  # path -> [(commit, blob id or None where deleted)], parents before children
+        self.signed_in = signed_in  # record path -> {blob id: SignedAt}
+        self.blobs = blobs  # blob id -> bytes, for records and registry files
+        self.key_changes = key_changes  # [KeyChange], oldest first
+        self.registry_now = registry_now  # partner id -> blob id of partners/<id>.yaml at HEAD
 
     @classmethod
     def read(cls, root: Path, pathspecs: list[str]) -> "LedgerHistory":
         from . import history
 
-        changes = history.paths_history(root, *pathspecs)
+        changes = history.full_paths_history(root, *pathspecs, "partners", "accord.yaml")
         versions: dict[str, list[tuple[str, str | None]]] = {}
-        signed_in: dict[str, dict[str, str]] = {}
+        signed_in: dict[str, dict[str, SignedAt]] = {}
         state: dict[str, str | None] = {}
-        touched: set[str] = set()
-        for index, (commit, path, blob) in enumerate(changes):
-            versions.setdefault(path, []).append((commit, blob))
-            state[path] = blob
-            touched.add(path.removesuffix(".sig"))
-            if index + 1 == len(changes) or changes[index + 1][0] != commit:
-                for record_path in touched:
-                    if state.get(record_path) and state.get(record_path + ".sig"):
-                        signed_in.setdefault(record_path, {}).setdefault(state[record_path], commit)
-                touched.clear()
-        blobs = history.read_blobs(root, [blob for path, items in versions.items() if path.endswith(".yaml")
-                                          for _, blob in items if blob])
-        return cls(versions, signed_in, blobs)
+        committed_at: dict[str, int] = {}
+        registry_events = []
+        start = 0
+        while start < len(changes):
+            end = start
+            while end < len(changes) and changes[end].commit == changes[start].commit:
+                end += 1
+            group = changes[start:end]
+            commit, epoch = group[0].commit, group[0].epoch
+            settings_before = state.get("accord.yaml")
+            by_path: dict[str, list] = {}
+            for change in group:
+                by_path.setdefault(change.path, []).append(change)
+                state[change.path] = change.new_blob
+                committed_at[change.path] = epoch
+            for path, path_changes in by_path.items():
+                if path.startswith("statements/"):
+                    versions.setdefault(path, []).append((commit, path_changes[0].new_blob))
+            for record_path in {path.removesuffix(".sig") for path in by_path if path.startswith("statements/")}:
+                if state.get(record_path) and state.get(record_path + ".sig"):
+                    partner_file = f"partners/{record_path.rsplit('/', 1)[1]}"
+                    signed_in.setdefault(record_path, {}).setdefault(state[record_path], SignedAt(
+                        commit, epoch, state.get(partner_file), committed_at.get(partner_file, 0)))
+            for path, path_changes in by_path.items():
+                new_blob = path_changes[0].new_blob
+                # a merge whose file equals one parent's brings in nothing that parent's history did not check
+                if (path.startswith("partners/") and path.endswith(".yaml") and path.count("/") == 1 and new_blob
+                        and len(path_changes) >= max(group[0].parents, 1)):
+                    registry_events.append((commit, path[9:-5], new_blob, [c.old_blob for c in path_changes],
+                                            state.get(path + ".sig"), settings_before))
+            start = end
+        wanted = [blob for path, items in versions.items() if path.endswith(".yaml") for _, blob in items if blob]
+        for _, _, new_blob, old_blobs, signature_blob, settings_blob in registry_events:
+            wanted += [new_blob, *old_blobs, signature_blob, settings_blob]
+        registry_now = {path[9:-5]: blob for path, blob in state.items()
+                        if path.startswith("partners/") and path.endswith(".yaml") and blob}
+        wanted += [*registry_now.values(), *(s.registry_blob for found in signed_in.values() for s in found.values())]
+        blobs = history.read_blobs(root, [blob for blob in wanted if blob])
+        key_changes = [change for event in registry_events for change in _key_changes(blobs, *event)]
+        return cls(versions, signed_in, blobs, key_changes, registry_now)
 
     def of(self, relpath: str) -> list[tuple[str, bytes | None]]:
         return [(commit, self.blobs.get(blob) if blob else None) for commit, blob in self.versions.get(relpath, [])]
 
+    def signed_versions(self, relpath: str) -> dict[str, SignedAt]:
+        """sha256 of each version of a record that was committed with a signature -> where."""
+        return {hashlib.sha256(self.blobs[blob]).hexdigest(): signed_at
+                for blob, signed_at in self.signed_in.get(relpath, {}).items() if blob in self.blobs}
 
-def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHistory) -> list[RecordCheck]:
+    def registry_at(self, partner_id: str, blob: str | None):
+        """The partner as partners/<id>.yaml read at some commit, or None when it did not read."""
+        from .partners import parse_partner
+
+        data = self.blobs.get(blob) if blob else None
+        if data is None:
+            return None
+        partner, problems = parse_partner(data.decode("utf-8", "replace"), f"partners/{partner_id}.yaml")
+        return None if problems else partner
+
+    def unauthorised_key(self, partner_id: str, public_key) -> KeyChange | None:
+        for change in self.key_changes:
+            if change.problem and change.partner == partner_id and change.key == public_key:
+                return change
+        return None
+
+
+def _registry_keys(data: bytes | None) -> dict[str, object]:
+    """principal -> PublicKey of every signer with a key, read leniently (an old version may not validate)."""
+    from .signing import PublicKey
+
+    if data is None:
+        return {}
+    try:
+        tree = load_yaml(data.decode("utf-8", "replace"))
+    except YAMLProblem:
+        return {}
+    signers = tree.get("signers") if isinstance(tree, dict) else None
+    keys = {}
+    for signer in signers if isinstance(signers, list) else []:
+        if isinstance(signer, dict) and isinstance(signer.get("key"), str):
+            key = PublicKey.parse(signer["key"])
+            if key is not None:
+                keys[str(signer.get("principal") or signer.get("name") or "?")] = key
+    return keys
+
+
+def _secretariat_keys(data: bytes | None) -> list:
+    from .signing import PublicKey
+
+    if data is None:
+        return []
+    try:
+        tree = load_yaml(data.decode("utf-8", "replace"))
+    except YAMLProblem:
+        return []
+    listed = tree.get("secretariat-keys") if isinstance(tree, dict) else None
+    return [key for key in (PublicKey.parse(text) for text in listed if isinstance(text, str))
+            if key is not None] if isinstance(listed, list) else []
+
+
+def _key_changes(blobs: dict, commit: str, partner_id: str, new_blob: str, old_blobs: list, signature_blob: str | None,
+                 settings_blob: str | None) -> list[KeyChange]:
+    """The keys one commit adds to or replaces in partners/<id>.yaml, each judged: was the change authorised?
+
+    The design (README, "Who may change a key"): the same commit must carry
+    partners/<id>.yaml.sig, an SSH signature (namespace accord-registry) of the file's new
+    bytes made with the key of another signer of that partner, as registered before the
+    commit, or with a secretariat key listed in accord.yaml before the commit.
+    """
+    from . import signing
+
+    new_keys = _registry_keys(blobs.get(new_blob))
+    old_keys = [_registry_keys(blobs.get(blob)) if blob else {} for blob in old_blobs]
+    added = {principal: key for principal, key in new_keys.items()
+             if not any(keys.get(principal) == key for keys in old_keys)}
+    if not added:
+        return []
+    rel = f"partners/{partner_id}.yaml"
+    authorisers = {(principal, key) for keys in old_keys for principal, key in keys.items()
+                   if principal not in added and new_keys.get(principal) == key}
+    authorisers |= {("secretariat", key) for key in _secretariat_keys(blobs.get(settings_blob))}
+    problem = None
+    signature = blobs.get(signature_blob) if signature_blob else None
+    parsed = signing.Signature.parse(signature) if signature is not None else None
+    if signature is None:
+        problem = (f"no {rel}.sig in that commit; a key change must be signed by another signer of "
+                   f"'{partner_id}' or by a secretariat key in accord.yaml (accord authorise-keys)")
+    elif parsed is None or parsed.namespace != signing.REGISTRY_NAMESPACE:
+        problem = f"{rel}.sig in that commit is not an SSH signature in namespace '{signing.REGISTRY_NAMESPACE}'"
+    else:
+        authoriser = next((principal for principal, key in sorted(authorisers, key=lambda pk: pk[0])
+                           if key == parsed.key), None)
+        if authoriser is None:
+            problem = (f"{rel}.sig is signed with a key ({parsed.key.fingerprint}) that may not authorise it: "
+                       f"only another signer of '{partner_id}' or a secretariat key in accord.yaml may")
+        else:
+            line = f'{authoriser} namespaces="{signing.REGISTRY_NAMESPACE}" {parsed.key.line}\n'
+            reason = signing.verify(blobs[new_blob], signature, line, authoriser, namespace=signing.REGISTRY_NAMESPACE)
+            if reason is not None:
+                problem = f"{rel}.sig does not match the file as committed: {reason}"
+    changes = []
+    for principal, key in sorted(added.items()):
+        verb = "replaced" if any(principal in keys for keys in old_keys) else "added"
+        message = f"key of {principal} {verb} in commit {commit[:7]} without authorisation: {problem}" if problem else None
+        changes.append(KeyChange(partner_id, commit, principal, key, message))
+    return changes
+
+
+def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHistory, in_history: set[str]) -> list[RecordCheck]:
     folder = repo.endorsements_dir(statement_id)
     folder_rel = f"statements/{statement_id}/endorsements"
     present = set(os.listdir(folder)) if folder.is_dir() else set()
-    in_history = {path for path in past.versions if path.startswith(folder_rel + "/") and path.endswith(".yaml")
-                  and path.count("/") == 3}
     record_paths = sorted({f"{folder_rel}/{name}" for name in present
                            if name.endswith(".yaml") and not name.startswith(".")} | in_history)
     checks = []
@@ -1088,11 +1252,18 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
         current = (folder / name).read_bytes() if check.present else None
         if current is not None:
             has_signature = name + ".sig" in present
-            _check_record(repo, check, statement_id, folder / name, current, has_signature, partners)
-            signed_in = past.signed_in.get(record_rel, {}).get(_git_blob_id(current))
-            if signed_in and not has_signature:
+            signed_at = past.signed_in.get(record_rel, {}).get(_git_blob_id(current))
+            record = _check_record(repo, check, statement_id, folder / name, current, has_signature, partners,
+                                   past, signed_at)
+            if signed_at and not has_signature:
                 check.problems.append(Problem(record_rel, None, f"signature removed: this record was committed "
-                                                                f"with one in commit {signed_in[:7]}"))
+                                                                f"with one in commit {signed_at.commit[:7]}"))
+            elif record is not None and not has_signature and record.position != "object":
+                replaced = past.signed_versions(record_rel).get(record.supersedes)
+                if replaced is not None:
+                    check.problems.append(Problem(record_rel, None, (
+                        f"an unsigned record supersedes the signed record of commit {replaced.commit[:7]}: "
+                        "only a signed record (or an objection) may replace a signed position")))
         check.problems.extend(Problem(record_rel, None, message)
                               for message in _chain_problems(past.of(record_rel), current))
         checks.append(check)
@@ -1104,7 +1275,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
 
 
 def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data: bytes, has_signature: bool,
-                  partners: dict) -> None:
+                  partners: dict, past: LedgerHistory, signed_at: SignedAt | None) -> Record | None:
     record, problems = record_from_bytes(data, check.path, path)
     check.problems.extend(problems)
     if record is not None:
@@ -1116,16 +1287,26 @@ def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data:
                                                             f"but its file is '{check.partner}.yaml'"))
     if check.partner not in partners:
         check.problems.append(Problem(check.path, None, f"record of unknown partner '{check.partner}'"))
-        return
+        return record
     if has_signature:
         check.signed = True
         signature_path = path.with_name(path.name + ".sig")
-        message, check.principal = _signature_problem(signature_path.read_bytes(), data, check.partner, partners)
+        # the registry as it stood where the signed record was committed (else as committed now; else the files)
+        if signed_at is not None:
+            registry, at = past.registry_at(check.partner, signed_at.registry_blob), max(signed_at.epoch,
+                                                                                        signed_at.registry_epoch)
+        else:
+            registry, at = past.registry_at(check.partner, past.registry_now.get(check.partner)), None
+        judged = {**partners, check.partner: registry or partners[check.partner]}
+        message, check.principal = _signature_problem(signature_path.read_bytes(), data, check.partner, judged,
+                                                      past, at, record)
         if message:
             check.problems.append(Problem(check.path, None, message))
+    return record
 
 
-def _signature_problem(signature: bytes, data: bytes, partner_id: str, partners: dict) -> tuple[str | None, str | None]:
+def _signature_problem(signature: bytes, data: bytes, partner_id: str, partners: dict, past: LedgerHistory | None = None,
+                       at: int | None = None, record: Record | None = None) -> tuple[str | None, str | None]:
     """(what is wrong, or None; the principal that signed)."""
     from . import signing
     from .partners import allowed_signers
@@ -1147,14 +1328,35 @@ def _signature_problem(signature: bytes, data: bytes, partner_id: str, partners:
     if not signer.principal or not signing.is_exact_principal(signer.principal):
         return (f"signed by {signer.name} of {partner.label}, whose principal in partners/{partner_id}.yaml "
                 "is missing or not an exact identity"), None
+    tainted = past.unauthorised_key(partner_id, parsed.key) if past is not None else None
+    if tainted is not None:
+        return (f"signed with the key of {signer.principal}, which commit {tainted.commit[:7]} put into "
+                f"partners/{partner_id}.yaml without authorisation"), None
+    day = dt.datetime.fromtimestamp(at, dt.timezone.utc).date() if at is not None else None
+    if day is not None and not signer.valid_on(day):
+        window = " ".join(part for part in (f"from {signer.valid_after}" if signer.valid_after else "",
+                                            f"before {signer.valid_before}" if signer.valid_before else "") if part)
+        return (f"signed with the key of {signer.principal}, valid only {window}, in a record committed "
+                f"on {day.isoformat()}"), None
     exact = replace(partner, signers=tuple(s for s in partner.signers
                                            if s.principal and signing.is_exact_principal(s.principal)))
-    reason = signing.verify(data, signature, allowed_signers({partner_id: exact}), signer.principal)
-    if reason is None:
-        return None, signer.principal
-    if "incorrect signature" in reason:
-        return "the signature does not match the record: it was changed after it was signed", None
-    return f"the signature does not verify: {reason}", None
+    reason = signing.verify(data, signature, allowed_signers({partner_id: exact}), signer.principal, at=at)
+    if reason is not None:
+        if "incorrect signature" in reason:
+            return "the signature does not match the record: it was changed after it was signed", None
+        return f"the signature does not verify: {reason}", None
+    if record is not None and not signatory_is(signer, record.signatory):
+        return (f"signed by {signer.principal} ({signer.name}), but the record names signatory "
+                f"'{record.signatory}'"), None
+    return None, signer.principal
+
+
+def signatory_is(signer, signatory: str) -> bool:
+    """Whether a record's signatory text names this registered signer: by principal, or by name
+    (alone or followed by a comma and a title)."""
+    text = " ".join(signatory.split()).casefold()
+    name = " ".join(signer.name.split()).casefold()
+    return text == name or text.startswith(name + ",") or bool(signer.principal) and text == signer.principal.casefold()
 
 
 def _chain_problems(versions: list[tuple[str, bytes | None]], current: bytes | None) -> list[str]:

@@ -24,6 +24,10 @@ SETTINGS = Schema("accord.yaml", (
           default="registry", choices=("registry", "alphabetical")),
     Field("partners-order", "list:slug", "Partner ids in the order signatory lists print them.", default=()),
     Field("build", "map", "Defaults for `accord build`.", schema=BUILD_SETTINGS),
+    Field("secretariat-keys", "list:text", "SSH public keys of the secretariat, which may authorise key changes "
+          "in partners/ (see accord.partners.authorise_registry).", default=(),
+          pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
+          pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
 ))
 
 
@@ -36,6 +40,7 @@ class Settings:
     signatory_order: str = "registry"
     partners_order: tuple[str, ...] = ()
     formats: tuple[str, ...] = FORMATS
+    secretariat_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -169,6 +174,7 @@ class Repo:
             return Settings(), problems
         build = values.pop("build") or {}
         values["partners_order"] = tuple(values["partners_order"] or ())
+        values["secretariat_keys"] = tuple(values["secretariat_keys"] or ())
         formats = tuple(build.get("formats") or FORMATS)
         return Settings(**values, formats=formats), []
 

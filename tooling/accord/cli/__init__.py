@@ -20,6 +20,7 @@ COMMANDS = {
     "status": "ledger_cmd",
     "endorse": "ledger_cmd",
     "verify": "ledger_cmd",
+    "authorise-keys": "ledger_cmd",
     "diff": "diff_cmd",
     "review": "review_cmd",
     "release": "release_cmd",

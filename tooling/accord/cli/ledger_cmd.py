@@ -196,3 +196,21 @@ def verify(ids, as_json, repo):
                        f"({signed} signed, {records - signed} attested)")
     if failures:
         fail(1)
+
+
+@click.command("authorise-keys")
+@click.argument("partner_id", metavar="PARTNER")
+@click.option("--sign", "keyfile", required=True, metavar="KEYFILE",
+              help="A secretariat key (accord.yaml secretariat-keys) or the key of another signer of PARTNER.")
+@repo_option
+def authorise_keys(partner_id, keyfile, repo):
+    """Authorise a key change in partners/PARTNER.yaml by signing the file.
+
+    Writes partners/PARTNER.yaml.sig; commit it together with the key change.
+    `accord verify` trusts a key that a commit adds or replaces only when that
+    commit carries this signature by another signer of PARTNER or by a secretariat
+    key, as registered before the commit."""
+    from ..partners import authorise_registry
+
+    written = authorise_registry(repo, partner_id, keyfile)
+    click.echo(f"Wrote {repo.rel(written)}: commit it with partners/{partner_id}.yaml")
