@@ -58,9 +58,10 @@ def keys(tmp_path):
     return folder
 
 
-def endorse(repo, *args: str, partner: str = "unicef", position: str = "endorse", statement="child-protection"):
-    return run("endorse", statement, partner, "--position", position, "--signatory", f"Signer of {partner.upper()}",
-               *args, "--repo", str(repo))
+def endorse(repo, *args: str, partner: str = "unicef", position: str = "endorse", statement="child-protection",
+            signatory: str | None = None):
+    return run("endorse", statement, partner, "--position", position,
+               "--signatory", signatory or f"Signer of {partner.upper()}", *args, "--repo", str(repo))
 
 
 def verify(repo, *ids: str):
