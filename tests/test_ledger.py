@@ -45,8 +45,9 @@ def statement(text: str = STATEMENT.format(id="child-protection", status="draft"
     return parsed
 
 
-CURRENT = statement()
-REWORDED = statement(STATEMENT.format(id="child-protection", status="draft").replace("without delay", "at once"))
+CURRENT = statement(STATEMENT.format(id="child-protection", status="final"))
+REWORDED = statement(STATEMENT.format(id="child-protection", status="final").replace("without delay", "at once"))
+DRAFT = "status is 'draft'; only a 'final' text can be released"  # the repo fixture's text is a draft
 
 
 def record(partner: str, position: str = "endorse", text=CURRENT, **fields) -> Record:
@@ -169,7 +170,7 @@ def test_status_reads_the_records_signatures_and_pending_partners(repo):
                                                                             ("unicef", True, True)]
     assert status.standings[0].record.reservations == (Reservation("On guardians.", 4),)
     assert status.pending == ("unodc", "ecpat")
-    assert status.gate.ok
+    assert status.gate.problems == (DRAFT,)
 
 
 def test_an_unreadable_record_keeps_the_gate_closed_and_names_its_line(repo):
@@ -177,7 +178,7 @@ def test_an_unreadable_record_keeps_the_gate_closed_and_names_its_line(repo):
     file_record(repo, "iom")
     write(repo / "statements/child-protection/endorsements/iom.yaml", "statement: child-protection\nposition: [\n")
     gate = ledger_status(Repo(repo), "child-protection").gate
-    assert gate.problems == ("1 partner holds a counting position on the current text; 2 are needed",
+    assert gate.problems == (DRAFT, "1 partner holds a counting position on the current text; 2 are needed",
                              "statements/child-protection/endorsements/iom.yaml:3: YAML syntax error: "
                              "did not find expected node content")
 
@@ -194,7 +195,7 @@ def test_status_of_every_statement_remembers_parses_by_content_and_notices_a_cha
     file_record(repo, "unicef")
     file_record(repo, "iom")
     (first,) = ledger_statuses(Repo(repo))
-    assert first.gate.ok
+    assert first.gate.problems == (DRAFT,)
     assert (repo / ".git/accord/ledger-memo.json").exists()
     (again,) = ledger_statuses(Repo(repo))
     assert again.as_dict() == first.as_dict()
@@ -304,3 +305,20 @@ def test_the_memo_stays_out_of_the_work_tree(repo):
     ledger_statuses(Repo(repo))
     assert (repo / ".git/accord/ledger-memo.json").exists()
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_text_that_is_not_final_keeps_the_gate_closed_and_says_why():
+    for status in ("draft", "consultation"):
+        text = statement(STATEMENT.format(id="child-protection", status=status))
+        assert gate_of(record("unicef"), record("iom"), text=text).problems == (
+            f"status is '{status}'; only a 'final' text can be released",)
+
+
+def test_a_record_of_a_partner_not_invited_never_counts():
+    status = evaluate(CURRENT, {"unicef": record("unicef"), "lastrada": record("lastrada")}, PARTNERS)
+    assert [(s.partner, s.invited, s.counting) for s in status.standings] == [("lastrada", False, False),
+                                                                            ("unicef", True, True)]
+    assert status.gate.problems == (
+        "1 partner holds a counting position on the current text; 2 are needed",
+        "LASTRADA is not invited to endorse this text; its endorse does not count",
+    )

@@ -56,7 +56,8 @@ def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Probl
     problems.extend(found)
     if statement is not None:
         problems.extend(_check_statement_content(statement, statement_id, display, partners))
-    problems.extend(_check_endorsements(repo, statement_id, partners))
+    problems.extend(_check_endorsements(repo, statement_id, partners,
+                                        statement.endorsement.invited if statement is not None else None))
     return problems
 
 
@@ -87,7 +88,7 @@ def _check_statement_content(statement: Statement, folder: str, display: str, pa
     return problems
 
 
-def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[Problem]:
+def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: tuple | None = None) -> list[Problem]:
     folder = repo.endorsements_dir(statement_id)
     if not folder.is_dir():
         return []
@@ -115,6 +116,10 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[P
         if record.partner not in partners:
             problems.append(Problem(display, _text_line(text, "partner"),
                                     f"unknown partner '{record.partner}'{did_you_mean(record.partner, partners)}"))
+        elif invited is not None and record.partner == path.stem and record.partner not in invited:
+            problems.append(Problem(display, _text_line(text, "partner"),
+                                    f"partner '{record.partner}' is not invited to endorse '{statement_id}'; "
+                                    "its record never counts"))
     return problems
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +159,39 @@ def _lock_left_behind(error: GitError) -> GitError:
     return GitError(f"git is locked: {match.group(1)} exists; another git command is running in this repository, "
                     "or one was killed and left the file behind: if no git command is running, delete the file "
                     "and run the command again")
+
+
+@contextmanager
+def path_lock(root: Path, name: str, timeout: float = 120.0):
+    """Hold an exclusive lock named name for this repository (a file in its git directory, locked with flock).
+
+    Two processes that read, change and commit the same file hold it in turn, so the
+    second reads what the first committed. The kernel drops the lock when a process
+    dies, so a killed run never leaves it behind.
+    """
+    import fcntl
+    import time
+
+    result = git(root, "rev-parse", "--absolute-git-dir", check=False)
+    if result.returncode != 0:  # not a git repository: nothing to commit, nothing to race
+        yield
+        return
+    folder = Path(result.stdout.decode().strip()) / "accord" / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    with open(folder / f"{name}.lock", "a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise GitError(f"another accord process has held {folder / name}.lock for {timeout:.0f} s") from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def is_shallow(root: Path) -> bool:

@@ -18,7 +18,10 @@ from .yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, dump_yaml, load_ya
 
 POSITIONS = ("endorse", "endorse-with-reservations", "no-objection", "abstain", "object", "withdrawn")
 COUNTING_POSITIONS = ("endorse", "endorse-with-reservations", "no-objection")
-EVIDENCE_KINDS = ("ssh-signature", "letter", "email", "url", "none")
+EVIDENCE_KINDS = ("ssh-signature", "letter", "note-verbale", "email", "meeting", "url", "silence", "none")
+RESERVING_POSITIONS = ("endorse-with-reservations", "no-objection")  # the positions that carry reservations
+REASONED_POSITIONS = ("object", "abstain", "withdrawn")  # the positions a reason may be recorded with
+OPEN_STATUSES = ("draft", "consultation", "final")  # a text takes positions and review packets in these only
 
 RESERVATION = Schema("reservation", (
     Field("paragraph", "int", "The paragraph the reservation is about, if any.", minimum=1),
@@ -39,6 +42,9 @@ RECORD = Schema("endorsement record", (
     Field("signatory", "text", "Who signed for the partner, with their title.", required=True),
     Field("recorded_by", "text", "Who typed the record in."),
     Field("recorded_at", "date", "When the record was made.", required=True),
+    Field("date", "date", "The date of the partner's letter, note or meeting that states the position."),
+    Field("reason", "text", "Why the partner objects, abstains or withdraws, as it said."),
+    Field("unregistered_signatory", "bool", "True when the signatory is not a signer in partners/ (said plainly)."),
     Field("reservations", "list:map", "Reservations, each optionally tied to a paragraph.", default=(), schema=RESERVATION),
     Field("evidence", "map", "What proves the position.", schema=EVIDENCE),
     Field("supersedes", "sha256", "SHA-256 of the bytes of the record this one replaces."),
@@ -72,6 +78,9 @@ class Record:
     reservations: tuple[Reservation, ...] = ()
     evidence: Evidence | None = None
     supersedes: str | None = None
+    date: dt.date | None = None
+    reason: str | None = None
+    unregistered_signatory: bool | None = None
     path: Path | None = None
     record_sha256: str | None = None
 
@@ -352,11 +361,12 @@ class Standing:
     record: Record
     current: bool
     signed: bool
+    invited: bool = True
 
     @property
     def counting(self) -> bool:
-        """Counts towards the gate: a counting position taken on the current text."""
-        return self.current and self.record.counting
+        """Counts towards the gate: a counting position taken on the current text by an invited partner."""
+        return self.current and self.record.counting and self.invited
 
     @property
     def objecting(self) -> bool:
@@ -367,11 +377,13 @@ class Standing:
         record = self.record
         return {
             "partner": self.partner, "name": self.name, "short": self.label, "position": record.position,
-            "current": self.current, "counting": self.counting, "signed": self.signed,
+            "current": self.current, "counting": self.counting, "signed": self.signed, "invited": self.invited,
             "signatory": record.signatory, "recorded_at": record.recorded_at.isoformat(),
             "recorded_by": record.recorded_by, "text_sha256": record.text_sha256,
             "reservations": [{"paragraph": r.paragraph, "text": r.text} for r in record.reservations],
             "evidence": {"kind": record.evidence.kind, "ref": record.evidence.ref} if record.evidence else None,
+            "date": record.date.isoformat() if record.date else None, "reason": record.reason,
+            "unregistered_signatory": bool(record.unregistered_signatory),
         }
 
 
@@ -411,12 +423,15 @@ class LedgerStatus:
 
 
 def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[str] | frozenset = frozenset(),
-             record_problems: list[Problem] | tuple = (), order: list[str] | None = None) -> LedgerStatus:
+             record_problems: list[Problem] | tuple = (), order: list[str] | None = None,
+             lifecycle: bool = True) -> LedgerStatus:
     """Apply the rules of DESIGN.md §2 to one statement's records; no files, no git.
 
     records maps the partner id a record is filed under to the record; signed holds the
     partner ids whose record has a signature beside it; record_problems are records that
-    could not be read, and each keeps the gate closed.
+    could not be read, and each keeps the gate closed. A record of a partner that is not
+    invited is shown but never counts. With lifecycle, a text that is not final keeps
+    the gate closed too (a release names its status itself).
     """
     labels = {pid: partner.label for pid, partner in partners.items()}
     problems: list[str] = [str(problem) for problem in record_problems]
@@ -436,13 +451,22 @@ def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[
             continue
         standings.append(Standing(partner_id, partner.label, partner.name, record,
                                   current=record.text_sha256 == statement.text_sha256,
-                                  signed=partner_id in signed))
+                                  signed=partner_id in signed, invited=partner_id in statement.endorsement.invited))
     rank = {pid: index for index, pid in enumerate(order or [])}
     standings.sort(key=lambda s: (rank.get(s.partner, len(rank)), s.label.casefold()))
     heard = {standing.partner for standing in standings}
     pending = tuple(pid for pid in statement.endorsement.invited if pid not in heard)
     gate = Gate(*_gate(statement, standings, labels, problems))
+    if lifecycle and statement.status != "final":
+        gate = Gate(False, (status_reason(statement.status), *gate.problems))
     return LedgerStatus(statement, tuple(standings), pending, gate, labels)
+
+
+def status_reason(status: str) -> str:
+    """Why a text in this status cannot be released."""
+    if status == "published":
+        return "status is 'published'; it has been released (a new version needs a final text)"
+    return f"status is '{status}'; only a 'final' text can be released"
 
 
 def _gate(statement, standings: list[Standing], labels: dict, record_problems: list[str]) -> tuple[bool, tuple[str, ...]]:
@@ -464,6 +488,10 @@ def _gate(statement, standings: list[Standing], labels: dict, record_problems: l
         holds = f"{counting} partner holds" if counting == 1 else f"{counting} partners hold"
         problems.append(f"{holds} a counting position on the current text; {policy.threshold} "
                         f"{'is' if policy.threshold == 1 else 'are'} needed")
+    for standing in standings:
+        if not standing.invited and standing.record.counting:
+            problems.append(f"{standing.label} is not invited to endorse this text; its {standing.record.position} "
+                            "does not count")
     for standing in standings:
         if standing.objecting:
             text = "" if standing.current else ", on an earlier text"
@@ -487,17 +515,18 @@ def _partner_order(repo) -> list[str]:
     return list(settings.partners_order)
 
 
-def ledger_status(repo, statement) -> LedgerStatus:
+def ledger_status(repo, statement, lifecycle: bool = True) -> LedgerStatus:
     """Where a statement (a Statement, or its id) stands in the ledger. Reads files only, never git."""
     if isinstance(statement, str):
         statement = repo.load_statement(statement)
     partners = repo.partners()
-    return _status_of(repo, statement, partners, _partner_order(repo))
+    return _status_of(repo, statement, partners, _partner_order(repo), lifecycle=lifecycle)
 
 
 def release_gate(repo, statement) -> Gate:
-    """The ledger's part of a release: required partners current, threshold met, no objection in force."""
-    return ledger_status(repo, statement).gate
+    """The ledger's part of a release: required partners current, threshold met, no objection in force
+    (the release checks the text's status itself)."""
+    return ledger_status(repo, statement, lifecycle=False).gate
 
 
 @dataclass(frozen=True)
@@ -534,7 +563,8 @@ def ledger_statuses(repo, ids: list[str] | tuple = ()) -> list[LedgerStatus | Un
     return results
 
 
-def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMemo | None" = None) -> LedgerStatus:
+def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMemo | None" = None,
+               lifecycle: bool = True) -> LedgerStatus:
     folder = repo.endorsements_dir(statement.id)
     records: dict[str, Record] = {}
     problems: list[Problem] = []
@@ -556,7 +586,7 @@ def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMe
             records[partner_id] = record
             if f"{name}.sig" in names:
                 signed.add(partner_id)
-    return evaluate(statement, records, partners, signed, problems, order)
+    return evaluate(statement, records, partners, signed, problems, order, lifecycle)
 
 
 @dataclass(frozen=True)
@@ -568,6 +598,7 @@ class StatementSummary:
     status: str
     text_sha256: str
     endorsement: object  # accord.statement.EndorsementPolicy
+    version: int | None = None
 
 
 class ParseMemo:
@@ -580,7 +611,7 @@ class ParseMemo:
     is re-read every time, so its problem is always reported from the file itself.
     """
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, path: Path | None, entries: dict):
         self.path = path
@@ -621,9 +652,9 @@ class ParseMemo:
         facts = self._recall(key, f"statement:{statement_id}") if key else None
         if facts is not None:
             try:
-                title, status, text_hash, invited, required, threshold = facts
+                title, status, text_hash, invited, required, threshold, version = facts
                 return StatementSummary(statement_id, title, status, text_hash,
-                                        EndorsementPolicy(tuple(invited), tuple(required), threshold))
+                                        EndorsementPolicy(tuple(invited), tuple(required), threshold), version)
             except (TypeError, ValueError):
                 pass
         statement = repo.load_statement(statement_id)
@@ -631,7 +662,7 @@ class ParseMemo:
             policy = statement.endorsement
             self.used[key] = [f"statement:{statement_id}", [statement.title, statement.status, statement.text_sha256,
                                                              list(policy.invited), list(policy.required),
-                                                             policy.threshold]]
+                                                             policy.threshold, statement.version]]
         return statement
 
     def record(self, path: Path, display: str) -> tuple[Record | None, list[Problem]]:
@@ -694,15 +725,17 @@ def _record_to_memo(record: Record) -> list:
     return [record.statement, record.partner, record.position, record.text_sha256, record.signatory,
             record.recorded_at.isoformat(), record.commit, record.recorded_by,
             [[r.text, r.paragraph] for r in record.reservations],
-            [record.evidence.kind, record.evidence.ref] if record.evidence else None, record.supersedes]
+            [record.evidence.kind, record.evidence.ref] if record.evidence else None, record.supersedes,
+            record.date.isoformat() if record.date else None, record.reason, record.unregistered_signatory]
 
 
 def _record_from_memo(fields: list, path: Path, record_sha256: str) -> Record:
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
-     evidence, supersedes) = fields
+     evidence, supersedes, date, reason, unregistered) = fields
     return Record(statement, partner, position, text_hash, signatory, dt.date.fromisoformat(recorded_at),
                   commit, recorded_by, tuple(Reservation(text, paragraph) for text, paragraph in reservations),
-                  Evidence(*evidence) if evidence else None, supersedes, path, record_sha256)
+                  Evidence(*evidence) if evidence else None, supersedes,
+                  dt.date.fromisoformat(date) if date else None, reason, unregistered, path, record_sha256)
 
 
 def _code_stamp() -> str:
@@ -721,7 +754,7 @@ def _code_stamp() -> str:
 
 # -- recording a position ----------------------------------------------------------------
 
-TYPED_EVIDENCE_KINDS = ("letter", "email", "url", "none")  # ssh-signature is made by signing, not typed in
+TYPED_EVIDENCE_KINDS = ("letter", "note-verbale", "email", "meeting", "url", "silence", "none")  # ssh-signature: --sign
 
 
 def today() -> dt.date:
@@ -747,15 +780,26 @@ def parse_reservation(text: str) -> Reservation:
     return Reservation(wording, paragraph)
 
 
+def parse_date(text: str) -> dt.date:
+    """A date given as YYYY-MM-DD, or LedgerError naming the form."""
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise LedgerError(f"'{text}' is not a date: use YYYY-MM-DD")
+
+
 def parse_evidence(text: str) -> Evidence:
-    """'letter:AECT/2026/114', 'email:<message-id>', 'url:https://...' or 'none'."""
+    """'letter:AECT/2026/114', 'note-verbale:REF', 'email:<message-id>', 'meeting:REF', 'url:https://...',
+    'silence:REF' (a silence procedure that ended without objection) or 'none'."""
     kind, _, ref = text.partition(":")
     kind, ref = kind.strip(), ref.strip()
     if kind == "ssh-signature":
         raise LedgerError("evidence ssh-signature is made by signing the record (--sign KEYFILE), not typed in")
     if kind not in TYPED_EVIDENCE_KINDS:
         _refuse(f"unknown evidence kind '{kind}'", kind, TYPED_EVIDENCE_KINDS,
-                "; use KIND:REF with KIND one of letter, email, url (or just none)")
+                f"; use KIND:REF with KIND one of {', '.join(TYPED_EVIDENCE_KINDS[:-1])} (or just none)")
     if kind == "none":
         return Evidence("none", ref or None)
     if not ref:
@@ -769,7 +813,7 @@ def _refuse(message: str, value: str, choices, tail: str = ""):
 
 @dataclass(frozen=True)
 class Recorded:
-    """What `record_position` did: the record, where it went, the commit, and a note for the user."""
+    """What `record_position` did: the record, where it went, and the commit."""
 
     record: Record
     summary: str
@@ -777,25 +821,28 @@ class Recorded:
     signature_path: Path | None = None
     principal: str | None = None
     commit: str | None = None
-    note: str | None = None
 
 
 def record_position(repo, statement_id: str, partner_id: str, position: str, signatory: str, *,
                     reservations: tuple[Reservation, ...] | list = (), evidence: Evidence | None = None,
                     recorded_by: str | None = None, keyfile: str | os.PathLike | None = None,
-                    commit: bool = True) -> Recorded:
-    """Record a partner's position on the statement's current text, optionally signed, and commit it.
+                    commit: bool = True, date: dt.date | None = None, reason: str | None = None,
+                    unregistered_signatory: bool = False) -> Recorded:
+    """Record a partner's position on the statement's committed text, optionally signed, and commit it.
 
-    The record binds the canonical text hash of the working tree (what the user sees),
-    names HEAD as its commit, and supersedes the partner's last committed record. The
-    commit holds the record (and its signature) only, never other work. Every input is
-    checked before anything is written.
+    The record binds the canonical text hash of the text at HEAD (a statement with
+    uncommitted text changes is refused), names HEAD as its commit, and supersedes the
+    partner's last committed record. The commit holds the record (and its signature)
+    only, never other work. Every input is checked before anything is written, and the
+    read-write-commit of one partner's record holds a lock, so two runs for the same
+    partner land one after the other, each superseding the last.
     """
     from . import history
 
     statement = repo.load_statement(statement_id)
     partner = require_partner(repo.partners(), partner_id)
     statement_rel = repo.rel(repo.statement_file(statement_id))
+    refuse_closed_statement(statement, "record a position on")
     invited = statement.endorsement.invited
     if partner_id not in invited:
         listed = f"invited: {', '.join(invited)}" if invited else "no partner is invited yet"
@@ -803,11 +850,29 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
                           f"add it to endorsement.invited in {statement_rel}")
     position = parse_position(position)
     reservations = tuple(reservations)
-    if position == "endorse" and reservations:
-        raise LedgerError("reservations need position endorse-with-reservations, not endorse")
+    if reservations and position not in RESERVING_POSITIONS:
+        raise LedgerError(f"reservations need position endorse-with-reservations or no-objection, not {position}")
     if position == "endorse-with-reservations" and not reservations:
         raise LedgerError("position endorse-with-reservations needs at least one reservation")
+    if reason is not None:
+        if position not in REASONED_POSITIONS:
+            raise LedgerError(f"a reason is recorded with positions object, abstain or withdrawn, not {position}")
+        reason = _one_line(reason, "the reason")
+    if evidence is not None and evidence.kind == "silence" and position != "no-objection":
+        raise LedgerError(f"evidence silence means no objection was raised: it goes with position no-objection, "
+                          f"not {position}")
+    if date is not None and date > today():
+        raise LedgerError(f"the date of the partner's position ({date.isoformat()}) is in the future")
     signatory = _one_line(signatory, "the signatory")
+    signatory_signer = next((signer for signer in partner.signers if signatory_is(signer, signatory)), None)
+    if signatory_signer is None and not unregistered_signatory:
+        registered = ", ".join(signer.name for signer in partner.signers)
+        listed = f"it lists {registered}" if registered else "it lists no signers"
+        raise LedgerError(f"'{signatory}' is not a registered signer of {partner.label} in partners/{partner_id}.yaml "
+                          f"({listed}); name a signer by name or principal, or record the signatory as "
+                          "unregistered (--unregistered-signatory)")
+    if signatory_signer is not None:
+        unregistered_signatory = False
     root = repo.root
     if recorded_by is None:
         recorded_by = history.author_identity(root)
@@ -819,40 +884,72 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     signature_path = record_path.with_name(record_path.name + ".sig")
     record_rel, signature_rel = repo.rel(record_path), repo.rel(signature_path)
     key, signer = _signing_key_of(partner, keyfile) if keyfile is not None else (None, None)
-    if signer is not None and evidence is None:
-        evidence = Evidence("ssh-signature", signer.principal)
+    if signer is not None:
+        if unregistered_signatory or signer is not signatory_signer:
+            raise SigningError(f"the key {keyfile} is the key of {signer.principal} ({signer.name}), but the "
+                               f"signatory is '{signatory}': a signed record is signed by its signatory")
+        if evidence is None:
+            evidence = Evidence("ssh-signature", signer.principal)
 
-    head = history.head_commit(root)
-    previous = _committed_bytes(root, head, record_rel) if head else (
-        record_path.read_bytes() if record_path.is_file() else None)
-    record_bytes = render_record(statement_id, partner_id, position, statement.text_sha256, signatory,
-                                 recorded_by=recorded_by, commit=head, reservations=reservations, evidence=evidence,
-                                 supersedes=hashlib.sha256(previous).hexdigest() if previous is not None else None)
-    record, problems = record_from_bytes(record_bytes, record_rel, record_path)
-    if problems:
-        raise LedgerError(f"the record would not read back: {problems[0]}")
-    if commit:
-        _refuse_uncommitted_work(root, record_path, record_bytes, (record_rel, signature_rel))
-    note = _text_note(root, head, statement, statement_rel)
-    signature = None
-    if key is not None:
-        from .signing import sign
+    with history.path_lock(root, f"endorse-{statement_id}-{partner_id}"):
+        head = history.head_commit(root)
+        _refuse_uncommitted_text(root, head, statement, statement_rel)
+        previous = _committed_bytes(root, head, record_rel) if head else None
+        record_bytes = render_record(statement_id, partner_id, position, statement.text_sha256, signatory,
+                                     recorded_by=recorded_by, commit=head, reservations=reservations,
+                                     evidence=evidence, date=date, reason=reason,
+                                     unregistered_signatory=unregistered_signatory,
+                                     supersedes=hashlib.sha256(previous).hexdigest() if previous is not None else None)
+        record, problems = record_from_bytes(record_bytes, record_rel, record_path)
+        if problems:
+            raise LedgerError(f"the record would not read back: {problems[0]}")
+        if commit:
+            _refuse_uncommitted_work(root, record_path, record_bytes, (record_rel, signature_rel))
+        signature = None
+        if key is not None:
+            from .signing import sign
 
-        signature = sign(record_bytes, key)
+            signature = sign(record_bytes, key)
 
-    _write_record(record_path, record_bytes, signature, record_rel)
-    summary = f"{describe_position(partner.label, position, statement_id)} (text {statement.text_sha256[:8]})"
-    commit_id = None
-    if commit:
-        from .errors import GitError
+        _write_record(record_path, record_bytes, signature, record_rel)
+        summary = f"{describe_position(partner.label, position, statement_id)} (text {statement.text_sha256[:8]})"
+        commit_id = None
+        if commit:
+            from .errors import GitError
 
-        message = f"Endorsement: {summary}\n\nSignatory: {signatory}\nRecorded by: {recorded_by}\n"
-        try:
-            commit_id = history.commit_only(root, [record_rel, signature_rel], message)
-        except GitError as error:
-            raise LedgerError(f"{record_rel} is written but not committed: {error.message}") from None
+            message = f"Endorsement: {summary}\n\nSignatory: {signatory}\nRecorded by: {recorded_by}\n"
+            try:
+                commit_id = history.commit_only(root, [record_rel, signature_rel], message)
+            except GitError as error:
+                raise LedgerError(f"{record_rel} is written but not committed: {error.message}") from None
     return Recorded(record, summary, record_path, signature_path if signature else None,
-                    signer.principal if signer else None, commit_id, note)
+                    signer.principal if signer else None, commit_id)
+
+
+def refuse_closed_statement(statement, action: str) -> None:
+    """LedgerError unless the statement is open (draft, consultation or final): a withdrawn or published
+    text takes no more positions or review packets."""
+    if statement.status not in OPEN_STATUSES:
+        raise LedgerError(f"statement '{statement.id}' is {statement.status}; accord does not {action} a "
+                          f"{statement.status} text (only draft, consultation and final texts are open)")
+
+
+def _refuse_uncommitted_text(root: Path, head: str | None, statement, statement_rel: str) -> None:
+    """An endorsement binds committed text only: refuse when the text in the working tree is in no commit."""
+    from .errors import StatementError
+    from .statement import statement_from_bytes
+
+    committed = _committed_bytes(root, head, statement_rel) if head else None
+    if committed is None:
+        raise LedgerError(f"{statement_rel} is not committed yet; commit the text first, as an endorsement binds "
+                          "committed text only")
+    try:
+        head_hash = statement_from_bytes(committed, statement_rel).text_sha256
+    except StatementError:
+        head_hash = None
+    if head_hash != statement.text_sha256:
+        raise LedgerError(f"{statement_rel} has uncommitted changes to its text; commit them first, as an "
+                          "endorsement binds committed text only")
 
 
 def _refuse_uncommitted_work(root: Path, record_path: Path, record_bytes: bytes, relpaths: tuple[str, ...]) -> None:
@@ -878,15 +975,22 @@ def _refuse_uncommitted_work(root: Path, record_path: Path, record_bytes: bytes,
 def render_record(statement_id: str, partner_id: str, position: str, text_hash: str, signatory: str, *,
                   recorded_by: str | None = None, recorded_at: dt.date | None = None, commit: str | None = None,
                   reservations: tuple[Reservation, ...] = (), evidence: Evidence | None = None,
-                  supersedes: str | None = None) -> bytes:
+                  supersedes: str | None = None, date: dt.date | None = None, reason: str | None = None,
+                  unregistered_signatory: bool = False) -> bytes:
     """The bytes of a record in the form accord writes (and the quick reader takes), keys in DESIGN.md order."""
     fields = {"statement": statement_id, "partner": partner_id, "position": position, "text_sha256": text_hash}
     if commit:
         fields["commit"] = commit
     fields["signatory"] = signatory
+    if unregistered_signatory:
+        fields["unregistered_signatory"] = True
     if recorded_by:
         fields["recorded_by"] = recorded_by
     fields["recorded_at"] = recorded_at or today()
+    if date is not None:
+        fields["date"] = date
+    if reason:
+        fields["reason"] = reason
     if reservations:
         fields["reservations"] = [{**({"paragraph": r.paragraph} if r.paragraph else {}), "text": r.text}
                                   for r in reservations]
@@ -970,26 +1074,6 @@ def _committed_bytes(root: Path, commit: str, relpath: str) -> bytes | None:
 
     result = git(root, "show", f"{commit}:{relpath}", check=False)
     return result.stdout if result.returncode == 0 else None
-
-
-def _text_note(root: Path, head: str | None, statement, statement_rel: str) -> str | None:
-    """Say so when the text the record binds is not the text at HEAD."""
-    from .errors import StatementError
-    from .statement import statement_from_bytes
-
-    committed = _committed_bytes(root, head, statement_rel) if head else None
-    if committed is None:
-        return (f"{statement_rel} is not committed yet; the record binds the text in the working tree "
-                f"({statement.text_sha256[:8]})")
-    try:
-        head_hash = statement_from_bytes(committed, statement_rel).text_sha256
-    except StatementError:
-        head_hash = None
-    if head_hash == statement.text_sha256:
-        return None
-    at_head = f" ({head_hash[:8]})" if head_hash else ""
-    return (f"{statement_rel} has uncommitted changes; the record binds the text in the working tree "
-            f"({statement.text_sha256[:8]}), not the text at HEAD{at_head}")
 
 
 # -- verification: signatures, names, and the supersedes chain against git history -------------

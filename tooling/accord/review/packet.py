@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import AccordError, ReviewError, UsageError
 from ..fsutil import write_atomic
 from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
+from ..ledger import refuse_closed_statement
 from ..partners import require_partner
 from ..statement import Statement
 from .extract import markdown_to_docx
@@ -38,6 +39,7 @@ class SentPacket:
 def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = False, output: Path | None = None,
                 today: dt.date | None = None) -> SentPacket:
     statement = repo.load_statement(statement_id)
+    refuse_closed_statement(statement, "send a review packet for")
     partners = repo.partners()
     require_partner(partners, partner_id)
     if output is not None:
