@@ -194,3 +194,57 @@ def test_a_record_signed_by_one_signer_that_names_another_fails_verify(repo, key
     commit_all(repo, "By hand")
     assert verify(repo).out == (f"{UNICEF}: signed by signer@unicef.example (Signer of UNICEF), but the record names "
                                 "signatory 'Amy Pope, Director General'\n")
+
+
+# -- 4. a record of a partner not invited --------------------------------------------------------------
+
+def test_a_hand_written_record_of_a_partner_not_invited_is_reported_by_check_and_never_counts(repo):
+    from accord.ledger import ledger_status
+    from accord.repo import Repo
+
+    endorse(repo)
+    data = (repo / UNICEF).read_text().replace("partner: unicef", "partner: lastrada").replace(
+        "Signer of UNICEF", "Signer of LSI").replace("supersedes: null", "supersedes: null")
+    write(repo / f"{FOLDER}/lastrada.yaml", data)
+    commit_all(repo, "By hand")
+    result = run("check", "--repo", str(repo))
+    assert (result.code, result.out) == (1, f"{FOLDER}/lastrada.yaml:2: partner 'lastrada' is not invited to endorse "
+                                            "'child-protection'; its record never counts\n")
+    gate = ledger_status(Repo(repo), "child-protection").gate
+    assert gate.problems[1:] == ("1 partner holds a counting position on the current text; 2 are needed",
+                                 "LSI is not invited to endorse this text; its endorse does not count")
+
+
+# -- 16. a malformed key fails check --------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["ssh-ed25519 NOTAKEY", "ssh-ed25519 AAAA", "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIDnm"])
+def test_a_malformed_key_fails_check(repo, key):
+    path = repo / "partners/unicef.yaml"
+    write(path, path.read_text() + f"    key: {key}\n")
+    result = run("check", "--repo", str(repo))
+    assert (result.code, result.out) == (1, "partners/unicef.yaml:9: 'key' of Signer of UNICEF is not a valid SSH "
+                                            "public key: its key data does not decode\n")
+
+
+# -- 10. two endorse runs for the same partner at once ---------------------------------------------------
+
+def test_two_endorse_runs_for_the_same_partner_at_once_always_chain_and_leave_a_clean_index(repo):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    accord = str(Path(sys.executable).with_name("accord"))
+    for round_number in range(6):
+        runs = [subprocess.Popen([accord, "endorse", "child-protection", "unicef", "--position", position,
+                                  "--signatory", "Signer of UNICEF", "--repo", str(repo)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                for position in ("endorse", "object")]
+        outcomes = [(process.wait(timeout=120), process.stderr.read().decode()) for process in runs]
+        for process in runs:
+            process.stderr.close()
+        assert outcomes == [(0, "")] * 2, f"round {round_number}"
+        assert git(repo, "status", "--porcelain", "--untracked-files=all") == "", f"round {round_number}"
+        result = verify(repo)
+        assert (result.code, result.out) == (0, f"{UNICEF}: attested (not signed)\n"
+                                                "OK: 1 record verified (0 signed, 1 attested)\n"), f"round {round_number}"
+    assert len(git(repo, "log", "--format=%H", "--", UNICEF).split()) == 12

@@ -79,10 +79,8 @@ def parse_partner(text: str, display: str, path: Path | None = None) -> tuple[Pa
     if problems:
         return None, problems
     values["signers"] = tuple(Signer(**signer) for signer in values["signers"] or ())
-    problems = _key_problems(data, values["signers"], display)
-    if problems:
-        return None, problems
-    return Partner(**values, path=path), []
+    # the partner stays known (so statements naming it are not misreported), its bad key is reported
+    return Partner(**values, path=path), _key_problems(data, values["signers"], display)
 
 
 def _key_problems(data, signers: tuple[Signer, ...], display: str) -> list[Problem]:
