@@ -248,3 +248,27 @@ def test_two_endorse_runs_for_the_same_partner_at_once_always_chain_and_leave_a_
         assert (result.code, result.out) == (0, f"{UNICEF}: attested (not signed)\n"
                                                 "OK: 1 record verified (0 signed, 1 attested)\n"), f"round {round_number}"
     assert len(git(repo, "log", "--format=%H", "--", UNICEF).split()) == 12
+
+
+def test_a_record_signed_with_one_signers_key_for_another_signatory_is_refused(repo, keys):
+    register(repo, "unicef", make_key(keys, "unicef"))
+    path = repo / "partners/unicef.yaml"
+    write(path, path.read_text() + "  - name: Amira Haddad\n    principal: amira.haddad@unicef.example\n")
+    commit_all(repo, "A second signer, without a key")
+    result = endorse(repo, "--sign", str(keys / "unicef"), signatory="Amira Haddad, Chief")
+    assert (result.code, result.err) == (2, f"Error: the key {keys / 'unicef'} is the key of signer@unicef.example "
+                                            "(Signer of UNICEF), but the signatory is 'Amira Haddad, Chief': a signed "
+                                            "record is signed by its signatory\n")
+    unregistered = endorse(repo, "--sign", str(keys / "unicef"), "--unregistered-signatory", signatory="Amy Pope")
+    assert unregistered.code == 2 and "but the signatory is 'Amy Pope'" in unregistered.err
+    assert not (repo / UNICEF).exists()
+
+
+def test_an_expired_key_does_not_sign(repo, keys):
+    register(repo, "unicef", make_key(keys, "unicef"))
+    set_key(repo, "unicef", keys / "unicef", "    valid-before: 2020-01-01\n")
+    assert run("authorise-keys", "unicef", "--sign", str(keys / "secretariat"), "--repo", str(repo)).code == 0
+    commit_all(repo, "Expire the key")
+    result = endorse(repo, "--sign", str(keys / "unicef"))
+    assert (result.code, result.err) == (2, f"Error: the key {keys / 'unicef'} of signer@unicef.example is valid only "
+                                            "before 2020-01-01 (partners/unicef.yaml)\n")

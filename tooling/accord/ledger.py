@@ -1012,6 +1012,11 @@ def _signing_key_of(partner, keyfile):
     if not signer.principal or not signing.is_exact_principal(signer.principal):
         raise SigningError(f"signer {signer.name} of {partner.label} has no exact principal in "
                            f"partners/{partner.id}.yaml, so the signature could not be verified")
+    if not signer.valid_on(dt.datetime.now(dt.timezone.utc).date()):
+        window = " ".join(part for part in (f"from {signer.valid_after}" if signer.valid_after else "",
+                                            f"before {signer.valid_before}" if signer.valid_before else "") if part)
+        raise SigningError(f"the key {keyfile} of {signer.principal} is valid only {window} "
+                           f"(partners/{partner.id}.yaml)")
     return key, signer
 
 
