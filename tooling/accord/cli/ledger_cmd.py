@@ -180,11 +180,15 @@ def endorse(statement_id, partner_id, position, signatory, unregistered_signator
 def verify(ids, as_json, repo):
     """Verify the ledger: signatures, the names in each record, and its git history.
 
-    A signed record must carry a good signature by a signer of that very partner
-    (exact principals from partners/*.yaml); every record must name the statement
-    and partner it is filed under, and its supersedes chain must agree with git
-    history, so a deleted or rolled-back record is reported. Unsigned records are
-    attested, not failures. Exit 0 when all pass, 1 with one line per failure."""
+    A signed record must carry a good signature by its signatory, a signer of that
+    very partner as partners/ stood at the commit that added the record (exact
+    principals, key validity windows); every record must name the statement and
+    partner it is filed under, and its supersedes chain must agree with the whole
+    git history (every merge against each parent), so a deleted, rolled-back or
+    merged-away record is reported. Unsigned records are attested, not failures,
+    but may not replace a signed record (objections aside). Key changes in
+    partners/ without authorisation are reported. Exit 0 when all pass, 1 with one
+    line per failure."""
     from ..ledger import verify_ledger
 
     checks = verify_ledger(repo, list(ids))
