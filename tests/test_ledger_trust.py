@@ -156,8 +156,10 @@ def test_a_key_is_judged_by_its_validity_window_at_the_records_commit(repo, keys
     set_key(repo, "unicef", keys / "unicef", "    valid-before: 2026-12-01\n")
     assert run("authorise-keys", "unicef", "--sign", str(keys / "secretariat"), "--repo", str(repo)).code == 0
     commit_all(repo, "UNICEF's key expires")
+    data = hand_made_record(repo)  # endorse itself refuses an expired key; someone holding it signs by hand
+    write(repo / f"{UNICEF}.sig", sign_bytes(data, keys / "unicef"))
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-12-02T10:00:00Z")
-    endorse(repo, "--sign", str(keys / "unicef"))
+    commit_all(repo, "Signed by hand")
     result = verify(repo)
     assert (result.code, result.out) == (1, f"{UNICEF}: signed with the key of signer@unicef.example, valid only "
                                             "before 2026-12-01, in a record committed on 2026-12-02\n")
@@ -179,17 +181,22 @@ def test_an_unsigned_record_superseding_a_signed_objection_fails_verify_and_clos
 
 # -- 12. the signed principal is the signatory --------------------------------------------------------
 
-def test_a_record_signed_by_one_signer_that_names_another_fails_verify(repo, keys):
+def hand_made_record(repo, signatory: str = "Signer of UNICEF") -> bytes:
     import datetime as dt
 
     from accord.ledger import render_record
     from accord.repo import Repo
 
-    register(repo, "unicef", make_key(keys, "unicef"))
     text_hash = Repo(repo).load_statement("child-protection").text_sha256
-    data = render_record("child-protection", "unicef", "endorse", text_hash, "Amy Pope, Director General",
+    data = render_record("child-protection", "unicef", "endorse", text_hash, signatory,
                          recorded_at=dt.date(2026, 11, 28))
     write(repo / UNICEF, data)
+    return data
+
+
+def test_a_record_signed_by_one_signer_that_names_another_fails_verify(repo, keys):
+    register(repo, "unicef", make_key(keys, "unicef"))
+    data = hand_made_record(repo, "Amy Pope, Director General")
     write(repo / f"{UNICEF}.sig", sign_bytes(data, keys / "unicef"))
     commit_all(repo, "By hand")
     assert verify(repo).out == (f"{UNICEF}: signed by signer@unicef.example (Signer of UNICEF), but the record names "
@@ -272,3 +279,17 @@ def test_an_expired_key_does_not_sign(repo, keys):
     result = endorse(repo, "--sign", str(keys / "unicef"))
     assert (result.code, result.err) == (2, f"Error: the key {keys / 'unicef'} of signer@unicef.example is valid only "
                                             "before 2020-01-01 (partners/unicef.yaml)\n")
+
+
+def test_keys_committed_without_authorisation_are_ratified_by_a_later_secretariat_signature(repo, keys):
+    from test_verify import secretariat_key
+
+    secretariat = secretariat_key(repo, keys)
+    set_key(repo, "unicef", make_key(keys, "unicef"))
+    added = commit_all(repo, "A key, the old way")
+    endorse(repo, "--sign", str(keys / "unicef"))
+    assert verify(repo).out.splitlines()[-1].startswith(f"partners/unicef.yaml: key of signer@unicef.example added "
+                                                        f"in commit {added} without authorisation")
+    assert run("authorise-keys", "unicef", "--sign", str(secretariat), "--repo", str(repo)).code == 0
+    commit_all(repo, "The secretariat vouches for UNICEF's key")
+    assert verify(repo).out == f"{UNICEF}: signed by signer@unicef.example\nOK: 1 record verified (1 signed, 0 attested)\n"

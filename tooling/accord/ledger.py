@@ -1203,23 +1203,30 @@ class LedgerHistory:
                     partner_file = f"partners/{record_path.rsplit('/', 1)[1]}"
                     signed_in.setdefault(record_path, {}).setdefault(state[record_path], SignedAt(
                         commit, epoch, state.get(partner_file), committed_at.get(partner_file, 0)))
-            for path, path_changes in by_path.items():
-                new_blob = path_changes[0].new_blob
-                # a merge whose file equals one parent's brings in nothing that parent's history did not check
-                if (path.startswith("partners/") and path.endswith(".yaml") and path.count("/") == 1 and new_blob
-                        and len(path_changes) >= max(group[0].parents, 1)):
-                    registry_events.append((commit, path[9:-5], new_blob, [c.old_blob for c in path_changes],
-                                            state.get(path + ".sig"), settings_before))
+            for path in {path.removesuffix(".sig") for path in by_path if path.startswith("partners/")}:
+                if not (path.endswith(".yaml") and path.count("/") == 1 and state.get(path)):
+                    continue
+                path_changes = by_path.get(path, [])
+                if path_changes:
+                    # a merge whose file equals one parent's brings in nothing that parent's history did not check
+                    if len(path_changes) < max(group[0].parents, 1):
+                        continue
+                    old_blobs = [c.old_blob for c in path_changes]
+                elif not state.get(path + ".sig"):
+                    continue
+                else:
+                    old_blobs = None  # the file is unchanged and signed anew: a ratification of its keys
+                registry_events.append(RegistryEvent(commit, path[9:-5], state[path], old_blobs,
+                                                     state.get(path + ".sig"), settings_before))
             start = end
         wanted = [blob for path, items in versions.items() if path.endswith(".yaml") for _, blob in items if blob]
-        for _, _, new_blob, old_blobs, signature_blob, settings_blob in registry_events:
-            wanted += [new_blob, *old_blobs, signature_blob, settings_blob]
+        for event in registry_events:
+            wanted += [event.new_blob, *(event.old_blobs or ()), event.signature_blob, event.settings_blob]
         registry_now = {path[9:-5]: blob for path, blob in state.items()
                         if path.startswith("partners/") and path.endswith(".yaml") and blob}
         wanted += [*registry_now.values(), *(s.registry_blob for found in signed_in.values() for s in found.values())]
         blobs = history.read_blobs(root, [blob for blob in wanted if blob])
-        key_changes = [change for event in registry_events for change in _key_changes(blobs, *event)]
-        return cls(versions, signed_in, blobs, key_changes, registry_now)
+        return cls(versions, signed_in, blobs, _judge_registry(blobs, registry_events), registry_now)
 
     def of(self, relpath: str) -> list[tuple[str, bytes | None]]:
         return [(commit, self.blobs.get(blob) if blob else None) for commit, blob in self.versions.get(relpath, [])]
@@ -1240,10 +1247,12 @@ class LedgerHistory:
         return None if problems else partner
 
     def unauthorised_key(self, partner_id: str, public_key) -> KeyChange | None:
+        """The latest change that put this key into the partner's file, if it was not authorised (nor ratified since)."""
+        latest = None
         for change in self.key_changes:
-            if change.problem and change.partner == partner_id and change.key == public_key:
-                return change
-        return None
+            if change.partner == partner_id and change.key == public_key:
+                latest = change
+        return latest if latest is not None and latest.problem else None
 
 
 def _registry_keys(data: bytes | None) -> dict[str, object]:
@@ -1280,52 +1289,83 @@ def _secretariat_keys(data: bytes | None) -> list:
             if key is not None] if isinstance(listed, list) else []
 
 
-def _key_changes(blobs: dict, commit: str, partner_id: str, new_blob: str, old_blobs: list, signature_blob: str | None,
-                 settings_blob: str | None) -> list[KeyChange]:
-    """The keys one commit adds to or replaces in partners/<id>.yaml, each judged: was the change authorised?
+@dataclass(frozen=True)
+class RegistryEvent:
+    """A commit that changed partners/<id>.yaml (old_blobs: its versions in the parents) or only signed it anew."""
 
-    The design (README, "Who may change a key"): the same commit must carry
-    partners/<id>.yaml.sig, an SSH signature (namespace accord-registry) of the file's new
-    bytes made with the key of another signer of that partner, as registered before the
-    commit, or with a secretariat key listed in accord.yaml before the commit.
+    commit: str
+    partner: str
+    new_blob: str
+    old_blobs: list | None  # None: the file is unchanged and its signature is new
+    signature_blob: str | None
+    settings_blob: str | None  # accord.yaml before the commit
+
+
+def _judge_registry(blobs: dict, events: list[RegistryEvent]) -> list[KeyChange]:
+    """Every key added to or replaced in partners/, oldest first, each judged: was the change authorised?
+
+    The design (README, "Who may change a key"): the commit must carry partners/<id>.yaml.sig,
+    an SSH signature (namespace accord-registry) of the file's new bytes made with the key of
+    another signer of that partner whose key the commit leaves alone (and which was itself
+    authorised), or with a secretariat key listed in accord.yaml before the commit. A
+    secretariat signature of the file, in a later commit, ratifies every key the file then
+    holds: that is how keys committed before this rule, or without authorisation, are vouched for.
     """
+    changes: list[KeyChange] = []
+    for event in events:
+        new_keys = _registry_keys(blobs.get(event.new_blob))
+        secretariat = {("secretariat", key) for key in _secretariat_keys(blobs.get(event.settings_blob))}
+        tainted = {(c.principal, c.key) for c in changes if c.partner == event.partner and c.problem}
+        if event.old_blobs is None:
+            problem, authoriser = _registry_signature_problem(blobs, event, secretariat)
+            if problem is None:
+                changes = _ratify(changes, event.partner, new_keys)
+            continue
+        old_keys = [_registry_keys(blobs.get(blob)) if blob else {} for blob in event.old_blobs]
+        added = {principal: key for principal, key in new_keys.items()
+                 if not any(keys.get(principal) == key for keys in old_keys)}
+        if not added:
+            continue
+        others = {(principal, key) for keys in old_keys for principal, key in keys.items()
+                  if principal not in added and new_keys.get(principal) == key and (principal, key) not in tainted}
+        problem, authoriser = _registry_signature_problem(blobs, event, others | secretariat)
+        if problem is None and authoriser == "secretariat":
+            changes = _ratify(changes, event.partner, new_keys)
+        for principal, key in sorted(added.items()):
+            verb = "replaced" if any(principal in keys for keys in old_keys) else "added"
+            message = (f"key of {principal} {verb} in commit {event.commit[:7]} without authorisation: {problem}"
+                       if problem else None)
+            changes.append(KeyChange(event.partner, event.commit, principal, key, message))
+    return changes
+
+
+def _ratify(changes: list[KeyChange], partner_id: str, keys: dict) -> list[KeyChange]:
+    return [replace(change, problem=None) if change.partner == partner_id and keys.get(change.principal) == change.key
+            else change for change in changes]
+
+
+def _registry_signature_problem(blobs: dict, event: RegistryEvent, authorisers: set) -> tuple[str | None, str | None]:
+    """(why partners/<id>.yaml.sig does not authorise the file's bytes, or None; the principal whose key signed)."""
     from . import signing
 
-    new_keys = _registry_keys(blobs.get(new_blob))
-    old_keys = [_registry_keys(blobs.get(blob)) if blob else {} for blob in old_blobs]
-    added = {principal: key for principal, key in new_keys.items()
-             if not any(keys.get(principal) == key for keys in old_keys)}
-    if not added:
-        return []
-    rel = f"partners/{partner_id}.yaml"
-    authorisers = {(principal, key) for keys in old_keys for principal, key in keys.items()
-                   if principal not in added and new_keys.get(principal) == key}
-    authorisers |= {("secretariat", key) for key in _secretariat_keys(blobs.get(settings_blob))}
-    problem = None
-    signature = blobs.get(signature_blob) if signature_blob else None
-    parsed = signing.Signature.parse(signature) if signature is not None else None
+    rel = f"partners/{event.partner}.yaml"
+    signature = blobs.get(event.signature_blob) if event.signature_blob else None
     if signature is None:
-        problem = (f"no {rel}.sig in that commit; a key change must be signed by another signer of "
-                   f"'{partner_id}' or by a secretariat key in accord.yaml (accord authorise-keys)")
-    elif parsed is None or parsed.namespace != signing.REGISTRY_NAMESPACE:
-        problem = f"{rel}.sig in that commit is not an SSH signature in namespace '{signing.REGISTRY_NAMESPACE}'"
-    else:
-        authoriser = next((principal for principal, key in sorted(authorisers, key=lambda pk: pk[0])
-                           if key == parsed.key), None)
-        if authoriser is None:
-            problem = (f"{rel}.sig is signed with a key ({parsed.key.fingerprint}) that may not authorise it: "
-                       f"only another signer of '{partner_id}' or a secretariat key in accord.yaml may")
-        else:
-            line = f'{authoriser} namespaces="{signing.REGISTRY_NAMESPACE}" {parsed.key.line}\n'
-            reason = signing.verify(blobs[new_blob], signature, line, authoriser, namespace=signing.REGISTRY_NAMESPACE)
-            if reason is not None:
-                problem = f"{rel}.sig does not match the file as committed: {reason}"
-    changes = []
-    for principal, key in sorted(added.items()):
-        verb = "replaced" if any(principal in keys for keys in old_keys) else "added"
-        message = f"key of {principal} {verb} in commit {commit[:7]} without authorisation: {problem}" if problem else None
-        changes.append(KeyChange(partner_id, commit, principal, key, message))
-    return changes
+        return (f"no {rel}.sig in that commit; a key change must be signed by another signer of "
+                f"'{event.partner}' or by a secretariat key in accord.yaml (accord authorise-keys)"), None
+    parsed = signing.Signature.parse(signature)
+    if parsed is None or parsed.namespace != signing.REGISTRY_NAMESPACE:
+        return f"{rel}.sig in that commit is not an SSH signature in namespace '{signing.REGISTRY_NAMESPACE}'", None
+    authoriser = next((principal for principal, key in sorted(authorisers, key=lambda pk: pk[0]) if key == parsed.key),
+                      None)
+    if authoriser is None:
+        return (f"{rel}.sig is signed with a key ({parsed.key.fingerprint}) that may not authorise it: "
+                f"only another signer of '{event.partner}' or a secretariat key in accord.yaml may"), None
+    line = f'{authoriser} namespaces="{signing.REGISTRY_NAMESPACE}" {parsed.key.line}\n'
+    reason = signing.verify(blobs[event.new_blob], signature, line, authoriser, namespace=signing.REGISTRY_NAMESPACE)
+    if reason is not None:
+        return f"{rel}.sig does not match the file as committed: {reason}", None
+    return None, authoriser
 
 
 def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHistory, in_history: set[str]) -> list[RecordCheck]:
