@@ -424,14 +424,15 @@ class LedgerStatus:
 
 def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[str] | frozenset = frozenset(),
              record_problems: list[Problem] | tuple = (), order: list[str] | None = None,
-             lifecycle: bool = True) -> LedgerStatus:
+             lifecycle: bool = False) -> LedgerStatus:
     """Apply the rules of DESIGN.md §2 to one statement's records; no files, no git.
 
     records maps the partner id a record is filed under to the record; signed holds the
     partner ids whose record has a signature beside it; record_problems are records that
     could not be read, and each keeps the gate closed. A record of a partner that is not
-    invited is shown but never counts. With lifecycle, a text that is not final keeps
-    the gate closed too (a release names its status itself).
+    invited is shown but never counts. With lifecycle (what `accord status` shows), a
+    text that is not final keeps the gate closed too; without it, the gate is the
+    ledger's alone (a release names the status itself, the site shows the ledger).
     """
     labels = {pid: partner.label for pid, partner in partners.items()}
     problems: list[str] = [str(problem) for problem in record_problems]
@@ -515,7 +516,7 @@ def _partner_order(repo) -> list[str]:
     return list(settings.partners_order)
 
 
-def ledger_status(repo, statement, lifecycle: bool = True) -> LedgerStatus:
+def ledger_status(repo, statement, lifecycle: bool = False) -> LedgerStatus:
     """Where a statement (a Statement, or its id) stands in the ledger. Reads files only, never git."""
     if isinstance(statement, str):
         statement = repo.load_statement(statement)
@@ -526,7 +527,7 @@ def ledger_status(repo, statement, lifecycle: bool = True) -> LedgerStatus:
 def release_gate(repo, statement) -> Gate:
     """The ledger's part of a release: required partners current, threshold met, no objection in force
     (the release checks the text's status itself)."""
-    return ledger_status(repo, statement, lifecycle=False).gate
+    return ledger_status(repo, statement).gate
 
 
 @dataclass(frozen=True)
@@ -540,7 +541,7 @@ class UnreadableStatement:
         return {"id": self.id, "error": self.problem}
 
 
-def ledger_statuses(repo, ids: list[str] | tuple = ()) -> list[LedgerStatus | UnreadableStatement]:
+def ledger_statuses(repo, ids: list[str] | tuple = (), lifecycle: bool = False) -> list[LedgerStatus | UnreadableStatement]:
     """The ledger status of every statement (or those named); an unreadable one does not hide the rest.
 
     Parse results are remembered by content hash between runs (see ParseMemo), so a
@@ -558,13 +559,13 @@ def ledger_statuses(repo, ids: list[str] | tuple = ()) -> list[LedgerStatus | Un
         except StatementError as error:
             results.append(UnreadableStatement(statement_id, str(error)))
             continue
-        results.append(_status_of(repo, statement, partners, order, memo))
+        results.append(_status_of(repo, statement, partners, order, memo, lifecycle))
     memo.save(complete=not ids)
     return results
 
 
 def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMemo | None" = None,
-               lifecycle: bool = True) -> LedgerStatus:
+               lifecycle: bool = False) -> LedgerStatus:
     folder = repo.endorsements_dir(statement.id)
     records: dict[str, Record] = {}
     problems: list[Problem] = []

@@ -24,13 +24,13 @@ def status(statement_id, as_json, repo):
     from ..ledger import ledger_status, ledger_statuses
 
     if statement_id is not None:
-        result = ledger_status(repo, statement_id)
+        result = ledger_status(repo, statement_id, lifecycle=True)
         if as_json:
             echo_json(result.as_dict())
         else:
             _print_statement(result)
         return
-    results = ledger_statuses(repo)
+    results = ledger_statuses(repo, lifecycle=True)
     if as_json:
         _echo_json_lines([result.as_dict() for result in results])
     else:
