@@ -1244,8 +1244,8 @@ class LedgerHistory:
         data = self.blobs.get(blob) if blob else None
         if data is None:
             return None
-        partner, problems = parse_partner(data.decode("utf-8", "replace"), f"partners/{partner_id}.yaml")
-        return None if problems else partner
+        partner, _ = parse_partner(data.decode("utf-8", "replace"), f"partners/{partner_id}.yaml")
+        return partner  # with a malformed key of someone else reported by check, the rest still judges
 
     def unauthorised_key(self, partner_id: str, public_key) -> KeyChange | None:
         """The latest change that put this key into the partner's file, if it was not authorised (nor ratified since)."""
