@@ -40,6 +40,10 @@ class LedgerError(AccordError):
     """An endorsement record is invalid or cannot be written."""
 
 
+class SignatoryError(LedgerError):
+    """The signatory named is not a registered signer of the partner."""
+
+
 class SigningError(AccordError):
     """A signature cannot be made or checked."""
 

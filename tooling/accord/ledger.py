@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from glob import escape as glob_escape
 from pathlib import Path
 
-from .errors import LedgerError, Problem, SigningError, did_you_mean
+from .errors import LedgerError, Problem, SignatoryError, SigningError, did_you_mean
 from .partners import require_partner
 from .schema import Field, Schema
 from .yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, dump_yaml, load_yaml, read_text_file
@@ -869,9 +869,9 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     if signatory_signer is None and not unregistered_signatory:
         registered = ", ".join(signer.name for signer in partner.signers)
         listed = f"it lists {registered}" if registered else "it lists no signers"
-        raise LedgerError(f"'{signatory}' is not a registered signer of {partner.label} in partners/{partner_id}.yaml "
-                          f"({listed}); name a signer by name or principal, or record the signatory as "
-                          "unregistered (--unregistered-signatory)")
+        raise SignatoryError(f"'{signatory}' is not a registered signer of {partner.label} in "
+                             f"partners/{partner_id}.yaml ({listed}); name a signer by name or principal, or record "
+                             "the signatory as unregistered")
     if signatory_signer is not None:
         unregistered_signatory = False
     root = repo.root

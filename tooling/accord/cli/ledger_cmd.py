@@ -157,15 +157,19 @@ def endorse(statement_id, partner_id, position, signatory, unregistered_signator
     superseding the partner's previous record, signs it with --sign, and commits
     only that record (and its signature) unless --no-commit. Withdrawn and
     published texts take no positions."""
+    from ..errors import SignatoryError
     from ..ledger import parse_date, parse_evidence, parse_reservation, record_position
 
-    recorded = record_position(
-        repo, statement_id, partner_id, position, signatory,
-        reservations=[parse_reservation(text) for text in reservations],
-        evidence=parse_evidence(evidence) if evidence is not None else None,
-        recorded_by=recorded_by, keyfile=keyfile, commit=not no_commit,
-        date=parse_date(letter_date) if letter_date is not None else None, reason=reason,
-        unregistered_signatory=unregistered_signatory)
+    try:
+        recorded = record_position(
+            repo, statement_id, partner_id, position, signatory,
+            reservations=[parse_reservation(text) for text in reservations],
+            evidence=parse_evidence(evidence) if evidence is not None else None,
+            recorded_by=recorded_by, keyfile=keyfile, commit=not no_commit,
+            date=parse_date(letter_date) if letter_date is not None else None, reason=reason,
+            unregistered_signatory=unregistered_signatory)
+    except SignatoryError as error:
+        raise SignatoryError(f"{error.message} (--unregistered-signatory)") from None
     click.echo(recorded.summary)
     click.echo(f"Wrote {repo.rel(recorded.path)}")
     if recorded.signature_path is not None:
