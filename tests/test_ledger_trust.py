@@ -293,3 +293,17 @@ def test_keys_committed_without_authorisation_are_ratified_by_a_later_secretaria
     assert run("authorise-keys", "unicef", "--sign", str(secretariat), "--repo", str(repo)).code == 0
     commit_all(repo, "The secretariat vouches for UNICEF's key")
     assert verify(repo).out == f"{UNICEF}: signed by signer@unicef.example\nOK: 1 record verified (1 signed, 0 attested)\n"
+
+
+def test_a_replacement_ref_cannot_splice_an_objection_out_of_history(repo):
+    endorse(repo)
+    endorsed = short(repo)
+    endorse(repo, position="object")
+    objected = short(repo)
+    git(repo, "checkout", "-q", endorsed, "--", UNICEF)
+    rolled_back = commit_all(repo, "Restore")
+    fake = git(repo, "commit-tree", "HEAD^{tree}", "-p", endorsed, "-m", "Restore").strip()
+    git(repo, "replace", "HEAD", fake)  # `git log` would now walk endorsed -> fake, never seeing the objection
+    result = verify(repo)
+    assert (result.code, result.out) == (1, f"{UNICEF}: rolled back in commit {rolled_back}: it restores the version "
+                                            f"of commit {endorsed}, hiding the record of commit {objected}\n")

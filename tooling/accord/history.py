@@ -229,6 +229,9 @@ def paths_history(root: Path, *pathspecs: str) -> list[tuple[str, str, str | Non
     return changes
 
 
+NO_REPLACEMENTS = {"GIT_NO_REPLACE_OBJECTS": "1"}
+
+
 @dataclass(frozen=True)
 class PathChange:
     """One file changed by one commit, against one of its parents (a merge gives one per parent it differs from)."""
@@ -246,12 +249,14 @@ def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
 
     Unlike paths_history, nothing is simplified away: `--full-history` keeps both sides of
     every merge, and each merge is compared with each of its parents (`-m`), so a merge
-    whose result restores an old version of a file shows as that change. One git process.
+    whose result restores an old version of a file shows as that change. Replacement refs
+    (`git replace`), which could splice a commit out of the history a walk sees, are ignored.
+    One git process.
     """
     if head_commit(root) is None:
         return []
     result = git(root, "log", "--full-history", "--topo-order", "--reverse", "-m", "--format=%x00%H %ct %P", "--raw",
-                 "--no-abbrev", "--no-renames", "-z", "HEAD", "--", *pathspecs)
+                 "--no-abbrev", "--no-renames", "-z", "HEAD", "--", *pathspecs, env=NO_REPLACEMENTS)
     changes: list[PathChange] = []
     commit, epoch, parents = "", 0, 0
     fields = result.stdout.decode("utf-8", "surrogateescape").split("\0")
@@ -275,12 +280,12 @@ def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
     return changes
 
 
-def read_blobs(root: Path, blob_ids: list[str]) -> dict[str, bytes]:
-    """The contents of several blobs in one git process."""
+def read_blobs(root: Path, blob_ids: list[str], env: dict | None = None) -> dict[str, bytes]:
+    """The contents of several blobs in one git process (env: e.g. NO_REPLACEMENTS)."""
     wanted = list(dict.fromkeys(blob_ids))
     if not wanted:
         return {}
-    output = git(root, "cat-file", "--batch", input="".join(f"{blob}\n" for blob in wanted).encode()).stdout
+    output = git(root, "cat-file", "--batch", input="".join(f"{blob}\n" for blob in wanted).encode(), env=env).stdout
     blobs: dict[str, bytes] = {}
     position = 0
     for blob in wanted:

@@ -1226,7 +1226,7 @@ class LedgerHistory:
         registry_now = {path[9:-5]: blob for path, blob in state.items()
                         if path.startswith("partners/") and path.endswith(".yaml") and blob}
         wanted += [*registry_now.values(), *(s.registry_blob for found in signed_in.values() for s in found.values())]
-        blobs = history.read_blobs(root, [blob for blob in wanted if blob])
+        blobs = history.read_blobs(root, [blob for blob in wanted if blob], env=history.NO_REPLACEMENTS)
         return cls(versions, signed_in, blobs, _judge_registry(blobs, registry_events), registry_now)
 
     def of(self, relpath: str) -> list[tuple[str, bytes | None]]:
