@@ -3,8 +3,8 @@
 diff-match-patch finds the shortest edit script, but its cost grows with the
 product of the lengths and the number of edits: a 20,000-word paragraph with 60%
 of its words changed takes over a minute. A block pair larger than _DIRECT_CELLS
-is therefore anchored first (patience diff on words and runs of words that occur
-once in each side, the heaviest chain in order), and only the stretches between
+is therefore anchored first (patience diff on runs of words that occur once in
+each side, longest runs first, the longest chain in order), and only the stretches between
 anchors, each small, go to diff-match-patch; a long stretch with no anchor at all
 is diffed in overlapping windows. The cost grows near-linearly, and ordinary
 blocks (up to 500 x 500 words) are diffed exactly as before.
@@ -29,7 +29,7 @@ Script = list[tuple[str, tuple[Token, ...], tuple[Token, ...]]]
 
 _DIRECT_CELLS = 500 * 500   # block pairs up to this many word pairs go straight to diff-match-patch
 _WINDOW = 500               # a stretch with no anchor is diffed in windows of this many words a side
-_GRAMS = (1, 3, 8)          # anchors: single words, then runs of 3 and 8 words, that occur once in each side
+_GRAMS = (8, 4, 2, 1)       # anchors: runs of 8 words that occur once in each side, else of 4, 2, 1
 
 
 def diff_tokens(old: Sequence[Token], new: Sequence[Token]) -> Script:
@@ -118,20 +118,21 @@ def diff_chars(engine: diff_match_patch, a: str, b: str) -> list[tuple[int, str]
 
 
 def _anchors(x: str, y: str) -> list[tuple[int, int]]:
-    """Positions (i, j) with x[i] == y[j] where a word, or a run of words, starting there occurs
-    once in x and once in y; the heaviest chain increasing in both (longer runs weigh more)."""
-    weights: Counter = Counter()
+    """Positions (i, j) with x[i] == y[j] where a run of words starting there occurs once in x and
+    once in y, the longest chain increasing in both. Long runs are tried first, shorter ones only
+    when no long one is shared: a shorter run is weaker evidence (it may be shared by chance)."""
     for size in _GRAMS:
         if size > min(len(x), len(y)):
-            break
+            continue
         grams_x = [x[i:i + size] for i in range(len(x) - size + 1)]
         grams_y = [y[j:j + size] for j in range(len(y) - size + 1)]
         count_x, count_y = Counter(grams_x), Counter(grams_y)
         where = {gram: i for i, gram in enumerate(grams_x) if count_x[gram] == 1}
-        for j, gram in enumerate(grams_y):
-            if count_y[gram] == 1 and gram in where:
-                weights[where[gram], j] += size
-    return _heaviest_chain(sorted(weights.items(), key=lambda item: (item[0][1], item[0][0])))
+        candidates = [((where[gram], j), 1) for j, gram in enumerate(grams_y)
+                      if count_y[gram] == 1 and gram in where]
+        if candidates:
+            return _heaviest_chain(candidates)
+    return []
 
 
 def _heaviest_chain(candidates: list) -> list[tuple[int, int]]:
