@@ -30,7 +30,6 @@ import argparse
 import os
 import random
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -38,6 +37,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _measure import medians
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
@@ -204,18 +205,6 @@ def accord_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "accord.cli"]
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """(CPU seconds of the command and all it ran, wall seconds)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode:
-        raise SystemExit(f"{' '.join(command[:6])} ... failed ({result.returncode}): {result.stderr.strip()}")
-    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
-
-
 def make_repo(work: Path, old: str, new: str) -> tuple[Path, Path, str]:
     repo = work / "repo"
     repo.mkdir()
@@ -244,15 +233,9 @@ def run_case(name: str, runs: int) -> list[str]:
         commands = {"build": [sys.executable, "-c", RAW, str(source), folder, str(repo / "templates"), epoch]}
         for fmt in FORMATS:
             commands[fmt] = [*accord, "--format", fmt] + ([] if fmt == "term" else ["-o", str(work / f"r.{fmt}")])
-        cpu: dict[str, list[float]] = {key: [] for key in commands}
-        wall: dict[str, list[float]] = {key: [] for key in commands}
-        for _ in range(runs):
-            for key, command in commands.items():
-                used, elapsed = timed(command)
-                cpu[key].append(used)
-                wall[key].append(elapsed)
-    median_cpu = {key: statistics.median(values) for key, values in cpu.items()}
-    median_wall = {key: statistics.median(values) for key, values in wall.items()}
+        measured = medians(commands, runs)
+    median_cpu = {key: value[0] for key, value in measured.items()}
+    median_wall = {key: value[1] for key, value in measured.items()}
     build = median_cpu["build"]
     print(f"{name}: {description} ({len(new.split())} words), median of {runs}")
     print(f"  {'':24} {'CPU s':>8} {'wall s':>8} {'CPU x build':>12}")
