@@ -157,3 +157,37 @@ def test_a_long_block_with_nothing_in_common_is_deleted_and_inserted_whole():
     script = diff_tokens(old, new)
     assert [op for op, _, _ in script] == [DELETE, INSERT]
     assert sides(script) == (old, new)
+
+
+def test_the_self_check_refuses_a_docx_whose_insertions_were_written_untracked(monkeypatch):
+    """The in-process check reads w:ins as Word does: an insertion that lost its w:ins wrapper
+    stays when every change is rejected, so the older text does not come back."""
+    import io
+    import re
+    import zipfile
+
+    import pytest
+
+    from accord.errors import RedlineError
+    from accord.redline import docx as docx_module
+
+    real = docx_module.finalize_revisions
+
+    def untrack_insertions(data, **kwargs):
+        finished = real(data, **kwargs)
+        package = zipfile.ZipFile(io.BytesIO(finished))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in package.infolist():
+                content = package.read(info.filename)
+                if info.filename == "word/document.xml":
+                    content = re.sub(rb"<w:ins [^>]*>(.*?)</w:ins>", rb"\1", content)
+                target.writestr(info, content)
+        return out.getvalue()
+
+    monkeypatch.setattr(docx_module, "finalize_revisions", untrack_insertions)
+    redline = compare("One two three.\n", "One two four.\n", old_title="T", new_title="T")
+    with pytest.raises(RedlineError) as failure:
+        render_docx(redline, author="Ana Pereira", date="2026-01-05T10:00:00Z")
+    assert str(failure.value) == ("the DOCX redline failed its self-check: rejecting all changes does not give the "
+                                  "older text (word 4: found 'threefour.', expected 'three.'); nothing was written")
