@@ -18,7 +18,7 @@ from accord.redline import apply_criticmarkup, compare, parse_markdown, render_d
 from accord.redline import words as words_module
 from accord.redline.blocks import SPACE, word_token
 from accord.redline.docx import docx_words
-from accord.redline.resolve import resolved_words
+from accord.ooxml.revisions import resolved_words
 from accord.redline.words import DELETE, EQUAL, INSERT, diff_tokens
 
 SENTENCES = [

@@ -17,7 +17,7 @@ from test_redline_texts import SENTENCES, TITLE, Text, sample
 
 from accord.redline import apply_criticmarkup, compare, parse_markdown, render_docx, render_markdown
 from accord.redline.docx import docx_words
-from accord.redline.resolve import resolved_words
+from accord.ooxml.revisions import resolved_words
 
 VOCABULARY = ["guardian", "children", "protection", "États", "co-ordination", "children’s", "promptly",
               "independent", "review", "safeguards", "réfugiés", "best", "interests", "data", "never"]

@@ -15,7 +15,7 @@ How it works: both versions are read by pandoc into blocks (blocks.py), blocks
 are aligned and moves found (align.py), paired blocks are diffed word by word
 with diff-match-patch (words.py; long blocks are anchored first), and the
 resulting operations (ops.py) are rendered (term.py, markdown.py, html.py,
-docx.py; the DOCX checks itself with resolve.py).
+docx.py; the DOCX checks itself by resolving its own XML).
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@ The redline becomes a pandoc AST in which inserted and deleted words are
 insertion/deletion spans (pandoc writes them as w:ins/w:del), and places pandoc
 cannot track — paragraph marks, table rows, moves — carry markers that
 `ooxml.revisions` turns into the real thing. Before the bytes are returned,
-the XML written is resolved twice in process (resolve.py, as Word's Accept All /
-Reject All do): accepting every change must give the newer text's words and
-rejecting every change the older text's, or RedlineError. (`docx_words` reads a
-DOCX with pandoc instead; the tests hold the two readings to each other.)
+the XML written is resolved twice in process (ooxml.revisions.resolved_words,
+as Word's Accept All / Reject All do): accepting every change must give the
+newer text's words and rejecting every change the older text's, or
+RedlineError. (`docx_words` reads a DOCX with pandoc instead; the tests hold
+the two readings to each other.)
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import json
 from pathlib import Path
 
 from ..errors import RedlineError
-from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker, row_marker
+from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker, resolved_words, row_marker
 from ..pandoc import run_pandoc
 from .blocks import Token
 from .layout import ListNode, QuoteNode, effective_marks, nest, run_items
 from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline, runs
-from .resolve import resolved_words
+
 
 _NO_ATTR = ["", [], []]
 _FORMAT_NODES = {"strong": "Strong", "emph": "Emph", "underline": "Underline", "strikeout": "Strikeout",
