@@ -191,3 +191,20 @@ def test_the_self_check_refuses_a_docx_whose_insertions_were_written_untracked(m
         render_docx(redline, author="Ana Pereira", date="2026-01-05T10:00:00Z")
     assert str(failure.value) == ("the DOCX redline failed its self-check: rejecting all changes does not give the "
                                   "older text (word 4: found 'threefour.', expected 'three.'); nothing was written")
+
+
+def test_one_sentence_repeated_300_times_with_three_words_changed_shows_just_those_three():
+    """No run of words occurs once in the older block, so nothing anchors: the block is diffed in windows."""
+    sentence = SENTENCES[0].split()
+    old_words = sentence * 300
+    new_words = list(old_words)
+    for at in (700, 2100, 3500):
+        new_words[at] = "promptly"
+    old, new = tokens_of(" ".join(old_words)), tokens_of(" ".join(new_words))
+    assert not words_module._anchors("".join(chr(0xE000 + sentence.index(w)) for w in old_words),
+                                     "".join(chr(0xE000 + sentence.index(w)) if w in sentence else "x"
+                                             for w in new_words))
+    script = diff_tokens(old, new)
+    assert sides(script) == (old, new)
+    assert [t.text for op, _, new_part in script if op == INSERT for t in new_part if t.is_word] == ["promptly"] * 3
+    assert changed_words(script) == 6
