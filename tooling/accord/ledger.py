@@ -792,10 +792,12 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     checked before anything is written.
     """
     from . import history
+    from .statement import require_no_conflict_markers
 
     statement = repo.load_statement(statement_id)
     partner = require_partner(repo.partners(), partner_id)
     statement_rel = repo.rel(repo.statement_file(statement_id))
+    require_no_conflict_markers(statement, statement_rel)
     invited = statement.endorsement.invited
     if partner_id not in invited:
         listed = f"invited: {', '.join(invited)}" if invited else "no partner is invited yet"

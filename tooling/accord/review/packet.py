@@ -10,7 +10,7 @@ from ..errors import AccordError, ReviewError, UsageError
 from ..fsutil import write_atomic
 from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
 from ..partners import require_partner
-from ..statement import Statement
+from ..statement import Statement, require_no_conflict_markers
 from .extract import markdown_to_docx
 
 PROPERTY_STATEMENT = "accord.statement"
@@ -38,6 +38,7 @@ class SentPacket:
 def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = False, output: Path | None = None,
                 today: dt.date | None = None) -> SentPacket:
     statement = repo.load_statement(statement_id)
+    require_no_conflict_markers(statement, repo.rel(repo.statement_file(statement_id)))
     partners = repo.partners()
     require_partner(partners, partner_id)
     if output is not None:
