@@ -184,7 +184,9 @@ def test_an_overlapping_change_is_a_conflict_marked_in_critic_markup(repo, tmp_p
     returned = WordEdits(packet).replace("without delay", "within 24 hours").save()
     result = import_docx(repo, tmp_path, returned)
     assert result.code == 0
-    assert on_branch(repo) == ORIGINAL.replace("without delay", "{~~immediately~>within 24 hours~~}")
+    moved = git(repo, "rev-parse", "HEAD").strip()[:12]
+    assert on_branch(repo) == ORIGINAL.replace(
+        "without delay", f"{{~~immediately~>within 24 hours~~}}{{>>main (commit {moved}, Test Drafter) ~> UNICEF (Jane Doe)<<}}")
     assert ("  changes applied: 0\n  conflicts: 1\n"
             '    {~~immediately~>within 24 hours~~} in "1. States should appoint a guardian for every '
             'unaccompanied…"\n') in result.out
@@ -600,3 +602,26 @@ def test_a_picture_the_partner_pasted_is_named_not_imported(repo, tmp_path):
                                             "statement text, which import does not carry, and it has no comments; "
                                             "nothing to import\n"
                                             '    "1 picture or drawing (pictures are not imported)"\n')
+
+
+def test_a_conflict_carries_both_whole_phrases_and_names_both_sides(repo, tmp_path):
+    """The "eighteen months" case: main moved to "two years", the partner to "twelve months"."""
+    commit(repo, S, ORIGINAL.replace("without delay", "within eighteen months"), "Eighteen months")
+    packet = send(repo)
+    commit(repo, S, ORIGINAL.replace("without delay", "within two years"), "Two years")
+    moved = git(repo, "rev-parse", "HEAD").strip()
+    returned = WordEdits(packet).replace("eighteen", "twelve").save()
+    result = import_docx(repo, tmp_path, returned)
+    assert result.code == 0
+    note = f"{{>>main (commit {moved[:12]}, Test Drafter) ~> UNICEF (Jane Doe)<<}}"
+    assert on_branch(repo) == ORIGINAL.replace("without delay", "within {~~two years~>twelve months~~}" + note)
+    assert ("  conflicts: 1\n"
+            '    {~~two years~>twelve months~~} in "1. States should appoint a guardian for every '
+            'unaccompanied…"\n'
+            f'      main (commit {moved[:12]}, Test Drafter): "two years"\n'
+            '      UNICEF (Jane Doe): "twelve months"\n') in result.out
+    # Accepting either side gives that side's whole wording; check finds the marker with its line.
+    git(repo, "checkout", "-q", BRANCH)
+    checked = run("check", "--repo", str(repo))
+    assert checked.code == 1
+    assert checked.out.startswith(f"{S}:23: CriticMarkup '{{~~' ")

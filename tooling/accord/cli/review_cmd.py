@@ -76,6 +76,9 @@ def import_(statement_id, docx_file, partner_id, base, repo):
     click.echo(f"  conflicts: {len(result.conflicts)}")
     for conflict in result.conflicts:
         click.echo(f"    {conflict.markup()} in \"{conflict.where}\"")
+        if conflict.ours_side:
+            click.echo(f"      {conflict.ours_side}: \"{conflict.ours}\"")
+            click.echo(f"      {conflict.theirs_side}: \"{conflict.theirs}\"")
     if result.outside:
         click.echo(f"  edits outside the statement text, not carried: {len(result.outside)}")
         _list_outside(result)

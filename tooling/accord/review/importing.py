@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import GitError, ReviewError
@@ -20,7 +21,7 @@ from ..history import (commit_files, create_branch, current_branch, file_at, hea
 from ..partners import require_partner
 from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, custom_properties,
                              open_docx, open_docx_bytes, read_comments)
-from ..statement import Statement, statement_from_bytes
+from ..statement import Statement, split_front_matter, statement_from_bytes
 from ..yamlio import decode_text
 from .carry import carry_block, carry_edits
 from .comments import render_comments
@@ -100,6 +101,10 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
 
     ours_text, _ = decode_text(ours_bytes, relpath)
     merged_text = merge_onto_head(base_statement, ours_statement, ours_text, sent, returned, result)
+    name, email = _reviewer(repo, partner_id, package, comments)
+    result.reviewer = name
+    if result.conflicts:
+        merged_text = _name_sides(root, relpath, result, merged_text)
     result.outside += drawings_note
     if merged_text == ours_text and not comments:
         return result
@@ -115,8 +120,6 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
         files[result.comments_path] = render_comments(
             comments, statement_id=statement_id, partner=result.partner_label, source_name=result.source_name,
             base_commit=base_commit, imported_on=imported_on).encode("utf-8")
-    name, email = _reviewer(repo, partner_id, package, comments)
-    result.reviewer = name
     result.commit = commit_files(root, head, files, _commit_message(result), author_name=name, author_email=email)
     result.branch = create_branch(root, f"review/{partner_id}/{statement_id}", result.commit)
     return result
@@ -152,6 +155,46 @@ def merge_onto_head(base: Statement, ours: Statement, ours_text: str, sent: Vers
     if title != ours.title:
         header = _with_title(header, title, result)
     return header + body
+
+
+def _name_sides(root: Path, relpath: str, result: ImportResult, merged_text: str) -> str:
+    """Each conflict says who stands on each side: after its markup in the text, `{>>main (commit …,
+    author) ~> UNICEF (reviewer)<<}`, and in the result, for the summary and the commit message."""
+    from ..history import git
+
+    theirs_side = f"{result.partner_label} ({_plain(result.reviewer)})" if result.reviewer else result.partner_label
+    parts = split_front_matter(merged_text)
+    cursor = len(merged_text) - len(parts[1]) if parts else 0
+    named: list[Conflict] = []
+    for conflict in result.conflicts:
+        changed = None
+        if conflict.ours.strip():
+            found = git(root, "log", "-1", "--format=%H%x00%an", f"-S{conflict.ours}", f"{result.base_commit}..{result.head_commit}",
+                        "--", relpath, check=False)
+            changed = found.stdout.decode("utf-8", "replace").strip() or None
+        if changed is None:
+            found = git(root, "log", "-1", "--format=%H%x00%an", f"{result.base_commit}..{result.head_commit}", "--",
+                        relpath, check=False)
+            changed = found.stdout.decode("utf-8", "replace").strip() or None
+        if changed:
+            commit, author = changed.split("\x00", 1)
+            ours_side = f"{result.head_name} (commit {commit[:12]}, {_plain(author)})"
+        else:
+            ours_side = f"{result.head_name} ({result.head_commit[:12]})"
+        conflict = replace(conflict, ours_side=ours_side, theirs_side=theirs_side)
+        named.append(conflict)
+        at = merged_text.find(conflict.markup(), cursor)
+        if at >= 0:
+            end = at + len(conflict.markup())
+            merged_text = merged_text[:end] + conflict.note() + merged_text[end:]
+            cursor = end + len(conflict.note())
+    result.conflicts = named
+    return merged_text
+
+
+def _plain(name: str) -> str:
+    """A name from a DOCX as plain words: no Markdown, CriticMarkup or line breaks can come with it."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f{}<>~\[\]`*_\\|#]", " ", name).split())[:80]
 
 
 def _with_title(header: str, title: str, result: ImportResult) -> str:
@@ -243,5 +286,6 @@ def _commit_message(result: ImportResult) -> str:
              f"merged onto {result.head_commit}."]
     if result.conflicts:
         lines += ["", "Conflicts, marked {~~ours~>theirs~~} in the text:"]
-        lines += [f"- {c.markup()} in \"{c.where}\"" for c in result.conflicts]
+        lines += [f"- {c.markup()} in \"{c.where}\"" + (f" ({c.ours_side} ~> {c.theirs_side})" if c.ours_side else "")
+                  for c in result.conflicts]
     return "\n".join(lines) + "\n"
