@@ -87,6 +87,11 @@ def import_(statement_id, docx_file, partner_id, base, repo):
     click.echo(f"  accord diff {statement_id} --from {result.head_name} --to {result.branch}")
 
 
+LISTED = 50
+
+
 def _list_outside(result) -> None:
-    for text in result.outside:
+    for text in result.outside[:LISTED]:
         click.echo(f"    \"{text}\"")
+    if len(result.outside) > LISTED:
+        click.echo(f"    … and {len(result.outside) - LISTED} more")

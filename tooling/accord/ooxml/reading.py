@@ -12,6 +12,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,7 +178,7 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) 
     try:
         with archive.open(info) as handle:
             data = handle.read(MAX_PART_BYTES + 1)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError, ValueError) as exc:
         raise ReviewError(f"damaged zip archive: cannot read {info.filename} ({_one_line(exc)})", path=display) from None
     if len(data) > MAX_PART_BYTES:
         raise ReviewError(f"refused: {info.filename} expands to more than {_megabytes(MAX_PART_BYTES)} "
@@ -261,6 +262,11 @@ def change_authors(package: DocxPackage) -> Counter:
             if author:
                 authors[author] += 1
     return authors
+
+
+def count_paragraphs(package: DocxPackage) -> int:
+    """Paragraphs in the main document, tables' and deleted ones included: a cheap measure of its size."""
+    return sum(1 for _ in package.xml(package.main_part).iter(w("p")))
 
 
 def count_drawings(package: DocxPackage) -> int:
@@ -460,7 +466,8 @@ def read_comments(package: DocxPackage) -> list[Comment]:
     for element in package.xml(comments_part).iter(w("comment")):
         comment_id = element.get(w("id"), "")
         paragraphs = element.findall(f".//{w('p')}")
-        accept_all_changes(element)
+        if next(element.iter(*_REVISION_CONTAINERS), None) is not None:
+            accept_all_changes(element)
         text = "\n\n".join(t for t in (_collapse(run_text(p)) for p in element.iter(w("p"))) if t)
         comments[comment_id] = Comment(
             id=comment_id, author=(element.get(w("author")) or "").strip() or "Unknown",
@@ -486,7 +493,8 @@ def read_comments(package: DocxPackage) -> list[Comment]:
             if comment_id in comments:
                 comments[comment_id].anchor = anchor
                 order.append(comment_id)
-    order += [comment_id for comment_id in comments if comment_id not in order]
+    placed = set(order)
+    order += [comment_id for comment_id in comments if comment_id not in placed]
     top: list[Comment] = []
     for comment_id in order:
         comment = comments[comment_id]
@@ -502,47 +510,67 @@ def read_comments(package: DocxPackage) -> list[Comment]:
     return top
 
 
+ANCHOR_CHARACTERS = 400
+_REVISION_CONTAINERS = tuple(w(tag) for tag in ("ins", "del", "moveFrom", "moveTo"))
+_ANCHOR_NODES = tuple(w(tag) for tag in ("commentRangeStart", "commentRangeEnd", "commentReference", "t", "delText",
+                                         "tab", "br", "p"))
+_RANGE_START, _RANGE_END, _REFERENCE, _TEXT, _DELETED_TEXT = _ANCHOR_NODES[:5]
+_ID = w("id")
+
+
 def _comment_anchors(root) -> dict[str, str]:
-    """The text between each comment's range start and end, in document order (accepted text first)."""
-    open_ids: list[str] = []
-    kept: dict[str, list[str]] = {}
-    deleted: dict[str, list[str]] = {}
+    """The text between each comment's range start and end, in document order (accepted text first).
+
+    One pass over the text builds two streams (kept and deleted text); a comment
+    holds positions in them, never copies, and its anchor is read back capped at
+    ANCHOR_CHARACTERS. So thousands of overlapping or unclosed ranges over a long
+    document cost a pass and a short read each, not a copy of the text per range.
+    """
+    kept: list[str] = []
+    deleted: list[str] = []
+    starts: dict[str, tuple[int, int]] = {}
+    ends: dict[str, tuple[int, int]] = {}
     order: list[str] = []
-    for node in root.iter(w("commentRangeStart"), w("commentRangeEnd"), w("commentReference"),
-                          w("t"), w("delText"), w("tab"), w("br"), w("p")):
+    for node in root.iter(*_ANCHOR_NODES):
         tag = node.tag
-        if tag == w("commentRangeStart"):
-            comment_id = node.get(w("id"), "")
-            open_ids.append(comment_id)
-            kept.setdefault(comment_id, [])
-            deleted.setdefault(comment_id, [])
-            order.append(comment_id)
-        elif tag == w("commentRangeEnd"):
-            comment_id = node.get(w("id"), "")
-            if comment_id in open_ids:
-                open_ids.remove(comment_id)
-        elif tag == w("commentReference"):
-            comment_id = node.get(w("id"), "")
-            if comment_id not in kept:
-                kept[comment_id], deleted[comment_id] = [], []
+        if tag == _RANGE_START:
+            comment_id = node.get(_ID, "")
+            if comment_id not in starts:
+                starts[comment_id] = (len(kept), len(deleted))
                 order.append(comment_id)
-        elif open_ids:
-            is_text = tag in (w("t"), w("delText"))
-            text = (node.text or "") if is_text else " "
-            target = deleted if tag == w("delText") or _inside_deletion(node) else kept
-            for comment_id in open_ids:
-                target[comment_id].append(text)
-    return {comment_id: _collapse("".join(kept[comment_id])) or _collapse("".join(deleted[comment_id]))
-            for comment_id in order}
+        elif tag == _RANGE_END:
+            comment_id = node.get(_ID, "")
+            if comment_id in starts and comment_id not in ends:
+                ends[comment_id] = (len(kept), len(deleted))
+        elif tag == _REFERENCE:
+            comment_id = node.get(_ID, "")
+            if comment_id not in starts:
+                starts[comment_id] = ends[comment_id] = (len(kept), len(deleted))
+                order.append(comment_id)
+        else:
+            # Word writes deleted (and moved-away) text as w:delText; everything else reads as kept.
+            text = (node.text or "") if tag in (_TEXT, _DELETED_TEXT) else " "
+            if text:
+                (deleted if tag == _DELETED_TEXT else kept).append(text)
+    anchors = {}
+    for comment_id in order:
+        (kept_start, deleted_start), (kept_end, deleted_end) = starts[comment_id], ends.get(
+            comment_id, (len(kept), len(deleted)))
+        anchors[comment_id] = (_capped_text(kept, kept_start, kept_end)
+                               or _capped_text(deleted, deleted_start, deleted_end))
+    return anchors
 
 
-def _inside_deletion(node) -> bool:
-    parent = node.getparent()
-    while parent is not None:
-        if parent.tag in (w("del"), w("moveFrom")):
-            return True
-        parent = parent.getparent()
-    return False
+def _capped_text(pieces: list[str], start: int, end: int) -> str:
+    collected: list[str] = []
+    size = 0
+    for index in range(start, end):
+        collected.append(pieces[index])
+        size += len(pieces[index])
+        if size > ANCHOR_CHARACTERS * 2:
+            break
+    text = _collapse("".join(collected))
+    return text if len(text) <= ANCHOR_CHARACTERS else text[:ANCHOR_CHARACTERS - 1].rstrip() + "…"
 
 
 def _collapse(text: str) -> str:

@@ -19,8 +19,8 @@ from ..errors import GitError, ReviewError
 from ..history import (commit_files, create_branch, current_branch, file_at, head_commit, path_exists_at,
                        resolve_revision)
 from ..partners import require_partner
-from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, custom_properties,
-                             open_docx, open_docx_bytes, read_comments)
+from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, count_paragraphs,
+                             custom_properties, open_docx, open_docx_bytes, read_comments)
 from ..statement import Statement, split_front_matter, statement_from_bytes
 from ..yamlio import decode_text
 from .carry import carry_block, carry_edits
@@ -83,15 +83,17 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     ours_bytes = file_at(root, head, relpath)
     ours_statement = _statement_at(root, head, relpath)
 
-    returned = read_version(accepted_package(package))
     sent_bytes = sent_docx(repo, base_statement, properties)
-    sent = read_version(accepted_package(open_docx_bytes(sent_bytes, "the sent text")))
+    sent_package = open_docx_bytes(sent_bytes, "the sent text")
+    _refuse_outsized(package, sent_package, display)
+    returned = read_version(accepted_package(package))
+    sent = read_version(accepted_package(sent_package))
     comments = read_comments(package)
 
     partners = repo.partners()
     result = ImportResult(statement_id, partner_id, partners[partner_id].label, Path(display).name, base_commit,
                           head, comments=comments, head_name=current_branch(root) or head[:12])
-    added = count_drawings(package) - count_drawings(open_docx_bytes(sent_bytes, "the sent text"))
+    added = count_drawings(package) - count_drawings(sent_package)
     drawings_note = [f"{added} picture{'s' if added != 1 else ''} or drawing{'s' if added != 1 else ''} "
                      "(pictures are not imported)"] if added > 0 else []
     if sent.title == returned.title and [b.text for b in sent.blocks] == [b.text for b in returned.blocks] \
@@ -123,6 +125,19 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     result.commit = commit_files(root, head, files, _commit_message(result), author_name=name, author_email=email)
     result.branch = create_branch(root, f"review/{partner_id}/{statement_id}", result.commit)
     return result
+
+
+# A partner adds some paragraphs to a text under review, not thousands: past this many more than
+# were sent, the file is refused before pandoc reads it (reading 40,000 paragraphs takes a minute).
+EXTRA_PARAGRAPHS = 2000
+
+
+def _refuse_outsized(returned, sent, display: str) -> None:
+    returned_count, sent_count = count_paragraphs(returned), count_paragraphs(sent)
+    if returned_count > 2 * sent_count + EXTRA_PARAGRAPHS:
+        raise ReviewError(f"refused: the DOCX has {returned_count:,} paragraphs, but the text sent had "
+                          f"{sent_count:,}; more than {2 * sent_count + EXTRA_PARAGRAPHS:,} is not a review of "
+                          "this text (is this the right file?)", path=display)
 
 
 def merge_onto_head(base: Statement, ours: Statement, ours_text: str, sent: Version, returned: Version,
