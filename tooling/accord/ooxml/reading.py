@@ -8,6 +8,7 @@ entity resolution or network access; a part that declares a DOCTYPE is refused.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import re
@@ -67,6 +68,7 @@ class DocxPackage:
     parts: dict[str, bytes]
     main_part: str
     _trees: dict = field(default_factory=dict, repr=False)
+    sha256: str = ""  # of the file's bytes: how a second import of the same file is recognised
 
     def has(self, name: str) -> bool:
         return name in self.parts
@@ -118,6 +120,7 @@ def open_docx(path: Path, display: str | None = None) -> DocxPackage:
 
 
 def open_docx_bytes(data: bytes, display: str) -> DocxPackage:
+    digest = hashlib.sha256(data).hexdigest()
     if len(data) > MAX_FILE_BYTES:
         raise ReviewError(f"file too large ({_megabytes(len(data))}; the limit is {_megabytes(MAX_FILE_BYTES)})",
                           path=display)
@@ -152,11 +155,11 @@ def open_docx_bytes(data: bytes, display: str) -> DocxPackage:
                 raise ReviewError(f"refused: the archive expands to more than {_megabytes(MAX_UNCOMPRESSED_BYTES)} "
                                   "(a zip bomb?)", path=display)
             parts[info.filename] = part
-    for name, data in parts.items():
-        _refuse_dtd(data, display, name)
+    for name, part in parts.items():
+        _refuse_dtd(part, display, name)
     if "[Content_Types].xml" not in parts:
         raise ReviewError("not a DOCX file (a zip archive without [Content_Types].xml)", path=display)
-    package = DocxPackage(display, parts, "")
+    package = DocxPackage(display, parts, "", sha256=digest)
     main = package.related("").get("officeDocument") if "_rels/.rels" in parts else None
     main = main or ("word/document.xml" if "word/document.xml" in parts else None)
     if main is None or not main.endswith(".xml"):
@@ -258,7 +261,7 @@ def change_authors(package: DocxPackage) -> Counter:
     authors: Counter = Counter()
     for part in story_parts(package):
         for element in package.xml(part).iter(*(w(tag) for tag in _TRACKED_CHANGES)):
-            author = (element.get(w("author")) or "").strip()
+            author = _collapse(element.get(w("author")) or "")[:200]
             if author:
                 authors[author] += 1
     return authors
@@ -470,8 +473,8 @@ def read_comments(package: DocxPackage) -> list[Comment]:
             accept_all_changes(element)
         text = "\n\n".join(t for t in (_collapse(run_text(p)) for p in element.iter(w("p"))) if t)
         comments[comment_id] = Comment(
-            id=comment_id, author=(element.get(w("author")) or "").strip() or "Unknown",
-            date=(element.get(w("date")) or "").strip(), initials=(element.get(w("initials")) or "").strip(),
+            id=comment_id, author=_collapse(element.get(w("author")) or "")[:200] or "Unknown",
+            date=_collapse(element.get(w("date")) or "")[:40], initials=_collapse(element.get(w("initials")) or "")[:20],
             text=text)
         if paragraphs:
             para_id = paragraphs[-1].get(f"{{{W14}}}paraId")

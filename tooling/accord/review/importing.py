@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import GitError, ReviewError
+from ..errors import AlreadyImported, GitError, ReviewError
 from ..history import (commit_files, create_branch, current_branch, file_at, head_commit, path_exists_at,
                        resolve_revision)
 from ..partners import require_partner
@@ -29,7 +29,7 @@ from .extract import Version, footnote_labels, label_like_source, read_version
 from .layout import Block, render_body, source_blocks
 from .merge import Conflict, merge_blocks, merge_words
 from .packet import (PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH,
-                     sent_docx)
+                     sent_docx, sent_log)
 
 
 @dataclass
@@ -53,6 +53,7 @@ class ImportResult:
     commit: str | None = None
     comments_path: str | None = None
     head_name: str = "HEAD"
+    sha256: str = ""
 
     @property
     def nothing_to_import(self) -> bool:
@@ -60,10 +61,13 @@ class ImportResult:
 
 
 def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | None = None,
-                  base: str | None = None, display: str | None = None, today: dt.date | None = None) -> ImportResult:
+                  base: str | None = None, display: str | None = None, today: dt.date | None = None,
+                  again: bool = False) -> ImportResult:
     repo.require_statement(statement_id)
     display = display or str(docx_path)
     package = open_docx(Path(docx_path), display)
+    if not again:
+        _refuse_reimport(repo.root, package.sha256, display)
     properties = custom_properties(package)
     made_for = properties.get(PROPERTY_STATEMENT)
     if made_for and made_for != statement_id:
@@ -73,6 +77,7 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     relpath = f"statements/{statement_id}/statement.md"
     base_commit = _base_commit(root, base, properties, display)
     base_statement = _statement_at(root, base_commit, relpath)
+    _require_sent_to(repo, statement_id, partner_id, base_commit, display)
     if base is None and properties.get(PROPERTY_TEXT_HASH) and properties[PROPERTY_TEXT_HASH] != base_statement.text_sha256:
         raise ReviewError(f"the DOCX says its text hash is {properties[PROPERTY_TEXT_HASH][:12]}, but the statement at "
                           f"its base commit {base_commit[:12]} hashes to {base_statement.text_sha256[:12]}; "
@@ -103,8 +108,8 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
 
     ours_text, _ = decode_text(ours_bytes, relpath)
     merged_text = merge_onto_head(base_statement, ours_statement, ours_text, sent, returned, result)
-    name, email = _reviewer(repo, partner_id, package, comments)
-    result.reviewer = name
+    result.reviewer, author, email = _reviewer(repo, partner_id, package, comments)
+    result.sha256 = package.sha256
     if result.conflicts:
         merged_text = _name_sides(root, relpath, result, merged_text)
     result.outside += drawings_note
@@ -116,13 +121,14 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
         statement_from_bytes(merged_text.encode("utf-8"), relpath)  # the merge must leave a valid statement
         files[relpath] = merged_text.encode("utf-8")
     imported_on = (today or dt.date.today()).isoformat()
-    if comments:
+    if comments or result.outside:
         result.comments_path = _free_path(root, head, f"statements/{statement_id}/reviews/{partner_id}-{imported_on}",
                                           ".md")
         files[result.comments_path] = render_comments(
             comments, statement_id=statement_id, partner=result.partner_label, source_name=result.source_name,
-            base_commit=base_commit, imported_on=imported_on).encode("utf-8")
-    result.commit = commit_files(root, head, files, _commit_message(result), author_name=name, author_email=email)
+            base_commit=base_commit, imported_on=imported_on, sha256=package.sha256,
+            not_carried=result.outside).encode("utf-8")
+    result.commit = commit_files(root, head, files, _commit_message(result), author_name=author, author_email=email)
     result.branch = create_branch(root, f"review/{partner_id}/{statement_id}", result.commit)
     return result
 
@@ -238,6 +244,41 @@ def _yaml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+SHA_LINE = "DOCX SHA-256: "
+
+
+def _refuse_reimport(root: Path, sha256: str, display: str) -> None:
+    """Stop when a commit already records this file's SHA-256 (exit 1), naming the branches that hold it."""
+    from ..history import git
+
+    found = git(root, "log", "--all", f"--grep=^{SHA_LINE}{sha256}$", "--format=%H", check=False)
+    commits = found.stdout.decode("utf-8", "replace").split()
+    if not commits:
+        return
+    holders = git(root, "for-each-ref", "--contains", commits[0], "--format=%(refname:short)", "refs/heads",
+                  check=False).stdout.decode("utf-8", "replace").split()
+    where = f"branch {', '.join(holders)}" if holders else "no branch now"
+    raise AlreadyImported(f"this DOCX was imported before (SHA-256 {sha256[:12]}…, commit {commits[0][:12]}, on "
+                          f"{where}); pass --again to import it once more", path=display)
+
+
+def _require_sent_to(repo, statement_id: str, partner_id: str, base_commit: str, display: str) -> None:
+    """The partner must be one the packet log says this text was sent to, whatever the DOCX or --partner claim.
+
+    A packet made elsewhere (no entry for its commit in this clone's log) is not judged here.
+    """
+    entries = [entry for entry in sent_log(repo, statement_id)
+               if isinstance(entry, dict) and entry.get("base_commit") == base_commit]
+    sent_to = sorted({str(entry.get("partner")) for entry in entries})
+    if sent_to and partner_id not in sent_to:
+        partners = repo.partners()
+        labels = ", ".join(partners[p].label if p in partners else p for p in sent_to)
+        log = repo.rel(repo.statement_dir(statement_id) / "reviews" / "sent.yaml")
+        raise ReviewError(f"the text of commit {base_commit[:12]} was sent to {labels}, not to "
+                          f"{partners[partner_id].label} ({log}); import it as the partner it was sent to",
+                          path=display)
+
+
 def _partner(repo, partner_id: str | None, display: str) -> str:
     if not partner_id:
         raise ReviewError("the DOCX does not say which partner reviewed it; pass --partner P", path=display)
@@ -271,8 +312,10 @@ def _free_path(root: Path, commit: str, stem: str, suffix: str) -> str:
     return candidate
 
 
-def _reviewer(repo, partner_id: str, package, comments: list[Comment]) -> tuple[str, str]:
-    """The commit's author: who made the tracked changes, else who commented, else the partner's first signer."""
+def _reviewer(repo, partner_id: str, package, comments: list[Comment]) -> tuple[str, str, str]:
+    """(reviewer, commit author, author email): the reviewer is who made the tracked changes, else who
+    commented, else the partner's first signer; the commit's author is that person only when they are a
+    registered signer of the partner, else the partner itself."""
     partner = repo.partners()[partner_id]
     authors = change_authors(package)
     authors.pop(repo.settings.team, None)  # a redline packet's own tracked changes are the team's
@@ -284,8 +327,11 @@ def _reviewer(repo, partner_id: str, package, comments: list[Comment]) -> tuple[
         signer = partner.signers[0]
         name = signer.name
     name = name or partner.name
-    email = signer.principal if signer and signer.principal and "@" in signer.principal else f"review@{partner_id}.invalid"
-    return name, email
+    if signer is None:
+        # A name typed into Word is a claim, not an identity: the commit is the partner's.
+        return name, partner.name, f"review@{partner_id}.invalid"
+    email = signer.principal if signer.principal and "@" in signer.principal else f"review@{partner_id}.invalid"
+    return name, signer.name, email
 
 
 def _all_comments(comments: list[Comment]) -> list[Comment]:
@@ -298,9 +344,10 @@ def _commit_message(result: ImportResult) -> str:
               f"{len(_all_comments(result.comments))} comment{'s' if len(_all_comments(result.comments)) != 1 else ''}"]
     lines = [f"Review of {result.statement_id} by {result.partner_label}: " + ", ".join(counts), "",
              f"Imported from {result.source_name}, which was made from commit {result.base_commit}; "
-             f"merged onto {result.head_commit}."]
+             f"merged onto {result.head_commit}.", f"Reviewer named in the file: {_plain(result.reviewer)}."]
     if result.conflicts:
         lines += ["", "Conflicts, marked {~~ours~>theirs~~} in the text:"]
-        lines += [f"- {c.markup()} in \"{c.where}\"" + (f" ({c.ours_side} ~> {c.theirs_side})" if c.ours_side else "")
-                  for c in result.conflicts]
+        lines += [" ".join(f"- {c.markup()} in \"{c.where}\"".split())
+                  + (f" ({c.ours_side} ~> {c.theirs_side})" if c.ours_side else "") for c in result.conflicts]
+    lines += ["", f"{SHA_LINE}{result.sha256}"]
     return "\n".join(lines) + "\n"

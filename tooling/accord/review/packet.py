@@ -197,7 +197,18 @@ def _reference_docx(repo) -> Path | None:
 
 def log_sent(repo, statement_id: str, entry: dict) -> Path:
     """Append one entry to statements/<id>/reviews/sent.yaml (written whole, atomically)."""
-    from ..yamlio import YAMLProblem, dump_yaml, load_yaml, read_text_file
+    from ..yamlio import dump_yaml
+
+    path = repo.statement_dir(statement_id) / "reviews" / SENT_LOG
+    entries = sent_log(repo, statement_id)
+    entries = [dict(item) for item in entries] + [entry]
+    write_atomic(path, dump_yaml(entries))
+    return path
+
+
+def sent_log(repo, statement_id: str) -> list:
+    """The entries of statements/<id>/reviews/sent.yaml ([] when nothing was sent from this clone)."""
+    from ..yamlio import YAMLProblem, load_yaml, read_text_file
 
     path = repo.statement_dir(statement_id) / "reviews" / SENT_LOG
     entries: list = []
@@ -211,6 +222,4 @@ def log_sent(repo, statement_id: str, entry: dict) -> Path:
             raise ReviewError(exc.message, path=repo.rel(path), line=exc.line) from None
         if not isinstance(entries, list):
             raise ReviewError("expected a list of sent packets", path=repo.rel(path), line=1)
-    entries = [dict(item) for item in entries] + [entry]
-    write_atomic(path, dump_yaml(entries))
-    return path
+    return entries
