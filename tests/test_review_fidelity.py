@@ -1,0 +1,116 @@
+"""Review import is exact or explicit: block quotes, tables, pictures and links come back as the partner
+left them, and what cannot be carried is listed while the text there stays as it was."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+import pytest
+
+from conftest import STATEMENT, git, make_alliance, run, write
+from test_review import BRANCH, S, import_docx, on_branch
+from test_review_word import WordEdits
+
+EXTRA = """
+> A. The first quoted paragraph of the declaration.
+>
+> B. The second quoted paragraph of the declaration.
+
+See [the preamble](#preamble) and the map below.
+
+![A map of the routes](media/map.png)
+
+| Code | Meaning |
+|---|---|
+| 1a | First |
+| 2b | Second |
+"""
+ORIGINAL = STATEMENT.format(id="child-protection", status="draft") + EXTRA
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def rich(tmp_path):
+    """A repository whose statement has a two-paragraph block quote, an internal link, a picture, a table."""
+    root = make_alliance(tmp_path / "alliance", body_extra=EXTRA)
+    write(root / "statements/child-protection/media/map.png", tiny_png())
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "A map")
+    return root
+
+
+def packet(root) -> bytes:
+    result = run("review", "send", "child-protection", "--partner", "unicef", "--repo", str(root))
+    assert result.code == 0, result.err
+    return (root / "build/review/child-protection-unicef.docx").read_bytes()
+
+
+def saved_by_word(docx: bytes) -> bytes:
+    """As Word saves a file: its pictures renamed word/media/image1.png, image2.png ..."""
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    names: dict[str, str] = {}
+    for info in source.infolist():
+        if info.filename.startswith("word/media/"):
+            names[info.filename[5:]] = f"media/image{len(names) + 1}.{info.filename.rsplit('.', 1)[-1]}"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data, name = source.read(info), info.filename
+            if name.startswith("word/media/"):
+                name = "word/" + names[name[5:]]
+            if name == "word/_rels/document.xml.rels":
+                for old, new in names.items():
+                    data = data.replace(f'Target="{old}"'.encode(), f'Target="{new}"'.encode())
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_block_quote_of_two_paragraphs_keeps_its_paragraphs(rich, tmp_path):
+    returned = WordEdits(packet(rich)).replace("first quoted", "opening quoted").save()
+    result = import_docx(rich, tmp_path, returned)
+    assert result.code == 0, result.err
+    assert on_branch(rich) == ORIGINAL.replace("first quoted", "opening quoted")
+    assert "> A. The opening quoted paragraph of the declaration.\n>\n> B. The second" in on_branch(rich)
+
+
+def test_a_table_row_inserted_in_word_is_a_row_in_the_table(rich, tmp_path):
+    returned = WordEdits(packet(rich)).insert_row_after("First", ("3c", "Third")).save()
+    result = import_docx(rich, tmp_path, returned)
+    assert result.code == 0, result.err
+    assert "  changes applied: 1\n  conflicts: 0\n" in result.out
+    assert on_branch(rich) == ORIGINAL.replace("| 1a | First |\n", "| 1a | First |\n| 3c | Third |\n")
+
+
+def test_a_table_row_deleted_in_word_leaves_the_rest_of_the_table(rich, tmp_path):
+    returned = WordEdits(packet(rich)).delete_row("Second").save()
+    assert import_docx(rich, tmp_path, returned).code == 0
+    assert on_branch(rich) == ORIGINAL.replace("| 2b | Second |\n", "")
+
+
+def test_an_unchanged_picture_stays_when_word_renames_its_file_and_a_word_changes(rich, tmp_path):
+    returned = saved_by_word(WordEdits(packet(rich)).replace("the map below", "the map that follows").save())
+    result = import_docx(rich, tmp_path, returned)
+    assert result.code == 0, result.err
+    assert on_branch(rich) == ORIGINAL.replace("the map below", "the map that follows")
+    assert "![A map of the routes](media/map.png)" in on_branch(rich)
+    assert "(#preamble)" in on_branch(rich)
+
+
+def test_a_file_with_only_comments_changes_no_text_at_all(rich, tmp_path):
+    returned = saved_by_word(WordEdits(packet(rich)).comment("second quoted", "Keep this?")
+                             .comment("Second", "Rename?").save())
+    result = import_docx(rich, tmp_path, returned)
+    assert result.code == 0, result.err
+    assert "  changes applied: 0\n  conflicts: 0\n  comments: 2 " in result.out
+    assert on_branch(rich) == ORIGINAL
+    assert git(rich, "diff", "--name-only", "main", BRANCH).split() == [
+        f"statements/child-protection/reviews/unicef-{__import__('datetime').date.today().isoformat()}.md"]
