@@ -114,3 +114,40 @@ def test_a_file_with_only_comments_changes_no_text_at_all(rich, tmp_path):
     assert on_branch(rich) == ORIGINAL
     assert git(rich, "diff", "--name-only", "main", BRANCH).split() == [
         f"statements/child-protection/reviews/unicef-{__import__('datetime').date.today().isoformat()}.md"]
+
+
+def without_properties(docx: bytes) -> bytes:
+    """The DOCX with docProps/custom.xml deleted, as a partner's 'Remove personal information' does."""
+    import re
+
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename == "docProps/custom.xml":
+                continue
+            data = source.read(info)
+            if info.filename == "_rels/.rels":
+                data = re.sub(rb"<Relationship [^>]*custom-properties[^>]*/>", b"", data)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_a_numbered_packet_without_its_properties_and_untracked_edits_imports_only_the_words(tmp_path):
+    """Typed paragraph numbers are not words: deleting one, or losing the properties, edits nothing."""
+    from conftest import ROOT
+
+    root = make_alliance(tmp_path / "alliance")
+    sample = (ROOT / "statements/2010-child-protection/statement.md").read_text()
+    sample = sample.replace("id: 2010-child-protection", "id: child-protection")
+    write(root / S, sample)
+    git(root, "commit", "-qam", "The sample text")
+    head = git(root, "rev-parse", "HEAD").strip()
+    edits = WordEdits(packet(root))
+    edits.untracked_replace("Children make up", "Minors make up")
+    edits.untracked_replace("2.", "")
+    returned = without_properties(edits.save())
+    result = import_docx(root, tmp_path, returned, "--partner", "unicef", "--base", "HEAD")
+    assert result.code == 0, result.err
+    assert f"made from commit {head[:12]}\n  changes applied: 1\n  conflicts: 0\n" in result.out
+    assert on_branch(root) == sample.replace("Children make up", "Minors make up")

@@ -26,10 +26,10 @@ from ..yamlio import decode_text
 from .carry import carry_block, carry_edits
 from .comments import render_comments
 from .extract import Version, footnote_labels, label_like_source, read_version
-from .layout import Block, render_body, source_blocks
+from .layout import Block, block_kind, render_body, source_blocks
 from .merge import Conflict, merge_blocks, merge_words
 from .packet import (PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH,
-                     sent_docx, sent_log)
+                     official_docx, sent_docx, sent_log)
 
 
 @dataclass
@@ -93,6 +93,15 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     _refuse_outsized(package, sent_package, display)
     returned = read_version(accepted_package(package))
     sent = read_version(accepted_package(sent_package))
+    if PROPERTY_BASE not in properties:
+        # Its properties gone (or never there), the file may still be an official packet, with a
+        # title page and signatory block the plain DOCX lacks: compare with whichever it is like.
+        official_package = open_docx_bytes(official_docx(repo, base_statement), "the sent text")
+        official = read_version(accepted_package(official_package))
+        if _likeness(official, returned) > _likeness(sent, returned):
+            sent, sent_package = official, official_package
+    if base_statement.numbered_paragraphs:
+        sent, returned = _without_typed_numbers(sent), _without_typed_numbers(returned)
     comments = read_comments(package)
 
     partners = repo.partners()
@@ -131,6 +140,23 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     result.commit = commit_files(root, head, files, _commit_message(result), author_name=author, author_email=email)
     result.branch = create_branch(root, f"review/{partner_id}/{statement_id}", result.commit)
     return result
+
+
+def _likeness(sent: Version, returned: Version) -> float:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, [b.text for b in sent.blocks], [b.text for b in returned.blocks],
+                           autojunk=False).ratio()
+
+
+_TYPED_NUMBER = re.compile(r"^\d{1,4}\\\.\s+")
+
+
+def _without_typed_numbers(version: Version) -> Version:
+    """A version without the paragraph numbers a build types ("13\\. Within ..."): they are not the
+    statement's words, so a partner who deletes or retypes one has not edited the text."""
+    return Version(version.title, [replace(block, text=_TYPED_NUMBER.sub("", block.text)) if
+                                   block_kind(block.text) == "paragraph" else block for block in version.blocks])
 
 
 # A partner adds some paragraphs to a text under review, not thousands: past this many more than
