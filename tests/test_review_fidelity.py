@@ -151,3 +151,42 @@ def test_a_numbered_packet_without_its_properties_and_untracked_edits_imports_on
     assert result.code == 0, result.err
     assert f"made from commit {head[:12]}\n  changes applied: 1\n  conflicts: 0\n" in result.out
     assert on_branch(root) == sample.replace("Children make up", "Minors make up")
+
+
+def test_a_packet_opens_with_track_changes_on_and_a_note_for_the_partner(repo):
+    import datetime as dt
+
+    from lxml import etree
+
+    from accord.repo import Repo
+    from accord.review import send_packet
+
+    head = git(repo, "rev-parse", "HEAD").strip()
+    sent = send_packet(Repo(repo), "child-protection", "unicef", deadline=dt.date(2026, 12, 15),
+                       note="Round 2 of the consultation.")
+    with zipfile.ZipFile(sent.path) as docx:
+        settings = etree.fromstring(docx.read("word/settings.xml"))
+        document = etree.fromstring(docx.read("word/document.xml"))
+    names = [etree.QName(child).localname for child in settings]
+    assert "trackRevisions" in names and names.index("trackRevisions") < names.index("doNotTrackMoves")
+    note = document.find("{*}body")[0]
+    assert etree.QName(note).localname == "sdt"
+    assert ["".join(t.text for t in p.iter("{*}t")) for p in note.iter("{*}p")] == [
+        f"Review copy for UNICEF: Joint Statement on the Protection of Children (child-protection, draft of "
+        f"commit {head[:12]}).",
+        "Please return it by 15 December 2026.",
+        "Round 2 of the consultation.",
+        "How to return it: make your changes in this file with Track Changes on (it is on when the file opens) "
+        "and add comments where you wish; save it as a .docx and send it back to Test Team. Keep this file's "
+        "name and properties: they say which text you reviewed. This note is not part of the text."]
+    assert "deadline: '2026-12-15'" in (repo / "statements/child-protection/reviews/sent.yaml").read_text()
+
+
+def test_the_note_on_a_returned_packet_is_not_taken_for_text(repo, tmp_path):
+    from test_review import send
+
+    returned = WordEdits(send(repo)).replace("without delay", "at once").save()
+    result = import_docx(repo, tmp_path, returned)
+    assert "  changes applied: 1\n  conflicts: 0\n" in result.out
+    assert on_branch(repo) == STATEMENT.format(id="child-protection", status="draft").replace(
+        "without delay", "at once")

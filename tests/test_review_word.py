@@ -57,7 +57,7 @@ class WordEdits:
         """The first w:p (body or footnotes) whose visible text contains the words."""
         for story in self._stories():
             for p in story.iter(qn("w:p")):
-                if containing in _visible_text(p):
+                if containing in _visible_text(p) and not _in_review_note(p):
                     return p
         raise AssertionError(f"no paragraph contains {containing!r}")
 
@@ -281,6 +281,12 @@ class WordEdits:
         out = io.BytesIO()
         self.doc.save(out)
         return out.getvalue()
+
+
+def _in_review_note(p) -> bool:
+    """Inside the note `review send` puts on the first page: locked in Word, so no edit lands there."""
+    return any(tag.get(qn("w:val")) == "accord.review-note"
+               for sdt in p.iterancestors(qn("w:sdt")) for tag in sdt.iter(qn("w:tag")))
 
 
 def _para_id(comment) -> str:

@@ -400,6 +400,17 @@ def flatten_tables(root: etree._Element) -> etree._Element:
     return root
 
 
+def strip_review_note(root: etree._Element) -> etree._Element:
+    """Remove the note `review send` put at the top of a packet: it is accord's, not the statement's."""
+    for tag in list(root.iter(w("tag"))):
+        if tag.get(w("val")) == "accord.review-note" and tag.getparent() is not None \
+                and tag.getparent().tag == w("sdtPr"):
+            sdt = tag.getparent().getparent()
+            if sdt is not None and sdt.getparent() is not None:
+                sdt.getparent().remove(sdt)
+    return root
+
+
 def accepted_package(package: DocxPackage) -> bytes:
     """A clean DOCX for pandoc: only the parts it needs, every change accepted, every part re-serialized.
 
@@ -418,7 +429,7 @@ def accepted_package(package: DocxPackage) -> bytes:
                 continue
             root = package.xml(part)
             if part in stories:
-                flatten_tables(strip_anchors(accept_all_changes(root)))
+                flatten_tables(strip_anchors(accept_all_changes(strip_review_note(root))))
             archive.writestr(part, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
     return output.getvalue()
 
