@@ -318,6 +318,45 @@ def accept_all_changes(root: etree._Element) -> etree._Element:
     return root
 
 
+def reject_all_changes(root: etree._Element) -> etree._Element:
+    """Reject every tracked change in a story part, in place, as Word's "Reject All" would: the text
+    the reviewer started from. (Formatting changes keep their new look: only the text matters here.)"""
+    for tag in _INSERTED_CONTAINERS:
+        for element in list(root.iter(w(tag))):
+            if element.getparent() is not None and not _is_mark(element):
+                element.getparent().remove(element)
+    for tag in _DELETED_CONTAINERS:
+        for element in list(root.iter(w(tag))):
+            if not _is_mark(element):
+                _unwrap(element)
+    for old, new in (("delText", "t"), ("delInstrText", "instrText")):
+        for element in list(root.iter(w(old))):
+            element.tag = w(new)
+    for row in list(root.iter(w("tr"))):
+        marks = row.find(w("trPr"))
+        if marks is not None and marks.find(w("ins")) is not None:
+            row.getparent().remove(row)
+    for table in list(root.iter(w("tbl"))):
+        if table.find(w("tr")) is None:
+            table.getparent().remove(table)
+    for cell in list(root.iter(w("tc"))):
+        properties = cell.find(w("tcPr"))
+        if properties is not None and properties.find(w("cellIns")) is not None:
+            cell.getparent().remove(cell)
+    for paragraph in list(root.iter(w("p"))):
+        mark = paragraph.find(f"{w('pPr')}/{w('rPr')}")
+        if mark is not None and (mark.find(w("ins")) is not None or mark.find(w("moveTo")) is not None):
+            _merge_into_next_paragraph(paragraph)
+    for tag in (*_CHANGE_RECORDS, "cellIns", "cellDel"):
+        for element in list(root.iter(w(tag))):
+            element.getparent().remove(element)
+    for mark_tag in ("ins", "del", "moveFrom", "moveTo"):
+        for element in list(root.iter(w(mark_tag))):
+            if _is_mark(element):
+                element.getparent().remove(element)
+    return root
+
+
 def _is_mark(element) -> bool:
     """A w:ins/w:del inside properties marks a paragraph mark or row, it does not wrap content."""
     parent = element.getparent()
@@ -400,6 +439,11 @@ def flatten_tables(root: etree._Element) -> etree._Element:
     return root
 
 
+def has_review_note(package: DocxPackage) -> bool:
+    """Whether the main document still holds the note `review send` puts on a packet."""
+    return any(tag.get(w("val")) == "accord.review-note" for tag in package.xml(package.main_part).iter(w("tag")))
+
+
 def strip_review_note(root: etree._Element) -> etree._Element:
     """Remove the note `review send` put at the top of a packet: it is accord's, not the statement's."""
     for tag in list(root.iter(w("tag"))):
@@ -411,12 +455,14 @@ def strip_review_note(root: etree._Element) -> etree._Element:
     return root
 
 
-def accepted_package(package: DocxPackage) -> bytes:
-    """A clean DOCX for pandoc: only the parts it needs, every change accepted, every part re-serialized.
+def accepted_package(package: DocxPackage, *, reject: bool = False) -> bytes:
+    """A clean DOCX for pandoc: only the parts it needs, every change accepted (or, with reject=True,
+    rejected), every part re-serialized.
 
     Nothing leaves the zip unparsed: parts are written from the safe trees, so
     pandoc never sees a byte of the partner's file that lxml did not accept.
     """
+    settle = reject_all_changes if reject else accept_all_changes
     related = package.related(package.main_part)
     stories = set(story_parts(package))
     keep = ["[Content_Types].xml", "_rels/.rels", package.main_part]
@@ -429,7 +475,7 @@ def accepted_package(package: DocxPackage) -> bytes:
                 continue
             root = package.xml(part)
             if part in stories:
-                flatten_tables(strip_anchors(accept_all_changes(strip_review_note(root))))
+                flatten_tables(strip_anchors(settle(strip_review_note(root))))
             archive.writestr(part, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
     return output.getvalue()
 

@@ -24,6 +24,12 @@ class Version:
 
 def read_version(docx: bytes) -> Version:
     """Read a DOCX (tracked changes already accepted in its XML) as title + Markdown blocks."""
+    title, markdown = read_markdown(docx)
+    return Version(title, source_blocks(markdown))
+
+
+def read_markdown(docx: bytes) -> tuple[str | None, str]:
+    """(title, Markdown body) of a DOCX whose tracked changes are already settled in its XML."""
     markdown = run_pandoc(["-f", "docx", "--track-changes=accept", "-t", PANDOC_MARKDOWN, "--wrap=none",
                            "--standalone"], docx, what="pandoc (reading the DOCX)").decode("utf-8")
     title = None
@@ -31,7 +37,7 @@ def read_version(docx: bytes) -> Version:
     if parts is not None:
         metadata, markdown, _ = parts
         title = _metadata_title(metadata)
-    return Version(title, source_blocks(markdown))
+    return title, markdown
 
 
 def markdown_to_docx(markdown: str, title: str, language: str = "en", *, extra: list[str] = (),

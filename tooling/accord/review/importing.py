@@ -20,7 +20,8 @@ from ..history import (commit_files, create_branch, current_branch, file_at, hea
                        resolve_revision)
 from ..partners import require_partner
 from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, count_paragraphs,
-                             custom_properties, open_docx, open_docx_bytes, read_comments)
+                             custom_properties, has_review_note, open_docx, open_docx_bytes,
+                             read_comments)
 from ..statement import Statement, split_front_matter, statement_from_bytes
 from ..yamlio import decode_text
 from .carry import carry_block, carry_edits
@@ -93,9 +94,9 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     _refuse_outsized(package, sent_package, display)
     returned = read_version(accepted_package(package))
     sent = read_version(accepted_package(sent_package))
-    if PROPERTY_BASE not in properties:
-        # Its properties gone (or never there), the file may still be an official packet, with a
-        # title page and signatory block the plain DOCX lacks: compare with whichever it is like.
+    if PROPERTY_BASE not in properties and has_review_note(package):
+        # Its properties gone, a packet (it still has the note) may be an official build, with a title
+        # page and signatory block the plain DOCX lacks: compare with whichever it is like.
         official_package = open_docx_bytes(official_docx(repo, base_statement), "the sent text")
         official = read_version(accepted_package(official_package))
         if _likeness(official, returned) > _likeness(sent, returned):
