@@ -217,7 +217,8 @@ def test_edits_to_the_signatory_block_are_named_not_carried(repo, tmp_path):
     assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its only changes are outside the "
                                             "statement text, which import does not carry, and it has no comments; "
                                             "nothing to import\n"
-                                            '    "*Endorsed by all of us*"\n')
+                                            '    ¶ 11 of the returned file, outside the statement text: '
+                                            '"*Endorsed by all of us*"\n')
     assert branches(repo) == []
 
 
@@ -590,7 +591,7 @@ def test_a_redline_starts_from_the_last_counting_position(repo):
     assert git(repo, "rev-parse", f"{commit_id}:{S}") == git(repo, "rev-parse", f"{endorsed}:{S}")
 
 
-def test_a_picture_the_partner_pasted_is_named_not_imported(repo, tmp_path):
+def test_a_picture_the_partner_pasted_is_listed_and_its_file_saved_beside_the_record(repo, tmp_path):
     import struct
     import zlib
 
@@ -607,10 +608,18 @@ def test_a_picture_the_partner_pasted_is_named_not_imported(repo, tmp_path):
     out = io.BytesIO()
     document.save(out)
     result = import_docx(repo, tmp_path, out.getvalue())
-    assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its only changes are outside the "
-                                            "statement text, which import does not carry, and it has no comments; "
-                                            "nothing to import\n"
-                                            '    "1 picture or drawing (pictures are not imported)"\n')
+    saved = f"statements/child-protection/reviews/unicef-{TODAY}-picture-1.png"
+    assert result.code == 0, result.err
+    assert ("  changes applied: 0\n  conflicts: 0\n  edits outside the statement text, not carried: 1\n"
+            f"    a new picture could not be carried into the text; its file is saved as {saved}\n"
+            f"  comments: 0 (statements/child-protection/reviews/unicef-{TODAY}.md)\n") in result.out
+    import subprocess
+
+    assert subprocess.run(["git", "-C", str(repo), "show", f"{BRANCH}:{saved}"], capture_output=True,
+                          check=True).stdout == png
+    assert on_branch(repo) == ORIGINAL
+    assert f"- a new picture could not be carried into the text; its file is saved as {saved}\n" in on_branch(
+        repo, f"statements/child-protection/reviews/unicef-{TODAY}.md").replace("\\", "")
 
 
 def test_a_conflict_carries_both_whole_phrases_and_names_both_sides(repo, tmp_path):

@@ -94,6 +94,6 @@ LISTED = 50
 
 def _list_outside(result) -> None:
     for text in result.outside[:LISTED]:
-        click.echo(f"    \"{text}\"")
+        click.echo(f"    {text}")
     if len(result.outside) > LISTED:
         click.echo(f"    … and {len(result.outside) - LISTED} more")

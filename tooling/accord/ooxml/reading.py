@@ -69,6 +69,7 @@ class DocxPackage:
     main_part: str
     _trees: dict = field(default_factory=dict, repr=False)
     sha256: str = ""  # of the file's bytes: how a second import of the same file is recognised
+    raw: bytes = field(default=b"", repr=False)  # the file itself, for reading a picture on demand
 
     def has(self, name: str) -> bool:
         return name in self.parts
@@ -159,7 +160,7 @@ def open_docx_bytes(data: bytes, display: str) -> DocxPackage:
         _refuse_dtd(part, display, name)
     if "[Content_Types].xml" not in parts:
         raise ReviewError("not a DOCX file (a zip archive without [Content_Types].xml)", path=display)
-    package = DocxPackage(display, parts, "", sha256=digest)
+    package = DocxPackage(display, parts, "", sha256=digest, raw=data)
     main = package.related("").get("officeDocument") if "_rels/.rels" in parts else None
     main = main or ("word/document.xml" if "word/document.xml" in parts else None)
     if main is None or not main.endswith(".xml"):
@@ -270,6 +271,32 @@ def change_authors(package: DocxPackage) -> Counter:
 def count_paragraphs(package: DocxPackage) -> int:
     """Paragraphs in the main document, tables' and deleted ones included: a cheap measure of its size."""
     return sum(1 for _ in package.xml(package.main_part).iter(w("p")))
+
+
+PICTURE_TYPES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".gif": "gif"}
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+
+
+def pictures(package: DocxPackage) -> list[tuple[str, bytes]]:
+    """The pictures the main document shows once its changes are accepted, as (extension, bytes),
+    in document order; only PNG, JPEG and GIF files, each read under the part cap."""
+    main = package.main_part
+    rels_name = _rels_name(main)
+    if rels_name not in package.parts:
+        return []
+    targets = {rel.get("Id"): _resolve_target(main, rel.get("Target", ""))
+               for rel in package.xml(rels_name).iter(f"{{{PKG_RELS}}}Relationship")
+               if rel.get("TargetMode") != "External"}
+    found: list[tuple[str, bytes]] = []
+    with zipfile.ZipFile(io.BytesIO(package.raw)) as archive:
+        names = set(archive.namelist())
+        for blip in accept_all_changes(package.xml(main)).iter(_BLIP):
+            target = targets.get(blip.get(_EMBED))
+            extension = PICTURE_TYPES.get(posixpath.splitext(target or "")[1].lower())
+            if target in names and extension:
+                found.append((extension, _read_capped(archive, archive.getinfo(target), package.display)))
+    return found
 
 
 def count_drawings(package: DocxPackage) -> int:

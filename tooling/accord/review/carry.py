@@ -130,7 +130,7 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
             if j in returned_of:
                 new = returned[returned_of[j]]
                 if source_index is None:
-                    carried.outside.append(shorten(new.text))
+                    carried.outside.append(not_carried(returned_of[j], new.text))
                 else:
                     replaced[source_index] = carry_block(_joined(source, source_index, joined.get(j, ())),
                                                          sent[j], new)
@@ -149,7 +149,7 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
             elif previous in mapping:
                 after[mapping[previous]].append(returned[k])
             else:
-                carried.outside.append(shorten(returned[k].text))
+                carried.outside.append(not_carried(k, returned[k].text))
         carried.edited += (j2 - j1) + (k2 - k1) - len(pairs)
     if carried.edited:
         _number_list_starts(source, returned, source_of_returned, replaced)
@@ -165,6 +165,12 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
 
 
 _ORDERED_MARKER = re.compile(r"^\d{1,9}(?=[.)]\s)")
+
+
+def not_carried(index: int, text: str) -> str:
+    """How an edit that was not carried is listed: its paragraph in the returned file (counted as
+    read, from 1) and its words."""
+    return f"¶ {index + 1} of the returned file, outside the statement text: \"{shorten(text)}\""
 
 
 def _number_list_starts(source: list[Block], returned: list[Block], source_of_returned: dict[int, int],

@@ -20,7 +20,7 @@ from ..history import (commit_files, create_branch, current_branch, file_at, hea
                        resolve_revision)
 from ..partners import require_partner
 from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, count_paragraphs,
-                             custom_properties, has_review_note, open_docx, open_docx_bytes,
+                             custom_properties, has_review_note, open_docx, open_docx_bytes, pictures,
                              read_comments)
 from ..statement import Statement, split_front_matter, statement_from_bytes
 from ..yamlio import decode_text
@@ -108,11 +108,18 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     partners = repo.partners()
     result = ImportResult(statement_id, partner_id, partners[partner_id].label, Path(display).name, base_commit,
                           head, comments=comments, head_name=current_branch(root) or head[:12])
-    added = count_drawings(package) - count_drawings(sent_package)
-    drawings_note = [f"{added} picture{'s' if added != 1 else ''} or drawing{'s' if added != 1 else ''} "
-                     "(pictures are not imported)"] if added > 0 else []
+    imported_on = (today or dt.date.today()).isoformat()
+    record_stem = f"statements/{statement_id}/reviews/{partner_id}-{imported_on}"
+    new_pictures = _new_pictures(package, sent_package)
+    picture_files = {f"{record_stem}-picture-{number}.{extension}": data
+                     for number, (extension, data) in enumerate(new_pictures, 1)}
+    added = count_drawings(package) - count_drawings(sent_package) - len(new_pictures)
+    drawings_note = [f"a new picture could not be carried into the text; its file is saved as {name}"
+                     for name in picture_files]
+    drawings_note += [f"{added} drawing{'s' if added != 1 else ''} or shape{'s' if added != 1 else ''} "
+                      "(drawings are not imported)"] if added > 0 else []
     if sent.title == returned.title and [b.text for b in sent.blocks] == [b.text for b in returned.blocks] \
-            and not comments:
+            and not comments and not picture_files:
         result.outside = drawings_note
         return result
 
@@ -123,17 +130,16 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     if result.conflicts:
         merged_text = _name_sides(root, relpath, result, merged_text)
     result.outside += drawings_note
-    if merged_text == ours_text and not comments:
+    if merged_text == ours_text and not comments and not picture_files:
         return result
 
-    files = {}
+    files: dict[str, bytes] = {}
     if merged_text != ours_text:
         statement_from_bytes(merged_text.encode("utf-8"), relpath)  # the merge must leave a valid statement
         files[relpath] = merged_text.encode("utf-8")
-    imported_on = (today or dt.date.today()).isoformat()
+    files.update(picture_files)
     if comments or result.outside:
-        result.comments_path = _free_path(root, head, f"statements/{statement_id}/reviews/{partner_id}-{imported_on}",
-                                          ".md")
+        result.comments_path = _free_path(root, head, record_stem, ".md")
         files[result.comments_path] = render_comments(
             comments, statement_id=statement_id, partner=result.partner_label, source_name=result.source_name,
             base_commit=base_commit, imported_on=imported_on, sha256=package.sha256,
@@ -141,6 +147,20 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     result.commit = commit_files(root, head, files, _commit_message(result), author_name=author, author_email=email)
     result.branch = create_branch(root, f"review/{partner_id}/{statement_id}", result.commit)
     return result
+
+
+def _new_pictures(returned, sent) -> list[tuple[str, bytes]]:
+    """Pictures in the returned file that the sent one did not have (by content: Word renames files)."""
+    import hashlib
+
+    known = {hashlib.sha256(data).hexdigest() for _, data in pictures(sent)}
+    new: list[tuple[str, bytes]] = []
+    for extension, data in pictures(returned):
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in known:
+            known.add(digest)
+            new.append((extension, data))
+    return new
 
 
 def _likeness(sent: Version, returned: Version) -> float:
