@@ -59,6 +59,8 @@ def test_a_real_word_file_imports_exactly_or_lists_what_it_did_not_carry(corpus_
     package = open_docx(path)
     _, base_body = read_markdown(accepted_package(package, reject=True))
     _, accepted_body = read_markdown(accepted_package(package))
+    # pandoc's `<!-- -->` between two lists is its own mark, no text: a statement would not hold it.
+    base_body, accepted_body = (text.replace("\n<!-- -->\n", "\n") for text in (base_body, accepted_body))
     statement_id = "corpus-" + re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:40]
     relpath = f"statements/{statement_id}/statement.md"
     write(corpus_repo / relpath, statement_text(statement_id, base_body))

@@ -25,7 +25,8 @@ class Version:
 def read_version(docx: bytes) -> Version:
     """Read a DOCX (tracked changes already accepted in its XML) as title + Markdown blocks."""
     title, markdown = read_markdown(docx)
-    return Version(title, source_blocks(markdown))
+    # `<!-- -->` is pandoc's own mark between two adjacent lists, not words of the document.
+    return Version(title, [block for block in source_blocks(markdown) if block.text != "<!-- -->"])
 
 
 def read_markdown(docx: bytes) -> tuple[str | None, str]:
