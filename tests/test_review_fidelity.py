@@ -190,3 +190,27 @@ def test_the_note_on_a_returned_packet_is_not_taken_for_text(repo, tmp_path):
     assert "  changes applied: 1\n  conflicts: 0\n" in result.out
     assert on_branch(repo) == STATEMENT.format(id="child-protection", status="draft").replace(
         "without delay", "at once")
+
+
+def test_a_link_whose_target_word_renamed_keeps_its_target_byte_for_byte(rich, tmp_path):
+    """Word turns internal links into its own bookmarks (#_Toc402299822); the text's target stays."""
+    edits = WordEdits(packet(rich)).replace("the map below", "the map that follows")
+    from docx.oxml.ns import qn
+
+    for link in edits.doc.element.body.iter(qn("w:hyperlink")):
+        if link.get(qn("w:anchor")) == "preamble":
+            link.set(qn("w:anchor"), "_Toc402299822")
+    result = import_docx(rich, tmp_path, edits.save())
+    assert result.code == 0, result.err
+    assert on_branch(rich) == ORIGINAL.replace("the map below", "the map that follows")
+
+
+def test_a_link_the_partner_did_not_touch_in_an_untouched_paragraph_is_no_edit(rich, tmp_path):
+    edits = WordEdits(packet(rich)).comment("Referral", "Fine.")
+    from docx.oxml.ns import qn
+
+    for link in edits.doc.element.body.iter(qn("w:hyperlink")):
+        link.set(qn("w:anchor"), "_Toc402299822")
+    result = import_docx(rich, tmp_path, edits.save())
+    assert "  changes applied: 0\n  conflicts: 0\n" in result.out
+    assert on_branch(rich) == ORIGINAL

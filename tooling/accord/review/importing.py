@@ -26,7 +26,7 @@ from ..statement import Statement, split_front_matter, statement_from_bytes
 from ..yamlio import decode_text
 from .carry import carry_block, carry_edits
 from .comments import render_comments
-from .extract import Version, footnote_labels, label_like_source, read_version
+from .extract import Version, footnote_labels, label_like_source, read_version, relink_like_sent
 from .layout import Block, block_kind, render_body, source_blocks
 from .merge import Conflict, merge_blocks, merge_words
 from .packet import (PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH,
@@ -200,6 +200,7 @@ def merge_onto_head(base: Statement, ours: Statement, ours_text: str, sent: Vers
     ours_blocks = source_blocks(ours.body)
     sent_blocks, returned_blocks = label_like_source(source, sent.blocks, returned.blocks,
                                                      footnote_labels(ours_blocks))
+    returned_blocks = relink_like_sent(sent_blocks, returned_blocks)
     carried = carry_edits(source, sent_blocks, returned_blocks)
     result.edits = carried.edited
     result.outside = carried.outside
