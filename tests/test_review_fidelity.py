@@ -214,3 +214,20 @@ def test_a_link_the_partner_did_not_touch_in_an_untouched_paragraph_is_no_edit(r
     result = import_docx(rich, tmp_path, edits.save())
     assert "  changes applied: 0\n  conflicts: 0\n" in result.out
     assert on_branch(rich) == ORIGINAL
+
+
+NESTED = """
+- Level one, first item.
+    - Level two, an inner item with words.
+    - Level two, another inner item.
+- Level one, second item.
+"""
+
+
+def test_an_edit_in_a_nested_list_keeps_the_nesting(tmp_path):
+    root = make_alliance(tmp_path / "alliance", body_extra=NESTED)
+    original = STATEMENT.format(id="child-protection", status="draft") + NESTED
+    returned = WordEdits(packet(root)).replace("with words", "with more words").save()
+    result = import_docx(root, tmp_path, returned)
+    assert result.code == 0, result.err
+    assert on_branch(root) == original.replace("with words", "with more words")
