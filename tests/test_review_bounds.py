@@ -72,3 +72,14 @@ def test_a_corrupt_deflate_stream_is_one_error_line(repo, tmp_path):
     assert result.err.startswith(f"Error: {tmp_path / 'returned.docx'}: damaged zip archive: cannot read "
                                  "word/document.xml (")
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_pairing_hundreds_of_rewritten_paragraphs_is_linear_not_quadratic():
+    from accord.review.merge import pair_blocks
+
+    old = [f"Paragraph {n} says something about topic {n % 7} in plain words." for n in range(600)]
+    new = [text.replace("plain", "simple") for text in old] + [f"Added paragraph {n}." for n in range(1800)]
+    started = time.monotonic()
+    pairs = pair_blocks(old, new)
+    assert time.monotonic() - started < 5
+    assert pairs == [(n, n) for n in range(600)]

@@ -209,11 +209,35 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
+# Past this many (old, new) comparisons, pairing walks both lists in step instead: a partner who
+# rewrote hundreds of paragraphs at once must not cost minutes (the full pairing is quadratic).
+PAIRING_CELLS = 40_000
+
+
+def _pair_in_step(old: list[str], new: list[str], threshold: float) -> list[tuple[int, int]]:
+    """Pairs found walking both lists in step, looking one block ahead on either side: linear."""
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(old) and j < len(new):
+        if similarity(old[i], new[j]) >= threshold:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif j + 1 < len(new) and similarity(old[i], new[j + 1]) >= threshold:
+            j += 1
+        elif i + 1 < len(old) and similarity(old[i + 1], new[j]) >= threshold:
+            i += 1
+        else:
+            i, j = i + 1, j + 1
+    return pairs
+
+
 def pair_blocks(old: list[str], new: list[str], threshold: float = 0.5) -> list[tuple[int, int]]:
     """Pairs (i, j), in order, of old and new blocks similar enough to be one block edited."""
     if len(old) == len(new) == 1:
         return [(0, 0)] if similarity(old[0], new[0]) >= threshold * 0.6 else []
     rows, cols = len(old), len(new)
+    if rows * cols > PAIRING_CELLS:
+        return _pair_in_step(old, new, threshold)
     score = [[0.0] * (cols + 1) for _ in range(rows + 1)]
     for i in range(rows - 1, -1, -1):
         for j in range(cols - 1, -1, -1):
