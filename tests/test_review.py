@@ -185,8 +185,8 @@ def test_an_overlapping_change_is_a_conflict_marked_in_critic_markup(repo, tmp_p
     result = import_docx(repo, tmp_path, returned)
     assert result.code == 0
     moved = git(repo, "rev-parse", "HEAD").strip()[:12]
-    assert on_branch(repo) == ORIGINAL.replace(
-        "without delay", f"{{~~immediately~>within 24 hours~~}}{{>>main (commit {moved}, Test Drafter) ~> UNICEF (Jane Doe)<<}}")
+    note = f"{{>>main (commit {moved}, Test Drafter) ~> UNICEF (Jane Doe)<<}}"
+    assert on_branch(repo) == ORIGINAL.replace("without delay", "{~~immediately~>within 24 hours~~}" + note)
     assert ("  changes applied: 0\n  conflicts: 1\n"
             '    {~~immediately~>within 24 hours~~} in "1. States should appoint a guardian for every '
             'unaccompanied…"\n') in result.out

@@ -558,7 +558,8 @@ def read_comments(package: DocxPackage) -> list[Comment]:
         text = "\n\n".join(t for t in (_collapse(run_text(p)) for p in element.iter(w("p"))) if t)
         comments[comment_id] = Comment(
             id=comment_id, author=_collapse(element.get(w("author")) or "")[:200] or "Unknown",
-            date=_collapse(element.get(w("date")) or "")[:40], initials=_collapse(element.get(w("initials")) or "")[:20],
+            date=_collapse(element.get(w("date")) or "")[:40],
+            initials=_collapse(element.get(w("initials")) or "")[:20],
             text=text)
         if paragraphs:
             para_id = paragraphs[-1].get(f"{{{W14}}}paraId")

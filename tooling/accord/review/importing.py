@@ -236,14 +236,14 @@ def _name_sides(root: Path, relpath: str, result: ImportResult, merged_text: str
     cursor = len(merged_text) - len(parts[1]) if parts else 0
     named: list[Conflict] = []
     for conflict in result.conflicts:
+        since_base = f"{result.base_commit}..{result.head_commit}"
         changed = None
-        if conflict.ours.strip():
-            found = git(root, "log", "-1", "--format=%H%x00%an", f"-S{conflict.ours}", f"{result.base_commit}..{result.head_commit}",
-                        "--", relpath, check=False)
+        if conflict.ours.strip():  # the commit that brought ours' words in, else the last one to the file
+            found = git(root, "log", "-1", "--format=%H%x00%an", f"-S{conflict.ours}", since_base, "--", relpath,
+                        check=False)
             changed = found.stdout.decode("utf-8", "replace").strip() or None
         if changed is None:
-            found = git(root, "log", "-1", "--format=%H%x00%an", f"{result.base_commit}..{result.head_commit}", "--",
-                        relpath, check=False)
+            found = git(root, "log", "-1", "--format=%H%x00%an", since_base, "--", relpath, check=False)
             changed = found.stdout.decode("utf-8", "replace").strip() or None
         if changed:
             commit, author = changed.split("\x00", 1)
