@@ -111,7 +111,7 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     imported_on = (today or dt.date.today()).isoformat()
     record_stem = f"statements/{statement_id}/reviews/{partner_id}-{imported_on}"
     new_pictures = _new_pictures(package, sent_package)
-    picture_files = {f"{record_stem}-picture-{number}.{extension}": data
+    picture_files = {_free_path(root, head, f"{record_stem}-picture-{number}", f".{extension}"): data
                      for number, (extension, data) in enumerate(new_pictures, 1)}
     added = count_drawings(package) - count_drawings(sent_package) - len(new_pictures)
     drawings_note = [f"a new picture could not be carried into the text; its file is saved as {name}"
