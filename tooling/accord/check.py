@@ -9,7 +9,7 @@ from .ledger import read_record
 from .partners import read_partners
 from .repo import Repo
 from .schema import SLUG
-from .statement import RAW_FORMATS, Statement, parse_statement
+from .statement import RAW_FORMATS, Statement, conflict_marker_problems, parse_statement
 from .yamlio import LineDict, read_text_file
 
 _RAW = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
@@ -54,6 +54,7 @@ def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Probl
         return [*problems, problem]
     statement, found = parse_statement(text, display, path)
     problems.extend(found)
+    problems.extend(conflict_marker_problems(text, display))
     if statement is not None:
         problems.extend(_check_statement_content(statement, statement_id, display, partners))
     problems.extend(_check_endorsements(repo, statement_id, partners,

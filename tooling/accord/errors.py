@@ -68,6 +68,12 @@ class ReleaseError(AccordError):
     """A release could not be made."""
 
 
+class AlreadyImported(AccordError):
+    """This very DOCX was imported before (exit code 1); importing it again needs saying so."""
+
+    exit_code = 1
+
+
 class CheckFailed(AccordError):
     """A check or gate ran and found problems (exit code 1)."""
 

@@ -839,11 +839,13 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     partner land one after the other, each superseding the last.
     """
     from . import history
+    from .statement import require_no_conflict_markers
 
     statement = repo.load_statement(statement_id)
     partner = require_partner(repo.partners(), partner_id)
     statement_rel = repo.rel(repo.statement_file(statement_id))
     refuse_closed_statement(statement, "record a position on")
+    require_no_conflict_markers(statement, statement_rel)
     invited = statement.endorsement.invited
     if partner_id not in invited:
         listed = f"invited: {', '.join(invited)}" if invited else "no partner is invited yet"
