@@ -18,7 +18,7 @@ from .yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, dump_yaml, load_ya
 
 POSITIONS = ("endorse", "endorse-with-reservations", "no-objection", "abstain", "object", "withdrawn")
 COUNTING_POSITIONS = ("endorse", "endorse-with-reservations", "no-objection")
-EVIDENCE_KINDS = ("ssh-signature", "letter", "email", "url", "none")
+EVIDENCE_KINDS = ("ssh-signature", "letter", "email", "url", "silence", "none")
 
 RESERVATION = Schema("reservation", (
     Field("paragraph", "int", "The paragraph the reservation is about, if any.", minimum=1),

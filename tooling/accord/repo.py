@@ -24,6 +24,8 @@ SETTINGS = Schema("accord.yaml", (
           default="registry", choices=("registry", "alphabetical")),
     Field("partners-order", "list:slug", "Partner ids in the order signatory lists print them.", default=()),
     Field("build", "map", "Defaults for `accord build`.", schema=BUILD_SETTINGS),
+    Field("timezone", "text", "The secretariat's time zone (IANA name, e.g. Europe/Vienna): round deadlines "
+          "are in it.", default="UTC"),
 ))
 
 
@@ -36,6 +38,7 @@ class Settings:
     signatory_order: str = "registry"
     partners_order: tuple[str, ...] = ()
     formats: tuple[str, ...] = FORMATS
+    timezone: str = "UTC"
 
 
 @dataclass
@@ -170,7 +173,22 @@ class Repo:
         build = values.pop("build") or {}
         values["partners_order"] = tuple(values["partners_order"] or ())
         formats = tuple(build.get("formats") or FORMATS)
+        if not known_timezone(values["timezone"]):
+            return Settings(), [Problem("accord.yaml", data.line_of("timezone", 1),
+                                        f"unknown time zone '{values['timezone']}' (use an IANA name such as "
+                                        "Europe/Vienna, or UTC)")]
         return Settings(**values, formats=formats), []
+
+
+def known_timezone(name: str) -> bool:
+    """Whether zoneinfo knows this IANA time zone name."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _key_line(yaml_text: str, key: str) -> int:
