@@ -78,7 +78,8 @@ def compile_round(repo, statement_id: str) -> Compilation:
     current = source_blocks(statement.body)
     labels = paragraph_labels(current)
     entries = [Entry(TITLE_LABEL, display(statement.title), "title")]
-    entries += [Entry(label, display(block.text), block.kind) for label, block in zip(labels, current)]
+    entries += [Entry(label, display(block.text), "rule" if _TABLE_RULE.fullmatch(block.text) else block.kind)
+                for label, block in zip(labels, current)]
     relpath = f"statements/{statement_id}/statement.md"
     versions: dict[str, object] = {}
 
@@ -90,7 +91,7 @@ def compile_round(repo, statement_id: str) -> Compilation:
     general: list[tuple[str, CommentNote]] = []
     partners: list[str] = []
     current_texts = [block.text for block in current]
-    for returned in item.returns:
+    for returned in in_partner_order(item):
         partner = registry.get(returned.partner)
         label = partner.label if partner else returned.partner
         if label not in partners:
@@ -109,6 +110,12 @@ def compile_round(repo, statement_id: str) -> Compilation:
             index = _anchor_block(note.anchor, current_texts)
             (entries[index + 1].comments if index is not None else general).append((label, note))
     return Compilation(statement_id, statement.title, item, statement.text_sha256, entries, general, partners)
+
+
+def in_partner_order(item: Round) -> list:
+    """The round's returns in the order its partners are listed (a file's name says nothing)."""
+    rank = {partner_id: index for index, partner_id in enumerate(item.partners)}
+    return sorted(item.returns, key=lambda returned: rank.get(returned.partner, len(rank)))
 
 
 def changed_blocks(before: list[SourceBlock], after: list[SourceBlock]) -> list[tuple[int | None, str, str]]:
@@ -203,11 +210,14 @@ _WORD = re.compile(r"\w+|\s+|[^\w\s]")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_TABLE_RULE = re.compile(r"\|( :?---:? \|)+")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def display(text: str) -> str:
     """A block's Markdown as a reader sees it: emphasis and link markup dropped, note references as [n]."""
+    if text.startswith("|"):
+        text = text.strip("|").strip()
     text = _LINK.sub(r"\1", text)
     text = _NOTE_REF.sub(r"[\1]", text)
     text = re.sub(r"^#{1,6}\s+", "", text)
@@ -261,6 +271,8 @@ def compilation_html(repo, compilation: Compilation) -> str:
     title, sub = heading_lines(repo, compilation)
     rows = []
     for entry in compilation.entries:
+        if entry.kind == "rule":
+            continue
         if entry.kind == "heading":
             rows.append(f'<tr class="heading"><th colspan="3">{escape(entry.text)}</th></tr>')
             continue
@@ -363,6 +375,8 @@ def compilation_docx(repo, compilation: Compilation) -> bytes:
                 + cell(paragraph(run("Text and proposals", bold)), widths[1], shade="DDE3EA")
                 + cell(paragraph(run("Secretariat response", bold)), widths[2], shade="DDE3EA"), header=True)]
     for entry in compilation.entries:
+        if entry.kind == "rule":
+            continue
         if entry.kind == "heading":
             rows.append(row(cell(paragraph(run(entry.text, bold)), sum(widths), span=3, shade="F2F2F2")))
             continue

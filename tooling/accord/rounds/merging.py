@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import RoundError
-from .compilation import block_places, changed_blocks
+from .compilation import block_places, changed_blocks, in_partner_order
 from .model import latest_round
 
 
@@ -77,7 +77,7 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
             cache[commit] = statement_from_bytes(file_at(root, commit, relpath), f"{relpath} at {commit[:12]}")
         return cache[commit]
 
-    for returned in item.returns:
+    for returned in in_partner_order(item):
         if not (returned.commit and returned.onto):
             continue
         partner = registry.get(returned.partner)
