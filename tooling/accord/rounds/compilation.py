@@ -81,33 +81,38 @@ def compile_round(repo, statement_id: str) -> Compilation:
     entries += [Entry(label, display(block.text), "rule" if _TABLE_RULE.fullmatch(block.text) else block.kind)
                 for label, block in zip(labels, current)]
     relpath = f"statements/{statement_id}/statement.md"
-    versions: dict[str, object] = {}
+    versions: dict[str, tuple] = {}
 
-    def version(commit: str):
+    def version(commit: str) -> tuple:
+        """(statement, its blocks) at a commit; the returns of a round mostly share the commit they were merged onto."""
         if commit not in versions:
-            versions[commit] = statement_from_bytes(file_at(repo.root, commit, relpath), f"{relpath} at {commit[:12]}")
+            statement_then = statement_from_bytes(file_at(repo.root, commit, relpath), f"{relpath} at {commit[:12]}")
+            versions[commit] = statement_then, source_blocks(statement_then.body)
         return versions[commit]
 
     general: list[tuple[str, CommentNote]] = []
     partners: list[str] = []
     current_texts = [block.text for block in current]
+    places: dict[str, dict[int, int]] = {}
+    anchors = AnchorFinder(current_texts)
     for returned in in_partner_order(item):
         partner = registry.get(returned.partner)
         label = partner.label if partner else returned.partner
         if label not in partners:
             partners.append(label)
         if returned.commit and returned.onto:
-            before, after = version(returned.onto), version(returned.commit)
+            (before, before_blocks), (after, after_blocks) = version(returned.onto), version(returned.commit)
             if before.title != after.title:
                 entries[0].proposals.append(_proposal(returned.partner, label, before.title, after.title))
-            before_blocks = source_blocks(before.body)
-            place = block_places(before_blocks, current_texts)
-            for old_index, old, new in changed_blocks(before_blocks, source_blocks(after.body)):
+            if returned.onto not in places:
+                places[returned.onto] = block_places(before_blocks, current_texts)
+            place = places[returned.onto]
+            for old_index, old, new in changed_blocks(before_blocks, after_blocks):
                 target = place.get(old_index) if old_index is not None else None
                 entry = entries[target + 1] if target is not None else _entry_for_new(entries, place, old_index)
                 entry.proposals.append(_proposal(returned.partner, label, old, new))
         for note in returned.comments:
-            index = _anchor_block(note.anchor, current_texts)
+            index = anchors.find(note.anchor)
             (entries[index + 1].comments if index is not None else general).append((label, note))
     return Compilation(statement_id, statement.title, item, statement.text_sha256, entries, general, partners)
 
@@ -120,11 +125,11 @@ def in_partner_order(item: Round) -> list:
 
 def changed_blocks(before: list[SourceBlock], after: list[SourceBlock]) -> list[tuple[int | None, str, str]]:
     """(index in before or the index it follows for an insertion, old text, new text) per changed block."""
-    from ..review.merge import ExactMatcher, pair_blocks
+    from ..review.merge import pair_blocks
 
     old_texts, new_texts = [b.text for b in before], [b.text for b in after]
     changes: list[tuple[int | None, str, str]] = []
-    for tag, i1, i2, j1, j2 in ExactMatcher(None, old_texts, new_texts).get_opcodes():
+    for tag, i1, i2, j1, j2 in block_opcodes(old_texts, new_texts):
         if tag == "equal":
             continue
         pairs = dict(pair_blocks(old_texts[i1:i2], new_texts[j1:j2])) if tag == "replace" else {}
@@ -155,11 +160,11 @@ def _insert_at(previous: int) -> int | None:
 
 def block_places(before: list[SourceBlock], current: list[str]) -> dict[int, int]:
     """Where each block of the text a partner edited is in the current text (unchanged, else most like it)."""
-    from ..review.merge import ExactMatcher, pair_blocks
+    from ..review.merge import pair_blocks
 
     texts = [b.text for b in before]
     place: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in ExactMatcher(None, texts, current).get_opcodes():
+    for tag, i1, i2, j1, j2 in block_opcodes(texts, current):
         if tag == "equal":
             place.update({i1 + n: j1 + n for n in range(i2 - i1)})
         elif tag == "replace":
@@ -177,16 +182,53 @@ def _entry_for_new(entries: list[Entry], place: dict[int, int], old_index: int |
     return entries[0]
 
 
-def _anchor_block(anchor: str, current: list[str]) -> int | None:
-    from ..review.carry import plain_key
+class AnchorFinder:
+    """The block a comment's anchor words are in: the first whose words contain them."""
 
-    key = plain_key(anchor, marker=False)
-    if not key:
-        return None
-    for index, text in enumerate(current):
-        if key in plain_key(text, marker=False):
-            return index
-    return None
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self._keys: list[str] | None = None
+
+    def find(self, anchor: str) -> int | None:
+        from ..review.carry import plain_key
+
+        key = plain_key(anchor, marker=False)
+        if not key:
+            return None
+        if self._keys is None:
+            self._keys = [plain_key(text, marker=False) for text in self.texts]
+        return next((index for index, words in enumerate(self._keys) if key in words), None)
+
+
+def block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib-style opcodes between two lists of blocks, from diff-match-patch's Myers diff over one
+    character per distinct block: fast when few of thousands of blocks changed (difflib is quadratic there)."""
+    from diff_match_patch import diff_match_patch
+
+    from ..redline.words import _nth_char
+
+    codes: dict[str, str] = {}
+    old_chars = "".join(codes.setdefault(text, _nth_char(len(codes))) for text in old)
+    new_chars = "".join(codes.setdefault(text, _nth_char(len(codes))) for text in new)
+    engine = diff_match_patch()
+    engine.Diff_Timeout = 0
+    diffs = engine.diff_main(old_chars, new_chars, False)
+    opcodes: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    for op, chars in diffs:
+        size = len(chars)
+        if op == 0:
+            opcodes.append(("equal", i, i + size, j, j + size))
+            i, j = i + size, j + size
+            continue
+        di, dj = (size, 0) if op == -1 else (0, size)
+        if opcodes and opcodes[-1][0] != "equal":
+            _, i1, i2, j1, j2 = opcodes.pop()
+            opcodes.append(("replace", i1, i2 + di, j1, j2 + dj))
+        else:
+            opcodes.append(("delete" if op == -1 else "insert", i, i + di, j, j + dj))
+        i, j = i + di, j + dj
+    return opcodes
 
 
 def _proposal(partner_id: str, label: str, old: str, new: str) -> Proposal:
