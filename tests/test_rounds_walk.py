@@ -8,7 +8,6 @@ import email
 import email.policy
 import io
 import re
-import shutil
 from pathlib import Path
 
 from conftest import git, make_alliance, run, write

@@ -200,7 +200,7 @@ def close(statement_id, early, repo):
                        "the text is not adopted")
         else:
             silent = names(labels.get(p, p) for p in closed.silent) or "none"
-            click.echo(f"No objection by the deadline: the text is adopted under the silence procedure")
+            click.echo("No objection by the deadline: the text is adopted under the silence procedure")
             click.echo(f"  no-objection (evidence silence:round-{item.number}) recorded for: {silent}")
     else:
         click.echo(f"Never answered: {names(labels.get(p, p) for p in closed.silent) or 'none'}")

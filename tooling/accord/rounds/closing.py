@@ -16,8 +16,7 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from ..errors import RoundError
-from ..fsutil import write_atomic
-from .model import Closure, Round, now, render_rounds, replaced, require_open_round, rounds_path, zone
+from .model import Closure, Round, commit_together, now, render_rounds, replaced, require_open_round, rounds_path, zone
 from .status import status_of
 
 SILENCE_SIGNATORY = "Silence procedure, round {number}"
@@ -41,7 +40,7 @@ class Closed:
 
 
 def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
-    from ..history import author_identity, commit_only, is_dirty
+    from ..history import author_identity, is_dirty
 
     statement = repo.load_statement(statement_id)
     rounds, item = require_open_round(repo, statement_id)
@@ -66,7 +65,7 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
                       and records[pid].recorded_at <= deadline_day)
     unanswered = tuple(p.partner for p in state.partners if not p.position_on_round_text
                        and p.position != "object")
-    written: list[str] = []
+    written: dict[str, bytes | None] = {}
     note = None
     if item.mode == "silence" and not objecting:
         recorder = author_identity(root)
@@ -84,17 +83,13 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
     closure = Closure(moment.astimezone(zone(item.timezone)).replace(microsecond=0), outcome,
                       unanswered if not objecting else (), objecting)
     closed_round = replace(item, closed=closure)
-    write_atomic(log_path, render_rounds(replaced(rounds, closed_round)))
     message = _message(statement_id, closed_round, unanswered, objecting, repo)
-    try:
-        commit = commit_only(root, [log_rel, *written], message)
-    except RoundError:
-        raise
+    commit = commit_together(repo, {log_rel: render_rounds(replaced(rounds, closed_round)), **written}, message)
     return Closed(statement_id, closed_round, unanswered, objecting, commit, tuple(written), note)
 
 
 def _silence_records(repo, statement_id: str, item: Round, silent: tuple[str, ...], records: dict, recorder: str,
-                     deadline_day: dt.date) -> list[str]:
+                     deadline_day: dt.date) -> dict[str, bytes | None]:
     """One no-objection record per silent partner, each superseding the partner's committed record."""
     from ..history import file_at, head_commit, is_dirty, path_exists_at
     from ..ledger import Evidence, record_from_bytes, render_record
@@ -117,13 +112,12 @@ def _silence_records(repo, statement_id: str, item: Round, silent: tuple[str, ..
         if problems:
             raise RoundError(f"the silence record would not read back: {problems[0]}")
         planned.append((path, rel, data))
+    files: dict[str, bytes | None] = {}
     for path, rel, data in planned:
-        signature = path.with_name(path.name + ".sig")
-        if signature.exists():  # it signs the partner's old record, which the silence record replaces
-            signature.unlink()
-        write_atomic(path, data)
-    return [rel for _, rel, _ in planned] + [rel + ".sig" for path, rel, _ in planned
-                                              if path_exists_at(root, head, rel + ".sig")]
+        files[rel] = data
+        if path_exists_at(root, head, rel + ".sig"):  # it signs the partner's old record, which this one replaces
+            files[rel + ".sig"] = None
+    return files
 
 
 def _message(statement_id: str, item: Round, silent: tuple[str, ...], objecting: tuple[str, ...], repo) -> str:

@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import AccordError, RoundError, UsageError
-from ..fsutil import write_atomic
-from .model import CommentNote, Return, Round, latest_round, now, render_rounds, replaced, rounds_path
+from .model import CommentNote, Return, Round, commit_together, latest_round, now, render_rounds, replaced, rounds_path
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class RoundImport:
 
 
 def import_folder(repo, statement_id: str, folder: Path) -> RoundImport:
-    from ..history import commit_only, is_dirty
+    from ..history import is_dirty
 
     repo.require_statement(statement_id)
     folder = Path(folder)
@@ -92,11 +91,10 @@ def import_folder(repo, statement_id: str, folder: Path) -> RoundImport:
     commit = None
     if returns:
         updated = replace(item, returns=item.returns + tuple(returns))
-        write_atomic(log_path, render_rounds(replaced(rounds, updated)))
         names = ", ".join(f"{r.partner} ({r.file})" for r in returns)
-        commit = commit_only(repo.root, [log_rel], f"Round {item.number} of {statement_id}: "
-                                                   f"{len(returns)} return{'s' if len(returns) != 1 else ''} "
-                                                   f"imported\n\n{names}\n")
+        commit = commit_together(repo, {log_rel: render_rounds(replaced(rounds, updated))},
+                                 f"Round {item.number} of {statement_id}: {len(returns)} "
+                                 f"return{'s' if len(returns) != 1 else ''} imported\n\n{names}\n")
         item = updated
     return RoundImport(item, tuple(reports), commit)
 

@@ -236,6 +236,29 @@ def with_returns(item: Round, returns: list[Return]) -> Round:
     return replace(item, returns=item.returns + tuple(returns))
 
 
+def commit_together(repo, files: dict[str, bytes | None], message: str) -> str:
+    """Write these files (None removes one) and commit exactly them, in one commit; if the commit
+    fails, every file is put back as it was, so no half-made round is left in the working tree."""
+    from ..fsutil import write_atomic
+    from ..history import commit_only
+
+    before = {rel: (repo.root / rel).read_bytes() if (repo.root / rel).is_file() else None for rel in files}
+    try:
+        for rel, data in files.items():
+            if data is None:
+                (repo.root / rel).unlink(missing_ok=True)
+            else:
+                write_atomic(repo.root / rel, data)
+        return commit_only(repo.root, list(files), message)
+    except BaseException:
+        for rel, data in before.items():
+            if data is None:
+                (repo.root / rel).unlink(missing_ok=True)
+            else:
+                write_atomic(repo.root / rel, data)
+        raise
+
+
 # -- time -------------------------------------------------------------------------------------
 
 def now() -> dt.datetime:

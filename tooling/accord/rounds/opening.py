@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import RoundError, UsageError
 from ..fsutil import write_atomic
-from .model import (MODES, Packet, Round, now, open_round_of, parse_deadline, read_rounds, render_rounds,
+from .model import (MODES, Packet, Round, commit_together, now, open_round_of, parse_deadline, read_rounds, render_rounds,
                     round_files, rounds_path, show_time)
 
 PROPERTY_ROUND = "accord.round"
@@ -32,7 +32,7 @@ class Opened:
 
 def open_round(repo, statement_id: str, *, deadline: str, time: str | None = None, timezone: str | None = None,
                partners: list[str] | None = None, silence: bool = False, note: str | None = None) -> Opened:
-    from ..history import author_identity, commit_only, head_commit, is_dirty
+    from ..history import author_identity, head_commit, is_dirty
     from ..partners import require_partner
     from ..review.packet import (PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH,
                                  official_docx, packet_docx)
@@ -89,12 +89,11 @@ def open_round(repo, statement_id: str, *, deadline: str, time: str | None = Non
     opened = Round(number=number, opened=moment.astimezone(due.tzinfo).replace(microsecond=0), deadline=due,
                    timezone=timezone, mode="silence" if silence else "comments", text_sha256=statement.text_sha256,
                    commit=head, partners=tuple(chosen), note=note, packets=tuple(packets))
-    write_atomic(log_path, render_rounds([*rounds, opened]))
     summary = (f"Round {number} of {statement_id} opened: {len(chosen)} partner{'s' if len(chosen) != 1 else ''}, "
                f"{opened.mode} mode, deadline {shown_deadline}")
     body = [summary, "", f"Text {statement.text_sha256} at commit {head}.", "Packets:"]
     body += [f"- {packet.partner}: {packet.file} (sha256 {packet.docx_sha256[:16]})" for packet in packets]
-    commit = commit_only(root, [log_rel], "\n".join(body) + "\n")
+    commit = commit_together(repo, {log_rel: render_rounds([*rounds, opened])}, "\n".join(body) + "\n")
     return Opened(opened, files.folder, commit, tuple(missing))
 
 
