@@ -182,6 +182,18 @@ def test_a_round_closes_before_its_deadline_only_when_asked(alliance):
         f"`accord round open {ID} --deadline YYYY-MM-DD`\n")
 
 
+def test_silence_closed_early_is_not_taken_as_no_objection(alliance):
+    open_round(alliance, "--silence", "--partners", "iom,ecpat")
+    result = run("round", "close", ID, "--early", "--repo", str(alliance))
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[1:] == [
+        "Never answered: IOM, ECPAT",
+        "Note: closed before the deadline: silence has not run its course, so nobody's silence is taken as no "
+        "objection"]
+    assert not (alliance / f"statements/{ID}/endorsements").exists()
+    assert "outcome: closed" in (alliance / ROUNDS).read_text()
+
+
 def test_silence_never_passes_to_a_changed_text(alliance, monkeypatch):
     open_round(alliance, "--silence", "--partners", "iom,ecpat")
     text = (alliance / S).read_text().replace("without delay", "at once")
@@ -239,6 +251,18 @@ def test_import_says_why_each_file_it_cannot_take_was_refused(alliance, tmp_path
     assert lines[0] == "as-sent.docx (iom): refused: it is the packet sent to iom, unchanged"
     assert lines[1].startswith("broken.docx: refused: ")
     assert lines[2] == "iom.docx (iom): branch review/iom/child-protection, 1 edit, 0 comments, 0 conflicts"
+
+
+def test_a_symbolic_link_in_the_folder_is_not_followed(alliance, tmp_path):
+    open_round(alliance)
+    outside = write(tmp_path / "elsewhere" / "secret.docx", WordEdits(packet(alliance, "iom"))
+                    .replace("without delay", "at once").save())
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "iom.docx").symlink_to(outside)
+    result = run("round", "import", ID, str(tmp_path / "inbox"), "--repo", str(alliance))
+    assert (result.code, result.out) == (1, "iom.docx: refused: it is a symbolic link; copy the file itself into "
+                                            "the folder\n")
+    assert git(alliance, "branch", "--list", "review/*") == ""
 
 
 def test_a_returned_docx_without_its_properties_is_recognised_by_its_first_page_note(alliance, tmp_path):

@@ -100,7 +100,7 @@ def test_a_round_with_seven_partners_from_packets_to_silence(tmp_path, monkeypat
         .comment("Review packet for", "We support the text as a whole.")))
     (inbox / "ecpat.docx").write_bytes(returned(repo, "ecpat", lambda w: w
         .replace("a last resort", "a measure of last resort")
-        .comment("Age assessment", "Medical methods should never be used.")))
+        .comment("Age assessment", "Medical methods should <b>never</b> be used.")))
     (inbox / "notes.txt").write_text("not a packet")
 
     result = run("round", "import", ID, str(inbox), "--repo", str(repo))
@@ -141,7 +141,7 @@ def test_a_round_with_seven_partners_from_packets_to_silence(tmp_path, monkeypat
     assert rows[guardian + 1][2] == rows[guardian + 2][2] == ""
     age = next(i for i, row in enumerate(rows) if row[1].startswith("2. Age assessment should be"))
     assert rows[age + 1][1] == ("ECPAT\n2. Age assessment should be a measure of last resort.[1]\n"
-                                "Comment (Reviewer ECPAT): Medical methods should never be used.")
+                                "Comment (Reviewer ECPAT): Medical methods should <b>never</b> be used.")
     preamble = next(i for i, row in enumerate(rows) if row[1].startswith("Children on the move"))
     assert rows[preamble + 1][1].startswith("UNODC")
     untouched = next(i for i, row in enumerate(rows) if row[1] == "States | Guardianship")
@@ -157,6 +157,8 @@ def test_a_round_with_seven_partners_from_packets_to_silence(tmp_path, monkeypat
     assert "A guardian must be independent." in block
     assert "be a<ins> measure of</ins> last resort" in html[html.index("Age assessment should be"):]
     assert "We support the text as a whole." in html[html.index("General comments"):]
+    assert "Medical methods should &lt;b&gt;never&lt;/b&gt; be used." in html
+    assert "<b>" not in html
 
     # -- merge: one branch with every edit; the clash names both partners and keeps both wordings
     result = run("round", "merge", ID, "--repo", str(repo))
@@ -170,6 +172,9 @@ def test_a_round_with_seven_partners_from_packets_to_silence(tmp_path, monkeypat
     assert "at each stage of their" in merged
     assert "2. Age assessment should be a measure of last resort.[^1]" in merged
     assert git(repo, "status", "--porcelain") == ""
+    diff = run("diff", ID, "--from", "HEAD", "--to", f"review/round-1/{ID}", "--format", "md", "--repo", str(repo))
+    assert diff.code == 0, diff.err
+    assert "at {~~every~>each~~} stage" in diff.out and "be a{++ measure of++} last resort" in diff.out
 
     # -- one partner objects before the deadline: the silence is broken
     objection = run("endorse", ID, "ecpat", "--position", "object", "--signatory", "Signer of ECPAT, Director",

@@ -194,7 +194,7 @@ def close(statement_id, early, repo):
     labels = {pid: partner.label for pid, partner in repo.partners().items()}
     names = ", ".join
     click.echo(f"Round {item.number} of {statement_id} closed ({closed.commit[:12]})")
-    if item.mode == "silence":
+    if item.mode == "silence" and item.closed.outcome != "closed":
         if closed.objecting:
             click.echo(f"Silence broken by {names(labels.get(p, p) for p in closed.objecting)}: "
                        "the text is not adopted")

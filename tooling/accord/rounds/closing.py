@@ -67,7 +67,8 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
                        and p.position != "object")
     written: dict[str, bytes | None] = {}
     note = None
-    if item.mode == "silence" and not objecting:
+    before_deadline = not state.passed
+    if item.mode == "silence" and not objecting and not before_deadline:
         recorder = author_identity(root)
         if recorder is None:
             raise RoundError("cannot tell who is closing the round: set git's user.name and user.email")
@@ -76,12 +77,17 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
             note = (f"the text changed since round {item.number} opened: the no-objection records bind the round's "
                     f"text ({item.text_sha256[:12]}), not the current one ({statement.text_sha256[:12]}), "
                     "so they do not count for it")
-    if item.mode == "silence":
-        outcome = "not-adopted" if objecting else "adopted"
-    else:
+    if item.mode == "silence" and objecting:
+        outcome = "not-adopted"
+    elif item.mode == "silence" and not before_deadline:
+        outcome = "adopted"
+    else:  # comments mode; or silence closed early, when silence has not yet run its course
         outcome = "closed"
     closure = Closure(moment.astimezone(zone(item.timezone)).replace(microsecond=0), outcome,
                       unanswered if not objecting else (), objecting)
+    if item.mode == "silence" and before_deadline and not objecting:
+        note = (f"closed before the deadline: silence has not run its course, so nobody's silence is taken as "
+                "no objection")
     closed_round = replace(item, closed=closure)
     message = _message(statement_id, closed_round, unanswered, objecting, repo)
     commit = commit_together(repo, {log_rel: render_rounds(replaced(rounds, closed_round)), **written}, message)
@@ -129,7 +135,7 @@ def _message(statement_id: str, item: Round, silent: tuple[str, ...], objecting:
              f"Text {item.text_sha256} (commit {item.commit}), deadline {item.deadline.isoformat()}."]
     if objecting:
         lines.append(f"Silence broken by: {names(objecting)}")
-    elif item.mode == "silence":
+    elif item.mode == "silence" and item.closed.outcome == "adopted":
         lines.append(f"No objection by silence (evidence silence:round-{item.number}): {names(silent)}")
     else:
         lines.append(f"Never answered: {names(silent)}")

@@ -66,8 +66,13 @@ def import_folder(repo, statement_id: str, folder: Path) -> RoundImport:
     reports: list[FileReport] = []
     returns: list[Return] = []
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".docx" or path.name.startswith("~$") or not path.is_file():
+        if path.suffix.lower() != ".docx" or path.name.startswith("~$"):
             continue  # ~$name.docx is Word's lock file beside an open document
+        if path.is_symlink():
+            reports.append(FileReport(path.name, refused="it is a symbolic link; copy the file itself into the folder"))
+            continue
+        if not path.is_file():
+            continue
         try:
             data = path.read_bytes()
         except OSError as exc:
