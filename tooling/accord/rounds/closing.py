@@ -86,7 +86,7 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
     closure = Closure(moment.astimezone(zone(item.timezone)).replace(microsecond=0), outcome,
                       unanswered if not objecting else (), objecting)
     if item.mode == "silence" and before_deadline and not objecting:
-        note = (f"closed before the deadline: silence has not run its course, so nobody's silence is taken as "
+        note = ("closed before the deadline: silence has not run its course, so nobody's silence is taken as "
                 "no objection")
     closed_round = replace(item, closed=closure)
     message = _message(statement_id, closed_round, unanswered, objecting, repo)
