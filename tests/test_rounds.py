@@ -292,3 +292,54 @@ def test_a_hand_broken_rounds_file_is_named_with_its_line(alliance):
     write(alliance / ROUNDS, "rounds:\n- number: 1\n  mode: loud\n")
     result = run("round", "status", ID, "--repo", str(alliance))
     assert result.err == f"Error: {ROUNDS}:2: a round that accord did not write: mode must be one of comments, silence, not 'loud'\n"
+
+
+# -- compiling and merging ---------------------------------------------------------------------
+
+def test_insertions_and_deletions_are_compiled_under_their_paragraph_and_merged(alliance, tmp_path):
+    from docx import Document
+
+    open_round(alliance)
+    inbox = tmp_path / "inbox"
+    write(inbox / "iom.docx", WordEdits(packet(alliance, "iom"))
+          .insert_paragraph_after("Age assessment", "Children should be heard in every decision.").save())
+    write(inbox / "unodc.docx", WordEdits(packet(alliance, "unodc")).delete_paragraph("Children on the move").save())
+    write(inbox / "ecpat.docx", WordEdits(packet(alliance, "ecpat")).replace("every stage", "each step").save())
+    assert run("round", "import", ID, str(inbox), "--repo", str(alliance)).code == 0
+
+    result = run("round", "compile", ID, "--repo", str(alliance))
+    assert result.code == 0, result.err
+    folder = alliance / "build" / "review" / ID / "round-1"
+    assert result.out == (f"wrote build/review/{ID}/round-1/compilation.docx: 3 proposals from 3 partners\n"
+                          f"wrote build/review/{ID}/round-1/compilation.html: 3 proposals from 3 partners\n")
+    rows = [[cell.text for cell in row.cells] for row in Document(str(folder / "compilation.docx")).tables[0].rows]
+    preamble = next(i for i, row in enumerate(rows) if row[1].startswith("Children on the move"))
+    assert [row[1].split("\n")[0] for row in rows[preamble + 1:preamble + 3]] == ["UNODC", "ECPAT"]
+    age = next(i for i, row in enumerate(rows) if row[1].startswith("2. Age assessment"))
+    assert rows[age + 1][1] == "IOM\n3. Children should be heard in every decision."
+
+    result = run("round", "merge", ID, "--repo", str(alliance))
+    assert result.code == 0, result.err
+    assert "    UNODC vs ECPAT in \"Children on the move face risks of trafficking at every sta…\"" in result.out
+    merged = git(alliance, "show", f"review/round-1/{ID}:{S}")
+    assert ("<<<<<<< UNODC\n(deleted)\n======= ECPAT\nChildren on the move face risks of trafficking at each step of "
+            "their journey, and the partners of the alliance share a duty to protect them.\n>>>>>>> round 1\n") in merged
+    assert "2. Age assessment should be a last resort.[^1]\n\n3. Children should be heard in every decision.\n" in merged
+
+
+def test_compile_writes_docx_or_html_only(alliance, tmp_path):
+    open_round(alliance)
+    result = run("round", "compile", ID, "-o", str(tmp_path / "c.pdf"), "--repo", str(alliance))
+    assert (result.code, result.err) == (2, f"Error: -o {tmp_path / 'c.pdf'}: the file must end in .docx or .html\n")
+    assert run("round", "merge", ID, "--repo", str(alliance)).out == f"Round 1 of {ID}: no imported edits to merge\n"
+
+
+def test_rounds_json_in_accord_status(alliance):
+    import json
+
+    assert json.loads(run("status", ID, "--json", "--repo", str(alliance)).out)["round"] is None
+    open_round(alliance, "--silence")
+    data = json.loads(run("status", ID, "--json", "--repo", str(alliance)).out)["round"]
+    assert (data["round"], data["mode"], data["deadline"], data["timezone"]) == (
+        1, "silence", "2031-03-16T18:00:00+01:00", "Europe/Vienna")
+    assert [p["partner"] for p in data["partners"]] == ["unicef", "iom", "unodc", "ecpat", "lastrada", "ilo", "coe"]
