@@ -74,6 +74,7 @@ def test_a_round_with_seven_partners_from_packets_to_silence(tmp_path, monkeypat
     message = email.message_from_bytes((folder / "iom.eml").read_bytes(), policy=email.policy.default)
     assert message["To"] == "Desk Officer IOM <desk@iom.example>"
     assert message["From"] == "Test Drafter <drafter@aect.example>"
+    assert message["Message-ID"].endswith("@aect.example>") and message["X-Unsent"] == "1"
     assert message["Subject"].startswith("Consultation round 1: AECT/JS/2010/1: Joint Statement on the Protection")
     attachment = next(message.iter_attachments())
     assert attachment.get_filename() == f"{ID}-iom.docx"

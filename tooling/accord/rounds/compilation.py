@@ -76,7 +76,7 @@ def compile_round(repo, statement_id: str) -> Compilation:
     _, item = latest_round(repo, statement_id)
     registry = repo.partners()
     current = source_blocks(statement.body)
-    labels = paragraph_labels(current)
+    labels = paragraph_labels(statement.body, statement.numbered_paragraphs)
     entries = [Entry(TITLE_LABEL, display(statement.title), "title")]
     entries += [Entry(label, display(block.text), "rule" if _TABLE_RULE.fullmatch(block.text) else block.kind)
                 for label, block in zip(labels, current)]

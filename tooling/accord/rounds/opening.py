@@ -149,7 +149,7 @@ def packet_email(repo, statement, partner, number: int, deadline: str, note: str
     """A ready-to-send RFC 5322 draft: to the partner's contacts, the packet attached, CRLF line ends."""
     from email import policy
     from email.message import EmailMessage
-    from email.utils import format_datetime, formataddr, parseaddr
+    from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
     message = EmailMessage(policy=policy.SMTP)
     name, address = parseaddr(sender)
@@ -162,6 +162,7 @@ def packet_email(repo, statement, partner, number: int, deadline: str, note: str
     except ValueError as exc:  # a line break in a name would start a new header: never written
         raise RoundError(f"partners/{partner.id}.yaml: cannot address the e-mail: {exc}") from None
     message["Date"] = format_datetime(moment.replace(microsecond=0))
+    message["Message-ID"] = make_msgid(f"round{number}.{statement.id}", domain=address.rpartition("@")[2] or None)
     message["X-Unsent"] = "1"  # Outlook opens it as a draft to send, not as a received message
     lines = [f"Dear colleagues at {partner.name},", "",
              f"{repo.settings.team} invites {partner.label} to review {what}.",

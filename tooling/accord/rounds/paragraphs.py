@@ -8,16 +8,20 @@ labels such as `10(f)`) lands, `paragraph_labels` is the one function to swap.
 
 from __future__ import annotations
 
-from ..statement import SourceBlock, block_kind
+from ..statement import block_kind, source_blocks
 
 
-def paragraph_labels(blocks: list[SourceBlock] | list[str]) -> list[str | None]:
-    """A label per block ('1', '2', ..., 'note 3'), None for headings."""
+def paragraph_labels(body: str, numbered_paragraphs: bool = False) -> list[str | None]:
+    """A label per canonical block of the body ('1', '2', ..., 'note 3'), None for headings.
+
+    The signature is that of `labels.body_labels(body, numbered_paragraphs).block_labels`,
+    which replaces it when the labels module lands.
+    """
     labels: list[str | None] = []
     number = 0
     previous_kind = None
-    for block in blocks:
-        text = block if isinstance(block, str) else block.text
+    for block in source_blocks(body):
+        text = block.text
         kind = block_kind(text)
         if kind == "heading":
             labels.append(None)
