@@ -294,6 +294,19 @@ def test_a_hand_broken_rounds_file_is_named_with_its_line(alliance):
     assert result.err == f"Error: {ROUNDS}:2: a round that accord did not write: mode must be one of comments, silence, not 'loud'\n"
 
 
+def retitled(docx: bytes, old: str, new: str) -> bytes:
+    """The DOCX with its Title-styled paragraph's words changed, as a partner typing over the title would."""
+    from docx import Document
+
+    document = Document(io.BytesIO(docx))
+    title = next(p for p in document.paragraphs if p.style.name == "Title")
+    for run_ in title.runs:
+        run_.text = run_.text.replace(old, new)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 # -- compiling and merging ---------------------------------------------------------------------
 
 def test_insertions_and_deletions_are_compiled_under_their_paragraph_and_merged(alliance, tmp_path):
@@ -305,25 +318,32 @@ def test_insertions_and_deletions_are_compiled_under_their_paragraph_and_merged(
           .insert_paragraph_after("Age assessment", "Children should be heard in every decision.").save())
     write(inbox / "unodc.docx", WordEdits(packet(alliance, "unodc")).delete_paragraph("Children on the move").save())
     write(inbox / "ecpat.docx", WordEdits(packet(alliance, "ecpat")).replace("every stage", "each step").save())
+    write(inbox / "lastrada.docx", retitled(packet(alliance, "lastrada"), "the Protection of Children",
+                                            "the Protection of All Children"))
     assert run("round", "import", ID, str(inbox), "--repo", str(alliance)).code == 0
 
     result = run("round", "compile", ID, "--repo", str(alliance))
     assert result.code == 0, result.err
     folder = alliance / "build" / "review" / ID / "round-1"
-    assert result.out == (f"wrote build/review/{ID}/round-1/compilation.docx: 3 proposals from 3 partners\n"
-                          f"wrote build/review/{ID}/round-1/compilation.html: 3 proposals from 3 partners\n")
+    assert result.out == (f"wrote build/review/{ID}/round-1/compilation.docx: 4 proposals from 4 partners\n"
+                          f"wrote build/review/{ID}/round-1/compilation.html: 4 proposals from 4 partners\n")
     rows = [[cell.text for cell in row.cells] for row in Document(str(folder / "compilation.docx")).tables[0].rows]
     preamble = next(i for i, row in enumerate(rows) if row[1].startswith("Children on the move"))
     assert [row[1].split("\n")[0] for row in rows[preamble + 1:preamble + 3]] == ["UNODC", "ECPAT"]
     age = next(i for i, row in enumerate(rows) if row[1].startswith("2. Age assessment"))
     assert rows[age + 1][1] == "IOM\n3. Children should be heard in every decision."
 
+    assert rows[1][:2] == ["Title", "Joint Statement on the Protection of Children"]
+    assert rows[2][1] == "LSI\nJoint Statement on the Protection of All Children"
+
     result = run("round", "merge", ID, "--repo", str(alliance))
     assert result.code == 0, result.err
+    assert "  title: Joint Statement on the Protection of All Children\n" in result.out
     assert "    UNODC vs ECPAT in \"Children on the move face risks of trafficking at every sta…\"" in result.out
     merged = git(alliance, "show", f"review/round-1/{ID}:{S}")
     assert ("<<<<<<< UNODC\n(deleted)\n======= ECPAT\nChildren on the move face risks of trafficking at each step of "
             "their journey, and the partners of the alliance share a duty to protect them.\n>>>>>>> round 1\n") in merged
+    assert "\ntitle: Joint Statement on the Protection of All Children\n" in merged
     assert "2. Age assessment should be a last resort.[^1]\n\n3. Children should be heard in every decision.\n" in merged
 
 

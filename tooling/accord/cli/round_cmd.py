@@ -169,6 +169,10 @@ def merge(statement_id, repo):
         return
     click.echo(f"Branch {result.branch} (commit {result.commit[:12]}): round {result.round_number}, edits from "
                f"{', '.join(f'{label} ({count})' for label, count in result.applied.items())}")
+    if result.title:
+        click.echo(f"  title: {result.title}")
+    for label, title in result.titles_not_merged:
+        click.echo(f"  title change not merged (partners differ; see the compilation): {label}: {title}")
     click.echo(f"  conflicts: {len(result.conflicts)}")
     for conflict in result.conflicts:
         click.echo(f"    {' vs '.join(conflict.partners)} in \"{conflict.where}\"")

@@ -186,8 +186,13 @@ def boxed_note_paragraphs(lines: list[str]) -> list:
     return paragraphs
 
 
+# Paragraph styles pandoc reads as the document's metadata, as long as they open the body.
+METADATA_STYLES = ("Title", "Subtitle", "Author", "Date", "Abstract", "AbstractTitle")
+
+
 def insert_at_body_start(docx: bytes, elements: list) -> bytes:
-    """The DOCX with these body elements first in word/document.xml; every other part byte for byte."""
+    """The DOCX with these body elements at the top of word/document.xml, after the title block (the
+    paragraphs pandoc reads as metadata must stay first to be read so); every other part byte for byte."""
     import io
     import zipfile
 
@@ -200,8 +205,14 @@ def insert_at_body_start(docx: bytes, elements: list) -> bytes:
             if info.filename == "word/document.xml":
                 root = etree.fromstring(data, etree.XMLParser(resolve_entities=False))
                 body = root.find(qn("w:body"))
+                start = 0
+                for child in body:
+                    style = child.find(f'{qn("w:pPr")}/{qn("w:pStyle")}')
+                    if child.tag != qn("w:p") or style is None or style.get(qn("w:val")) not in METADATA_STYLES:
+                        break
+                    start += 1
                 for offset, element in enumerate(elements):
-                    body.insert(offset, element)
+                    body.insert(start + offset, element)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             target.writestr(info, data)
     return out.getvalue()

@@ -43,6 +43,8 @@ class RoundMerge:
     applied: dict[str, int] = field(default_factory=dict)
     conflicts: list[MergeConflict] = field(default_factory=list)
     partners: list[str] = field(default_factory=list)
+    title: str | None = None
+    titles_not_merged: list[tuple[str, str]] = field(default_factory=list)
 
 
 def merge_round(repo, statement_id: str) -> RoundMerge:
@@ -71,6 +73,7 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
     proposals: dict[int, list[tuple[str, str, str]]] = {}
     inserted: dict[int | None, list[tuple[str, str]]] = {}
     cache: dict[str, object] = {}
+    titles: list[tuple[str, str]] = []
 
     def version(commit: str):
         if commit not in cache:
@@ -84,6 +87,8 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
         label = partner.label if partner else returned.partner
         result.partners.append(label)
         result.applied.setdefault(label, 0)
+        if version(returned.onto).title != version(returned.commit).title:
+            titles.append((label, version(returned.commit).title))
         before = source_blocks(version(returned.onto).body)
         after = source_blocks(version(returned.commit).body)
         place = block_places(before, ours_texts)
@@ -118,17 +123,47 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
             pieces.append(Piece(text, indent=block.indent))
     body = render_body(ours.body, ours_blocks, pieces)
     header = ours_text[:len(ours_text) - len(ours.body)] if ours.body else ours_text
+    header = _with_title(header, ours.title, titles, result)
     merged = header + body
     if merged == ours_text:
         return result
     lines = [f"Round {item.number} of {statement_id}: every partner's edits merged", "",
              f"Onto {head}; returns from {', '.join(result.partners)}."]
+    if result.title:
+        lines += ["", f"Title: {result.title}"]
+    if result.titles_not_merged:
+        lines += ["", "Title changes not merged (see the compilation):"]
+        lines += [f"- {label}: {title}" for label, title in result.titles_not_merged]
     if result.conflicts:
         lines += ["", "Conflicts, each keeping every partner's whole wording between <<<<<<< and >>>>>>>:"]
         lines += [f"- {', '.join(c.partners)} in \"{c.where}\"" for c in result.conflicts]
     result.commit = commit_files(root, head, {relpath: merged.encode("utf-8")}, "\n".join(lines) + "\n")
     result.branch = create_branch(root, f"review/round-{item.number}/{statement_id}", result.commit)
     return result
+
+
+def _with_title(header: str, title: str, proposed: list[tuple[str, str]], result: RoundMerge) -> str:
+    """The front matter with the partners' new title, when they agree and `title:` is one plain line;
+    otherwise the title stays and every proposal is listed as not merged."""
+    import json
+
+    import yaml
+
+    wanted = {new for _, new in proposed}
+    lines = header.split("\n")
+    line = next((index for index, text in enumerate(lines) if text.startswith("title:")), None)
+    simple = line is not None and yaml.safe_load(lines[line]) == {"title": title}
+    if len(wanted) != 1 or not simple:
+        result.titles_not_merged = list(proposed)
+        return header
+    result.title = wanted.pop()
+    plain = f"title: {result.title}"
+    try:
+        lines[line] = plain if yaml.safe_load(plain) == {"title": result.title} else (
+            "title: " + json.dumps(result.title, ensure_ascii=False))
+    except yaml.YAMLError:
+        lines[line] = "title: " + json.dumps(result.title, ensure_ascii=False)
+    return "\n".join(lines)
 
 
 def _combine(ours: str, wanted: list[tuple[str, str, str]], number: int, merge_words) -> tuple[str, tuple | None]:

@@ -70,6 +70,7 @@ def open_round(repo, statement_id: str, *, deadline: str, time: str | None = Non
 
     number = (rounds[-1].number if rounds else 0) + 1
     files = round_files(repo, statement_id, number)
+    _clear_leftovers(files.folder)
     official = official_docx(repo, statement)
     shown_deadline = show_time(due, timezone)
     packets, missing = [], []
@@ -95,6 +96,14 @@ def open_round(repo, statement_id: str, *, deadline: str, time: str | None = Non
     body += [f"- {packet.partner}: {packet.file} (sha256 {packet.docx_sha256[:16]})" for packet in packets]
     commit = commit_together(repo, {log_rel: render_rounds([*rounds, opened])}, "\n".join(body) + "\n")
     return Opened(opened, files.folder, commit, tuple(missing))
+
+
+def _clear_leftovers(folder: Path) -> None:
+    """Files an earlier attempt at this very round left (it was never committed): not packets of this round."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and path.suffix in (".docx", ".eml", ".html"):
+                path.unlink()
 
 
 def refuse_conflict_markers(text: str, display: str) -> None:
