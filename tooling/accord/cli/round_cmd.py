@@ -190,7 +190,8 @@ def close(statement_id, early, repo):
     a no-objection record (evidence silence:round-N, bound to the round's text
     hash), all in one commit, unless a partner objected by the deadline: then
     silence is broken, nothing is recorded and the text is not adopted (exit 1).
-    In comments mode it lists who never answered."""
+    Closed --early, silence has not run its course and records nothing. In
+    comments mode it lists who never answered."""
     from ..rounds.closing import close_round
 
     closed = close_round(repo, statement_id, early=early)
