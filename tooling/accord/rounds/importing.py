@@ -152,11 +152,26 @@ def _notes(comment) -> list[CommentNote]:
 
 
 def identify_by_text(repo, statement_id: str, item: Round, docx: bytes) -> str | None:
-    """The partner whose packet note (which names them) opens this DOCX's text, if exactly one does."""
-    from ..ooxml.reading import accepted_package, open_docx_bytes
-    from ..review.extract import read_version
+    """The partner whose packet note (which names them) is on this DOCX's first page, if exactly one is.
 
-    version = read_version(accepted_package(open_docx_bytes(docx, "the returned DOCX")))
-    words = " ".join(" ".join(block.text.replace("\\", "").split()) for block in version.blocks[:12])
-    found = [pid for pid in item.partners if f"({pid}):" in words and "Review packet for" in words]
+    The note is read from the document's own XML, not from pandoc's reading of
+    it: it is accord's furniture, which a reading of the text leaves out.
+    """
+    from ..ooxml.reading import open_docx_bytes
+
+    package = open_docx_bytes(docx, "the returned DOCX")
+    namespace = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    paragraphs = []
+    for paragraph in package.xml(package.main_part).iter(f"{namespace}p"):
+        paragraphs.append("".join(node.text or "" for node in paragraph.iter(f"{namespace}t")))
+        if len(paragraphs) >= 20:
+            break
+    opening = " ".join(" ".join(paragraphs).split())
+    registry = repo.partners()
+    found = []
+    for partner_id in item.partners:
+        partner = registry.get(partner_id)
+        names = [f"for {partner.name} ({partner_id}):", f"for {partner.label}:"] if partner else []
+        if any(name in opening for name in names):
+            found.append(partner_id)
     return found[0] if len(found) == 1 else None
