@@ -75,6 +75,12 @@ def test_a_deadline_in_the_past_or_that_does_not_exist_is_refused(alliance):
     assert git(alliance, "status", "--porcelain") == ""
 
 
+def test_a_note_with_control_characters_is_refused(alliance):
+    result = run("round", "open", ID, "--deadline", DEADLINE, "--note", "Reply \x1b[31mnow", "--repo", str(alliance))
+    assert (result.code, result.err) == (2, "Error: --note must not contain control characters\n")
+    assert git(alliance, "status", "--porcelain") == ""
+
+
 def test_partners_must_be_known_and_invited(alliance):
     result = run("round", "open", ID, "--deadline", DEADLINE, "--partners", "unicef,unicfe", "--repo", str(alliance))
     assert result.err == "Error: unknown partner 'unicfe' (did you mean 'unicef'?)\n"
