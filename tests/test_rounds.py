@@ -296,8 +296,11 @@ def test_a_folder_that_does_not_exist_is_an_error(alliance, tmp_path):
 
 def test_a_hand_broken_rounds_file_is_named_with_its_line(alliance):
     write(alliance / ROUNDS, "rounds:\n- number: 1\n  mode: loud\n")
-    result = run("round", "status", ID, "--repo", str(alliance))
-    assert result.err == f"Error: {ROUNDS}:2: a round that accord did not write: mode must be one of comments, silence, not 'loud'\n"
+    message = f"{ROUNDS}:2: a round that accord did not write: mode must be one of comments, silence, not 'loud'"
+    assert run("round", "status", ID, "--repo", str(alliance)).err == f"Error: {message}\n"
+    assert run("status", ID, "--repo", str(alliance)).err == f"Error: {message}\n"
+    result = run("check", "--repo", str(alliance))
+    assert (result.code, result.out) == (1, message + "\n")
 
 
 def retitled(docx: bytes, old: str, new: str) -> bytes:

@@ -164,6 +164,19 @@ def read_rounds(repo, statement_id: str) -> list[Round]:
     return rounds
 
 
+def rounds_problems(repo, statement_id: str) -> list:
+    """What `accord check` reports about a statement's rounds.yaml: nothing, or the one problem reading it."""
+    from ..errors import Problem
+
+    if not rounds_path(repo, statement_id).exists():
+        return []
+    try:
+        read_rounds(repo, statement_id)
+    except RoundError as error:
+        return [Problem(error.path or repo.rel(rounds_path(repo, statement_id)), error.line, error.message)]
+    return []
+
+
 def _reason(exc: Exception) -> str:
     return f"missing '{exc.args[0]}'" if isinstance(exc, KeyError) else str(exc)
 
