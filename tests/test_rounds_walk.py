@@ -205,6 +205,9 @@ def test_a_round_with_seven_partners_from_packets_to_silence(tmp_path, monkeypat
     at(monkeypatch, after)
     assert run("endorse", ID, "ecpat", "--position", "endorse", "--signatory", "Signer of ECPAT, Director",
                "--repo", str(repo)).code == 0
+    text = (repo / S).read_text()
+    write(repo / S, text.replace("status: draft", "status: final"))  # the text is settled: release is what's next
+    git(repo, "commit", "-qam", "Final text")
     second_deadline = deadline + dt.timedelta(days=7)
     assert run("round", "open", ID, "--deadline", second_deadline.isoformat(), "--silence",
                "--repo", str(repo)).code == 0
