@@ -103,7 +103,7 @@ def test_a_round_with_seven_partners_from_packets_to_silence(tmp_path, monkeypat
         .replace("without delay", "immediately upon identification")))
     (inbox / "UNODC reply.docx").write_bytes(returned(repo, "unodc", lambda w: w
         .replace("at every stage", "at each stage")
-        .comment("Review packet for", "We support the text as a whole.")))
+        .comment("Status: Draft", "We support the text as a whole.")))
     (inbox / "ecpat.docx").write_bytes(returned(repo, "ecpat", lambda w: w
         .replace("a last resort", "a measure of last resort")
         .comment("Age assessment", "Medical methods should <b>never</b> be used.")))
