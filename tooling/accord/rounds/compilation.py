@@ -77,6 +77,9 @@ def compile_round(repo, statement_id: str) -> Compilation:
     registry = repo.partners()
     current = source_blocks(statement.body)
     labels = paragraph_labels(statement.body, statement.numbered_paragraphs)
+    # A label is shown once, on the first block that carries it (a table's rows share one).
+    labels = [label if index == 0 or label is None or labels[index - 1] != label else ""
+              for index, label in enumerate(labels)]
     entries = [Entry(TITLE_LABEL, display(statement.title), "title")]
     entries += [Entry(label, display(block.text), "rule" if _TABLE_RULE.fullmatch(block.text) else block.kind)
                 for label, block in zip(labels, current)]
