@@ -372,3 +372,16 @@ def test_rounds_json_in_accord_status(alliance):
     assert (data["round"], data["mode"], data["deadline"], data["timezone"]) == (
         1, "silence", "2031-03-16T18:00:00+01:00", "Europe/Vienna")
     assert [p["partner"] for p in data["partners"]] == ["unicef", "iom", "unodc", "ecpat", "lastrada", "ilo", "coe"]
+
+
+def test_a_partners_second_return_replaces_its_first(alliance, tmp_path):
+    open_round(alliance)
+    write(tmp_path / "first" / "iom.docx", WordEdits(packet(alliance, "iom")).replace("without delay", "at once").save())
+    write(tmp_path / "second" / "iom-revised.docx",
+          WordEdits(packet(alliance, "iom")).replace("without delay", "within a week").save())
+    assert run("round", "import", ID, str(tmp_path / "first"), "--repo", str(alliance)).code == 0
+    result = run("round", "import", ID, str(tmp_path / "second"), "--repo", str(alliance))
+    assert result.out.startswith("iom-revised.docx (iom): branch review/iom/child-protection-2, 1 edit")
+    assert run("round", "merge", ID, "--repo", str(alliance)).code == 0
+    merged = git(alliance, "show", f"review/round-1/{ID}:{S}")
+    assert "child within a week." in merged and "at once" not in merged and "<<<<<<<" not in merged

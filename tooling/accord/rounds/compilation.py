@@ -121,9 +121,11 @@ def compile_round(repo, statement_id: str) -> Compilation:
 
 
 def in_partner_order(item: Round) -> list:
-    """The round's returns in the order its partners are listed (a file's name says nothing)."""
+    """Each partner's latest return (a second file from a partner is its revised answer), in the order
+    the round lists its partners (a file's name says nothing)."""
     rank = {partner_id: index for index, partner_id in enumerate(item.partners)}
-    return sorted(item.returns, key=lambda returned: rank.get(returned.partner, len(rank)))
+    latest = {returned.partner: returned for returned in item.returns}
+    return sorted(latest.values(), key=lambda returned: rank.get(returned.partner, len(rank)))
 
 
 def changed_blocks(before: list[SourceBlock], after: list[SourceBlock]) -> list[tuple[int | None, str, str]]:
