@@ -353,7 +353,7 @@ def test_insertions_and_deletions_are_compiled_under_their_paragraph_and_merged(
     assert ("<<<<<<< UNODC\n(deleted)\n======= ECPAT\nChildren on the move face risks of trafficking at each step of "
             "their journey, and the partners of the alliance share a duty to protect them.\n>>>>>>> round 1\n") in merged
     assert "\ntitle: Joint Statement on the Protection of All Children\n" in merged
-    assert "2. Age assessment should be a last resort.[^1]\n\n3. Children should be heard in every decision.\n" in merged
+    assert "2. Age assessment should be a last resort.[^1]\n3. Children should be heard in every decision.\n\n|" in merged
 
 
 def test_compile_writes_docx_or_html_only(alliance, tmp_path):

@@ -51,7 +51,7 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
     from ..history import commit_files, create_branch, file_at, head_commit
     from ..review.layout import Piece, render_body
     from ..review.merge import merge_words, shorten
-    from ..statement import source_blocks, statement_from_bytes
+    from ..statement import block_kind, source_blocks, statement_from_bytes
     from ..yamlio import decode_text
 
     repo.require_statement(statement_id)
@@ -106,6 +106,7 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
             result.applied[label] += 1
 
     pieces: list[Piece] = []
+    body_lines = ours.body.split("\n")
     for label, text in inserted.get(None, []):
         pieces.append(Piece(text))
     for index, block in enumerate(ours_blocks):
@@ -119,8 +120,15 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
                 pieces.append(Piece(text, indent=block.indent))
             elif text:
                 pieces.append(Piece(text, at=index))
+        # New items after a list item join its list: one piece holding them all keeps the list tight.
+        tight = bool(pieces) and pieces[-1].keep == index and block.kind == "list"
         for label, text in inserted.get(index, []):
-            pieces.append(Piece(text, indent=block.indent))
+            tight = tight and block_kind(text) == "list"
+            if tight:
+                kept = pieces[-1].text if pieces[-1].keep is None else "\n".join(body_lines[block.start:block.end])
+                pieces[-1] = Piece(f"{kept}\n{block.indent}{text}")
+            else:
+                pieces.append(Piece(text, indent=block.indent))
     body = render_body(ours.body, ours_blocks, pieces)
     header = ours_text[:len(ours_text) - len(ours.body)] if ours.body else ours_text
     header = _with_title(header, ours.title, titles, result)
