@@ -385,3 +385,25 @@ def test_a_partners_second_return_replaces_its_first(alliance, tmp_path):
     assert run("round", "merge", ID, "--repo", str(alliance)).code == 0
     merged = git(alliance, "show", f"review/round-1/{ID}:{S}")
     assert "child within a week." in merged and "at once" not in merged and "<<<<<<<" not in merged
+
+
+def test_block_alignment_rebuilds_the_newer_blocks_from_the_older():
+    from hypothesis import given, settings, strategies as st
+
+    from accord.rounds.compilation import block_opcodes
+
+    blocks = st.lists(st.sampled_from(["A para.", "B para.", "C | d", "## Head", "1. Item"]), max_size=14)
+
+    @settings(max_examples=300, deadline=None)
+    @given(blocks, blocks)
+    def check(old, new):
+        rebuilt, i, j = [], 0, 0
+        for tag, i1, i2, j1, j2 in block_opcodes(old, new):
+            assert (i1, j1) == (i, j)
+            if tag == "equal":
+                assert old[i1:i2] == new[j1:j2]
+            rebuilt += new[j1:j2]
+            i, j = i2, j2
+        assert (i, j, rebuilt) == (len(old), len(new), new)
+
+    check()

@@ -210,13 +210,11 @@ def block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, i
     character per distinct block: fast when few of thousands of blocks changed (difflib is quadratic there)."""
     from diff_match_patch import diff_match_patch
 
-    from ..redline.words import _nth_char
-
-    codes: dict[str, str] = {}
-    old_chars = "".join(codes.setdefault(text, _nth_char(len(codes))) for text in old)
-    new_chars = "".join(codes.setdefault(text, _nth_char(len(codes))) for text in new)
     engine = diff_match_patch()
     engine.Diff_Timeout = 0
+    # A canonical block is one line (its whitespace is collapsed): dmp's line mode gives each a character.
+    old_chars, new_chars, _ = engine.diff_linesToChars("".join(f"{text}\n" for text in old),
+                                                       "".join(f"{text}\n" for text in new))
     diffs = engine.diff_main(old_chars, new_chars, False)
     opcodes: list[tuple[str, int, int, int, int]] = []
     i = j = 0
