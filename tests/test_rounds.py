@@ -251,12 +251,15 @@ def test_import_says_why_each_file_it_cannot_take_was_refused(alliance, tmp_path
     write(inbox / "as-sent.docx", packet(alliance, "iom"))
     write(inbox / "broken.docx", b"PK\x03\x04 not really a zip")
     write(inbox / "iom.docx", WordEdits(packet(alliance, "iom")).replace("without delay", "at once").save())
+    with open(inbox / "huge.docx", "wb") as huge:  # sparse: 60 MB on paper, nothing on disk
+        huge.truncate(60 * 2**20)
     result = run("round", "import", ID, str(inbox), "--repo", str(alliance))
     assert result.code == 1
     lines = result.out.splitlines()
     assert lines[0] == "as-sent.docx (iom): refused: it is the packet sent to iom, unchanged"
     assert lines[1].startswith("broken.docx: refused: ")
-    assert lines[2] == "iom.docx (iom): branch review/iom/child-protection, 1 edit, 0 comments, 0 conflicts"
+    assert lines[2] == "huge.docx: refused: it is larger than 50 MB"
+    assert lines[3] == "iom.docx (iom): branch review/iom/child-protection, 1 edit, 0 comments, 0 conflicts"
 
 
 def test_a_symbolic_link_in_the_folder_is_not_followed(alliance, tmp_path):

@@ -51,6 +51,7 @@ class RoundImport:
 
 def import_folder(repo, statement_id: str, folder: Path) -> RoundImport:
     from ..history import is_dirty
+    from ..ooxml.reading import MAX_FILE_BYTES
 
     repo.require_statement(statement_id)
     folder = Path(folder)
@@ -74,6 +75,9 @@ def import_folder(repo, statement_id: str, folder: Path) -> RoundImport:
         if not path.is_file():
             continue
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:  # hashing reads the whole file: look before reading
+                reports.append(FileReport(path.name, refused=f"it is larger than {MAX_FILE_BYTES // 2**20} MB"))
+                continue
             data = path.read_bytes()
         except OSError as exc:
             reports.append(FileReport(path.name, refused=f"cannot read it: {exc.strerror or exc}"))
