@@ -140,14 +140,15 @@ def test_a_round_with_seven_partners_from_packets_to_silence(tmp_path, monkeypat
     guardian = next(i for i, row in enumerate(rows) if row[1].startswith("1. States should appoint a guardian"))
     assert rows[guardian][0] == "2"
     assert rows[guardian + 1][1] == ("UNICEF\n1. States should appoint a guardian for every unaccompanied child "
-                                     "without delaywithin 24 hours.\nComment (Reviewer UNICEF): A guardian must be "
+                                     "without delaywithin 24 hours.\nComment (Reviewer UNICEF) on \u201cguardian\u201d: A guardian must be "
                                      "independent.")
     assert rows[guardian + 2][1] == ("IOM\n1. States should appoint a guardian for every unaccompanied child "
                                      "without delayimmediately upon identification.")
     assert rows[guardian + 1][2] == rows[guardian + 2][2] == ""
     age = next(i for i, row in enumerate(rows) if row[1].startswith("2. Age assessment should be"))
     assert rows[age + 1][1] == ("ECPAT\n2. Age assessment should be a measure of last resort.[1]\n"
-                                "Comment (Reviewer ECPAT): Medical methods should <b>never</b> be used.")
+                                "Comment (Reviewer ECPAT) on \u201cAge assessment\u201d: Medical methods should <b>never</b> be "
+                                "used.")
     preamble = next(i for i, row in enumerate(rows) if row[1].startswith("Children on the move"))
     assert rows[preamble + 1][1].startswith("UNODC")
     untouched = next(i for i, row in enumerate(rows) if row[1] == "States | Guardianship")

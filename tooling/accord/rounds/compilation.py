@@ -331,7 +331,7 @@ def compilation_html(repo, compilation: Compilation) -> str:
                     escape(text) if op == "equal" else f"<{op[:3]}>{escape(text)}</{op[:3]}>"
                     for op, text in proposal.script) + "</p>")
             for note in comments:
-                parts.append(f'<p class="comment">Comment ({escape(note.author)}): {escape(note.text)}</p>')
+                parts.append(f'<p class="comment">{escape(comment_heading(note))}: {escape(note.text)}</p>')
             rows.append(f'<tr class="proposal"><td></td><td>{"".join(parts)}</td><td class="response"></td></tr>')
     general = "".join(f'<li><strong>{escape(label)}</strong> ({escape(note.author)}): {escape(note.text)}'
                       f'{" <q>" + escape(note.anchor) + "</q>" if note.anchor else ""}</li>'
@@ -372,6 +372,14 @@ del {{ color: #b3261e; text-decoration: line-through; }}
 </body>
 </html>
 """
+
+
+def comment_heading(note: CommentNote) -> str:
+    """'Comment (Jane Doe) on “a guardian”': who, and the words the comment was on."""
+    anchor = " ".join(note.anchor.split())
+    if len(anchor) > 60:
+        anchor = anchor[:59].rstrip() + "…"
+    return f"Comment ({note.author})" + (f" on \u201c{anchor}\u201d" if anchor else "")
 
 
 def _by_partner(entry: Entry) -> list[tuple[str, list[Proposal], list[CommentNote]]]:
@@ -432,7 +440,7 @@ def compilation_docx(repo, compilation: Compilation) -> bytes:
             for proposal in proposals:
                 content += paragraph("".join(run(text, styles[op]) for op, text in proposal.script))
             for note in comments:
-                content += paragraph(run(f"Comment ({note.author}): {note.text}", "<w:i/><w:iCs/>"))
+                content += paragraph(run(f"{comment_heading(note)}: {note.text}", "<w:i/><w:iCs/>"))
             rows.append(row(cell("", widths[0], shade="FBFBF6") + cell(content, widths[1], shade="FBFBF6")
                             + cell("", widths[2])))
     grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
