@@ -7,7 +7,8 @@ paragraphs (some of them the same paragraphs as other partners), and three
 comments recorded in rounds.yaml. Compared, taking turns, medians:
   - `accord build ID --format docx --force` (the text's own official DOCX), and
   - `accord round compile ID` (the compilation as DOCX and HTML).
-Target: compile < 2x the DOCX build. Exit 1 if missed.
+Target: compile < 2x the DOCX build, in CPU time (benchmarks/_measure.py: the same verdict on a
+quiet machine and a loaded one; wall time is printed beside it). Exit 1 if missed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_build import accord_command, make_repo, median_times, sixty_page_body, statement_text  # noqa: E402
+from _measure import medians  # noqa: E402
+from bench_build import accord_command, make_repo, sixty_page_body, statement_text  # noqa: E402
 
 RUNS = 5
 LIMIT = 2.0
@@ -99,18 +101,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="accord-bench-round-") as work:
         repo = Path(work) / "repo"
         setup(repo)
-        medians = median_times({
+        measured = medians({
             "docx build": [*accord, "build", STATEMENT_ID, "--format", "docx", "--force", "--repo", str(repo)],
             "compile": [*accord, "round", "compile", STATEMENT_ID, "--repo", str(repo)],
         }, RUNS)
         compiled = repo / "build" / "review" / STATEMENT_ID / "round-1" / "compilation.docx"
-        build, compile_ = medians["docx build"], medians["compile"]
+        (build_cpu, build_wall), (compile_cpu, compile_wall) = measured["docx build"], measured["compile"]
         print(f"60-page statement, 12 partners' returns (15 paragraphs each, 3 comments each), median of {RUNS}:")
-        print(f"  accord build --format docx --force           {build:6.2f} s")
-        print(f"  accord round compile (DOCX and HTML)         {compile_:6.2f} s   {compile_ / build:4.2f}x build"
-              f"   ({compiled.stat().st_size // 1024} KB DOCX)")
-        ratio = compile_ / build
-        print(f"  target compile < {LIMIT}x the DOCX build: {ratio:.2f}x {'ok' if ratio < LIMIT else 'MISSED'}")
+        print(f"  {'':46} {'CPU s':>7} {'wall s':>7}")
+        print(f"  {'accord build --format docx --force':46} {build_cpu:7.2f} {build_wall:7.2f}")
+        print(f"  {'accord round compile (DOCX and HTML)':46} {compile_cpu:7.2f} {compile_wall:7.2f}   "
+              f"{compile_cpu / build_cpu:4.2f}x CPU, {compile_wall / build_wall:4.2f}x wall "
+              f"({compiled.stat().st_size // 1024} KB DOCX)")
+        ratio = compile_cpu / build_cpu
+        print(f"  target compile < {LIMIT}x the DOCX build (CPU time): {ratio:.2f}x {'ok' if ratio < LIMIT else 'MISSED'}")
         return 0 if ratio < LIMIT else 1
 
 
