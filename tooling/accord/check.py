@@ -59,7 +59,15 @@ def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Probl
         problems.extend(_check_statement_content(statement, statement_id, display, partners))
     problems.extend(_check_endorsements(repo, statement_id, partners,
                                         statement.endorsement.invited if statement is not None else None))
+    problems.extend(rounds_problems(repo, statement_id))
     return problems
+
+
+def rounds_problems(repo: Repo, statement_id: str) -> list[Problem]:
+    """reviews/rounds.yaml, when there is one, must read (see accord/rounds/model.py)."""
+    from .rounds.model import rounds_problems as problems_of
+
+    return problems_of(repo, statement_id)
 
 
 def _check_statement_content(statement: Statement, folder: str, display: str, partners: dict) -> list[Problem]:

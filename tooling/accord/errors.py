@@ -64,6 +64,10 @@ class ReviewError(AccordError):
     """A review packet could not be made or a returned DOCX cannot be imported."""
 
 
+class RoundError(AccordError):
+    """A consultation round cannot be opened, read, imported, compiled, merged or closed."""
+
+
 class ReleaseError(AccordError):
     """A release could not be made."""
 

@@ -29,12 +29,19 @@ SIGNER = Schema("signer", (
     Field("valid-before", "date", "The day (UTC) from which the key no longer signs, e.g. after a rotation."),
 ))
 
+CONTACT = Schema("contact", (
+    Field("name", "text", "The contact's full name.", required=True),
+    Field("email", "text", "Where review packets and consultation rounds are sent.", required=True,
+          pattern=r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", pattern_hint="is not an e-mail address"),
+))
+
 PARTNER = Schema("partner", (
     Field("id", "slug", "The partner id; equals its file name.", required=True),
     Field("name", "text", "The full official name, as printed in signatory lists.", required=True),
     Field("short", "text", "The short name or acronym, e.g. UNICEF."),
     Field("kind", "text", "What kind of body the partner is.", required=True, choices=PARTNER_KINDS),
     Field("signers", "list:map", "People who may sign for this partner.", default=(), schema=SIGNER),
+    Field("contacts", "list:map", "People consultation rounds write to: name and e-mail.", default=(), schema=CONTACT),
 ))
 
 
@@ -55,6 +62,14 @@ class Signer:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Someone at a partner whom consultation rounds write to."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Partner:
     """A partner organization or State."""
 
@@ -64,6 +79,7 @@ class Partner:
     short: str | None = None
     signers: tuple[Signer, ...] = ()
     path: Path | None = None
+    contacts: tuple[Contact, ...] = ()
 
     @property
     def label(self) -> str:
@@ -79,6 +95,7 @@ def parse_partner(text: str, display: str, path: Path | None = None) -> tuple[Pa
     if problems:
         return None, problems
     values["signers"] = tuple(Signer(**signer) for signer in values["signers"] or ())
+    values["contacts"] = tuple(Contact(**contact) for contact in values["contacts"] or ())
     # the partner stays known (so statements naming it are not misreported), its bad key is reported
     return Partner(**values, path=path), _key_problems(data, values["signers"], display)
 

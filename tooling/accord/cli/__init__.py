@@ -26,6 +26,7 @@ COMMANDS = {
     "release": "release_cmd",
     "site": "site_cmd",
     "init-ci": "ci_cmd",
+    "round": "round_cmd",
 }
 
 

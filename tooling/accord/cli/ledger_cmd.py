@@ -24,11 +24,15 @@ def status(statement_id, as_json, repo):
     from ..ledger import ledger_status, ledger_statuses
 
     if statement_id is not None:
+        from ..rounds.status import status_json, status_lines
+
         result = ledger_status(repo, statement_id, lifecycle=True)
         if as_json:
-            echo_json(result.as_dict())
+            echo_json({**result.as_dict(), "round": status_json(repo, statement_id)})
         else:
             _print_statement(result)
+            for line in status_lines(repo, statement_id):  # the open round's deadline, who is overdue or late
+                click.echo(line)
         return
     results = ledger_statuses(repo, lifecycle=True)
     if as_json:

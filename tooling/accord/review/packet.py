@@ -19,6 +19,8 @@ PROPERTY_PARTNER = "accord.partner"
 PROPERTY_BASE = "accord.base_commit"
 PROPERTY_TEXT_HASH = "accord.text_sha256"
 PROPERTY_REDLINE_FROM = "accord.redline_from"
+PROPERTY_DEADLINE = "accord.deadline"
+PROPERTY_NOTE = "accord.note"
 SENT_LOG = "sent.yaml"
 
 
@@ -130,9 +132,47 @@ def _check_output(path: Path) -> None:
         raise UsageError(f"-o {path}: the folder {path.parent} does not exist")
 
 
-def packet_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
-    """The DOCX a partner receives: the official build of the text, with accord's review properties added."""
-    return with_custom_properties(official_docx(repo, statement), properties)
+def packet_docx(repo, statement: Statement, properties: dict[str, str], *, deadline: str | None = None,
+                note: str | None = None, built: bytes | None = None) -> bytes:
+    """The DOCX a partner receives: the official build of the text, with accord's review properties added.
+
+    With a deadline or a note, the first page opens with a note to the partner
+    saying both (and the properties record them, so an import rebuilds the very
+    packet sent). `built` is the official DOCX when the caller already has it
+    (a round sends one text to many partners).
+    """
+    properties = {**properties, **({PROPERTY_DEADLINE: deadline} if deadline else {}),
+                  **({PROPERTY_NOTE: note} if note else {})}
+    docx = built if built is not None else official_docx(repo, statement)
+    return with_custom_properties(with_packet_note(docx, repo, statement, properties), properties)
+
+
+def packet_note_lines(repo, statement: Statement, properties: dict[str, str]) -> list[str]:
+    """The first-page note of a packet with a deadline or a note: for whom, by when, and how to return it."""
+    deadline, note = properties.get(PROPERTY_DEADLINE), properties.get(PROPERTY_NOTE)
+    if not deadline and not note:
+        return []
+    partner_id = properties.get(PROPERTY_PARTNER, "")
+    partner = repo.partners().get(partner_id)
+    who = partner.name if partner else partner_id
+    lines = [f"Review packet for {who} ({partner_id}): {statement.symbol + ', ' if statement.symbol else ''}"
+             f"{statement.title}, text {properties.get(PROPERTY_TEXT_HASH, statement.text_sha256)[:12]}."]
+    if deadline:
+        lines.append(f"Please return this file, with your changes tracked and your comments in Word comments, "
+                     f"by {deadline}.")
+    if note:
+        lines.append(note)
+    return lines
+
+
+def with_packet_note(docx: bytes, repo, statement: Statement, properties: dict[str, str]) -> bytes:
+    """The DOCX with the packet note (if any) as boxed paragraphs at the top of its first page."""
+    lines = packet_note_lines(repo, statement, properties)
+    if not lines:
+        return docx
+    from ..ooxml.parts import boxed_note_paragraphs, insert_at_body_start
+
+    return insert_at_body_start(docx, boxed_note_paragraphs(lines))
 
 
 def sent_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
@@ -156,7 +196,7 @@ def sent_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
         old = statement_from_bytes(file_at(repo.root, commit, relpath), f"{relpath} at {commit[:12]}")
         return redline_docx(repo, old, statement, verify=False)
     if PROPERTY_BASE in properties:
-        return official_docx(repo, statement)
+        return with_packet_note(official_docx(repo, statement), repo, statement, properties)
     return markdown_to_docx(statement.body, statement.title, statement.language, reference=_reference_docx(repo))
 
 
