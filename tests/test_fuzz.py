@@ -4,7 +4,6 @@ text they meant. (The redline's accept -> new / reject -> old properties are in 
 
 from __future__ import annotations
 
-import re
 import textwrap
 import unicodedata
 
@@ -17,7 +16,7 @@ from accord.ledger import record_from_bytes
 from accord.statement import canonical_text, parse_statement, statement_from_bytes, text_sha256
 
 from conftest import git, write
-from test_review_word import WordEdits
+from helpers.word import WordEdits
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
