@@ -1,6 +1,7 @@
 # accord: `make build` and `make test` are all a fresh machine needs.
 PYTHON ?= python3
-# pytest-xdist workers for `make test`: one per core (`make test WORKERS=0` runs in one process).
+# pytest-xdist workers for `make test`: one per core (`make test WORKERS=0` runs in one process). Each test
+# file runs in one worker, so a module-scoped fixture (a build, a released repository) is made once.
 WORKERS ?= auto
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -23,7 +24,7 @@ build: $(STAMP) ## Build DOCX, PDF and HTML of every statement into build/
 	$(BIN)/accord build
 
 test: $(STAMP) ## Run the whole test suite on every core (slow fault-injection trials excluded)
-	$(BIN)/python -m pytest -q -n $(WORKERS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 
 test-slow: $(STAMP) ## Run only the slow tests
 	$(BIN)/python -m pytest -q -m slow

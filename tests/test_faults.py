@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_alliance, run, write
+from helpers.alliance import copy_repository
 from helpers.word import WordEdits
 
 ACCORD = str(Path(sys.executable).with_name("accord"))
@@ -84,8 +85,7 @@ def command(name: str, returned: Path) -> list[str]:
 
 def fresh_copy(root: Path, where: Path) -> Path:
     where.mkdir(parents=True)
-    shutil.copytree(root, where / "alliance", symlinks=True)
-    return where / "alliance"
+    return copy_repository(root, where / "alliance")
 
 
 # -- the invariants --------------------------------------------------------------------------
