@@ -26,12 +26,12 @@ build: $(STAMP) ## Build DOCX, PDF and HTML of every statement into build/
 test: $(STAMP) ## Run the whole test suite on every core (slow fault-injection trials excluded)
 	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 
-test-slow: $(STAMP) ## Run only the slow tests
-	$(BIN)/python -m pytest -q -m slow
-
 lint: $(STAMP) ## ruff on the code and tests, mypy on the library
 	$(BIN)/ruff check tooling tests
 	$(BIN)/mypy
+
+test-slow: $(STAMP) ## Run only the slow tests
+	$(BIN)/python -m pytest -q -m slow
 
 bench: $(STAMP) ## Run the benchmarks in benchmarks/ and print their ratios
 	@for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench || exit 1; done

@@ -1,4 +1,4 @@
-"""A DOCX editor that works the way Word does, for review tests (test_review_word.py checks that it does).
+"""A DOCX editor that works the way Word does, for review tests (test_word_edits.py checks that it does).
 
 `WordEdits` opens a DOCX with python-docx and changes its XML as Word records
 edits with Track Changes on: w:ins / w:del runs, w:moveFrom / w:moveTo with
