@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import STATEMENT, git, make_alliance, run, write
+from helpers.alliance import copy_repository
 
 GOOD = STATEMENT.format(id="child-protection", status="draft")
 S = "statements/child-protection/statement.md"
@@ -38,8 +39,7 @@ def pristine(tmp_path_factory) -> Path:
 @pytest.fixture
 def repo(pristine, tmp_path) -> Path:
     root = tmp_path / "alliance"
-    shutil.copytree(pristine, root, symlinks=True)
-    return root
+    return copy_repository(pristine, root)
 
 
 def snapshot(tmp: Path, root: Path) -> dict:

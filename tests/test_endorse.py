@@ -11,7 +11,10 @@ import pytest
 from accord.repo import Repo
 
 from conftest import git, run, write
-from test_ledger import S, fixed_day, repo  # noqa: F401  (shared fixtures)
+from helpers.ledger import S
+
+# The ledger's tests share one repository: no templates/, and records made on one known day.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
 UNICEF = "statements/child-protection/endorsements/unicef.yaml"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -17,24 +16,12 @@ from accord.repo import Repo
 from accord.statement import parse_statement
 from accord.yamlio import dump_yaml
 
-from conftest import STATEMENT, git, make_alliance, write
+from conftest import STATEMENT, git, write
+from helpers.ledger import DAY, S
 
-S = "statements/child-protection/statement.md"
-DAY = dt.date(2026, 11, 28)
+# The ledger never reads templates/, so these tests' `repo` leaves them out.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
-
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    """conftest's repository without templates/: the ledger never reads them, and committing
-    their fonts is most of that fixture's time. The ledger test files share this one."""
-    root = make_alliance(tmp_path / "alliance", templates=False)
-    return root
-
-
-@pytest.fixture(autouse=True)
-def fixed_day(monkeypatch):
-    """Records carry the day they are made; tests make them on one known day."""
-    monkeypatch.setattr(ledger, "today", lambda: DAY)
 PARTNERS = {pid: Partner(pid, f"The {pid.upper()}", "igo", short=pid.upper())
             for pid in ("unicef", "iom", "unodc", "ecpat", "lastrada")}
 

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from conftest import STATEMENT, git, run, write
-from test_review_word import WordEdits
+from helpers.word import WordEdits
 
 S = "statements/child-protection/statement.md"
 BRANCH = "review/unicef/child-protection"

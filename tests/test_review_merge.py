@@ -202,7 +202,7 @@ def test_a_deleted_table_row_goes_and_a_formatting_change_record_is_dropped():
 
 
 def test_comment_anchors_cross_paragraphs_and_replies_hang_under_their_parent():
-    from test_review_word import WordEdits
+    from helpers.word import WordEdits
     from accord.review.extract import markdown_to_docx
 
     docx = markdown_to_docx("First paragraph.\n\nSecond paragraph.\n", "T")

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import ROOT, git, run
-from test_review_word import WordEdits
+from helpers.word import WordEdits
 
 SAMPLES = sorted(path.name for path in (ROOT / "statements").iterdir() if (path / "statement.md").exists())
 

@@ -10,7 +10,10 @@ import pytest
 from accord.repo import Repo
 
 from conftest import STATEMENT, git, run, write
-from test_ledger import S, fixed_day, repo  # noqa: F401  (shared fixtures)
+from helpers.ledger import S
+
+# The ledger's tests share one repository: no templates/, and records made on one known day.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
 
 def endorse(repo, partner: str, position: str = "endorse", *args: str):

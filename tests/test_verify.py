@@ -12,7 +12,9 @@ import pytest
 from accord import signing
 
 from conftest import STATEMENT, git, run, write
-from test_ledger import fixed_day, repo  # noqa: F401  (shared fixtures)
+
+# The ledger's tests share one repository: no templates/, and records made on one known day.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
 FOLDER = "statements/child-protection/endorsements"
 UNICEF = f"{FOLDER}/unicef.yaml"

@@ -1,4 +1,4 @@
-"""A DOCX editor that works the way Word does, for review tests, and checks that it does.
+"""A DOCX editor that works the way Word does, for review tests (test_word_edits.py checks that it does).
 
 `WordEdits` opens a DOCX with python-docx and changes its XML as Word records
 edits with Track Changes on: w:ins / w:del runs, w:moveFrom / w:moveTo with
@@ -342,35 +342,3 @@ def _split_at(p, offset: int) -> None:
             run.addnext(second)
             return
         position += len(text)
-
-
-# -- the editor is Word-like ---------------------------------------------------------------
-
-def _sample_docx() -> bytes:
-    from accord.review.extract import markdown_to_docx
-
-    return markdown_to_docx("First paragraph with some words.\n\nSecond paragraph here.[^1]\n\n"
-                            "[^1]: A note.\n", "A Title")
-
-
-def _read(docx: bytes, mode: str) -> str:
-    from accord.pandoc import run_pandoc
-
-    return run_pandoc(["-f", "docx", f"--track-changes={mode}", "-t", "plain", "--wrap=none"], docx).decode()
-
-
-def test_tracked_edits_are_seen_by_a_reader_as_word_would_record_them():
-    original = _sample_docx()
-    edited = (WordEdits(original).replace("some", "many").insert_after("Second", " long")
-              .replace("A note", "A longer note").save())
-    assert "First paragraph with many words." in _read(edited, "accept")
-    assert "Second long paragraph" in _read(edited, "accept")
-    assert "A longer note" in _read(edited, "accept")
-    assert _read(edited, "reject") == _read(original, "reject")
-
-
-def test_comments_and_replies_are_written_with_their_ranges():
-    edited = WordEdits(_sample_docx()).comment("some words", "Which words?", replies=(("Ann Lee", "These."),)).save()
-    all_view = _read(edited, "all")
-    assert "Which words?" in all_view
-    assert "First paragraph with some words." in _read(edited, "accept")
