@@ -56,3 +56,11 @@ def site_repo(tmp_path_factory) -> Path:
     result = run("site", "--repo", str(root))
     assert result.code == 0, result.err
     return root
+
+
+@pytest.fixture
+def keys(tmp_path):
+    """A folder for the SSH keys a test makes."""
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    return folder

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import git, run, write
-from test_ledger import fixed_day, repo  # noqa: F401  (shared fixtures)
-from test_verify import FOLDER, UNICEF, commit_all, endorse, keys, make_key, register, short, verify  # noqa: F401
+from helpers.verify import FOLDER, UNICEF, commit_all, endorse, make_key, register, short, verify
+
+# The ledger's tests share one repository: no templates/, and records made on one known day.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
 
 def release_dry_run(repo):
@@ -282,7 +284,7 @@ def test_an_expired_key_does_not_sign(repo, keys):
 
 
 def test_keys_committed_without_authorisation_are_ratified_by_a_later_secretariat_signature(repo, keys):
-    from test_verify import secretariat_key
+    from helpers.verify import secretariat_key
 
     secretariat = secretariat_key(repo, keys)
     set_key(repo, "unicef", make_key(keys, "unicef"))

@@ -7,8 +7,7 @@ import io
 import time
 import zipfile
 
-from conftest import run
-from test_review import import_docx, send
+from helpers.review import import_docx, send
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 

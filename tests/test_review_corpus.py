@@ -11,7 +11,6 @@ build/real-docx-results.md. Sources and licences: tests/data/real-docx/README.md
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

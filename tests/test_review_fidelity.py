@@ -11,8 +11,8 @@ import zlib
 import pytest
 
 from conftest import STATEMENT, git, make_alliance, run, write
-from test_review import BRANCH, S, import_docx, on_branch
-from test_review_word import WordEdits
+from helpers.review import BRANCH, S, import_docx, on_branch
+from helpers.word import WordEdits
 
 EXTRA = """
 > A. The first quoted paragraph of the declaration.
@@ -183,7 +183,7 @@ def test_a_packet_opens_with_track_changes_on_and_a_note_for_the_partner(repo):
 
 
 def test_the_note_on_a_returned_packet_is_not_taken_for_text(repo, tmp_path):
-    from test_review import send
+    from helpers.review import send
 
     returned = WordEdits(send(repo)).replace("without delay", "at once").save()
     result = import_docx(repo, tmp_path, returned)

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from conftest import git, run, write
-from test_review_word import WordEdits
-from test_rounds_walk import ID, ROUNDS, S, at, consultation_repo
+from helpers.word import WordEdits
+from helpers.rounds import ID, ROUNDS, S, at, consultation_repo
 
 # Times well away from today's date: ACCORD_NOW stands in for the clock, as SOURCE_DATE_EPOCH does for builds.
 OPENED = dt.datetime(2031, 3, 2, 9, 0, tzinfo=dt.timezone.utc)

@@ -10,38 +10,9 @@ import io
 import re
 from pathlib import Path
 
-from conftest import git, make_alliance, run, write
-from test_review_word import WordEdits
-
-ID = "child-protection"
-S = f"statements/{ID}/statement.md"
-ROUNDS = f"statements/{ID}/reviews/rounds.yaml"
-EXTRA_PARTNERS = {"ilo": ("International Labour Organization", "ILO", "igo"),
-                  "coe": ("Council of Europe", "CoE", "igo")}
-INVITED = ["unicef", "iom", "unodc", "ecpat", "lastrada", "ilo", "coe"]
-
-
-def consultation_repo(root: Path) -> Path:
-    """The test alliance with seven invited partners, contacts for most, and build/ ignored."""
-    make_alliance(root, gitignore="/build/\n")
-    for partner_id, (name, short, kind) in EXTRA_PARTNERS.items():
-        write(root / "partners" / f"{partner_id}.yaml", f"id: {partner_id}\nname: {name}\nshort: {short}\nkind: {kind}\n")
-    for partner_id in INVITED[:6]:
-        path = root / "partners" / f"{partner_id}.yaml"
-        path.write_text(path.read_text() + f"contacts:\n  - name: Desk Officer {partner_id.upper()}\n"
-                        f"    email: desk@{partner_id}.example\n", encoding="utf-8")
-    statement = root / S
-    statement.write_text(statement.read_text().replace("invited: [unicef, iom, unodc, ecpat]",
-                                                       f"invited: [{', '.join(INVITED)}]"), encoding="utf-8")
-    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\ntimezone: Europe/Vienna\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Seven partners invited")
-    return root
-
-
-def at(monkeypatch, moment: dt.datetime) -> None:
-    monkeypatch.setenv("ACCORD_NOW", moment.isoformat())
-
+from conftest import git, run, write
+from helpers.rounds import ID, INVITED, ROUNDS, S, at, consultation_repo
+from helpers.word import WordEdits
 
 def returned(repo: Path, partner: str, edit) -> bytes:
     packet = (repo / "build" / "review" / ID / "round-1" / f"{partner}.docx").read_bytes()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..ooxml.reading import Comment
 
 
 def render_comments(comments: list[Comment], *, statement_id: str, partner: str, source_name: str,
-                    base_commit: str, imported_on: str, sha256: str = "", not_carried: list[str] = ()) -> str:
+                    base_commit: str, imported_on: str, sha256: str = "", not_carried: Sequence[str] = ()) -> str:
     """reviews/P-DATE.md: the record of one import (the file and its SHA-256, what was not carried)
     and the partner's comments, every word from the file escaped as plain text."""
     lines = [f"# Comments from {partner} on {statement_id}", "",

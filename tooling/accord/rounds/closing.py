@@ -119,7 +119,7 @@ def _silence_records(repo, statement_id: str, item: Round, silent: tuple[str, ..
             raise RoundError(f"the silence record would not read back: {problems[0]}")
         planned.append((path, rel, data))
     files: dict[str, bytes | None] = {}
-    for path, rel, data in planned:
+    for _path, rel, data in planned:
         files[rel] = data
         if path_exists_at(root, head, rel + ".sig"):  # it signs the partner's old record, which this one replaces
             files[rel + ".sig"] = None

@@ -107,7 +107,7 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
 
     pieces: list[Piece] = []
     body_lines = ours.body.split("\n")
-    for label, text in inserted.get(None, []):
+    for _label, text in inserted.get(None, []):
         pieces.append(Piece(text))
     for index, block in enumerate(ours_blocks):
         wanted = proposals.get(index)
@@ -122,7 +122,7 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
                 pieces.append(Piece(text, at=index))
         # New items after a list item join its list: one piece holding them all keeps the list tight.
         tight = bool(pieces) and pieces[-1].keep == index and block.kind == "list"
-        for label, text in inserted.get(index, []):
+        for _label, text in inserted.get(index, []):
             tight = tight and block_kind(text) == "list"
             if tight:
                 kept = pieces[-1].text if pieces[-1].keep is None else "\n".join(body_lines[block.start:block.end])
