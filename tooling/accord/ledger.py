@@ -12,6 +12,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from .errors import LedgerError, Problem, SigningError, did_you_mean
+from .fsutil import link_on_the_way, read_repo_bytes
 from .partners import require_partner
 from .schema import Field, Schema
 from .yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, dump_yaml, load_yaml, read_text_file
@@ -96,7 +97,7 @@ def parse_record(data_bytes: bytes, text: str, display: str, path: Path | None =
 
 def read_record(path: Path, display: str) -> tuple[Record | None, list[Problem]]:
     try:
-        data_bytes = path.read_bytes() if path.stat().st_size <= MAX_FILE_BYTES else None
+        data_bytes = read_repo_bytes(path) if path.stat().st_size <= MAX_FILE_BYTES else None
     except OSError:
         data_bytes = None
     if data_bytes is None:  # let the general reader name the fault (missing, too large, unreadable)
@@ -435,7 +436,7 @@ def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[
             problems.append(f"{_display(record)}: record of unknown partner '{partner_id}'")
             continue
         standings.append(Standing(partner_id, partner.label, partner.name, record,
-                                  current=record.text_sha256 == statement.text_sha256,
+                                  current=statement.binds(record.text_sha256),
                                   signed=partner_id in signed))
     rank = {pid: index for index, pid in enumerate(order or [])}
     standings.sort(key=lambda s: (rank.get(s.partner, len(rank)), s.label.casefold()))
@@ -568,6 +569,10 @@ class StatementSummary:
     status: str
     text_sha256: str
     endorsement: object  # accord.statement.EndorsementPolicy
+    also_binds: str | None = None  # accord.statement.Statement.binds: the title-and-body hash, when it still binds
+
+    def binds(self, text_hash: str) -> bool:
+        return text_hash == self.text_sha256 or (self.also_binds is not None and text_hash == self.also_binds)
 
 
 class ParseMemo:
@@ -621,9 +626,9 @@ class ParseMemo:
         facts = self._recall(key, f"statement:{statement_id}") if key else None
         if facts is not None:
             try:
-                title, status, text_hash, invited, required, threshold = facts
+                title, status, text_hash, invited, required, threshold, also_binds = facts
                 return StatementSummary(statement_id, title, status, text_hash,
-                                        EndorsementPolicy(tuple(invited), tuple(required), threshold))
+                                        EndorsementPolicy(tuple(invited), tuple(required), threshold), also_binds)
             except (TypeError, ValueError):
                 pass
         statement = repo.load_statement(statement_id)
@@ -631,7 +636,7 @@ class ParseMemo:
             policy = statement.endorsement
             self.used[key] = [f"statement:{statement_id}", [statement.title, statement.status, statement.text_sha256,
                                                              list(policy.invited), list(policy.required),
-                                                             policy.threshold]]
+                                                             policy.threshold, statement.also_binds]]
         return statement
 
     def record(self, path: Path, display: str) -> tuple[Record | None, list[Problem]]:
@@ -668,9 +673,11 @@ class ParseMemo:
 
 
 def _read_small(path: Path) -> bytes | None:
-    """A file's bytes with the fewest system calls, or None if it cannot be read or is too large."""
+    """A file's bytes with the fewest system calls, or None if it cannot be read or is too large (or is a link)."""
+    if link_on_the_way(path) is not None:  # the general reader names the link; its target is never read
+        return None
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
         return None
     try:

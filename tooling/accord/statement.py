@@ -95,8 +95,33 @@ class Statement:
         return canonical_text(self.title, self.body)
 
     @cached_property
+    def publishing(self) -> dict:
+        """The front-matter fields beside the title that change what is published (see PUBLISHING_FIELDS)."""
+        return publishing_fields(self.short_title, self.allow_raw, self.numbered_paragraphs, self.title)
+
+    @cached_property
     def text_sha256(self) -> str:
-        return hashlib.sha256(self.canonical_text.encode("utf-8")).hexdigest()
+        """The hash a position binds to: the canonical text, and the publishing fields when any is set."""
+        return _hash(self.canonical_text, self.publishing)
+
+    @cached_property
+    def title_and_body_sha256(self) -> str:
+        """The hash of the canonical text alone: what every record made before the publishing fields counted."""
+        return _hash(self.canonical_text, {})
+
+    def binds(self, text_hash: str) -> bool:
+        """Whether a position taken on text_hash is a position on this text as it would be published.
+
+        A record made before the publishing fields were hashed carries the title-and-body
+        hash; it keeps binding while the text allows no raw blocks (which turn code the
+        partner read into live markup), and goes stale as soon as one is allowed.
+        """
+        return text_hash == self.text_sha256 or (self.also_binds is not None and text_hash == self.also_binds)
+
+    @property
+    def also_binds(self) -> str | None:
+        """The title-and-body hash while it still binds (no raw blocks allowed), else None."""
+        return None if self.allow_raw else self.title_and_body_sha256
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -305,5 +330,72 @@ def canonical_text(title: str, body: str) -> str:
     return "\n\n".join([title, *markdown_blocks(body)]) + "\n"
 
 
-def text_sha256(title: str, body: str) -> str:
-    return hashlib.sha256(canonical_text(title, body).encode("utf-8")).hexdigest()
+# -- the text hash ----------------------------------------------------------------
+
+# Front-matter fields that change what is published, beside the title (which opens the canonical
+# text): the running header, raw blocks that turn code into live HTML/Typst/OOXML, paragraph
+# numbers. Each is hashed only when it differs from its default, so that a statement without
+# them keeps the hash of its canonical text alone. Not covered: status, version, published and
+# date (set by the release, which must not stale what it publishes), symbol, kind, language,
+# drafters and the endorsement policy (furniture and process, not the endorsed text).
+PUBLISHING_FIELDS = ("short-title", "allow-raw", "numbered-paragraphs")
+
+
+def publishing_fields(short_title: str | None, allow_raw, numbered_paragraphs: bool, title: str) -> dict:
+    """The publishing fields that differ from their defaults, in canonical form."""
+    fields: dict = {}
+    if short_title is not None:
+        short = _WS.sub(" ", unicodedata.normalize("NFC", short_title)).strip()
+        if short != _WS.sub(" ", unicodedata.normalize("NFC", title)).strip():
+            fields["short-title"] = short
+    if allow_raw:
+        fields["allow-raw"] = sorted(set(allow_raw))
+    if numbered_paragraphs:
+        fields["numbered-paragraphs"] = True
+    return fields
+
+
+def _hash(canonical: str, publishing: dict) -> str:
+    """SHA-256 of the canonical text, preceded, when any publishing field is set, by those fields.
+
+    The fields come first as one JSON line ended by a NUL byte; no text can contain NUL, so
+    no body, however written, hashes like another body with different fields.
+    """
+    if not publishing:
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    import json
+
+    head = json.dumps(publishing, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"accord-publishing {head}\0{canonical}".encode("utf-8")).hexdigest()
+
+
+def text_sha256(title: str, body: str, publishing: dict | None = None) -> str:
+    return _hash(canonical_text(title, body), publishing or {})
+
+
+def endorsable_hashes(data: bytes) -> set[str]:
+    """The hashes a position on this statement file (e.g. at an old commit) may carry; empty if unreadable.
+
+    Read leniently, as old versions are: only the title must be there.
+    """
+    text, problem = decode_text(data, "statement")
+    parts = split_front_matter(text) if text is not None else None
+    if parts is None:
+        return set()
+    yaml_text, body, _ = parts
+    try:
+        front = load_yaml(yaml_text)
+    except YAMLProblem:
+        return set()
+    if not isinstance(front, dict) or front.get("title") is None:
+        return set()
+    title = str(front["title"])
+    allow_raw = front.get("allow-raw") if isinstance(front.get("allow-raw"), list) else []
+    short_title = front.get("short-title")
+    publishing = publishing_fields(None if short_title is None else str(short_title), [str(f) for f in allow_raw],
+                                   front.get("numbered-paragraphs") is True, title)
+    canonical = canonical_text(title, body)
+    hashes = {_hash(canonical, publishing)}
+    if not allow_raw:
+        hashes.add(_hash(canonical, {}))
+    return hashes
