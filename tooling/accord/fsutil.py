@@ -134,3 +134,55 @@ def _display(path: Path | str, root: Path | str | None) -> str:
     lexical = os.path.abspath(path)
     base = os.path.normpath(str(root)) if root is not None else _root_of(lexical)
     return os.path.relpath(lexical, base).replace(os.sep, "/") if base else str(path)
+
+
+# -- output paths: never into .git/, never over a tracked file, never through a link -----------------------
+
+def check_output_path(root: Path | str, path: Path | str, shown: str, *, folder: bool = False) -> None:
+    """UsageError unless accord may write path (a file, or with folder=True a folder of outputs).
+
+    Inside the repository an output must not lie in .git/, overwrite a file git tracks
+    (or, for a folder, hold one), or be reached through a symbolic link (a committed
+    `build` or `dist` link would send outputs anywhere). `shown` is how the message
+    names the path, e.g. "-o statement.md" or "build". Outside the repository the user's
+    choice stands.
+    """
+    from .errors import UsageError
+
+    root = os.path.normpath(str(root))
+    lexical = os.path.abspath(path)
+    real = os.path.realpath(lexical)
+    if _inside(lexical, root):
+        link = link_on_the_way(lexical, root)
+        if link is not None:
+            which = "" if link == os.path.relpath(lexical, root).replace(os.sep, "/") else f"{link} "
+            raise UsageError(f"{shown}: {which}is a symbolic link; accord writes no output through a link")
+    real_root = os.path.realpath(root)
+    if not _inside(real, real_root):
+        return
+    relative = os.path.relpath(real, real_root)
+    parts = relative.split(os.sep)
+    if parts[0] == ".git":
+        raise UsageError(f"{shown}: is inside .git/, git's own folder; accord never writes there")
+    if relative == ".":
+        raise UsageError(f"{shown}: is the repository itself; choose a folder for outputs only")
+    tracked = _tracked(real_root, relative.replace(os.sep, "/"))
+    if tracked and folder:
+        raise UsageError(f"{shown}: holds files tracked by git ({tracked[0]}); choose a folder for outputs only")
+    if tracked:
+        raise UsageError(f"{shown}: is a file tracked by git; accord never overwrites one (choose another file)")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _tracked(root: str, relative: str) -> list[str]:
+    """Files git tracks at relative (a file) or below it (a folder); [] outside git."""
+    import subprocess
+
+    result = subprocess.run(["git", "-C", root, "ls-files", "-z", "--", f":(literal){relative}"],
+                            capture_output=True, check=False)
+    if result.returncode != 0:
+        return []
+    return [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]

@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import history
-from .errors import GitError, ReleaseError
+from .errors import GitError, ReleaseError, UsageError
+from .fsutil import check_output_path
 from .repo import Repo
 from .statement import Statement, statement_from_bytes
 
@@ -131,6 +132,10 @@ def plan_release(repo: Repo, statement_id: str, today: dt.date | None = None) ->
     folder = release_folder(repo, statement_id, version)
     if folder.exists():
         reasons.append(f"{repo.rel(folder)} already exists; a release never overwrites one")
+    try:
+        check_output_path(repo.root, folder, repo.rel(folder), folder=True)
+    except UsageError as refusal:  # a committed `dist` link would publish the documents elsewhere
+        reasons.append(refusal.message)
 
     endorsers = _endorsers(repo, statement) if not problems else ()
     return ReleasePlan(statement, version, tag, today or dt.date.today(), head, endorsers, tuple(reasons))
@@ -191,6 +196,7 @@ def rebuild_release(repo: Repo, statement_id: str, version: int) -> Release:
     folder = release_folder(repo, statement_id, version)
     if folder.exists():
         raise ReleaseError(f"{repo.rel(folder)} already exists; a release never overwrites one")
+    check_output_path(repo.root, folder, repo.rel(folder), folder=True)
     with _staging(repo, folder) as staging:
         release = _build_release(repo, statement_id, version, commit, staging)
         os.rename(staging, folder)

@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import BuildError, UsageError
-from .fsutil import LinkRefused, read_repo_bytes, write_atomic
+from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
 from .repo import Repo
 from .statement import Statement
 
@@ -152,6 +152,7 @@ def build_site(repo: Repo, out_dir: Path | None = None) -> SiteResult:
 
 
 def _check_target(repo: Repo, out_dir: Path) -> None:
+    check_output_path(repo.root, out_dir, repo.rel(out_dir), folder=True)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{repo.rel(out_dir)} is a file, not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).exists():

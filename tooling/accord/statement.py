@@ -77,6 +77,8 @@ class Statement:
     front_matter: str = ""
     # The parsed front matter with the line of every key and item, for checks that name a place.
     front_matter_tree: dict | None = field(default=None, compare=False, repr=False)
+    # Commits at which the publishing fields were as they are now (set by with_earlier_bindings).
+    fields_unchanged_since: frozenset = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def is_draft(self) -> bool:
@@ -109,20 +111,15 @@ class Statement:
         """The hash of the canonical text alone: what every record made before the publishing fields counted."""
         return _hash(self.canonical_text, {})
 
-    def binds(self, text_hash: str) -> bool:
-        """Whether a position taken on text_hash is a position on this text as it would be published.
+    def binds(self, text_hash: str, commit: str | None = None) -> bool:
+        """Whether a position taken on text_hash (at commit) is a position on this text as it would be published.
 
-        A record made before the publishing fields were hashed carries the title-and-body
-        hash; it keeps binding while the text allows no raw blocks (which turn code the
-        partner read into live markup), and goes stale as soon as one is allowed.
+        A record made on the title-and-body hash (every record made before the publishing
+        fields were hashed, and any made while the text had none) binds while the fields
+        are as they were at the record's commit: see earlier_bindings.
         """
-        return text_hash == self.text_sha256 or (self.also_binds is not None and text_hash == self.also_binds)
-
-    @property
-    def also_binds(self) -> str | None:
-        """The title-and-body hash while it still binds (no raw blocks allowed), else None."""
-        return None if self.allow_raw else self.title_and_body_sha256
-
+        return text_hash == self.text_sha256 or (
+            commit is not None and text_hash == self.title_and_body_sha256 and commit in self.fields_unchanged_since)
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """Split '---' front matter from the body: (yaml, body, first body line), or None."""
@@ -373,29 +370,119 @@ def text_sha256(title: str, body: str, publishing: dict | None = None) -> str:
     return _hash(canonical_text(title, body), publishing or {})
 
 
-def endorsable_hashes(data: bytes) -> set[str]:
-    """The hashes a position on this statement file (e.g. at an old commit) may carry; empty if unreadable.
+def with_earlier_bindings(repo, statement, records):
+    """The statement, knowing at which of the records' commits its publishing fields were as they are now.
 
-    Read leniently, as old versions are: only the title must be there.
+    A record on the title-and-body hash was made when the publishing fields were not
+    hashed (or the text had none). It still binds if, at the commit it names, the text
+    had this title and body and these same fields; a field added or changed since then
+    (a short title, `allow-raw`) makes it stale, as a changed word would.
     """
+    import dataclasses
+
+    legacy = statement.title_and_body_sha256
+    if legacy == statement.text_sha256:
+        return statement
+    commits = {record.commit for record in records if record.text_sha256 == legacy and record.commit}
+    if not commits:
+        return statement
+    from .errors import GitError
+    from .history import file_at
+
+    relpath = f"statements/{statement.id}/statement.md"
+    unchanged = set()
+    for commit in sorted(commits):
+        try:
+            data = file_at(repo.root, str(commit), relpath)
+        except GitError:
+            continue
+        if (publishing_of(data) or ())[:2] == (legacy, statement.publishing):
+            unchanged.add(commit)
+    return dataclasses.replace(statement, fields_unchanged_since=frozenset(unchanged))
+
+
+def publishing_of(data: bytes) -> tuple[str, dict, str] | None:
+    """(title-and-body hash, publishing fields, full hash) of a statement file's bytes, read leniently
+    (only the title must be there, as in an old version); None if unreadable."""
     text, problem = decode_text(data, "statement")
     parts = split_front_matter(text) if text is not None else None
     if parts is None:
-        return set()
+        return None
     yaml_text, body, _ = parts
     try:
         front = load_yaml(yaml_text)
     except YAMLProblem:
-        return set()
+        return None
     if not isinstance(front, dict) or front.get("title") is None:
-        return set()
+        return None
     title = str(front["title"])
     allow_raw = front.get("allow-raw") if isinstance(front.get("allow-raw"), list) else []
     short_title = front.get("short-title")
     publishing = publishing_fields(None if short_title is None else str(short_title), [str(f) for f in allow_raw],
                                    front.get("numbered-paragraphs") is True, title)
     canonical = canonical_text(title, body)
-    hashes = {_hash(canonical, publishing)}
-    if not allow_raw:
-        hashes.add(_hash(canonical, {}))
-    return hashes
+    return _hash(canonical, {}), publishing, _hash(canonical, publishing)
+
+
+def endorsable_hashes(data: bytes) -> set[str]:
+    """The hashes a position on this statement file (e.g. at an old commit) may carry: the full hash, and the
+    title-and-body hash of a record made before the publishing fields were hashed. Empty if unreadable."""
+    found = publishing_of(data)
+    return {found[0], found[2]} if found else set()
+
+
+# -- link targets that run code -------------------------------------------------------
+
+SCRIPT_SCHEMES = ("javascript", "vbscript", "data")
+SCRIPT_LINK_REFUSAL = ("is not allowed: javascript:, vbscript: and data: links run code or hide content "
+                       "where the text is read (browsers, Word)")
+_LINK_TARGETS = (
+    re.compile(r"\]\(\s*<([^>\n]*)>"),                    # [text](<target>)
+    re.compile(r"\]\(\s*((?:[^\s()]|\([^\s()]*\))+)"),     # [text](target "title"), parentheses balanced
+    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)"),       # [ref]: target
+    re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>"),  # <scheme:target>
+)
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def script_scheme(target: str) -> str | None:
+    """The scheme of a link target when it is one that runs code (read as a browser reads it), else None."""
+    import html
+
+    for candidate in (target, html.unescape(target)):
+        compact = _CONTROL_OR_SPACE.sub("", candidate).lower()
+        scheme = compact.split(":", 1)[0] if ":" in compact else ""
+        if scheme in SCRIPT_SCHEMES:
+            return scheme
+    return None
+
+
+def script_links(body: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, target) of every link in a Markdown body whose target runs code, in order.
+
+    A quick scan of the source for `check`; the build's filter judges the links
+    pandoc actually reads, so a link this scan misses is still refused there.
+    """
+    found = []
+    for number, line in enumerate(body.split("\n"), first_line):
+        if ":" not in line and "&" not in line:
+            continue
+        for pattern in _LINK_TARGETS:
+            for match in pattern.finditer(line):
+                if script_scheme(match.group(1)):
+                    found.append((number, match.group(1)))
+    return sorted(dict.fromkeys(found), key=lambda item: item[0])
+
+
+def shown_target(target: str) -> str:
+    """A link target as an error message may print it: control characters made visible, at most 60 characters."""
+    shown = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in target)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def may_hold_script_links(body: str) -> bool:
+    """Whether a body could hold a link that runs code once pandoc decodes it (entities, escapes, spaces)."""
+    import html
+
+    compact = _CONTROL_OR_SPACE.sub("", html.unescape(body).replace("\\", "")).lower()
+    return any(f"{scheme}:" in compact for scheme in SCRIPT_SCHEMES)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import AccordError, BuildError, UsageError
-from ..fsutil import write_atomic
+from ..fsutil import check_output_path, write_atomic
 from ..repo import FORMATS, Repo
 from .inputs import RepoInputs, read_stamps, up_to_date, write_stamps
 
@@ -138,6 +138,7 @@ def build_statements(repo: Repo, ids: list[str], formats: tuple[str, ...], *, ou
     base = out_dir or repo.build_dir
     if base.exists() and not base.is_dir():  # refused once here, not once per statement in every worker
         raise UsageError(f"{repo.rel(base)} is a file, not a folder")
+    check_output_path(repo.root, base, f"--out {out_dir}" if out_dir else repo.rel(base), folder=True)
     outcomes: list[Outcome] = []
     pending: list[tuple[str, str, bool]] = []
     total = len(ids)

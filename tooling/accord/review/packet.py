@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AccordError, ReviewError, UsageError
-from ..fsutil import write_atomic
+from ..fsutil import check_output_path, write_atomic
 from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
 from ..partners import require_partner
 from ..statement import Statement
@@ -40,8 +40,10 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     statement = repo.load_statement(statement_id)
     partners = repo.partners()
     require_partner(partners, partner_id)
+    path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
     if output is not None:
-        _check_output(Path(output))
+        _check_output(path)
+    check_output_path(repo.root, path, f"-o {output}" if output else repo.rel(path))
     root = repo.root
     statement_file = repo.statement_file(statement_id)
     head = head_commit(root)
@@ -62,7 +64,6 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
                                      f"commit {redline_from[:12]}")
     else:
         docx = packet_docx(repo, statement, properties)
-    path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
     try:
         write_atomic(path, docx)
     except OSError as exc:
