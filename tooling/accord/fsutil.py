@@ -138,14 +138,16 @@ def _display(path: Path | str, root: Path | str | None) -> str:
 
 # -- output paths: never into .git/, never over a tracked file, never through a link -----------------------
 
-def check_output_path(root: Path | str, path: Path | str, shown: str, *, folder: bool = False) -> None:
+def check_output_path(root: Path | str, path: Path | str, shown: str, *, folder: bool = False,
+                      own_folder: bool = False) -> None:
     """UsageError unless accord may write path (a file, or with folder=True a folder of outputs).
 
     Inside the repository an output must not lie in .git/, overwrite a file git tracks
     (or, for a folder, hold one), or be reached through a symbolic link (a committed
     `build` or `dist` link would send outputs anywhere). `shown` is how the message
     names the path, e.g. "-o statement.md" or "build". Outside the repository the user's
-    choice stands.
+    choice stands. own_folder=True marks accord's own output folders (build/, site/, dist/):
+    a repository may track what accord writes there, and rebuilding it is what it asks for.
     """
     from .errors import UsageError
 
@@ -166,7 +168,7 @@ def check_output_path(root: Path | str, path: Path | str, shown: str, *, folder:
         raise UsageError(f"{shown}: is inside .git/, git's own folder; accord never writes there")
     if relative == ".":
         raise UsageError(f"{shown}: is the repository itself; choose a folder for outputs only")
-    tracked = _tracked(real_root, relative.replace(os.sep, "/"))
+    tracked = [] if own_folder else _tracked(real_root, relative.replace(os.sep, "/"))
     if tracked and folder:
         raise UsageError(f"{shown}: holds files tracked by git ({tracked[0]}); choose a folder for outputs only")
     if tracked:

@@ -152,7 +152,7 @@ def build_site(repo: Repo, out_dir: Path | None = None) -> SiteResult:
 
 
 def _check_target(repo: Repo, out_dir: Path) -> None:
-    check_output_path(repo.root, out_dir, repo.rel(out_dir), folder=True)
+    check_output_path(repo.root, out_dir, repo.rel(out_dir), folder=True, own_folder=out_dir == repo.root / "site")
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{repo.rel(out_dir)} is a file, not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).exists():

@@ -43,7 +43,7 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
     if output is not None:
         _check_output(path)
-    check_output_path(repo.root, path, f"-o {output}" if output else repo.rel(path))
+    check_output_path(repo.root, path, f"-o {output}" if output else repo.rel(path), own_folder=not output)
     root = repo.root
     statement_file = repo.statement_file(statement_id)
     head = head_commit(root)
