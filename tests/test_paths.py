@@ -369,3 +369,23 @@ def test_the_policy_is_added_once_and_kept_on_a_page_that_has_it():
     assert once.count(b"Content-Security-Policy") == 1
     assert with_content_security_policy(once) == once
     assert once.index(b"Content-Security-Policy") < once.index(b"<title>")
+
+
+def without_policy(page: bytes) -> bytes:
+    return b"\n".join(line for line in page.split(b"\n") if b"Content-Security-Policy" not in line)
+
+
+def test_released_html_carries_the_policy_in_dist_and_in_the_site_even_from_an_older_release(tmp_path):
+    from test_release import endorsed
+    from test_release import make_alliance as final_alliance
+
+    root = endorsed(final_alliance(tmp_path / "alliance"))
+    assert run("release", SID, "--repo", str(root)).code == 0
+    released = root / f"dist/{SID}/v1/{SID}.html"
+    policy = b'<meta http-equiv="Content-Security-Policy" content="default-src \'none\';'
+    assert policy in released.read_bytes().split(b"</head>")[0]
+    released.write_bytes(without_policy(released.read_bytes()))  # as a release made before the policy existed
+    assert run("site", "-o", str(tmp_path / "site"), "--repo", str(root)).code == 0
+    copy = (tmp_path / "site" / "dist" / SID / "v1" / f"{SID}.html").read_bytes()
+    assert policy in copy.split(b"</head>")[0]
+    assert without_policy(copy) == released.read_bytes()
