@@ -83,6 +83,36 @@ def test_check_of_the_whole_repository_names_a_linked_statement_folder_once(tmp_
     assert (result.code, result.out, result.err) == (1, f"statements/stolen: {LINK}\n", "1 problem in 1 file\n")
 
 
+@pytest.mark.parametrize("inside", ["endorsements", "reviews", "statement.md"])
+def test_a_link_inside_a_statement_folder_is_refused_before_anything_is_written_through_it(repo, tmp_path, inside):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    path = repo / "statements" / SID / inside
+    if inside == "statement.md":
+        os.rename(path, outside / "statement.md")
+        path.symlink_to(outside / "statement.md")
+    else:
+        path.symlink_to(outside)
+    commit_all(repo, f"{inside} is a link")
+    for command in (["endorse", SID, "unicef", "--position", "endorse", "--signatory", "Signer of UNICEF"],
+                    ["review", "send", SID, "--partner", "unicef", "-o", str(tmp_path / "packet.docx")]):
+        result = run(*command, "--repo", str(repo))
+        assert (result.code, result.out, result.err) == (2, "", f"Error: statements/{SID}/{inside}: {LINK}\n")
+    assert sorted(p.name for p in outside.iterdir()) == (["statement.md"] if inside == "statement.md" else [])
+    assert not (tmp_path / "packet.docx").exists()
+
+
+def test_a_committed_link_for_one_statements_build_folder_does_not_redirect_it(repo, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo / "build").mkdir()
+    (repo / "build" / SID).symlink_to(elsewhere)
+    result = run("build", SID, "--format", "html", "--repo", str(repo))
+    assert (result.code, result.err) == (
+        2, f"Error: build/{SID}: is a symbolic link; accord writes no output through a link\n")
+    assert list(elsewhere.iterdir()) == []
+
+
 @pytest.mark.parametrize("template", ["statement.html", "reference.docx", "fonts/Extra.ttf"])
 def test_a_template_linked_to_a_system_file_never_reaches_a_build(repo, template):
     target = repo / "templates" / template

@@ -139,8 +139,10 @@ class Repo:
         known = self.statement_ids() if known is None else known
         if statement_id not in known:
             raise StatementError(f"unknown statement '{statement_id}'{did_you_mean(statement_id, known)}")
-        if os.path.islink(self.statement_dir(statement_id)):  # its records would be written, and read, outside
-            raise StatementError(LINK_REFUSAL, path=self.rel(self.statement_dir(statement_id)))
+        folder = self.statement_dir(statement_id)
+        for path in (folder, folder / "statement.md", folder / "endorsements", folder / "reviews"):
+            if os.path.islink(path):  # records and review logs would be written, and read, outside
+                raise StatementError(LINK_REFUSAL, path=self.rel(path))
 
     # -- loading ------------------------------------------------------------
     def load_statement(self, statement_id: str):

@@ -93,6 +93,7 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
     document = load_document(repo, statement_id, inputs.is_dirty(statement_id) if dirty is None else dirty)
     target = (out_dir or repo.build_dir) / statement_id
+    check_output_path(repo.root, target, repo.rel(target), folder=True, own_folder=True)  # e.g. a committed link
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
