@@ -383,22 +383,52 @@ def with_earlier_bindings(repo, statement, records):
     legacy = statement.title_and_body_sha256
     if legacy == statement.text_sha256:
         return statement
-    commits = {record.commit for record in records if record.text_sha256 == legacy and record.commit}
+    commits = sorted({str(record.commit) for record in records
+                      if record.text_sha256 == legacy and record.commit and _COMMIT.fullmatch(str(record.commit))})
     if not commits:
         return statement
-    from .errors import GitError
-    from .history import file_at
+    at_commits = _publishing_at(repo.root, commits, f"statements/{statement.id}/statement.md")
+    unchanged = frozenset(commit for commit in commits if at_commits.get(commit) == [legacy, statement.publishing])
+    return dataclasses.replace(statement, fields_unchanged_since=unchanged)
 
-    relpath = f"statements/{statement.id}/statement.md"
-    unchanged = set()
-    for commit in sorted(commits):
+
+_COMMIT = re.compile(r"[0-9a-f]{7,40}")
+_PUBLISHING_CACHE: dict[str, dict] = {}
+
+
+def _publishing_at(root: Path, commits: list[str], relpath: str) -> dict[str, list | None]:
+    """[title-and-body hash, publishing fields] of the statement file at each commit (None where unreadable).
+
+    Commits never change, so answers are kept in .git/accord/publishing-at.json: status
+    and check stay at one git process for all the commits they have not seen before.
+    """
+    import json
+
+    from .fsutil import write_atomic
+    from .history import read_blobs
+
+    cache_path = root / ".git" / "accord" / "publishing-at.json"
+    cache = _PUBLISHING_CACHE.get(str(root))
+    if cache is None:
         try:
-            data = file_at(repo.root, str(commit), relpath)
-        except GitError:
-            continue
-        if (publishing_of(data) or ())[:2] == (legacy, statement.publishing):
-            unchanged.add(commit)
-    return dataclasses.replace(statement, fields_unchanged_since=frozenset(unchanged))
+            cache = json.loads(cache_path.read_bytes()) if (root / ".git").is_dir() else {}
+        except (OSError, ValueError):
+            cache = {}
+        cache = cache if isinstance(cache, dict) else {}
+        _PUBLISHING_CACHE[str(root)] = cache
+    keys = {commit: f"{commit}:{relpath}" for commit in commits}
+    unseen = [key for key in keys.values() if key not in cache]
+    if unseen:
+        blobs = read_blobs(root, unseen)
+        for key in unseen:
+            found = publishing_of(blobs[key]) if key in blobs else None
+            cache[key] = list(found[:2]) if found else None
+        if (root / ".git").is_dir():
+            try:
+                write_atomic(cache_path, json.dumps(cache, sort_keys=True))
+            except OSError:
+                pass  # only speed is lost
+    return {commit: cache.get(key) for commit, key in keys.items()}
 
 
 def publishing_of(data: bytes) -> tuple[str, dict, str] | None:
