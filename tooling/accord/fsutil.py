@@ -8,7 +8,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import RepoError
+from .errors import RepoError, UsageError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -149,8 +149,6 @@ def check_output_path(root: Path | str, path: Path | str, shown: str, *, folder:
     choice stands. own_folder=True marks accord's own output folders (build/, site/, dist/):
     a repository may track what accord writes there, and rebuilding it is what it asks for.
     """
-    from .errors import UsageError
-
     root = os.path.normpath(str(root))
     lexical = os.path.abspath(path)
     real = os.path.realpath(lexical)
