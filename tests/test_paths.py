@@ -157,6 +157,16 @@ def test_a_committed_output_link_does_not_redirect_outputs(repo, tmp_path, folde
     assert list(elsewhere.iterdir()) == []
 
 
+def test_a_released_folder_linked_elsewhere_never_reaches_the_site(repo, tmp_path, secret):
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere / "manifest.json", '{"statement": "child-protection"}')
+    (repo / "dist" / SID).mkdir(parents=True)
+    (repo / "dist" / SID / "v1").symlink_to(elsewhere)
+    result = run("site", "-o", str(tmp_path / "site"), "--repo", str(repo))
+    assert (result.code, result.out, result.err) == (2, "", f"Error: dist/{SID}/v1: {LINK}\n")
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_committed_dist_link_stops_a_release(tmp_path):
     from test_release import endorsed
     from test_release import make_alliance as final_alliance

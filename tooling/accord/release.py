@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import history
 from .errors import GitError, ReleaseError, UsageError
-from .fsutil import check_output_path, read_repo_bytes, write_atomic
+from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
 from .repo import Repo
 from .statement import Statement, statement_from_bytes
 
@@ -460,7 +460,7 @@ def read_releases(repo: Repo, statement_id: str) -> list[Release]:
 
 def read_manifest(path: Path, display: str) -> Release:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(read_repo_bytes(path).decode("utf-8"))
         release = Release(
             statement=data["statement"], version=int(data["version"]), tag=data["tag"], commit=data["commit"],
             published=data["published"], text_sha256=data["text_sha256"], title=data["title"],
@@ -469,6 +469,8 @@ def read_manifest(path: Path, display: str) -> Release:
                                      tuple(e.get("reservations") or ())) for e in data["endorsers"]),
             files=tuple(ReleaseFile(f["name"], f["sha256"], int(f["bytes"])) for f in data["files"]),
             folder=path.parent)
+    except LinkRefused:
+        raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReleaseError(f"unreadable release manifest ({type(exc).__name__}: {exc})", path=display) from None
     for item in release.files:
