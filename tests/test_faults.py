@@ -155,6 +155,7 @@ class Tally:
     trials: int = 0
     finished_before_the_kill: int = 0
     locks_left: int = 0
+    staging_left: int = 0  # releases whose kill left a .vN.*.partial folder (the rerun must sweep it)
     outcomes: Counter = field(default_factory=Counter)
 
 
@@ -182,6 +183,8 @@ def trial(name: str, pristine: dict, where: Path, rng: random.Random, tally: Tal
     delay = rng.uniform(0, pristine["runtimes"][name])
     tally.trials += 1
     tally.finished_before_the_kill += kill_at(repo, args, delay)
+    if name == "release" and (repo / "dist").exists():
+        tally.staging_left += any((repo / "dist").rglob("*.partial"))
 
     assert_whole(repo)
     lock = repo / ".git" / "index.lock"
@@ -267,7 +270,8 @@ def test_killed_commands_lose_nothing_and_succeed_when_run_again(pristine, tmp_p
 def test_two_hundred_killed_commands_lose_nothing_and_succeed_when_run_again(pristine, tmp_path):
     tally = run_trials(pristine, tmp_path, 200, seed=int(os.environ.get("ACCORD_FAULT_SEED", "200")))
     print(f"\n{tally.trials} trials, {tally.finished_before_the_kill} finished before the kill, "
-          f"{tally.locks_left} left git's index.lock; runtimes {pristine['runtimes']}")
+          f"{tally.locks_left} left git's index.lock, {tally.staging_left} releases left a staging folder (swept "
+          f"by the rerun); runtimes {pristine['runtimes']}")
     for outcome, count in sorted(tally.outcomes.items()):
         print(f"  {count:4d}  {outcome}")
     assert tally.trials == 200
