@@ -429,3 +429,18 @@ def test_released_html_carries_the_policy_in_dist_and_in_the_site_even_from_an_o
     copy = (tmp_path / "site" / "dist" / SID / "v1" / f"{SID}.html").read_bytes()
     assert policy in copy.split(b"</head>")[0]
     assert without_policy(copy) == released.read_bytes()
+
+
+def test_a_review_packet_sent_before_the_publishing_fields_were_hashed_is_still_imported(repo, tmp_path):
+    from accord.repo import Repo
+    from accord.review.packet import with_custom_properties
+
+    set_front_matter(repo, "language: en\n", "language: en\nshort-title: Children on the Move\n")
+    assert run("review", "send", SID, "--partner", "unicef", "-o", str(tmp_path / "packet.docx"),
+               "--repo", str(repo)).code == 0
+    statement = Repo(repo).load_statement(SID)
+    old_packet = with_custom_properties((tmp_path / "packet.docx").read_bytes(),
+                                        {"accord.text_sha256": statement.title_and_body_sha256})
+    write(tmp_path / "returned.docx", old_packet)
+    result = run("review", "import", SID, str(tmp_path / "returned.docx"), "--repo", str(repo))
+    assert (result.code, result.err) == (0, ""), result.out
