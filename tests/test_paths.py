@@ -444,3 +444,18 @@ def test_a_review_packet_sent_before_the_publishing_fields_were_hashed_is_still_
     write(tmp_path / "returned.docx", old_packet)
     result = run("review", "import", SID, str(tmp_path / "returned.docx"), "--repo", str(repo))
     assert (result.code, result.err) == (0, ""), result.out
+
+
+def test_new_and_init_ci_write_nothing_through_a_committed_link(repo, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo / ".github").symlink_to(elsewhere)
+    result = run("init-ci", "github", "--repo", str(repo))
+    assert (result.code, result.out, result.err) == (
+        2, "", "Error: .github: is a symbolic link; accord writes nothing through a link\n")
+    os.rename(repo / "statements", tmp_path / "statements")
+    (repo / "statements").symlink_to(tmp_path / "statements")
+    result = run("new", "trafficking-2027", "--kind", "joint-statement", "--title", "A Text", "--repo", str(repo))
+    assert (result.code, result.out, result.err) == (
+        2, "", "Error: statements: is a symbolic link; accord writes nothing through a link\n")
+    assert list(elsewhere.iterdir()) == [] and sorted(p.name for p in (tmp_path / "statements").iterdir()) == [SID]
