@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -339,7 +340,7 @@ def test_a_record_on_the_title_and_body_hash_goes_stale_when_a_short_title_chang
 
 
 def test_the_sample_endorsements_stay_current():
-    result = subprocess.run([str(Path(os.sys.executable).with_name("accord")), "status"],
+    result = subprocess.run([str(Path(sys.executable).with_name("accord")), "status"],
                             cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:4]}
