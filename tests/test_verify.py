@@ -12,7 +12,9 @@ import pytest
 from accord import signing
 
 from conftest import STATEMENT, git, run, write
-from test_ledger import fixed_day, repo  # noqa: F401  (shared fixtures)
+
+# The ledger's tests share one repository: no templates/, and records made on one known day.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
 FOLDER = "statements/child-protection/endorsements"
 UNICEF = f"{FOLDER}/unicef.yaml"
@@ -24,14 +26,31 @@ def make_key(folder, name: str, passphrase: str = ""):
     return path
 
 
+def secretariat_key(repo, folder):
+    """The secretariat's key (made, listed in accord.yaml and committed on first use): it authorises key changes."""
+    key = folder / "secretariat"
+    if not key.exists():
+        make_key(folder, "secretariat")
+        settings = repo / "accord.yaml"
+        write(settings, settings.read_text() + f"secretariat-keys:\n  - {key.with_suffix('.pub').read_text().strip()}\n")
+        git(repo, "commit", "-q", "-am", "The secretariat's key")
+    return key
+
+
 def register(repo, partner: str, key_path, principal: str | None = None) -> None:
-    """Give the partner's signer this public key (and optionally another principal), and commit."""
+    """Give the partner's signer this public key (and optionally another principal), authorised by the
+    secretariat's key, and commit."""
+    secretariat = secretariat_key(repo, key_path.parent)
     path = repo / "partners" / f"{partner}.yaml"
     text = path.read_text() + f"    key: {key_path.with_suffix('.pub').read_text().strip()}\n"
     if principal is not None:
         text = text.replace(f"principal: signer@{partner}.example", f"principal: '{principal}'")
     write(path, text)
-    git(repo, "commit", "-q", "-am", f"Key for {partner}")
+    authorised = run("authorise-keys", partner, "--sign", str(secretariat),
+                     "--repo", str(repo))
+    assert authorised.code == 0, authorised.err
+    git(repo, "add", "-A", "partners")
+    git(repo, "commit", "-q", "-m", f"Key for {partner}")
 
 
 @pytest.fixture
@@ -41,9 +60,10 @@ def keys(tmp_path):
     return folder
 
 
-def endorse(repo, *args: str, partner: str = "unicef", position: str = "endorse", statement="child-protection"):
-    return run("endorse", statement, partner, "--position", position, "--signatory", f"Signer of {partner.upper()}",
-               *args, "--repo", str(repo))
+def endorse(repo, *args: str, partner: str = "unicef", position: str = "endorse", statement="child-protection",
+            signatory: str | None = None):
+    return run("endorse", statement, partner, "--position", position,
+               "--signatory", signatory or f"Signer of {partner.upper()}", *args, "--repo", str(repo))
 
 
 def verify(repo, *ids: str):
