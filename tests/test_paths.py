@@ -344,9 +344,10 @@ def test_the_sample_endorsements_stay_current():
                             cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:4]}
-    assert rows["2005-eu-plan-recommendations"][-1] == "open"
+    assert rows["2005-eu-plan-recommendations"][-2:] == ["published", "v1"]
     assert rows["2010-child-protection"][-1] == "open"
-    assert not any(cell.endswith("~") for cell in rows["2010-child-protection"])
+    for statement_id in ("2005-eu-plan-recommendations", "2010-child-protection"):
+        assert not any(cell.endswith("~") for cell in rows[statement_id])
 
 
 # -- 8: no script in dist HTML or DOCX hyperlinks -----------------------------------------------
