@@ -337,6 +337,15 @@ CASES = [
      "Error: unknown statement 'child-protectio' (did you mean 'child-protection'?)"),
     ("site into a file", file_in_tmp("site.txt", "x"), ["site", "-o", "{tmp}/site.txt"], 2, "",
      "Error: {tmp}/site.txt is a file, not a folder"),
+    ("diff over a tracked file", None, ["diff", "child-protection", "--format", "md", "-o", "{tmp}/alliance/" + S], 2,
+     "", f"Error: -o {{tmp}}/alliance/{S}: is a file tracked by git; accord never overwrites one (choose another file)"),
+    ("review packet into .git", None,
+     ["review", "send", "child-protection", "--partner", "unicef", "-o", "{tmp}/alliance/.git/config"], 2, "",
+     "Error: -o {tmp}/alliance/.git/config: is inside .git/, git's own folder; accord never writes there"),
+    ("repo at a subfolder of another repository", None,
+     ["endorse", *ENDORSE[1:], "--repo", "{tmp}/alliance/statements"], 2, "",
+     "Error: --repo {tmp}/alliance/statements: is a folder inside the git repository {tmp}/alliance, not a "
+     "repository of its own; pass the top level of an accord repository"),
     ("ci for an unknown service", None, ["init-ci", "jenkins"], 2, "",
      "Error: Invalid value for '{github|gitlab}': 'jenkins' is not one of 'github', 'gitlab'."),
 ]

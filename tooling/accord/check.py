@@ -9,7 +9,8 @@ from .ledger import read_record
 from .partners import read_partners
 from .repo import Repo
 from .schema import SLUG
-from .statement import RAW_FORMATS, Statement, conflict_marker_problems, parse_statement
+from .statement import (RAW_FORMATS, SCRIPT_LINK_REFUSAL, Statement, conflict_marker_problems, parse_statement,
+                        script_links, shown_target)
 from .yamlio import LineDict, read_text_file
 
 _RAW = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
@@ -94,6 +95,8 @@ def _check_statement_content(statement: Statement, folder: str, display: str, pa
             if fmt not in statement.allow_raw:
                 allowed = " (add it to 'allow-raw' in the front matter to allow it)" if fmt in RAW_FORMATS else ""
                 problems.append(Problem(display, number, f"raw {fmt} block is not allowed{allowed}"))
+    for number, target in script_links(statement.body, statement.body_line):
+        problems.append(Problem(display, number, f"link target '{shown_target(target)}' {SCRIPT_LINK_REFUSAL}"))
     return problems
 
 

@@ -1,10 +1,14 @@
-"""Atomic file writes: a temp file in the same folder, fsynced, then renamed into place."""
+"""The file system at accord's edges: atomic writes, guarded reads of repository files, checked output paths."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from .errors import RepoError, UsageError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -36,3 +40,149 @@ def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False) -> N
         except FileNotFoundError:
             pass
         raise
+
+
+# -- reading repository files: nothing through a link, nothing from outside ---------------------------------
+
+LINK_REFUSAL = "is a symbolic link; accord reads no file through a link (it could lead outside the repository)"
+
+# The roots of the repositories this process works on (Repo registers its own), so that every read of
+# a file under one of them is checked, whichever module reads it and whatever it was given.
+_REPO_ROOTS: set[str] = set()
+
+
+def register_repo_root(root: Path | str) -> None:
+    """Have read_repo_bytes guard every file under root (an absolute path without links)."""
+    _REPO_ROOTS.add(os.path.normpath(str(root)))
+
+
+def _root_of(lexical: str) -> str | None:
+    """The longest registered root that holds lexical (an absolute, normalised path), or None."""
+    best = None
+    for root in _REPO_ROOTS:
+        if (lexical == root or lexical.startswith(root.rstrip(os.sep) + os.sep)) and (best is None or len(root) > len(best)):
+            best = root
+    return best
+
+
+def link_on_the_way(path: Path | str, root: Path | str | None = None) -> str | None:
+    """The repository-relative name of the first symbolic link on the way from root to path, or None.
+
+    Without root, the registered repository that holds path is used; a path in no repository has no way to check.
+    """
+    lexical = os.path.abspath(path)
+    base = os.path.normpath(str(root)) if root is not None else _root_of(lexical)
+    if base is None or not (lexical == base or lexical.startswith(base.rstrip(os.sep) + os.sep)):
+        return None
+    current = base
+    for part in os.path.relpath(lexical, base).split(os.sep):
+        if part in ("", "."):
+            continue
+        current = os.path.join(current, part)
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return os.path.relpath(current, base).replace(os.sep, "/")
+        except OSError:
+            return None  # missing or unreadable: the read itself says so
+    return None
+
+
+class LinkRefused(RepoError, OSError):
+    """A repository file was not read because a symbolic link lies on its way; `name` is the link.
+
+    It is an OSError too, so that code which treats an unreadable file as a problem treats this one so.
+    """
+
+    def __init__(self, name: str):
+        RepoError.__init__(self, LINK_REFUSAL, path=name)
+        self.name = name
+
+
+def read_repo_bytes(path: Path | str, root: Path | str | None = None) -> bytes:
+    """The bytes of a file inside the repository; LinkRefused if any part of its path is a symbolic link.
+
+    Every read of a repository file goes through here, so that a committed link to
+    /etc/passwd, ~/.git-credentials or /proc/self/environ is named, never read. The
+    last step is opened with O_NOFOLLOW, so a link made after the check is refused too.
+    """
+    link = link_on_the_way(path, root)
+    if link is not None:
+        raise LinkRefused(link)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LinkRefused(_display(path, root)) from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def refuse_links_under(folder: Path | str, root: Path | str | None = None) -> None:
+    """LinkRefused naming the first symbolic link at or below folder (sorted walk), if there is one."""
+    link = link_on_the_way(folder, root)
+    if link is not None:
+        raise LinkRefused(link)
+    for current, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted([*dirs, *files]):
+            if os.path.islink(os.path.join(current, name)):
+                raise LinkRefused(_display(os.path.join(current, name), root))
+
+
+def _display(path: Path | str, root: Path | str | None) -> str:
+    lexical = os.path.abspath(path)
+    base = os.path.normpath(str(root)) if root is not None else _root_of(lexical)
+    return os.path.relpath(lexical, base).replace(os.sep, "/") if base else str(path)
+
+
+# -- output paths: never into .git/, never over a tracked file, never through a link -----------------------
+
+def check_output_path(root: Path | str, path: Path | str, shown: str, *, folder: bool = False,
+                      own_folder: bool = False) -> None:
+    """UsageError unless accord may write path (a file, or with folder=True a folder of outputs).
+
+    Inside the repository an output must not lie in .git/, overwrite a file git tracks
+    (or, for a folder, hold one), or be reached through a symbolic link (a committed
+    `build` or `dist` link would send outputs anywhere). `shown` is how the message
+    names the path, e.g. "-o statement.md" or "build". Outside the repository the user's
+    choice stands. own_folder=True marks accord's own output folders (build/, site/, dist/):
+    a repository may track what accord writes there, and rebuilding it is what it asks for.
+    """
+    root = os.path.normpath(str(root))
+    lexical = os.path.abspath(path)
+    real = os.path.realpath(lexical)
+    if _inside(lexical, root):
+        link = link_on_the_way(lexical, root)
+        if link is not None:
+            which = "" if link == os.path.relpath(lexical, root).replace(os.sep, "/") else f"{link} "
+            raise UsageError(f"{shown}: {which}is a symbolic link; accord writes no output through a link")
+    real_root = os.path.realpath(root)
+    if not _inside(real, real_root):
+        return
+    relative = os.path.relpath(real, real_root)
+    parts = relative.split(os.sep)
+    if parts[0] == ".git":
+        raise UsageError(f"{shown}: is inside .git/, git's own folder; accord never writes there")
+    if relative == ".":
+        raise UsageError(f"{shown}: is the repository itself; choose a folder for outputs only")
+    tracked = [] if own_folder else _tracked(real_root, relative.replace(os.sep, "/"))
+    if tracked and folder:
+        raise UsageError(f"{shown}: holds files tracked by git ({tracked[0]}); choose a folder for outputs only")
+    if tracked:
+        raise UsageError(f"{shown}: is a file tracked by git; accord never overwrites one (choose another file)")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _tracked(root: str, relative: str) -> list[str]:
+    """Files git tracks at relative (a file) or below it (a folder); [] outside git."""
+    import subprocess
+
+    result = subprocess.run(["git", "-C", root, "ls-files", "-z", "--", f":(literal){relative}"],
+                            capture_output=True, check=False)
+    if result.returncode != 0:
+        return []
+    return [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]

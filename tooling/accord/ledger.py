@@ -12,8 +12,10 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from .errors import LedgerError, Problem, SignatoryError, SigningError, did_you_mean
+from .fsutil import LinkRefused, link_on_the_way, read_repo_bytes
 from .partners import require_partner
 from .schema import Field, Schema
+from .statement import with_earlier_bindings
 from .yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, dump_yaml, load_yaml, read_text_file
 
 POSITIONS = ("endorse", "endorse-with-reservations", "no-objection", "abstain", "object", "withdrawn")
@@ -105,7 +107,7 @@ def parse_record(data_bytes: bytes, text: str, display: str, path: Path | None =
 
 def read_record(path: Path, display: str) -> tuple[Record | None, list[Problem]]:
     try:
-        data_bytes = path.read_bytes() if path.stat().st_size <= MAX_FILE_BYTES else None
+        data_bytes = read_repo_bytes(path) if path.stat().st_size <= MAX_FILE_BYTES else None
     except OSError:
         data_bytes = None
     if data_bytes is None:  # let the general reader name the fault (missing, too large, unreadable)
@@ -181,7 +183,8 @@ def signatories(repo, statement) -> list[SignatoryEntry]:
             raise LedgerError(f"unknown partner '{partner_id}'", path=repo.rel(record.path))
     entries = [SignatoryEntry(s.partner, s.name, partners[s.partner].short, s.record.position, s.record.signatory,
                               s.record.reservations)
-               for s in evaluate(statement, records, partners).standings if s.counting]
+               for s in evaluate(with_earlier_bindings(repo, statement, records.values()), records, partners).standings
+               if s.counting]
     settings = repo.settings
     order = {pid: index for index, pid in enumerate(settings.partners_order)} if settings.signatory_order == "registry" else {}
     return sorted(entries, key=lambda e: (order.get(e.partner_id, len(order)), e.name.casefold()))
@@ -451,7 +454,7 @@ def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[
             problems.append(f"{_display(record)}: record of unknown partner '{partner_id}'")
             continue
         standings.append(Standing(partner_id, partner.label, partner.name, record,
-                                  current=record.text_sha256 == statement.text_sha256,
+                                  current=statement.binds(record.text_sha256, record.commit),
                                   signed=partner_id in signed, invited=partner_id in statement.endorsement.invited))
     rank = {pid: index for index, pid in enumerate(order or [])}
     standings.sort(key=lambda s: (rank.get(s.partner, len(rank)), s.label.casefold()))
@@ -587,6 +590,7 @@ def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMe
             records[partner_id] = record
             if f"{name}.sig" in names:
                 signed.add(partner_id)
+    statement = with_earlier_bindings(repo, statement, records.values())
     return evaluate(statement, records, partners, signed, problems, order, lifecycle)
 
 
@@ -600,6 +604,14 @@ class StatementSummary:
     text_sha256: str
     endorsement: object  # accord.statement.EndorsementPolicy
     version: int | None = None
+    title_and_body_sha256: str = ""
+    publishing: dict = field(default_factory=dict)
+    fields_unchanged_since: frozenset = frozenset()
+
+    def binds(self, text_hash: str, commit: str | None = None) -> bool:
+        """As accord.statement.Statement.binds."""
+        return text_hash == self.text_sha256 or (
+            commit is not None and text_hash == self.title_and_body_sha256 and commit in self.fields_unchanged_since)
 
 
 class ParseMemo:
@@ -646,16 +658,18 @@ class ParseMemo:
 
         path = repo.statement_file(statement_id)
         try:
-            data = path.read_bytes()
+            data = read_repo_bytes(path)
         except OSError:
             data = None
         key = hashlib.sha256(data).hexdigest() if data is not None else None
         facts = self._recall(key, f"statement:{statement_id}") if key else None
         if facts is not None:
             try:
-                title, status, text_hash, invited, required, threshold, version = facts
+                title, status, text_hash, invited, required, threshold, version, title_and_body_hash, \
+                    publishing = facts
                 return StatementSummary(statement_id, title, status, text_hash,
-                                        EndorsementPolicy(tuple(invited), tuple(required), threshold), version)
+                                        EndorsementPolicy(tuple(invited), tuple(required), threshold), version,
+                                        title_and_body_hash, dict(publishing))
             except (TypeError, ValueError):
                 pass
         statement = repo.load_statement(statement_id)
@@ -663,7 +677,9 @@ class ParseMemo:
             policy = statement.endorsement
             self.used[key] = [f"statement:{statement_id}", [statement.title, statement.status, statement.text_sha256,
                                                              list(policy.invited), list(policy.required),
-                                                             policy.threshold, statement.version]]
+                                                             policy.threshold, statement.version,
+                                                             statement.title_and_body_sha256,
+                                                             statement.publishing]]
         return statement
 
     def record(self, path: Path, display: str) -> tuple[Record | None, list[Problem]]:
@@ -700,9 +716,11 @@ class ParseMemo:
 
 
 def _read_small(path: Path) -> bytes | None:
-    """A file's bytes with the fewest system calls, or None if it cannot be read or is too large."""
+    """A file's bytes with the fewest system calls, or None if it cannot be read or is too large (or is a link)."""
+    if link_on_the_way(path) is not None:  # the general reader names the link; its target is never read
+        return None
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
         return None
     try:
@@ -1381,7 +1399,11 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
     for record_rel in record_paths:
         name = record_rel.rsplit("/", 1)[1]
         check = RecordCheck(record_rel, name[:-5], present=name in present)
-        current = (folder / name).read_bytes() if check.present else None
+        try:
+            current = read_repo_bytes(folder / name) if check.present else None
+        except LinkRefused as refused:  # named, never read: it could be any file on the machine
+            current = None
+            check.problems.append(Problem(refused.path, None, refused.message))
         if current is not None:
             has_signature = name + ".sig" in present
             signed_at = past.signed_in.get(record_rel, {}).get(_git_blob_id(current))
@@ -1430,7 +1452,7 @@ def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data:
         else:
             registry, at = past.registry_at(check.partner, past.registry_now.get(check.partner)), None
         judged = {**partners, check.partner: registry or partners[check.partner]}
-        message, check.principal = _signature_problem(signature_path.read_bytes(), data, check.partner, judged,
+        message, check.principal = _signature_problem(read_repo_bytes(signature_path), data, check.partner, judged,
                                                       past, at, record)
         if message:
             check.problems.append(Problem(check.path, None, message))

@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import history
-from .errors import GitError, ReleaseError
+from .errors import GitError, ReleaseError, UsageError
+from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
 from .repo import Repo
 from .statement import Statement, statement_from_bytes
 
@@ -131,6 +132,10 @@ def plan_release(repo: Repo, statement_id: str, today: dt.date | None = None) ->
     folder = release_folder(repo, statement_id, version)
     if folder.exists():
         reasons.append(f"{repo.rel(folder)} already exists; a release never overwrites one")
+    try:
+        check_output_path(repo.root, folder, repo.rel(folder), folder=True, own_folder=True)
+    except UsageError as refusal:  # a committed `dist` link would publish the documents elsewhere
+        reasons.append(refusal.message)
 
     endorsers = _endorsers(repo, statement) if not problems else ()
     return ReleasePlan(statement, version, tag, today or dt.date.today(), head, endorsers, tuple(reasons))
@@ -160,7 +165,7 @@ def make_release(repo: Repo, plan: ReleasePlan) -> Release:
     commit = history.commit_files(root, plan.head, {relpath: released_text}, commit_message(plan),
                                   author_name=author_name, author_email=author_email)
     folder = release_folder(repo, statement.id, plan.version)
-    with _staging(repo, folder) as staging:
+    with _release_lock(repo), _staging(repo, folder) as staging:
         release = _build_release(repo, statement.id, plan.version, commit, staging)
         tag_ref = f"refs/tags/{plan.tag}"
         tag_object = history.make_tag(root, commit, plan.tag, tag_message(plan))
@@ -191,10 +196,119 @@ def rebuild_release(repo: Repo, statement_id: str, version: int) -> Release:
     folder = release_folder(repo, statement_id, version)
     if folder.exists():
         raise ReleaseError(f"{repo.rel(folder)} already exists; a release never overwrites one")
-    with _staging(repo, folder) as staging:
+    check_output_path(repo.root, folder, repo.rel(folder), folder=True, own_folder=True)
+    with _release_lock(repo), _staging(repo, folder) as staging:
         release = _build_release(repo, statement_id, version, commit, staging)
         os.rename(staging, folder)
     return replace(release, folder=folder)
+
+
+# -- finishing a release that was killed after its tag was made ----------------------
+
+@dataclass(frozen=True)
+class Interrupted:
+    """A release whose commit and tag are in place (HEAD is the release commit) but whose work is not done."""
+
+    statement_id: str
+    version: int
+    commit: str
+    parent: str
+    worktree_lags: bool
+    dist_missing: bool
+
+
+def interrupted_release(repo: Repo, statement_id: str) -> Interrupted | None:
+    """The release of statement_id that a kill interrupted after its refs moved, or None.
+
+    The refs move in one transaction, then the index and working tree are brought to the
+    release commit (`git read-tree -m -u`) and the built folder is renamed into dist/. A
+    kill in between leaves HEAD on the tagged release commit, the statement file in the
+    index or the work tree still as it was before, and dist/ID/vN/ missing.
+    """
+    tags = history.release_tags(repo.root, statement_id)
+    head = history.head_commit(repo.root)
+    if not tags or head is None:
+        return None
+    version, tag = tags[-1]
+    try:
+        tagged = history.resolve_revision(repo.root, f"refs/tags/{tag}")
+    except GitError:
+        return None
+    if tagged != head:
+        return None
+    relpath = repo.rel(repo.statement_file(statement_id))
+    parents = history.git_text(repo.root, "rev-list", "--parents", "-n", "1", head).split()[1:]
+    lags = relpath in history.changed_paths(repo.root)
+    missing = not release_folder(repo, statement_id, version).exists()
+    if not (lags or missing) or len(parents) != 1:
+        return None
+    return Interrupted(statement_id, version, head, parents[0], lags, missing)
+
+
+def finish_release(repo: Repo, interrupted: Interrupted) -> Release:
+    """Complete an interrupted release: the statement file brought to the release commit, dist/ID/vN/ built.
+
+    The file is restored only when it is, in the index and in the work tree, either as the
+    release commit or as its parent has it (what a killed read-tree leaves); anything else
+    is someone's work, and is named rather than overwritten.
+    """
+    root = repo.root
+    relpath = repo.rel(repo.statement_file(interrupted.statement_id))
+    if interrupted.worktree_lags:
+        released = history.file_at(root, interrupted.commit, relpath)
+        before = history.file_at(root, interrupted.parent, relpath)
+        staged = history.git(root, "show", f":{relpath}", check=False)
+        try:
+            on_disk = read_repo_bytes(root / relpath)
+        except FileNotFoundError:
+            on_disk = None
+        if staged.stdout not in (released, before) or on_disk not in (released, before):
+            raise ReleaseError(f"{relpath} has changes of its own since the release of {interrupted.statement_id} "
+                               f"v{interrupted.version} was interrupted; commit or discard them, then run "
+                               "`accord release` again")
+        write_atomic(root / relpath, released)
+        history.git(root, "reset", "-q", interrupted.commit, "--", relpath)
+    if interrupted.dist_missing:
+        return rebuild_release(repo, interrupted.statement_id, interrupted.version)
+    return read_manifest(release_folder(repo, interrupted.statement_id, interrupted.version) / MANIFEST,
+                         repo.rel(release_folder(repo, interrupted.statement_id, interrupted.version) / MANIFEST))
+
+
+@contextmanager
+def _release_lock(repo: Repo):
+    """One release at a time in this clone; whoever holds the lock may sweep what killed runs left in dist/.
+
+    The lock is an flock on .git/accord/release.lock, which the kernel drops when its holder
+    dies, so a killed release never leaves it held.
+    """
+    import fcntl
+
+    git_dir = repo.root / ".git"
+    if not git_dir.is_dir():
+        yield
+        return
+    (git_dir / "accord").mkdir(exist_ok=True)
+    fd = os.open(git_dir / "accord" / "release.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReleaseError("another `accord release` is running in this repository; wait for it to finish") from None
+        _sweep_staging(repo)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _sweep_staging(repo: Repo) -> None:
+    """Remove the .vN.*.partial folders that killed releases left in dist/ID/ (the lock is held: none is in use)."""
+    if not repo.dist_dir.is_dir() or os.path.islink(repo.dist_dir):
+        return
+    for statement_folder in repo.dist_dir.iterdir():
+        if statement_folder.is_dir() and not statement_folder.is_symlink():
+            for leftover in statement_folder.glob(".v*.partial"):
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover, ignore_errors=True)
 
 
 def release_folder(repo: Repo, statement_id: str, version: int) -> Path:
@@ -346,7 +460,7 @@ def read_releases(repo: Repo, statement_id: str) -> list[Release]:
 
 def read_manifest(path: Path, display: str) -> Release:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(read_repo_bytes(path).decode("utf-8"))
         release = Release(
             statement=data["statement"], version=int(data["version"]), tag=data["tag"], commit=data["commit"],
             published=data["published"], text_sha256=data["text_sha256"], title=data["title"],
@@ -355,6 +469,8 @@ def read_manifest(path: Path, display: str) -> Release:
                                      tuple(e.get("reservations") or ())) for e in data["endorsers"]),
             files=tuple(ReleaseFile(f["name"], f["sha256"], int(f["bytes"])) for f in data["files"]),
             folder=path.parent)
+    except LinkRefused:
+        raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReleaseError(f"unreadable release manifest ({type(exc).__name__}: {exc})", path=display) from None
     for item in release.files:

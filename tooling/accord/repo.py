@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import Problem, RepoError, StatementError, did_you_mean
+from .fsutil import LINK_REFUSAL, refuse_links_under, register_repo_root
 from .schema import SLUG, Field, Schema
 from .yamlio import YAMLProblem, load_yaml, read_text_file
 
@@ -53,6 +54,9 @@ class Repo:
     root: Path
     _cache: dict = field(default_factory=dict, repr=False)
 
+    def __post_init__(self):
+        register_repo_root(self.root)  # every read of a file under root now refuses links
+
     @classmethod
     def find(cls, start: str | os.PathLike | None = None) -> "Repo":
         """The repo at --repo DIR, or the git top level above the working directory."""
@@ -60,7 +64,12 @@ class Repo:
             root = Path(start)
             if not root.is_dir():
                 raise RepoError(f"--repo {start}: no such directory")
-            return cls(root.resolve())
+            root = root.resolve()
+            outer = _enclosing_repository(root)
+            if outer is not None:  # git would commit to the outer repository, into its ledger
+                raise RepoError(f"--repo {start}: is a folder inside the git repository {outer}, not a repository "
+                                "of its own; pass the top level of an accord repository")
+            return cls(root)
         here = Path.cwd().resolve()
         for candidate in (here, *here.parents):
             if (candidate / ".git").exists():
@@ -78,7 +87,13 @@ class Repo:
 
     @property
     def templates_dir(self) -> Path:
-        return self.root / "templates"
+        """templates/, checked once to hold no symbolic link (pandoc and Typst read its files by name)."""
+        folder = self.root / "templates"
+        if "templates checked" not in self._cache:
+            if os.path.lexists(folder):
+                refuse_links_under(folder, self.root)
+            self._cache["templates checked"] = True
+        return folder
 
     @property
     def build_dir(self) -> Path:
@@ -132,6 +147,10 @@ class Repo:
         known = self.statement_ids() if known is None else known
         if statement_id not in known:
             raise StatementError(f"unknown statement '{statement_id}'{did_you_mean(statement_id, known)}")
+        folder = self.statement_dir(statement_id)
+        for path in (folder, folder / "statement.md", folder / "endorsements", folder / "reviews"):
+            if os.path.islink(path):  # records and review logs would be written, and read, outside
+                raise StatementError(LINK_REFUSAL, path=self.rel(path))
 
     # -- loading ------------------------------------------------------------
     def load_statement(self, statement_id: str):
@@ -184,6 +203,13 @@ class Repo:
                                         f"unknown time zone '{values['timezone']}' (use an IANA name such as "
                                         "Europe/Vienna, or UTC)")]
         return Settings(**values, formats=formats), []
+
+
+def _enclosing_repository(root: Path) -> Path | None:
+    """The git repository that holds root as a subfolder, or None when root is a top level (or in no repository)."""
+    if (root / ".git").exists():
+        return None
+    return next((parent for parent in root.parents if (parent / ".git").exists()), None)
 
 
 def known_timezone(name: str) -> bool:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .errors import StatementError
-from .fsutil import write_atomic
+from .fsutil import link_on_the_way, read_repo_bytes, write_atomic
 from .repo import Repo
 from .schema import SLUG
 from .statement import parse_statement
@@ -20,12 +20,13 @@ def new_statement(repo: Repo, statement_id: str, kind: str, title: str, today: d
     if not title.strip() or "\n" in title:
         raise StatementError("--title must be one non-empty line")
     target = repo.statement_file(statement_id)
+    _refuse_links_to(repo, target)
     if target.parent.exists():
         raise StatementError(f"statement '{statement_id}' already exists ({repo.rel(target.parent)})")
     skeleton = repo.templates_dir / "statements" / f"{kind}.md"
     if not skeleton.is_file():
         raise StatementError(f"no skeleton for kind '{kind}' ({repo.rel(skeleton)} is missing)")
-    text = skeleton.read_text("utf-8")
+    text = read_repo_bytes(skeleton).decode("utf-8")
     filled = (text.replace("{{id}}", statement_id)
               .replace("{{title}}", json.dumps(title.strip(), ensure_ascii=False))
               .replace("{{kind}}", kind)
@@ -53,7 +54,15 @@ def init_ci(repo: Repo, host: str, force: bool = False) -> Path:
     if not source.is_file():
         raise StatementError(f"no CI template for {host} ({repo.rel(source)} is missing)")
     target = repo.root / target_name
+    _refuse_links_to(repo, target)
     if target.exists() and not force:
         raise StatementError(f"{target_name} already exists (pass --force to replace it)")
-    write_atomic(target, source.read_bytes())
+    write_atomic(target, read_repo_bytes(source))
     return target
+
+
+def _refuse_links_to(repo: Repo, target: Path) -> None:
+    """A new file is never written through a symbolic link (a committed `statements` link would put it anywhere)."""
+    link = link_on_the_way(target, repo.root)
+    if link is not None:
+        raise StatementError("is a symbolic link; accord writes nothing through a link", path=link)

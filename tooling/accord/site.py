@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import BuildError, UsageError
-from .fsutil import write_atomic
+from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
 from .repo import Repo
 from .statement import Statement
 
@@ -152,6 +152,7 @@ def build_site(repo: Repo, out_dir: Path | None = None) -> SiteResult:
 
 
 def _check_target(repo: Repo, out_dir: Path) -> None:
+    check_output_path(repo.root, out_dir, repo.rel(out_dir), folder=True, own_folder=out_dir == repo.root / "site")
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{repo.rel(out_dir)} is a file, not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).exists():
@@ -175,9 +176,11 @@ def _read_layout(repo: Repo) -> tuple[string.Template, dict[str, bytes]]:
     """The page template, and the assets beside it (stylesheet, icon, logos) copied as they are."""
     folder = repo.templates_dir / "site"
     try:
-        page = (folder / "page.html").read_text("utf-8")
-        assets = {path.name: path.read_bytes() for path in sorted(folder.iterdir())
+        page = read_repo_bytes(folder / "page.html").decode("utf-8")
+        assets = {path.name: read_repo_bytes(path) for path in sorted(folder.iterdir())
                   if path.is_file() and path.name != "page.html" and not path.name.startswith(".")}
+    except LinkRefused:
+        raise
     except OSError as exc:
         raise BuildError(f"cannot read the site template: {repo.rel(Path(exc.filename))}: {exc.strerror}") from None
     return string.Template(page), assets
@@ -239,7 +242,12 @@ def _copy_release(release, target: Path) -> None:
     for name in (*(f.name for f in release.files), MANIFEST, CHECKSUMS):
         source = release.folder / name
         if source.is_file():
-            shutil.copyfile(source, target / name)
+            data = read_repo_bytes(source)
+            if name.endswith(".html"):  # the site serves it beside its own pages: no script may run in it
+                from .build.html import with_content_security_policy
+
+                data = with_content_security_policy(data)
+            write_atomic(target / name, data)
 
 
 # -- pages ------------------------------------------------------------------------

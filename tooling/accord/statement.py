@@ -77,6 +77,8 @@ class Statement:
     front_matter: str = ""
     # The parsed front matter with the line of every key and item, for checks that name a place.
     front_matter_tree: dict | None = field(default=None, compare=False, repr=False)
+    # Commits at which the publishing fields were as they are now (set by with_earlier_bindings).
+    fields_unchanged_since: frozenset = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def is_draft(self) -> bool:
@@ -95,9 +97,29 @@ class Statement:
         return canonical_text(self.title, self.body)
 
     @cached_property
-    def text_sha256(self) -> str:
-        return hashlib.sha256(self.canonical_text.encode("utf-8")).hexdigest()
+    def publishing(self) -> dict:
+        """The front-matter fields beside the title that change what is published (see PUBLISHING_FIELDS)."""
+        return publishing_fields(self.short_title, self.allow_raw, self.numbered_paragraphs, self.title)
 
+    @cached_property
+    def text_sha256(self) -> str:
+        """The hash a position binds to: the canonical text, and the publishing fields when any is set."""
+        return _hash(self.canonical_text, self.publishing)
+
+    @cached_property
+    def title_and_body_sha256(self) -> str:
+        """The hash of the canonical text alone: what every record made before the publishing fields counted."""
+        return _hash(self.canonical_text, {})
+
+    def binds(self, text_hash: str, commit: str | None = None) -> bool:
+        """Whether a position taken on text_hash (at commit) is a position on this text as it would be published.
+
+        A record made on the title-and-body hash (every record made before the publishing
+        fields were hashed, and any made while the text had none) binds while the fields
+        are as they were at the record's commit: see earlier_bindings.
+        """
+        return text_hash == self.text_sha256 or (
+            commit is not None and text_hash == self.title_and_body_sha256 and commit in self.fields_unchanged_since)
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """Split '---' front matter from the body: (yaml, body, first body line), or None."""
@@ -305,8 +327,195 @@ def canonical_text(title: str, body: str) -> str:
     return "\n\n".join([title, *markdown_blocks(body)]) + "\n"
 
 
-def text_sha256(title: str, body: str) -> str:
-    return hashlib.sha256(canonical_text(title, body).encode("utf-8")).hexdigest()
+# -- the text hash ----------------------------------------------------------------
+
+# Front-matter fields that change what is published, beside the title (which opens the canonical
+# text): the running header, raw blocks that turn code into live HTML/Typst/OOXML, paragraph
+# numbers. Each is hashed only when it differs from its default, so that a statement without
+# them keeps the hash of its canonical text alone. Not covered: status, version, published and
+# date (set by the release, which must not stale what it publishes), symbol, kind, language,
+# drafters and the endorsement policy (furniture and process, not the endorsed text).
+PUBLISHING_FIELDS = ("short-title", "allow-raw", "numbered-paragraphs")
+
+
+def publishing_fields(short_title: str | None, allow_raw, numbered_paragraphs: bool, title: str) -> dict:
+    """The publishing fields that differ from their defaults, in canonical form."""
+    fields: dict = {}
+    if short_title is not None:
+        short = _WS.sub(" ", unicodedata.normalize("NFC", short_title)).strip()
+        if short != _WS.sub(" ", unicodedata.normalize("NFC", title)).strip():
+            fields["short-title"] = short
+    if allow_raw:
+        fields["allow-raw"] = sorted(set(allow_raw))
+    if numbered_paragraphs:
+        fields["numbered-paragraphs"] = True
+    return fields
+
+
+def _hash(canonical: str, publishing: dict) -> str:
+    """SHA-256 of the canonical text, preceded, when any publishing field is set, by those fields.
+
+    The fields come first as one JSON line ended by a NUL byte; no text can contain NUL, so
+    no body, however written, hashes like another body with different fields.
+    """
+    if not publishing:
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    import json
+
+    head = json.dumps(publishing, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"accord-publishing {head}\0{canonical}".encode("utf-8")).hexdigest()
+
+
+def text_sha256(title: str, body: str, publishing: dict | None = None) -> str:
+    return _hash(canonical_text(title, body), publishing or {})
+
+
+def with_earlier_bindings(repo, statement, records):
+    """The statement, knowing at which of the records' commits its publishing fields were as they are now.
+
+    A record on the title-and-body hash was made when the publishing fields were not
+    hashed (or the text had none). It still binds if, at the commit it names, the text
+    had this title and body and these same fields; a field added or changed since then
+    (a short title, `allow-raw`) makes it stale, as a changed word would.
+    """
+    import dataclasses
+
+    legacy = statement.title_and_body_sha256
+    if legacy == statement.text_sha256:
+        return statement
+    commits = sorted({str(record.commit) for record in records
+                      if record.text_sha256 == legacy and record.commit and _COMMIT.fullmatch(str(record.commit))})
+    if not commits:
+        return statement
+    at_commits = _publishing_at(repo.root, commits, f"statements/{statement.id}/statement.md")
+    unchanged = frozenset(commit for commit in commits if at_commits.get(commit) == [legacy, statement.publishing])
+    return dataclasses.replace(statement, fields_unchanged_since=unchanged)
+
+
+_COMMIT = re.compile(r"[0-9a-f]{7,40}")
+_PUBLISHING_CACHE: dict[str, dict] = {}
+
+
+def _publishing_at(root: Path, commits: list[str], relpath: str) -> dict[str, list | None]:
+    """[title-and-body hash, publishing fields] of the statement file at each commit (None where unreadable).
+
+    Commits never change, so answers are kept in .git/accord/publishing-at.json: status
+    and check stay at one git process for all the commits they have not seen before.
+    """
+    import json
+
+    from .fsutil import write_atomic
+    from .history import read_blobs
+
+    cache_path = root / ".git" / "accord" / "publishing-at.json"
+    cache = _PUBLISHING_CACHE.get(str(root))
+    if cache is None:
+        try:
+            cache = json.loads(cache_path.read_bytes()) if (root / ".git").is_dir() else {}
+        except (OSError, ValueError):
+            cache = {}
+        cache = cache if isinstance(cache, dict) else {}
+        _PUBLISHING_CACHE[str(root)] = cache
+    keys = {commit: f"{commit}:{relpath}" for commit in commits}
+    unseen = [key for key in keys.values() if key not in cache]
+    if unseen:
+        blobs = read_blobs(root, unseen)
+        for key in unseen:
+            found = publishing_of(blobs[key]) if key in blobs else None
+            cache[key] = list(found[:2]) if found else None
+        if (root / ".git").is_dir():
+            try:
+                write_atomic(cache_path, json.dumps(cache, sort_keys=True))
+            except OSError:
+                pass  # only speed is lost
+    return {commit: cache.get(key) for commit, key in keys.items()}
+
+
+def publishing_of(data: bytes) -> tuple[str, dict, str] | None:
+    """(title-and-body hash, publishing fields, full hash) of a statement file's bytes, read leniently
+    (only the title must be there, as in an old version); None if unreadable."""
+    text, problem = decode_text(data, "statement")
+    parts = split_front_matter(text) if text is not None else None
+    if parts is None:
+        return None
+    yaml_text, body, _ = parts
+    try:
+        front = load_yaml(yaml_text)
+    except YAMLProblem:
+        return None
+    if not isinstance(front, dict) or front.get("title") is None:
+        return None
+    title = str(front["title"])
+    allow_raw = front.get("allow-raw") if isinstance(front.get("allow-raw"), list) else []
+    short_title = front.get("short-title")
+    publishing = publishing_fields(None if short_title is None else str(short_title), [str(f) for f in allow_raw],
+                                   front.get("numbered-paragraphs") is True, title)
+    canonical = canonical_text(title, body)
+    return _hash(canonical, {}), publishing, _hash(canonical, publishing)
+
+
+def endorsable_hashes(data: bytes) -> set[str]:
+    """The hashes a position on this statement file (e.g. at an old commit) may carry: the full hash, and the
+    title-and-body hash of a record made before the publishing fields were hashed. Empty if unreadable."""
+    found = publishing_of(data)
+    return {found[0], found[2]} if found else set()
+
+
+# -- link targets that run code -------------------------------------------------------
+
+SCRIPT_SCHEMES = ("javascript", "vbscript", "data")
+SCRIPT_LINK_REFUSAL = ("is not allowed: javascript:, vbscript: and data: links run code or hide content "
+                       "where the text is read (browsers, Word)")
+_LINK_TARGETS = (
+    re.compile(r"\]\(\s*<([^>\n]*)>"),                    # [text](<target>)
+    re.compile(r"\]\(\s*((?:[^\s()]|\([^\s()]*\))+)"),     # [text](target "title"), parentheses balanced
+    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)"),       # [ref]: target
+    re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>"),  # <scheme:target>
+)
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def script_scheme(target: str) -> str | None:
+    """The scheme of a link target when it is one that runs code (read as a browser reads it), else None."""
+    import html
+
+    for candidate in (target, html.unescape(target)):
+        compact = _CONTROL_OR_SPACE.sub("", candidate).lower()
+        scheme = compact.split(":", 1)[0] if ":" in compact else ""
+        if scheme in SCRIPT_SCHEMES:
+            return scheme
+    return None
+
+
+def script_links(body: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, target) of every link in a Markdown body whose target runs code, in order.
+
+    A quick scan of the source for `check`; the build's filter judges the links
+    pandoc actually reads, so a link this scan misses is still refused there.
+    """
+    found = []
+    for number, line in enumerate(body.split("\n"), first_line):
+        if ":" not in line and "&" not in line:
+            continue
+        for pattern in _LINK_TARGETS:
+            for match in pattern.finditer(line):
+                if script_scheme(match.group(1)):
+                    found.append((number, match.group(1)))
+    return sorted(dict.fromkeys(found), key=lambda item: item[0])
+
+
+def shown_target(target: str) -> str:
+    """A link target as an error message may print it: control characters made visible, at most 60 characters."""
+    shown = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in target)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def may_hold_script_links(body: str) -> bool:
+    """Whether a body could hold a link that runs code once pandoc decodes it (entities, escapes, spaces)."""
+    import html
+
+    compact = _CONTROL_OR_SPACE.sub("", html.unescape(body).replace("\\", "")).lower()
+    return any(f"{scheme}:" in compact for scheme in SCRIPT_SCHEMES)
 
 
 # -- conflict markers -----------------------------------------------------------------

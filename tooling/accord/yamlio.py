@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from .errors import Problem
+from .fsutil import LINK_REFUSAL, LinkRefused, link_on_the_way, read_repo_bytes
 
 try:  # the C parser is several times faster; status reads thousands of records
     _BaseLoader = yaml.CSafeLoader
@@ -160,10 +161,15 @@ def shift_lines(value, offset: int) -> None:
 def read_text_file(path: Path, display: str) -> tuple[str | None, Problem | None]:
     """Read a UTF-8 text file as accord expects: BOM dropped, CRLF made LF; or say what is wrong."""
     try:
+        link = link_on_the_way(path)
+        if link is not None:  # named before anything else: a link's target is never read, sized or shown
+            return None, Problem(link, None, LINK_REFUSAL)
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return None, Problem(display, None, f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
-        data = path.read_bytes()
+        data = read_repo_bytes(path)
+    except LinkRefused as refused:
+        return None, Problem(refused.name, None, LINK_REFUSAL)
     except FileNotFoundError:
         return None, Problem(display, None, "file not found")
     except IsADirectoryError:

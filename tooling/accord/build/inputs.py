@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .. import __version__
-from ..fsutil import write_atomic
+from ..fsutil import read_repo_bytes, refuse_links_under, write_atomic
 from ..history import git
 
 STAMP_FILE = ".accord-stamp.json"
@@ -30,18 +30,28 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
 
 
-def _hash_tree(digest, root: Path, skip: tuple[str, ...] = ()) -> None:
-    """Feed every file under root (relative path and bytes, sorted) into digest."""
+def _hash_tree(digest, root: Path, skip: tuple[str, ...] = (), *, refuse_links: bool = True) -> None:
+    """Feed every file under root (relative path and bytes, sorted) into digest.
+
+    A symbolic link is refused (LinkRefused names it): a template or registry file read
+    through one could carry /etc/passwd into a document. In a statement folder
+    (refuse_links=False) a link is hashed by where it points, never read: the filter
+    judges the images it may embed.
+    """
     if not root.is_dir():
         digest.update(b"\0missing\0")
         return
+    if refuse_links:
+        refuse_links_under(root)
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not (folder == str(root) and d in skip))
-        for name in sorted(files):
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]):
             path = os.path.join(folder, name)
             digest.update(os.path.relpath(path, root).encode() + b"\0")
-            with open(path, "rb") as handle:
-                digest.update(hashlib.sha256(handle.read()).digest())
+            if os.path.islink(path):
+                digest.update(b"\0link\0" + os.fsencode(os.readlink(path)))
+                continue
+            digest.update(hashlib.sha256(read_repo_bytes(path)).digest())
 
 
 def _tool_fingerprint() -> bytes:
@@ -75,7 +85,7 @@ class RepoInputs:
     def shared_digest(self) -> bytes:
         digest = hashlib.sha256(_tool_fingerprint())
         settings = self.root / "accord.yaml"
-        digest.update(settings.read_bytes() if settings.exists() else b"\0no settings\0")
+        digest.update(read_repo_bytes(settings) if os.path.lexists(settings) else b"\0no settings\0")
         _hash_tree(digest, self.root / "partners")
         _hash_tree(digest, self.root / "templates", TEMPLATES_SKIP)
         return digest.digest()
@@ -118,7 +128,7 @@ class RepoInputs:
     def stamp(self, statement_id: str, statement_dir: Path) -> str:
         digest = hashlib.sha256(self.shared_digest)
         digest.update(statement_id.encode() + b"\0")
-        _hash_tree(digest, statement_dir, STATEMENT_SKIP)
+        _hash_tree(digest, statement_dir, STATEMENT_SKIP, refuse_links=False)
         digest.update(b"dirty" if self.is_dirty(statement_id) else b"clean")
         return digest.hexdigest()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import AccordError, BuildError, UsageError
-from ..fsutil import write_atomic
+from ..fsutil import check_output_path, write_atomic
 from ..repo import FORMATS, Repo
 from .inputs import RepoInputs, read_stamps, up_to_date, write_stamps
 
@@ -93,6 +93,7 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
     document = load_document(repo, statement_id, inputs.is_dirty(statement_id) if dirty is None else dirty)
     target = (out_dir or repo.build_dir) / statement_id
+    check_output_path(repo.root, target, repo.rel(target), folder=True, own_folder=True)  # e.g. a committed link
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -138,6 +139,8 @@ def build_statements(repo: Repo, ids: list[str], formats: tuple[str, ...], *, ou
     base = out_dir or repo.build_dir
     if base.exists() and not base.is_dir():  # refused once here, not once per statement in every worker
         raise UsageError(f"{repo.rel(base)} is a file, not a folder")
+    check_output_path(repo.root, base, f"--out {out_dir}" if out_dir else repo.rel(base), folder=True,
+                      own_folder=os.path.abspath(base) == os.path.abspath(repo.build_dir))
     outcomes: list[Outcome] = []
     pending: list[tuple[str, str, bool]] = []
     total = len(ids)

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..pandoc import FilterRefusal, run_pandoc
+from ..statement import may_hold_script_links
 from .document import Document
 
 FILTER = Path(__file__).with_name("statement.lua")
@@ -24,12 +25,14 @@ def reader(document: Document) -> str:
 
 
 def filter_args(document: Document) -> list[str]:
-    """The filter, when the body can hold what it guards: an image needs `![`, a raw block `allow-raw`.
+    """The filter, when the body can hold what it guards: an image needs `![`, a raw block `allow-raw`,
+    a link that runs code the name of its scheme.
 
     Walking a long document in Lua costs a tenth of a second or more per format; a
     text without images under the default reader has nothing for it to refuse.
     """
-    if "![" in document.statement.body or document.statement.allow_raw:
+    body = document.statement.body
+    if "![" in body or document.statement.allow_raw or may_hold_script_links(body):
         return [f"--lua-filter={FILTER}"]
     return []
 

@@ -7,7 +7,8 @@
 --    "outside": ["link.png"], "raw": ["typst"]}
 -- Anything else is refused with `error("accord: ...", 0)`, which accord turns
 -- into a one-line error. Raw blocks are refused unless the front matter allows
--- their format. For HTML an image becomes a data URI, so the page stands alone.
+-- their format, and so is every link to a javascript:, vbscript: or data: target.
+-- For HTML an image becomes a data URI, so the page stands alone.
 
 local settings = pandoc.json.decode(os.getenv("ACCORD_FILTER") or "{}", false)
 local folder = settings.folder or "the statement folder"
@@ -69,9 +70,25 @@ local function raw(element, kind)
   return element
 end
 
+-- Targets that run code where the text is read (browsers, Word), however spelt: the
+-- scheme is read as a browser reads it, without spaces or control characters.
+local script_schemes = { javascript = true, vbscript = true, data = true }
+
+local function link(element)
+  local compact = element.target:gsub("[%c%s]", ""):lower()
+  local scheme = compact:match("^(%a[%w+.-]*):")
+  if scheme and script_schemes[scheme] then
+    local shown = element.target:gsub("%c", "?")
+    if #shown > 60 then shown = shown:sub(1, 57) .. "..." end
+    refuse("link target '" .. shown .. "' is not allowed: javascript:, vbscript: and data: links run code "
+      .. "or hide content where the text is read (browsers, Word)")
+  end
+end
+
 function Pandoc(doc)
   return doc:walk {
     Image = image,
+    Link = link,
     RawBlock = function(element) return raw(element, "block") end,
     RawInline = function(element) return raw(element, "inline") end,
   }

@@ -31,12 +31,14 @@ def diff(statement_id, from_rev, to_rev, partner, fmt, output, repo):
     import sys
 
     from ..errors import UsageError
-    from ..fsutil import write_atomic
+    from ..fsutil import check_output_path, write_atomic
     from ..redline.term import summary
     from ..redline.versions import choose_format, diff_statement, output_path, render_statement_diff
 
     fmt = choose_format(fmt, output)
     target = output_path(output)
+    if target is not None:
+        check_output_path(repo.root, target, f"-o {output}")
     binary_stdout = getattr(sys.stdout, "buffer", None)
     if fmt == "docx" and target is None and (binary_stdout is None or sys.stdout.isatty()):
         raise UsageError("--format docx writes a Word file: add -o FILE.docx")

@@ -22,12 +22,16 @@ def release(statement_id, dry_run, rebuild, repo):
     the required partners and the threshold hold current positions, no objection is in
     force, `accord check` and `accord verify` are clean and the working tree is clean."""
     from ..errors import UsageError
-    from ..release import make_release, plan_release, rebuild_release
+    from ..release import finish_release, interrupted_release, make_release, plan_release, rebuild_release
 
     if rebuild is not None:
         if dry_run:
             raise UsageError("--rebuild and --dry-run cannot be combined")
         _report("Rebuilt", rebuild_release(repo, statement_id, rebuild), repo)
+        return
+    interrupted = None if dry_run else interrupted_release(repo, statement_id)
+    if interrupted is not None:  # killed after its tag was made: finish it rather than refuse it
+        _report("Finished the interrupted release of", finish_release(repo, interrupted), repo)
         return
     plan = plan_release(repo, statement_id)
     if not plan.accepted:

@@ -9,11 +9,12 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import GitError, LedgerError, RedlineError, StatementError, UsageError
+from ..fsutil import read_repo_bytes
 from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
                        release_tags, resolve_revision)
 from ..ledger import COUNTING_POSITIONS
 from ..partners import require_partner
-from ..statement import split_front_matter, text_sha256
+from ..statement import endorsable_hashes, split_front_matter, text_sha256
 from ..yamlio import YAMLProblem, decode_text, load_yaml
 from .ops import Redline
 
@@ -95,7 +96,7 @@ def working_version(repo, statement_id: str) -> Version:
     """The statement as it is in the working tree, validated like every command validates it."""
     statement = repo.load_statement(statement_id)
     relpath = _relpath(repo, statement_id)
-    data = repo.statement_file(statement_id).read_bytes()
+    data = read_repo_bytes(repo.statement_file(statement_id))
     made = None
     if head_commit(repo.root) is not None:
         committed = _files_at(repo.root, ["HEAD"], relpath).get("HEAD")
@@ -170,14 +171,10 @@ def endorsed_version(repo, statement_id: str, partner_id: str) -> Version:
         data = texts.get(commit)
         if data is None:
             continue
-        try:
-            title, body = read_statement_text(data, f"{relpath} at {commit[:7]}")
-        except StatementError:
-            continue
-        if text_sha256(title, body) == wanted_hash:
+        if wanted_hash in endorsable_hashes(data):
             return version_at(repo, statement_id, commit, label=label)
     current = working_version(repo, statement_id)
-    if current.text_sha256 == wanted_hash:
+    if repo.load_statement(statement_id).binds(wanted_hash):
         return Version(f"{label} (working tree)", current.title, current.body, None, current.author, current.epoch)
     raise RedlineError(f"the text {partner_id} endorsed (sha256 {wanted_hash[:12]}) is in no commit of {relpath}")
 
@@ -188,7 +185,7 @@ def _last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, st
     relpath = repo.rel(path)
     versions: list[bytes] = []
     if path.is_file():
-        versions.append(path.read_bytes())
+        versions.append(read_repo_bytes(path))
     history = commits_touching(repo.root, relpath)
     blobs = _files_at(repo.root, history, relpath)
     versions += [blobs[c] for c in history if blobs.get(c) is not None]

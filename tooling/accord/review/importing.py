@@ -79,7 +79,9 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     base_commit = _base_commit(root, base, properties, display)
     base_statement = _statement_at(root, base_commit, relpath)
     _require_sent_to(repo, statement_id, partner_id, base_commit, display)
-    if base is None and properties.get(PROPERTY_TEXT_HASH) and properties[PROPERTY_TEXT_HASH] != base_statement.text_sha256:
+    # A packet sent before the publishing fields were hashed carries the title-and-body hash.
+    sent_hashes = (base_statement.text_sha256, base_statement.title_and_body_sha256)
+    if base is None and properties.get(PROPERTY_TEXT_HASH) and properties[PROPERTY_TEXT_HASH] not in sent_hashes:
         raise ReviewError(f"the DOCX says its text hash is {properties[PROPERTY_TEXT_HASH][:12]}, but the statement at "
                           f"its base commit {base_commit[:12]} hashes to {base_statement.text_sha256[:12]}; "
                           "pass --base REV with the commit whose text was sent", path=display)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AccordError, ReviewError, UsageError
-from ..fsutil import write_atomic
+from ..fsutil import check_output_path, write_atomic
 from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
 from ..ledger import refuse_closed_statement
 from ..partners import require_partner
@@ -47,8 +47,10 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     require_no_conflict_markers(statement, repo.rel(repo.statement_file(statement_id)))
     partners = repo.partners()
     require_partner(partners, partner_id)
+    path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
     if output is not None:
-        _check_output(Path(output))
+        _check_output(path)
+    check_output_path(repo.root, path, f"-o {output}" if output else repo.rel(path), own_folder=not output)
     root = repo.root
     statement_file = repo.statement_file(statement_id)
     head = head_commit(root)
@@ -60,7 +62,7 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     redline_from = None
     if redline:
         redline_from, endorsed = endorsed_text(repo, statement_id, partner_id)
-        if endorsed.text_sha256 == statement.text_sha256:
+        if endorsed.text_sha256 == statement.title_and_body_sha256:  # the redline shows title and body
             raise ReviewError(f"{partners[partner_id].label} endorsed the current text (commit {redline_from[:12]}); "
                               "there are no changes to show: send it without --redline")
         properties[PROPERTY_REDLINE_FROM] = redline_from
@@ -72,7 +74,6 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     lines = review_note_lines(repo, statement, partners[partner_id].label, head, deadline=deadline, note=note,
                               redline_from=redline_from)
     docx = for_review_in_word(docx, lines)
-    path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
     try:
         write_atomic(path, docx)
     except OSError as exc:
