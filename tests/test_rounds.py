@@ -35,6 +35,12 @@ def packet(repo, partner: str, number: int = 1) -> bytes:
 
 # -- opening -----------------------------------------------------------------------------------
 
+def test_a_round_packet_opens_in_word_with_track_changes_on(alliance):
+    open_round(alliance)
+    with zipfile.ZipFile(io.BytesIO(packet(alliance, "iom"))) as docx:
+        assert b"<w:trackRevisions/>" in docx.read("word/settings.xml")
+
+
 def test_only_one_round_is_open_per_statement(alliance):
     open_round(alliance)
     result = run("round", "open", ID, "--deadline", "2031-04-01", "--repo", str(alliance))

@@ -106,8 +106,8 @@ def review_note_lines(repo, statement: Statement, partner_label: str, commit: st
 
 
 def for_review_in_word(docx: bytes, note_lines: list[str]) -> bytes:
-    """The packet as Word should open it: Track Changes on, the note for the partner first; other parts
-    byte for byte."""
+    """The packet as Word should open it: Track Changes on, the note for the partner first (when there
+    are note lines); other parts byte for byte."""
     import io
     import zipfile
 
@@ -119,7 +119,7 @@ def for_review_in_word(docx: bytes, note_lines: list[str]) -> bytes:
             data = source.read(info)
             if info.filename == "word/settings.xml":
                 data = track_changes_on(data)
-            elif info.filename == "word/document.xml":
+            elif info.filename == "word/document.xml" and note_lines:
                 data = with_review_note(data, note_lines)
             target.writestr(info, data)
     return out.getvalue()
@@ -145,7 +145,8 @@ def packet_docx(repo, statement: Statement, properties: dict[str, str], *, deadl
     properties = {**properties, **({PROPERTY_DEADLINE: deadline} if deadline else {}),
                   **({PROPERTY_NOTE: note} if note else {})}
     docx = built if built is not None else official_docx(repo, statement)
-    return with_custom_properties(with_packet_note(docx, repo, statement, properties), properties)
+    docx = for_review_in_word(with_packet_note(docx, repo, statement, properties), [])  # Track Changes on
+    return with_custom_properties(docx, properties)
 
 
 def packet_note_lines(repo, statement: Statement, properties: dict[str, str]) -> list[str]:
