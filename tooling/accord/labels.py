@@ -1,0 +1,261 @@
+"""Paragraph labels (`10`, `10(f)`): the one numbering every output, reservation and diff uses.
+
+The model, as UN and OSCE documents number their paragraphs:
+
+- In a text with `numbered-paragraphs: true`, every body paragraph is numbered
+  1, 2, 3 ... straight through the text, across headings. Every item of a list
+  (bulleted or numbered in the Markdown) is a sub-item of the paragraph before
+  it, lettered (a), (b) ... (z), (aa), (bb) ... as Word letters a list; the
+  letters run on across headings until the next numbered paragraph. So
+  recommendation 6 under the paragraph "The partners call upon States ..." is
+  `10(f)`, whatever number the Markdown typed in front of it.
+- In a text without numbered paragraphs, only the items of numbered lists are
+  labelled, 1, 2, 3 ... straight through the text (a list after a heading goes
+  on from the one before it), so every label names one unit.
+- Headings, tables, block quotes, figures, rules, code and footnotes carry no
+  label. A nested list, or a further paragraph of a list item, belongs to its item.
+
+Labels are computed from the canonical blocks (`statement.source_blocks`) in pure
+Python: re-wrapping lines or changing words never renumbers; inserting a
+paragraph renumbers the ones after it. Renderers read pandoc's view of the same
+text; `pair_units` lets them attach these labels in order and refuses to guess
+when their view and this one disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import AccordError
+from .statement import _FENCE, SourceBlock, block_kind, source_blocks
+
+PARAGRAPH = "paragraph"
+ITEM = "item"
+
+LABEL = re.compile(r"(?:[1-9][0-9]{0,3})(?:\([a-z]{1,20}\))?|\([a-z]{1,20}\)")
+_RULE = re.compile(r"([-*_])(?: *\1){2,} *")
+_IMAGE_ONLY = re.compile(r"!\[[^\]]*\]\([^)]*\)(\{[^}]*\})?")
+_ORDERED = re.compile(r"(\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s")
+
+
+class LabelError(AccordError):
+    """A paragraph label that does not exist in the text, or outputs that disagree on the labels."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One addressable unit: its label, whether it is a paragraph or a list item, and its block."""
+
+    label: str
+    kind: str            # paragraph | item
+    block: int           # index into the body's canonical blocks (markdown_blocks)
+    text: str            # the block's collapsed Markdown
+
+    @property
+    def marker(self) -> str:
+        """What an output prints in front of the unit: `10.` for a paragraph or numbered item, `(f)` for a letter."""
+        if self.label.endswith(")"):
+            return self.label[self.label.index("("):]
+        return self.label + "."
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The labels of one text: its units in order, and for every body block the unit it belongs to."""
+
+    units: tuple[Unit, ...]
+    block_labels: tuple[str | None, ...]   # parallel to markdown_blocks(body): a label, or None
+
+    @property
+    def labels(self) -> list[str]:
+        return [unit.label for unit in self.units]
+
+    def __contains__(self, label: object) -> bool:
+        return str(label) in self._by_label
+
+    @property
+    def _by_label(self) -> dict[str, Unit]:
+        return {unit.label: unit for unit in self.units}
+
+    def unit(self, label: str | int) -> Unit | None:
+        return self._by_label.get(str(label))
+
+    def label_for_block(self, index: int) -> str | None:
+        """The label of body block `index` (a continuation or nested item has its item's label)."""
+        if 0 <= index < len(self.block_labels):
+            return self.block_labels[index]
+        return None
+
+    def canonical_labels(self) -> list[str | None]:
+        """Parallel to the canonical text's blocks (`canonical_text.split("\\n\\n")`): None for the title."""
+        return [None, *self.block_labels]
+
+    def describe(self, limit: int = 12) -> str:
+        """The valid labels for an error message: `1-13, 9(a)-9(e), 10(a)-10(n)`, shortened when long."""
+        return describe_labels(self.labels, limit)
+
+
+def letters(number: int) -> str:
+    """1 -> a, 26 -> z, 27 -> aa, 28 -> bb: Word's lowerLetter, which UN documents follow too."""
+    return chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)
+
+
+def statement_labels(statement) -> Labels:
+    """The labels of a Statement (cached on its body and numbering)."""
+    return body_labels(statement.body, statement.numbered_paragraphs)
+
+
+@lru_cache(maxsize=64)
+def body_labels(body: str, numbered_paragraphs: bool) -> Labels:
+    """Label a Markdown body: see the module docstring for the model."""
+    import unicodedata
+
+    body = unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
+    lines = body.split("\n")
+    units: list[Unit] = []
+    block_labels: list[str | None] = []
+    paragraph = 0
+    letter = 0
+    number = 0
+    # The label the next continuation belongs to, and the indent of the item that opened it.
+    open_label: str | None = None
+    open_indent = -1
+    previous_kind = ""
+    for index, block in enumerate(source_blocks(body)):
+        role = _role(block, lines, open_indent, previous_kind)
+        label: str | None = None
+        if role == "continuation":
+            label = open_label
+        elif role == PARAGRAPH and numbered_paragraphs:
+            paragraph += 1
+            letter = 0
+            label = str(paragraph)
+            units.append(Unit(label, PARAGRAPH, index, block.text))
+            open_label, open_indent = None, -1
+        elif role == "item" and (numbered_paragraphs or _ORDERED.match(block.text)):
+            if numbered_paragraphs:
+                letter += 1
+                label = f"{paragraph}({letters(letter)})" if paragraph else f"({letters(letter)})"
+            else:
+                number += 1
+                label = str(number)
+            units.append(Unit(label, ITEM, index, block.text))
+            open_label, open_indent = label, len(block.indent.expandtabs(4))
+        elif role == "item":
+            open_label, open_indent = None, len(block.indent.expandtabs(4))
+        elif role == "footnote":
+            open_label, open_indent = None, 0
+        elif role != "continuation":
+            open_label, open_indent = None, -1
+        if role not in ("continuation",):
+            previous_kind = role
+        block_labels.append(label)
+    return Labels(tuple(units), tuple(block_labels))
+
+
+def _role(block: SourceBlock, lines: list[str], open_indent: int, previous_kind: str) -> str:
+    """What a block is to the numbering: paragraph, item, continuation, footnote or other."""
+    text = block.text
+    indent = len(block.indent.expandtabs(4))
+    kind = block_kind(text)
+    if kind == "footnote":
+        return "footnote"
+    if open_indent >= 0 and indent > open_indent and kind in ("paragraph", "list", "code") \
+            and previous_kind in ("item", "footnote"):
+        return "continuation"
+    if kind == "list" and not _RULE.fullmatch(text):
+        return "item"
+    if kind != "paragraph" or _RULE.fullmatch(text) or text.startswith(">") or _IMAGE_ONLY.fullmatch(text) \
+            or _FENCE.match(text) or text.startswith(":::") or indent >= 4:
+        return "other"
+    if text.startswith(("Table:", ": ")):
+        return "other"  # a table caption
+    source = lines[block.start:block.end]
+    if any(line.lstrip().startswith((": ", "~ ")) for line in source[1:]):
+        return "other"  # a definition list
+    return PARAGRAPH
+
+
+# -- reservations --------------------------------------------------------------------------
+
+def parse_label(text: str) -> str | None:
+    """A label as typed (`10(f)`, `10 (f)`, `10(F)`), normalised; None when it is not one."""
+    compact = re.sub(r"\s+", "", str(text)).lower()
+    return compact if LABEL.fullmatch(compact) else None
+
+
+def refuse_unknown_label(statement, label: str | int) -> None:
+    """Raise LabelError unless `label` names a unit of the statement's text, listing the valid labels."""
+    problem = unknown_label_problem(statement_labels(statement), label)
+    if problem:
+        raise LabelError(problem)
+
+
+def unknown_label_problem(labels: Labels, label: str | int) -> str | None:
+    """The message for a reservation on a label the text does not have, or None when it has it."""
+    if str(label) in labels:
+        return None
+    if not labels.units:
+        return (f"reservation on paragraph {label}: the text has no numbered paragraphs "
+                f"(set numbered-paragraphs: true, or make the reservation a general one)")
+    return f"reservation on paragraph {label}: the text has no paragraph {label} (paragraphs are {labels.describe()})"
+
+
+def describe_labels(labels: list[str], limit: int = 12) -> str:
+    """Runs of labels as ranges: `1-13, 9(a)-9(e), 10(a)-10(n)`."""
+    paragraphs = [label for label in labels if "(" not in label]
+    runs: list[str] = []
+    runs.extend(_ranges(paragraphs))
+    by_parent: dict[str, list[str]] = {}
+    for label in labels:
+        if "(" in label:
+            by_parent.setdefault(label[:label.index("(")], []).append(label)
+    for items in by_parent.values():
+        runs.append(items[0] if len(items) == 1 else f"{items[0]}-{items[-1]}")
+    if len(runs) > limit:
+        runs = [*runs[:limit], f"... ({len(labels)} labels in all)"]
+    return ", ".join(runs)
+
+
+def _ranges(numbers: list[str]) -> list[str]:
+    runs: list[list[int]] = []
+    for value in (int(n) for n in numbers):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return [str(a) if a == b else f"{a}-{b}" for a, b in runs]
+
+
+# -- pairing with a renderer's view ------------------------------------------------------------
+
+def anchor(label: str) -> str:
+    """The HTML id of a unit: `para-10`, `para-10f`."""
+    return "para-" + label.replace("(", "").replace(")", "")
+
+
+def filter_settings(labels: Labels, numbered_paragraphs: bool, what: str) -> str:
+    """The ACCORD_LABELS value build/labels.lua reads: the units in order, each with marker and anchor."""
+    import json
+
+    return json.dumps({"numbered": numbered_paragraphs, "what": what,
+                       "units": [{"kind": unit.kind, "label": unit.label, "marker": unit.marker,
+                                  "anchor": anchor(unit.label)} for unit in labels.units]})
+
+
+def pair_units(labels: Labels, seen: list[str], what: str) -> list[Unit]:
+    """Attach labels to the units a renderer found, in order; LabelError when the two views disagree.
+
+    `seen` is the renderer's own sequence of unit kinds (paragraph / item). A
+    disagreement means a construct one side reads differently (a definition list,
+    a raw block): the output is refused rather than numbered wrongly.
+    """
+    expected = [unit.kind for unit in labels.units]
+    if seen != expected:
+        where = next((i for i, (a, b) in enumerate(zip(seen, expected)) if a != b), min(len(seen), len(expected)))
+        near = labels.units[where].label if where < len(labels.units) else (labels.units[-1].label if labels.units else "-")
+        raise LabelError(f"{what}: cannot number the text: pandoc reads {len(seen)} labelled units, "
+                         f"accord's numbering {len(expected)} (they part near paragraph {near})")
+    return list(labels.units)
