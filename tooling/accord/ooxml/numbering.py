@@ -12,7 +12,8 @@ from ..labels import letters
 # level 1 letters their sub-items `(a)`, `(b)` ..., and restarts after every paragraph, as Word
 # restarts a lower level. Twips: a paragraph number hangs 510 into the margin (0.9 cm), a letter
 # stands at the text's edge with the item's text 567 (1 cm) in.
-LABEL_LIST_NAME = "accord paragraph labels"
+LABEL_LIST_NAME = "accord paragraph labels"          # level 0 numbers paragraphs, level 1 letters items
+ITEM_LIST_NAME = "accord list item labels"           # without numbered paragraphs: level 0 numbers items
 _LEVELS = (
     # ilvl, numFmt, lvlText, left, hanging
     (0, "decimal", "%1.", 0, 510),
@@ -34,7 +35,7 @@ def add_label_list(numbering, *, paragraphs_numbered: bool) -> int:
     levels = _LEVELS if paragraphs_numbered else (_ITEM_LEVEL_DECIMAL, _LEVELS[1])
     xml = [f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">',
            f'<w:nsid w:val="{0xACC0 + abstract_id:08X}"/><w:multiLevelType w:val="multilevel"/>',
-           f'<w:name w:val="{LABEL_LIST_NAME}"/>']
+           f'<w:name w:val="{LABEL_LIST_NAME if paragraphs_numbered else ITEM_LIST_NAME}"/>']
     for ilvl, fmt, text, left, hanging in levels:
         xml.append(f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
                    f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
@@ -142,3 +143,81 @@ def resolved_numbers(document_element, numbering_element) -> list[tuple[str, str
             text = text.replace(f"%{level + 1}", _format(fmt, counts.get(level, level_start)))
         out.append((text, "".join(t.text or "" for t in p.iter(qn("w:t")))))
     return out
+
+
+# -- reading a DOCX back -------------------------------------------------------------------
+
+def strip_label_numbering(docx: bytes) -> bytes:
+    """A DOCX whose paragraph labels read as Markdown did before it was built, for pandoc's DOCX reader.
+
+    Pandoc reads any Word numbering as a list: numbered paragraphs would come back as
+    `1.` list items (and a paragraph a partner adds after one, numbered by Word, too).
+    Here numbered paragraphs lose accord's numbering (they are plain paragraphs in the
+    Markdown) and lettered items move to level 0 (a plain numbered list item each).
+    Other numbering, and a DOCX without accord's, is left as it is.
+    """
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        names = package.namelist()
+        if "word/numbering.xml" not in names or "word/document.xml" not in names:
+            return docx
+        numbering = etree.fromstring(package.read("word/numbering.xml"))
+        modes = {}
+        for abstract in numbering.iterchildren(qn("w:abstractNum")):
+            name = abstract.find(qn("w:name"))
+            if name is not None and name.get(qn("w:val")) in (LABEL_LIST_NAME, ITEM_LIST_NAME):
+                modes[abstract.get(qn("w:abstractNumId"))] = name.get(qn("w:val"))
+        num_modes = {num.get(qn("w:numId")): modes[num.find(qn("w:abstractNumId")).get(qn("w:val"))]
+                     for num in numbering.iterchildren(qn("w:num"))
+                     if num.find(qn("w:abstractNumId")) is not None
+                     and num.find(qn("w:abstractNumId")).get(qn("w:val")) in modes}
+        if not num_modes:
+            return docx
+        document = etree.fromstring(package.read("word/document.xml"))
+        _unlabel(document, numbering, num_modes)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for item in package.infolist():
+                data = package.read(item.filename)
+                if item.filename == "word/document.xml":
+                    data = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
+                elif item.filename == "word/numbering.xml":
+                    data = etree.tostring(numbering, xml_declaration=True, encoding="UTF-8", standalone=True)
+                target.writestr(item, data)
+    return out.getvalue()
+
+
+def _unlabel(document, numbering, num_modes: dict) -> None:
+    """Numbered paragraphs lose their numbering; each run of lettered items becomes a numbered list
+    starting at its first letter's number (as the Markdown typed it: 1, then 5 after a heading)."""
+    next_num = max((int(n.get(qn("w:numId"))) for n in numbering.iterchildren(qn("w:num"))), default=0) + 1
+    letter = 0
+    run_num = None
+    for p in document.iter(qn("w:p")):
+        num_pr = p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+        num_id = num_pr.find(qn("w:numId")) if num_pr is not None else None
+        mode = num_modes.get(num_id.get(qn("w:val")) if num_id is not None else None)
+        if mode != LABEL_LIST_NAME:
+            if "".join(t.text or "" for t in p.iter(qn("w:t"))).strip():
+                run_num = None  # a heading or plain paragraph ends a run of items
+            continue
+        ilvl = num_pr.find(qn("w:ilvl"))
+        if ilvl is None or ilvl.get(qn("w:val")) == "0":
+            num_pr.getparent().remove(num_pr)
+            letter, run_num = 0, None
+            continue
+        letter += 1
+        if run_num is None:
+            abstract_id = numbering.find(f"{qn('w:num')}[@{qn('w:numId')}='{num_id.get(qn('w:val'))}']/"
+                                         f"{qn('w:abstractNumId')}").get(qn("w:val"))
+            run_num = str(next_num)
+            next_num += 1
+            numbering.append(parse_xml(
+                f'<w:num {nsdecls("w")} w:numId="{run_num}"><w:abstractNumId w:val="{abstract_id}"/>'
+                f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{letter}"/></w:lvlOverride></w:num>'))
+        ilvl.set(qn("w:val"), "0")
+        num_id.set(qn("w:val"), run_num)

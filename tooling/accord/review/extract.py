@@ -24,8 +24,10 @@ class Version:
 
 def read_version(docx: bytes) -> Version:
     """Read a DOCX (tracked changes already accepted in its XML) as title + Markdown blocks."""
+    from ..ooxml.numbering import strip_label_numbering  # paragraph labels are Word numbering: not list items
+
     markdown = run_pandoc(["-f", "docx", "--track-changes=accept", "-t", PANDOC_MARKDOWN, "--wrap=none",
-                           "--standalone"], docx, what="pandoc (reading the DOCX)").decode("utf-8")
+                           "--standalone"], strip_label_numbering(docx), what="pandoc (reading the DOCX)").decode("utf-8")
     title = None
     parts = split_front_matter(markdown)
     if parts is not None:
