@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import Problem, did_you_mean
+from .errors import AccordError, Problem, did_you_mean
+from .labels import reservation_findings
 from .ledger import read_record
 from .partners import read_partners
 from .repo import Repo
@@ -56,7 +57,7 @@ def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Probl
     problems.extend(found)
     if statement is not None:
         problems.extend(_check_statement_content(statement, statement_id, display, partners))
-    problems.extend(_check_endorsements(repo, statement_id, partners))
+    problems.extend(_check_endorsements(repo, statement_id, partners, statement))
     return problems
 
 
@@ -87,7 +88,8 @@ def _check_statement_content(statement: Statement, folder: str, display: str, pa
     return problems
 
 
-def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[Problem]:
+def _check_endorsements(repo: Repo, statement_id: str, partners: dict, statement: Statement | None = None,
+                        notes: list[Problem] | None = None) -> list[Problem]:
     folder = repo.endorsements_dir(statement_id)
     if not folder.is_dir():
         return []
@@ -115,7 +117,25 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[P
         if record.partner not in partners:
             problems.append(Problem(display, _text_line(text, "partner"),
                                     f"unknown partner '{record.partner}'{did_you_mean(record.partner, partners)}"))
+        if statement is not None and record.reservations:
+            found, noted = reservation_findings(repo, statement, record, display, text)
+            problems.extend(found)
+            if notes is not None:
+                notes.extend(noted)
     return problems
+
+
+def check_notes(repo: Repo, ids: list[str] | tuple[str, ...] = ()) -> list[Problem]:
+    """Findings that are not problems: reservations stored as plain numbers from before labels, and
+    reservations whose bound text cannot be found to check their labels."""
+    notes: list[Problem] = []
+    for statement_id in (ids or repo.statement_ids()):
+        try:
+            statement = repo.load_statement(statement_id)
+        except AccordError:
+            continue
+        _check_endorsements(repo, statement_id, {}, statement, notes)
+    return sorted(set(notes), key=lambda p: (p.path, p.line or 0, p.message))
 
 
 def _line(tree, key: str) -> int | None:

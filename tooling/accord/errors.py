@@ -40,6 +40,10 @@ class LedgerError(AccordError):
     """An endorsement record is invalid or cannot be written."""
 
 
+class LabelError(AccordError):
+    """A paragraph label the text does not have, or an output whose reading disagrees with the labels."""
+
+
 class SigningError(AccordError):
     """A signature cannot be made or checked."""
 

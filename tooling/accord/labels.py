@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import AccordError
+from .errors import LabelError
 from .statement import _FENCE, SourceBlock, block_kind, source_blocks
 
 PARAGRAPH = "paragraph"
@@ -38,10 +38,6 @@ LABEL = re.compile(r"(?:[1-9][0-9]{0,3})(?:\([a-z]{1,20}\))?|\([a-z]{1,20}\)")
 _RULE = re.compile(r"([-*_])(?: *\1){2,} *")
 _IMAGE_ONLY = re.compile(r"!\[[^\]]*\]\([^)]*\)(\{[^}]*\})?")
 _ORDERED = re.compile(r"(\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s")
-
-
-class LabelError(AccordError):
-    """A paragraph label that does not exist in the text, or outputs that disagree on the labels."""
 
 
 @dataclass(frozen=True)
@@ -186,11 +182,13 @@ def parse_label(text: str) -> str | None:
     return compact if LABEL.fullmatch(compact) else None
 
 
-def refuse_unknown_label(statement, label: str | int) -> None:
-    """Raise LabelError unless `label` names a unit of the statement's text, listing the valid labels."""
-    problem = unknown_label_problem(statement_labels(statement), label)
-    if problem:
-        raise LabelError(problem)
+def refuse_unknown_labels(statement, labels: list) -> None:
+    """Raise LabelError unless every label names a unit of the statement's text, listing the valid labels."""
+    known = statement_labels(statement)
+    for label in labels:
+        problem = unknown_label_problem(known, label)
+        if problem:
+            raise LabelError(problem)
 
 
 def unknown_label_problem(labels: Labels, label: str | int) -> str | None:
@@ -259,3 +257,103 @@ def pair_units(labels: Labels, seen: list[str], what: str) -> list[Unit]:
         raise LabelError(f"{what}: cannot number the text: pandoc reads {len(seen)} labelled units, "
                          f"accord's numbering {len(expected)} (they part near paragraph {near})")
     return list(labels.units)
+
+
+# -- reservations in records -------------------------------------------------------------------
+
+def bound_labels(repo, statement, record) -> Labels | None:
+    """The labels of the text a record is bound to (its text_sha256): the current text, else the text
+    at the record's commit, else the newest committed version with that hash; None when none has it."""
+    if statement is not None and record.text_sha256 == statement.text_sha256:
+        return statement_labels(statement)
+    version = bound_version(repo, statement.id if statement is not None else record.statement, record)
+    return body_labels(version[1], version[2]) if version else None
+
+
+def bound_version(repo, statement_id: str, record) -> tuple[str, str, bool] | None:
+    """(commit, body, numbered-paragraphs) of the committed text with the record's hash, or None."""
+    from .errors import AccordError
+    from .history import commits_touching, read_blobs, resolve_revision
+    from .statement import text_sha256
+
+    relpath = repo.rel(repo.statement_file(statement_id))
+    try:
+        candidates = commits_touching(repo.root, relpath)
+    except AccordError:
+        return None
+    if record.commit:
+        try:
+            preferred = resolve_revision(repo.root, str(record.commit))
+            candidates = [preferred, *[c for c in candidates if c != preferred]]
+        except AccordError:
+            pass
+    blobs = read_blobs(repo.root, [f"{commit}:{relpath}" for commit in candidates])
+    for commit in candidates:
+        data = blobs.get(f"{commit}:{relpath}")
+        parsed = _lenient_statement(data, relpath) if data is not None else None
+        if parsed and text_sha256(parsed[0], parsed[1]) == record.text_sha256:
+            return commit, parsed[1], parsed[2]
+    return None
+
+
+def _lenient_statement(data: bytes, display: str) -> tuple[str, str, bool] | None:
+    """(title, body, numbered-paragraphs) of a statement file's bytes, or None when unreadable."""
+    from .errors import AccordError
+    from .statement import split_front_matter
+    from .yamlio import YAMLProblem, decode_text, load_yaml
+
+    text, problem = decode_text(data, display)
+    if problem:
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    parts = split_front_matter(text)
+    if parts is None:
+        return None
+    try:
+        front = load_yaml(parts[0], line_offset=1)
+    except (YAMLProblem, AccordError):
+        return None
+    if not isinstance(front, dict) or front.get("title") is None:
+        return None
+    return str(front["title"]), parts[1], front.get("numbered-paragraphs") is True
+
+
+def reservation_findings(repo, statement, record, display: str, record_text: str) -> tuple[list, list]:
+    """(problems, notes) about a record's reservation labels, for `accord check`.
+
+    A problem: a label the bound text does not have (with the valid labels). A note:
+    a reservation stored as a plain number, as records were before labels (it is
+    read as that label), or a record whose bound text cannot be found to check it.
+    """
+    from .errors import Problem
+
+    problems: list = []
+    notes: list = []
+    labelled = [r for r in record.reservations if r.paragraph is not None]
+    if not labelled:
+        return problems, notes
+    lines = [number for number, line in enumerate(record_text.split("\n"), 1)
+             if line.lstrip(" -").startswith("paragraph:")]
+    labels = bound_labels(repo, statement, record)
+    for index, reservation in enumerate(labelled):
+        line = lines[index] if index < len(lines) else None
+        if labels is None:
+            notes.append(Problem(display, line, f"reservation on paragraph {reservation.paragraph}: cannot check "
+                                                f"the label, no committed text has hash {record.text_sha256[:12]}"))
+            continue
+        problem = unknown_label_problem(labels, reservation.paragraph)
+        if problem:
+            problems.append(Problem(display, line, problem))
+        elif isinstance(reservation.paragraph, int):
+            unit = labels.unit(reservation.paragraph)
+            notes.append(Problem(display, line, f"reservation on paragraph {reservation.paragraph} is a plain number "
+                                                f"from before paragraph labels; it is read as paragraph "
+                                                f"{unit.label} (\"{_opening(unit.text)}\")"))
+    return problems, notes
+
+
+def _opening(text: str, words: int = 6) -> str:
+    """The first words of a block, without its list marker, for messages."""
+    text = re.sub(r"^(?:[-*+]|\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s+", "", text)
+    parts = text.split()
+    return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
 from .common import echo_json, fail, repo_option
@@ -15,16 +17,20 @@ def check(ids, as_json, repo):
     """Validate statements, partners and endorsement records; report every problem.
 
     Exit 0 when clean, 1 when any problem is found."""
-    from ..check import check_repo
+    from ..check import check_notes, check_repo
 
     if ids:
         repo.resolve_ids(ids)
     problems = check_repo(repo, list(ids))
+    notes = check_notes(repo, list(ids))
     if as_json:
-        echo_json({"ok": not problems, "problems": [p.as_dict() for p in problems]})
+        echo_json({"ok": not problems, "problems": [p.as_dict() for p in problems],
+                   **({"notes": [n.as_dict() for n in notes]} if notes else {})})
     else:
         for problem in problems:
             click.echo(str(problem))
+        for note in notes:
+            click.echo(str(replace(note, message="note: " + note.message)))
         if problems:
             files = len({p.path for p in problems})
             click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} "
