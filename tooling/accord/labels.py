@@ -357,3 +357,72 @@ def _opening(text: str, words: int = 6) -> str:
     text = re.sub(r"^(?:[-*+]|\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s+", "", text)
     parts = text.split()
     return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
+
+
+# -- redlines ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RedlineLabels:
+    """The labels of both versions a redline compares, by block: the newer version's label is shown,
+    with the older one beside it where it differs (and alone on a deleted block)."""
+
+    new: dict          # id(block) -> Unit, for the newer version's blocks
+    old: dict          # id(block) -> Unit, for the older version's blocks
+    new_first: frozenset  # ids of blocks that open a unit (the others continue one)
+    old_first: frozenset
+    new_numbered: bool = False   # whether the newer version numbers its paragraphs
+
+    def level(self, unit: Unit) -> int:
+        """The Word list level of a unit of the newer version: 0 for numbers, 1 for letters."""
+        return 1 if unit.kind == ITEM and self.new_numbered else 0
+
+    def for_op(self, op) -> tuple[Unit | None, Unit | None]:
+        """(unit shown, older unit when its label differs or the block is gone) for a redline BlockOp;
+        only for the block that opens a unit."""
+        gone = op.op in ("delete", "move-from")
+        old_block = op.block if gone else op.old
+        new_unit = None if gone or id(op.block) not in self.new_first else self.new.get(id(op.block))
+        old_unit = self.old.get(id(old_block)) if old_block is not None and id(old_block) in self.old_first else None
+        if gone:
+            return None, old_unit
+        if old_unit is not None and new_unit is not None and old_unit.label == new_unit.label:
+            old_unit = None
+        return new_unit, old_unit
+
+
+def redline_labels(redline, old_labels: Labels, new_labels: Labels, old_numbered: bool,
+                   new_numbered: bool) -> RedlineLabels:
+    """Attach each version's labels to the redline's blocks (pandoc's reading), in order; LabelError
+    when the two readings disagree."""
+    new, new_first = _document_units(redline.new.blocks, new_labels, new_numbered, "redline (newer text)")
+    old, old_first = _document_units(redline.old.blocks, old_labels, old_numbered, "redline (older text)")
+    return RedlineLabels(new, old, frozenset(new_first), frozenset(old_first), new_numbered)
+
+
+def _document_units(blocks, labels: Labels, numbered: bool, what: str) -> tuple[dict, set]:
+    seen: list[str] = []
+    owners: list[tuple[object, int | None, bool]] = []   # (block, unit index, opens the unit)
+    current: int | None = None
+    for block in blocks:
+        frames = block.frames
+        if not frames and block.kind == "para" and numbered and not _image_only(block):
+            seen.append(PARAGRAPH)
+            current = len(seen) - 1
+            owners.append((block, current, True))
+        elif frames and frames[0].is_list and (numbered or frames[0].kind == "ordered"):
+            if 0 in block.item_starts:
+                seen.append(ITEM)
+                current = len(seen) - 1
+                owners.append((block, current, True))
+            else:
+                owners.append((block, current, False))
+        else:
+            current = None if not frames or not frames[0].is_list else current
+    units = pair_units(labels, seen, what)
+    by_block = {id(block): units[index] for block, index, _ in owners if index is not None}
+    first = {id(block) for block, index, opens in owners if opens}
+    return by_block, first
+
+
+def _image_only(block) -> bool:
+    return bool(block.tokens) and all(token.kind in ("image", "space") for token in block.tokens)

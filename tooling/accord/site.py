@@ -398,7 +398,10 @@ def _partner_link(partners: dict, partner_id: str, required: bool) -> Markup:
 def _reservations(record) -> Markup | str:
     if not record.reservations:
         return "—"
-    return el("ul", [el("li", f"¶ {item.paragraph}: " if item.paragraph else None, item.text)
+    from .labels import anchor
+
+    return el("ul", [el("li", el("a", f"¶ {item.paragraph}", href=f"../statements/{record.statement}.html#text-{anchor(str(item.paragraph))}") if item.paragraph
+                            else None, ": " if item.paragraph else None, item.text)
                      for item in record.reservations])
 
 
@@ -477,11 +480,15 @@ def _redline_page(repo: Repo, statement: Statement, older, newer) -> str | None:
 
 def _body_html(statement: Statement) -> Markup:
     """The text as HTML, read as the official builds read it but with raw blocks always off."""
-    from .build.source import READER
+    from .build.source import LABELS_FILTER, READER
+    from .labels import filter_settings, statement_labels
     from .pandoc import run_pandoc
 
-    fragment = run_pandoc(["-f", READER, "-t", "html5", "--wrap=none", "--id-prefix", "text-"],
-                          statement.body, what="pandoc (site HTML)")
+    labels = statement_labels(statement)
+    label_args = [f"--lua-filter={LABELS_FILTER}"] if labels.units else []
+    fragment = run_pandoc(["-f", READER, "-t", "html5", "--wrap=none", "--id-prefix", "text-", *label_args],
+                          statement.body, what="pandoc (site HTML)",
+                          env={"ACCORD_LABELS": filter_settings(labels, statement.numbered_paragraphs, "site")})
     return sanitize_html(fragment.decode("utf-8"))
 
 

@@ -55,25 +55,7 @@ def add_label_list(numbering, *, paragraphs_numbered: bool) -> int:
 def set_paragraph_number(p, num_id: int, ilvl: int) -> None:
     """Give a w:p the numbering (num_id, ilvl), replacing any it had, and drop a direct indent
     so the list level's indent applies."""
-    pPr = p.get_or_add_pPr()
-    for old in pPr.findall(qn("w:numPr")):
-        pPr.remove(old)
-    for old in pPr.findall(qn("w:ind")):
-        pPr.remove(old)
-    num_pr = parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>')
-    style = pPr.find(qn("w:pStyle"))
-    # numPr follows pStyle, keepNext, keepLines, pageBreakBefore, framePr, widowControl (schema order)
-    anchor = None
-    for tag in ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl"):
-        found = pPr.find(qn(tag))
-        if found is not None:
-            anchor = found
-    if anchor is not None:
-        anchor.addnext(num_pr)
-    elif style is not None:
-        style.addnext(num_pr)
-    else:
-        pPr.insert(0, num_pr)
+    _set_number(p.get_or_add_pPr(), num_id, ilvl)
 
 
 # -- reading numbers back ------------------------------------------------------------------
@@ -221,3 +203,65 @@ def _unlabel(document, numbering, num_modes: dict) -> None:
                 f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{letter}"/></w:lvlOverride></w:num>'))
         ilvl.set(qn("w:val"), "0")
         num_id.set(qn("w:val"), run_num)
+
+
+def number_bookmarked(docx: bytes, levels: dict[str, int], *, paragraphs_numbered: bool) -> bytes:
+    """Give each paragraph holding one of the named bookmarks accord's label numbering at its level,
+    and remove those bookmarks; for DOCX written by pandoc without python-docx (the redline)."""
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        document = etree.fromstring(package.read("word/document.xml"))
+        names = package.namelist()
+        numbering = (etree.fromstring(package.read("word/numbering.xml")) if "word/numbering.xml" in names
+                     else None)
+        if numbering is None:
+            return docx  # pandoc writes numbering.xml into every DOCX; without it, leave the file alone
+        num_id = add_label_list(numbering, paragraphs_numbered=paragraphs_numbered)
+        for start in list(document.iter(qn("w:bookmarkStart"))):
+            name = start.get(qn("w:name"))
+            if name not in levels:
+                continue
+            p = start.getparent()
+            while p is not None and p.tag != qn("w:p"):
+                p = p.getparent()
+            if p is not None:
+                pPr = p.find(qn("w:pPr"))
+                if pPr is None:
+                    pPr = etree.SubElement(p, qn("w:pPr"))
+                    p.insert(0, pPr)
+                _set_number(pPr, num_id, levels[name])
+            bookmark_id = start.get(qn("w:id"))
+            parent = start.getparent()
+            parent.remove(start)
+            for end in list(document.iter(qn("w:bookmarkEnd"))):
+                if end.get(qn("w:id")) == bookmark_id:
+                    end.getparent().remove(end)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for item in package.infolist():
+                data = package.read(item.filename)
+                if item.filename == "word/document.xml":
+                    data = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
+                elif item.filename == "word/numbering.xml":
+                    data = etree.tostring(numbering, xml_declaration=True, encoding="UTF-8", standalone=True)
+                target.writestr(item, data)
+    return out.getvalue()
+
+
+def _set_number(pPr, num_id: int, ilvl: int) -> None:
+    for old in pPr.findall(qn("w:numPr")) + pPr.findall(qn("w:ind")):
+        pPr.remove(old)
+    num_pr = parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>')
+    anchor = None
+    for tag in ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl"):
+        found = pPr.find(qn(tag))
+        if found is not None:
+            anchor = found
+    if anchor is not None:
+        anchor.addnext(num_pr)
+    else:
+        pPr.insert(0, num_pr)
