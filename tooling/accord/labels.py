@@ -426,3 +426,128 @@ def _document_units(blocks, labels: Labels, numbered: bool, what: str) -> tuple[
 
 def _image_only(block) -> bool:
     return bool(block.tokens) and all(token.kind in ("image", "space") for token in block.tokens)
+
+
+def renumbering(redline_labels_: RedlineLabels, ops) -> list[str]:
+    """What renumbering the changes cause, as a reader says it: `paragraphs 7–13 are now 8–14`,
+    `9(e) is now 9(d)`. Items that only follow their paragraph's new number are not listed again."""
+    moved: list[tuple[Unit, Unit]] = []
+    for op in ops:
+        unit, was = redline_labels_.for_op(op)
+        if unit is not None and was is not None:
+            moved.append((was, unit))
+    paragraph_shift = {_parent(old.label): _parent(new.label) for old, new in moved
+                       if "(" not in old.label and "(" not in new.label}
+    lines = []
+    numbers = [(int(old.label), int(new.label)) for old, new in moved if "(" not in old.label + new.label]
+    for first, last in _runs(numbers):
+        if first == last:
+            lines.append(f"paragraph {first[0]} is now {first[1]}")
+        else:
+            lines.append(f"paragraphs {first[0]}\u2013{last[0]} are now {first[1]}\u2013{last[1]}")
+    items = [(old, new) for old, new in moved if "(" in old.label or "(" in new.label]
+    pending: list[tuple[str, str]] = []
+    for old, new in items:
+        if _letter(old.label) == _letter(new.label) and paragraph_shift.get(_parent(old.label)) == _parent(new.label):
+            continue  # follows its paragraph
+        pending.append((old.label, new.label))
+    for first, last in _label_runs(pending):
+        if first == last:
+            lines.append(f"{first[0]} is now {first[1]}")
+        else:
+            lines.append(f"{first[0]}\u2013{last[0]} are now {first[1]}\u2013{last[1]}")
+    return lines
+
+
+def _parent(label: str) -> str:
+    return label.split("(", 1)[0]
+
+
+def _letter(label: str) -> str:
+    return label[label.index("("):] if "(" in label else ""
+
+
+def _runs(pairs: list[tuple[int, int]]):
+    """Consecutive pairs with the same shift, as (first, last)."""
+    start = None
+    previous = None
+    for pair in pairs:
+        if previous is not None and pair[0] == previous[0] + 1 and pair[1] == previous[1] + 1:
+            previous = pair
+            continue
+        if start is not None:
+            yield start, previous
+        start = previous = pair
+    if start is not None:
+        yield start, previous
+
+
+def _label_runs(pairs: list[tuple[str, str]]):
+    """Item label changes grouped while they follow one another within the same paragraphs."""
+    start = None
+    previous = None
+    for pair in pairs:
+        if previous is not None and _next_item(previous[0]) == pair[0] and _next_item(previous[1]) == pair[1]:
+            previous = pair
+            continue
+        if start is not None:
+            yield start, previous
+        start = previous = pair
+    if start is not None:
+        yield start, previous
+
+
+def _next_item(label: str) -> str | None:
+    if "(" not in label:
+        return None
+    parent, letter = _parent(label), _letter(label)[1:-1]
+    index = (len(letter) - 1) * 26 + ord(letter[0]) - ord("a") + 1
+    return f"{parent}({letters(index + 1)})"
+
+
+# -- reservations after the text moved on -------------------------------------------------------
+
+def label_map(old: Labels, old_blocks: list[str], new: Labels, new_blocks: list[str]) -> dict[str, str | None]:
+    """Where each labelled unit of an older text stands in a newer one: its new label, or None when
+    its block is gone. Blocks are matched by their canonical text (difflib), a changed block in place
+    of an old one keeping its identity; pure Python, no pandoc."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, old_blocks, new_blocks, autojunk=False)
+    where: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            for offset in range(i2 - i1):
+                where[i1 + offset] = j1 + offset
+    moved: dict[str, str | None] = {}
+    for unit in old.units:
+        target = where.get(unit.block)
+        moved[unit.label] = new.label_for_block(target) if target is not None else None
+    return moved
+
+
+def reservation_moves(repo, statement, record) -> dict[str, str]:
+    """For a record made on an older text: each reservation label whose unit now has another label,
+    or is gone, with what to say (`now 11(f)`, `the paragraph is gone`). Empty for a current record."""
+    from .statement import markdown_blocks
+
+    if record.text_sha256 == statement.text_sha256 or not any(r.paragraph for r in record.reservations):
+        return {}
+    version = bound_version(repo, statement.id, record)
+    if version is None:
+        return {}
+    _commit, body, numbered = version
+    old_labels = body_labels(body, numbered)
+    mapping = label_map(old_labels, markdown_blocks(body), statement_labels(statement),
+                        markdown_blocks(statement.body))
+    notes = {}
+    for reservation in record.reservations:
+        label = str(reservation.paragraph) if reservation.paragraph is not None else None
+        if label is None or label not in mapping:
+            continue
+        now = mapping[label]
+        if now is None:
+            notes[label] = "the paragraph is gone from the current text"
+        elif now != label:
+            notes[label] = f"now paragraph {now}: it moved since the record was made"
+    return notes

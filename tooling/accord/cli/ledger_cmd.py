@@ -28,7 +28,7 @@ def status(statement_id, as_json, repo):
         if as_json:
             echo_json(result.as_dict())
         else:
-            _print_statement(result)
+            _print_statement(result, repo)
         return
     results = ledger_statuses(repo)
     if as_json:
@@ -46,7 +46,9 @@ def _echo_json_lines(items: list) -> None:
     click.echo(f"[\n{lines}\n]" if items else "[]")
 
 
-def _print_statement(result) -> None:
+def _print_statement(result, repo=None) -> None:
+    from ..labels import reservation_moves
+
     statement = result.statement
     click.echo(f"{statement.id}: {statement.title}")
     click.echo(f"Status: {statement.status}")
@@ -61,9 +63,12 @@ def _print_statement(result) -> None:
             cells = [cell.ljust(width) for cell, width in zip(row, widths)]
             cells[1] = click.style(cells[1], fg=_colour(standing))
             click.echo("  ".join([*cells, row[5]]).rstrip())
+            moves = reservation_moves(repo, statement, standing.record) if repo is not None else {}
             for reservation in standing.record.reservations:
                 where = f" on paragraph {reservation.paragraph}" if reservation.paragraph else ""
-                click.echo(f"{'':{widths[0]}}    reservation{where}: {reservation.text}")
+                moved = moves.get(str(reservation.paragraph))
+                click.echo(f"{'':{widths[0]}}    reservation{where}: {reservation.text}"
+                           + (f" [{moved}]" if moved else ""))
     else:
         click.echo("No positions recorded yet.")
     if result.pending:

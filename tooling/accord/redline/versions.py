@@ -269,7 +269,12 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
     from . import render_docx, render_html, render_markdown, render_term
 
     if fmt == "term":
-        return render_term(diff.redline, color=color, old_label=diff.old_label, new_label=diff.new_label)
+        text = render_term(diff.redline, color=color, old_label=diff.old_label, new_label=diff.new_label)
+        moves = renumbered(diff)
+        if moves:  # after the counts line: what the changes do to the paragraph numbers
+            lines = text.split("\n")
+            text = "\n".join([*lines[:3], f"Renumbered: {'; '.join(moves)}", *lines[3:]])
+        return text
     if fmt == "md":
         about = f"Changes to {diff.statement_id}: {diff.old.label} -> {diff.new.label}".replace("<<}", "")
         header = "{>>" + about + "<<}"
@@ -293,6 +298,13 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
                            subtitle=f"Changes from {diff.old.label} to {diff.new.label}",
                            properties=properties, epoch=diff.new.epoch, labels=diff_labels(diff))
     raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+
+
+def renumbered(diff: StatementDiff) -> list[str]:
+    """`paragraphs 7–13 are now 8–14` and the like: what the changes do to the labels."""
+    from ..labels import renumbering
+
+    return renumbering(diff_labels(diff), diff.redline.ops)
 
 
 def diff_labels(diff: StatementDiff):
