@@ -134,7 +134,7 @@ def _print_matrix(results, repo) -> None:
               help="endorse, endorse-with-reservations, no-objection, abstain, object or withdrawn.")
 @click.option("--signatory", required=True, metavar="TEXT", help="Who signed for the partner, with their title.")
 @click.option("--reservation", "reservations", multiple=True, metavar="TEXT",
-              help='A reservation; "4: text" ties it to paragraph 4. Repeatable.')
+              help='A reservation; "10(f): text" ties it to paragraph 10(f). Repeatable.')
 @click.option("--evidence", metavar="KIND:REF", help="What proves the position: letter:REF, email:REF, url:URL or none.")
 @click.option("--recorded-by", metavar="NAME", help="Who is recording it (default: your git identity).")
 @click.option("--sign", "keyfile", metavar="KEYFILE",
