@@ -38,11 +38,12 @@ def compare_documents(old: Document, new: Document) -> Redline:
     return _compare(old, new)
 
 
-def render_term(redline: Redline, *, color: bool = False, old_label: str = "old", new_label: str = "new") -> str:
+def render_term(redline: Redline, *, color: bool = False, old_label: str = "old", new_label: str = "new",
+                labels=None) -> str:
     """The changed blocks only, grouped under their headings, for a terminal."""
     from .term import render_term as _render
 
-    return _render(redline, color=color, old_label=old_label, new_label=new_label)
+    return _render(redline, color=color, old_label=old_label, new_label=new_label, labels=labels)
 
 
 def render_markdown(redline: Redline) -> str:

@@ -269,7 +269,8 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
     from . import render_docx, render_html, render_markdown, render_term
 
     if fmt == "term":
-        text = render_term(diff.redline, color=color, old_label=diff.old_label, new_label=diff.new_label)
+        text = render_term(diff.redline, color=color, old_label=diff.old_label, new_label=diff.new_label,
+                           labels=diff_labels(diff))
         moves = renumbered(diff)
         if moves:  # after the counts line: what the changes do to the paragraph numbers
             lines = text.split("\n")
