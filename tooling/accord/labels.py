@@ -272,22 +272,38 @@ def bound_labels(repo, statement, record) -> Labels | None:
 
 def bound_version(repo, statement_id: str, record) -> tuple[str, str, bool] | None:
     """(commit, body, numbered-paragraphs) of the committed text with the record's hash, or None."""
+    key = (str(repo.root), repo.rel(repo.statement_file(statement_id)), record.text_sha256,
+           str(record.commit) if record.commit else None)
+    found = _BOUND.get(key)
+    if found is None:
+        found = _bound_version(repo.root, *key[1:])
+        if found is not None:  # a text found by its hash never changes; one not found yet may be committed later
+            _BOUND[key] = found
+    return found
+
+
+_BOUND: dict[tuple, tuple[str, str, bool]] = {}
+
+
+def _bound_version(root, relpath: str, wanted: str, commit: str | None) -> tuple[str, str, bool] | None:
+    from types import SimpleNamespace
+
     from .errors import AccordError
     from .history import commits_touching, read_blobs, resolve_revision
     from .statement import text_sha256
 
-    relpath = repo.rel(repo.statement_file(statement_id))
+    record = SimpleNamespace(text_sha256=wanted, commit=commit)
     try:
-        candidates = commits_touching(repo.root, relpath)
+        candidates = commits_touching(root, relpath)
     except AccordError:
         return None
     if record.commit:
         try:
-            preferred = resolve_revision(repo.root, str(record.commit))
+            preferred = resolve_revision(root, str(record.commit))
             candidates = [preferred, *[c for c in candidates if c != preferred]]
         except AccordError:
             pass
-    blobs = read_blobs(repo.root, [f"{commit}:{relpath}" for commit in candidates])
+    blobs = read_blobs(root, [f"{commit}:{relpath}" for commit in candidates])
     for commit in candidates:
         data = blobs.get(f"{commit}:{relpath}")
         parsed = _lenient_statement(data, relpath) if data is not None else None
