@@ -298,3 +298,43 @@ def test_diff_says_which_paragraphs_were_renumbered(tmp_path):
     page = html.read_text("utf-8")
     assert re.findall(r'<span class="label">([^<]+)</span>', page) == ["1.", "2.", "(a)", "(b)"]
     assert '<span class="label-was">was 1</span>' in page
+
+
+# -- status and site agree with the ledger ---------------------------------------------------
+
+def test_status_of_a_published_statement_shows_its_release_not_the_gate():
+    result = run("status", "2005-eu-plan-recommendations", "--repo", str(ROOT))
+    assert result.code == 0
+    assert result.out.endswith("No position before the release: OHCHR, ICMPD, Europol\n\nReleased: v1 on 2005-03-14\n")
+    assert "Gate:" not in result.out and "Not yet heard from" not in result.out
+
+
+def test_the_site_page_of_a_released_statement_agrees_with_the_ledger(samples_built):
+    page = (samples_built / "site" / "statements" / "2005-eu-plan-recommendations.html").read_text("utf-8")
+    assert "Not released yet" not in page and "invited, no response yet" not in page
+    assert "<dt>Latest release</dt><dd>v1</dd>" in page
+    assert "<dt>Ledger</dt><dd>published as v1 on 2005-03-14</dd>" in page
+    assert "<dt>Endorsements</dt><dd><span>8 endorsements of 11 invited</span></dd>" in page
+    assert "Released as v1 on 2005-03-14; released before accord kept releases" in page
+
+
+def test_the_site_counts_say_what_they_count_and_columns_follow_partners_order(samples_built):
+    index = (samples_built / "site" / "index.html").read_text("utf-8")
+    assert "<span class=\"met\">6 endorsements and 1 no-objection of 12 invited</span> (threshold 5)" in index
+    columns = re.findall(r'<th scope="col" class="partner"><a href="partners/([a-z]+)\.html"', index)
+    order = ["unodc", "unhcr", "unicef", "iom", "ilo", "ohchr", "coe", "icmpd", "europol", "lastrada", "antislavery",
+             "ecpat", "tdh"]
+    assert columns[:len(order)] == order
+
+
+def test_a_reservation_on_the_site_links_to_its_paragraph(samples_built):
+    page = (samples_built / "site" / "statements" / "2026-labour-exploitation.html").read_text("utf-8")
+    link = re.search(r'<a href="\.\./statements/2026-labour-exploitation\.html#(text-para-[0-9a-z]+)">¶ ([^<]+)</a>', page)
+    assert link and f'id="{link.group(1)}"' in page
+
+
+def test_labels_sort_as_the_text_runs_for_a_compilation_of_amendments():
+    from accord.labels import sort_key
+
+    assert sorted(["10", "9(aa)", "9(b)", "2", "9", "9(z)", "10(a)"], key=sort_key) == [
+        "2", "9", "9(b)", "9(z)", "9(aa)", "10", "10(a)"]

@@ -93,6 +93,15 @@ class Labels:
         return describe_labels(self.labels, limit)
 
 
+def sort_key(label: str | int) -> tuple:
+    """Order labels as the text does: 2 < 9 < 9(a) < 9(z) < 9(aa) < 10; for a compilation of amendments."""
+    text = str(label)
+    parent, _, letter = text.partition("(")
+    letter = letter.rstrip(")")
+    index = (len(letter) - 1) * 26 + ord(letter[0]) - ord("a") + 1 if letter else 0
+    return (int(parent) if parent else 0, index)
+
+
 def letters(number: int) -> str:
     """1 -> a, 26 -> z, 27 -> aa, 28 -> bb: Word's lowerLetter, which UN documents follow too."""
     return chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)

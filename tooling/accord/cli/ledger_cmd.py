@@ -71,10 +71,15 @@ def _print_statement(result, repo=None) -> None:
                            + (f" [{moved}]" if moved else ""))
     else:
         click.echo("No positions recorded yet.")
+    published = statement.status == "published"
     if result.pending:
-        click.echo(f"Not yet heard from: {', '.join(result.labels.get(p, p) for p in result.pending)}")
+        heading = "No position before the release" if published else "Not yet heard from"
+        click.echo(f"{heading}: {', '.join(result.labels.get(p, p) for p in result.pending)}")
     click.echo()
-    if result.gate.ok:
+    if published:  # the gate was passed when the text was released: show the release, not the gate
+        when = f" on {statement.published.isoformat()}" if statement.published else ""
+        click.echo(f"Released: {'v' + str(statement.version) if statement.version else 'yes'}{when}")
+    elif result.gate.ok:
         click.echo(f"Gate: {click.style('open', fg='green')}")
     else:
         click.echo(f"Gate: {click.style('closed', fg='red')}")
