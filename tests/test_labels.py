@@ -298,6 +298,7 @@ def test_diff_says_which_paragraphs_were_renumbered(tmp_path):
     page = html.read_text("utf-8")
     assert re.findall(r'<span class="label">([^<]+)</span>', page) == ["1.", "2.", "(a)", "(b)"]
     assert '<span class="label-was">was 1</span>' in page
+    assert '<p class="renumbered">Renumbered: paragraph 1 is now 2</p>' in page
 
 
 # -- status and site agree with the ledger ---------------------------------------------------
@@ -338,3 +339,15 @@ def test_labels_sort_as_the_text_runs_for_a_compilation_of_amendments():
 
     assert sorted(["10", "9(aa)", "9(b)", "2", "9", "9(z)", "10(a)"], key=sort_key) == [
         "2", "9", "9(b)", "9(z)", "9(aa)", "10", "10(a)"]
+
+
+def test_a_text_pandoc_reads_differently_is_refused_rather_than_misnumbered(tmp_path):
+    root = numbered_repo(tmp_path, templates=True)
+    path = root / S
+    path.write_text(path.read_text("utf-8").replace("## Recommendations\n", "::: note\n\nIn a div.\n\n:::\n\n"
+                                                                            "## Recommendations\n"), "utf-8")
+    result = run("build", "--format", "pdf", "--repo", str(root))
+    assert result.code == 2
+    assert result.err.startswith("Error: statements/child-protection/statement.md: pandoc (Typst): cannot number "
+                                 "the text: pandoc reads 3 labelled units, accord's numbering 4")
+    assert not (root / "build/child-protection/child-protection.pdf").exists()

@@ -75,6 +75,12 @@ def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", 
                          for number, noun, verb in items)
     notes = writer.footnotes()
     status = "" if redline.changed else '<p class="nochange">No changes: both versions have the same text.</p>'
+    if labels is not None:
+        from ..labels import renumbering
+
+        moves = renumbering(labels, redline.ops)
+        if moves:
+            status += f'<p class="renumbered">Renumbered: {escape("; ".join(moves))}</p>\n'
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="en">\n<head>\n<meta charset="utf-8">\n'
