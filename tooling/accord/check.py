@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import AccordError, Problem, did_you_mean
+from .errors import Problem, did_you_mean
 from .labels import reservation_findings
 from .ledger import read_record
 from .partners import read_partners
@@ -16,15 +16,20 @@ from .yamlio import LineDict, read_text_file
 _RAW = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
 
 
-def check_repo(repo: Repo, ids: list[str] | tuple[str, ...] = ()) -> list[Problem]:
-    """All problems in the repository (or in the named statements and the registry), sorted by place."""
+def check_repo(repo: Repo, ids: list[str] | tuple[str, ...] = (), notes: list[Problem] | None = None) -> list[Problem]:
+    """All problems in the repository (or in the named statements and the registry), sorted by place.
+
+    `notes`, when given, receives findings that are not problems (reservations stored as plain
+    numbers from before paragraph labels, and what each is read as)."""
     problems: list[Problem] = []
     _, settings_problems = repo.read_settings()
     problems.extend(settings_problems)
     partners, partner_problems = read_partners(repo.partners_dir, repo.root)
     problems.extend(partner_problems)
     for statement_id in (ids or _statement_folders(repo, problems)):
-        problems.extend(check_statement(repo, statement_id, partners))
+        problems.extend(check_statement(repo, statement_id, partners, notes))
+    if notes is not None:
+        notes[:] = sorted(set(notes), key=lambda p: (p.path, p.line or 0, p.message))
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message))
 
 
@@ -43,7 +48,7 @@ def _statement_folders(repo: Repo, problems: list[Problem]) -> list[str]:
     return folders
 
 
-def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Problem]:
+def check_statement(repo: Repo, statement_id: str, partners: dict, notes: list[Problem] | None = None) -> list[Problem]:
     path = repo.statement_file(statement_id)
     display = repo.rel(path)
     problems: list[Problem] = []
@@ -57,7 +62,7 @@ def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Probl
     problems.extend(found)
     if statement is not None:
         problems.extend(_check_statement_content(statement, statement_id, display, partners))
-    problems.extend(_check_endorsements(repo, statement_id, partners, statement))
+    problems.extend(_check_endorsements(repo, statement_id, partners, statement, notes))
     return problems
 
 
@@ -123,19 +128,6 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict, statement
             if notes is not None:
                 notes.extend(noted)
     return problems
-
-
-def check_notes(repo: Repo, ids: list[str] | tuple[str, ...] = ()) -> list[Problem]:
-    """Findings that are not problems: reservations stored as plain numbers from before labels, and
-    reservations whose bound text cannot be found to check their labels."""
-    notes: list[Problem] = []
-    for statement_id in (ids or repo.statement_ids()):
-        try:
-            statement = repo.load_statement(statement_id)
-        except AccordError:
-            continue
-        _check_endorsements(repo, statement_id, {}, statement, notes)
-    return sorted(set(notes), key=lambda p: (p.path, p.line or 0, p.message))
 
 
 def _line(tree, key: str) -> int | None:

@@ -17,12 +17,12 @@ def check(ids, as_json, repo):
     """Validate statements, partners and endorsement records; report every problem.
 
     Exit 0 when clean, 1 when any problem is found."""
-    from ..check import check_notes, check_repo
+    from ..check import check_repo
 
     if ids:
         repo.resolve_ids(ids)
-    problems = check_repo(repo, list(ids))
-    notes = check_notes(repo, list(ids))
+    notes: list = []
+    problems = check_repo(repo, list(ids), notes)
     if as_json:
         echo_json({"ok": not problems, "problems": [p.as_dict() for p in problems],
                    **({"notes": [n.as_dict() for n in notes]} if notes else {})})
