@@ -351,3 +351,17 @@ def test_a_text_pandoc_reads_differently_is_refused_rather_than_misnumbered(tmp_
     assert result.err.startswith("Error: statements/child-protection/statement.md: pandoc (Typst): cannot number "
                                  "the text: pandoc reads 3 labelled units, accord's numbering 4")
     assert not (root / "build/child-protection/child-protection.pdf").exists()
+
+
+def test_the_docx_redline_numbers_the_newer_text_with_word_numbering_and_comments_an_older_label(tmp_path):
+    root = numbered_repo(tmp_path)
+    path = root / S
+    path.write_text(path.read_text("utf-8").replace("## Preamble\n", "## Preamble\n\nA new first paragraph.\n"),
+                    "utf-8")
+    redline = root / "redline.docx"
+    result = run("diff", "child-protection", "--from", "HEAD", "-o", str(redline), "--repo", str(root))
+    assert result.code == 0, result.err
+    assert docx_labels(redline) == ["1", "2", "2(a)", "2(b)"]
+    with zipfile.ZipFile(redline) as package:
+        comments = package.read("word/comments.xml").decode()
+    assert "was paragraph 1" in comments
