@@ -10,7 +10,7 @@ from .ledger import read_record
 from .partners import read_partners
 from .repo import Repo
 from .schema import SLUG
-from .statement import RAW_FORMATS, Statement, parse_statement
+from .statement import RAW_FORMATS, Statement, conflict_marker_problems, parse_statement
 from .yamlio import LineDict, read_text_file
 
 _RAW = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
@@ -60,10 +60,21 @@ def check_statement(repo: Repo, statement_id: str, partners: dict, notes: list[P
         return [*problems, problem]
     statement, found = parse_statement(text, display, path)
     problems.extend(found)
+    problems.extend(conflict_marker_problems(text, display))
     if statement is not None:
         problems.extend(_check_statement_content(statement, statement_id, display, partners))
-    problems.extend(_check_endorsements(repo, statement_id, partners, statement, notes))
+    problems.extend(_check_endorsements(repo, statement_id, partners,
+                                        statement.endorsement.invited if statement is not None else None,
+                                        statement, notes))
+    problems.extend(rounds_problems(repo, statement_id))
     return problems
+
+
+def rounds_problems(repo: Repo, statement_id: str) -> list[Problem]:
+    """reviews/rounds.yaml, when there is one, must read (see accord/rounds/model.py)."""
+    from .rounds.model import rounds_problems as problems_of
+
+    return problems_of(repo, statement_id)
 
 
 def _check_statement_content(statement: Statement, folder: str, display: str, partners: dict) -> list[Problem]:
@@ -93,8 +104,8 @@ def _check_statement_content(statement: Statement, folder: str, display: str, pa
     return problems
 
 
-def _check_endorsements(repo: Repo, statement_id: str, partners: dict, statement: Statement | None = None,
-                        notes: list[Problem] | None = None) -> list[Problem]:
+def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: tuple | None = None,
+                        statement: Statement | None = None, notes: list[Problem] | None = None) -> list[Problem]:
     folder = repo.endorsements_dir(statement_id)
     if not folder.is_dir():
         return []
@@ -122,6 +133,10 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict, statement
         if record.partner not in partners:
             problems.append(Problem(display, _text_line(text, "partner"),
                                     f"unknown partner '{record.partner}'{did_you_mean(record.partner, partners)}"))
+        elif invited is not None and record.partner == path.stem and record.partner not in invited:
+            problems.append(Problem(display, _text_line(text, "partner"),
+                                    f"partner '{record.partner}' is not invited to endorse '{statement_id}'; "
+                                    "its record never counts"))
         if statement is not None and record.reservations:
             found, noted = reservation_findings(repo, statement, record, display, text)
             problems.extend(found)
