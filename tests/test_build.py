@@ -262,16 +262,22 @@ def test_a_build_from_uncommitted_changes_says_so_in_the_footer(repo):
 
 
 def test_numbered_paragraphs_run_across_headings_in_docx_and_pdf(repo):
+    from accord.ooxml.numbering import resolved_numbers
+
     text = STATEMENT.format(id="child-protection", status="draft").replace(
         "language: en", "language: en\nnumbered-paragraphs: true")
     write(repo / S / "statement.md", text + "\n## Follow-up\n\nThe partners will meet again.\n\n> A quote.\n")
     commit(repo, "Number paragraphs")
     assert build(repo, "--format", "docx,pdf").code == 0
     files = outputs(repo)
-    numbered = [p.text for p in Document(files["docx"]).paragraphs if re.match(r"\d+\.\t", p.text)]
-    assert numbered == ["1.\tChildren on the move face risks of trafficking at every stage of their journey, "
-                        "and the partners of the alliance share a duty to protect them.",
-                        "2.\tThe partners will meet again."]
+    docx = Document(files["docx"])
+    numbered = resolved_numbers(docx.element.body, docx.part.numbering_part.element)
+    assert numbered == [("1.", "Children on the move face risks of trafficking at every stage of their journey, "
+                               "and the partners of the alliance share a duty to protect them."),
+                        ("(a)", "States should appoint a guardian for every unaccompanied child without delay."),
+                        ("(b)", "Age assessment should be a last resort."),
+                        ("2.", "The partners will meet again.")]
+    assert not any(re.match(r"\d+\.\t", p.text) for p in docx.paragraphs), "numbers are Word's, not typed"
     pdf = pdf_pages(files["pdf"])[0]
     assert re.search(r"^1\.\s*Children on the move", pdf, re.M) and re.search(r"^2\.\s*The partners will", pdf, re.M)
     assert not re.search(r"^3\.", pdf, re.M)

@@ -76,13 +76,13 @@ def test_each_position_is_recorded_and_described(repo, position, phrase):
 
 
 def test_reservations_are_tied_to_paragraphs_and_evidence_is_kept(repo):
-    result = endorse(repo, "--reservation", "4:  We read 'guardian' as\n a legal representative.",
+    result = endorse(repo, "--reservation", "1:  We read 'guardian' as\n a legal representative.",
                      "--reservation", "Subject to our mandate.", "--evidence", "letter:UNICEF/CP/2026/114",
                      "--recorded-by", "Ana Pereira (secretariat)", position="endorse-with-reservations")
     assert result.out.splitlines()[0] == f"UNICEF endorses child-protection with reservations (text {text_hash(repo)[:8]})"
     text = (repo / UNICEF).read_text()
     assert ("recorded_by: Ana Pereira (secretariat)\nrecorded_at: 2026-11-28\n"
-            "reservations:\n- paragraph: 4\n  text: We read 'guardian' as a legal representative.\n"
+            "reservations:\n- paragraph: '1'\n  text: We read 'guardian' as a legal representative.\n"
             "- text: Subject to our mandate.\n"
             "evidence:\n  kind: letter\n  ref: UNICEF/CP/2026/114\n") in text
 
@@ -254,9 +254,9 @@ def test_the_date_of_the_letter_the_reason_and_new_evidence_kinds_are_kept_apart
 
 
 def test_no_objection_carries_reservations(repo):
-    result = endorse(repo, "--reservation", "4: We read 'guardian' narrowly.", position="no-objection")
+    result = endorse(repo, "--reservation", "1: We read 'guardian' narrowly.", position="no-objection")
     assert result.code == 0, result.err
-    assert "reservations:\n- paragraph: 4\n" in (repo / UNICEF).read_text()
+    assert "reservations:\n- paragraph: '1'\n" in (repo / UNICEF).read_text()
 
 
 @pytest.mark.parametrize("status", ["withdrawn", "published"])

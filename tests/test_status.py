@@ -40,7 +40,7 @@ DRAFT = "  - status is 'draft'; only a 'final' text can be released\n"
 
 
 def test_status_of_a_statement_shows_positions_pending_partners_and_the_closed_gate(repo):
-    endorse(repo, "iom", "endorse-with-reservations", "--reservation", "4: On guardians.", "--reservation", "Generally.")
+    endorse(repo, "iom", "endorse-with-reservations", "--reservation", "1: On guardians.", "--reservation", "Generally.")
     endorse(repo, "ecpat", "object")
     reword(repo)
     endorse(repo, "unodc", "no-objection")
@@ -54,7 +54,7 @@ def test_status_of_a_statement_shows_positions_pending_partners_and_the_closed_g
         "\n"
         "ECPAT  object                     stale    attested  2026-11-28  Signer of ECPAT, Director\n"
         "IOM    endorse-with-reservations  stale    attested  2026-11-28  Signer of IOM, Director\n"
-        "         reservation on paragraph 4: On guardians.\n"
+        "         reservation on paragraph 1: On guardians.\n"
         "         reservation: Generally.\n"
         "UNODC  no-objection               current  signed    2026-11-28  Signer of UNODC, Director\n"
         "Not yet heard from: UNICEF\n"
@@ -83,7 +83,7 @@ def test_status_without_records_says_so(repo):
 
 def test_status_json_of_a_statement_has_every_field_a_script_needs(repo):
     endorse(repo, "unicef")
-    endorse(repo, "iom", "endorse-with-reservations", "--reservation", "4: On guardians.")
+    endorse(repo, "iom", "endorse-with-reservations", "--reservation", "1: On guardians.")
     result = run("status", "child-protection", "--json", "--repo", str(repo))
     data = json.loads(result.out)
     assert result.code == 0
@@ -97,7 +97,7 @@ def test_status_json_of_a_statement_has_every_field_a_script_needs(repo):
         "position": "endorse-with-reservations", "current": True, "counting": True, "signed": False, "invited": True,
         "signatory": "Signer of IOM, Director", "recorded_at": "2026-11-28",
         "recorded_by": "Test Drafter <drafter@aect.example>", "text_sha256": text_hash(repo),
-        "reservations": [{"paragraph": 4, "text": "On guardians."}], "evidence": None, "date": None, "reason": None,
+        "reservations": [{"paragraph": "1", "text": "On guardians."}], "evidence": None, "date": None, "reason": None,
         "unregistered_signatory": False}
 
 

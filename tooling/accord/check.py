@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .errors import Problem, did_you_mean
+from .labels import reservation_findings
 from .ledger import read_record
 from .partners import read_partners
 from .repo import Repo
@@ -16,15 +17,20 @@ from .yamlio import LineDict, read_text_file
 _RAW = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
 
 
-def check_repo(repo: Repo, ids: list[str] | tuple[str, ...] = ()) -> list[Problem]:
-    """All problems in the repository (or in the named statements and the registry), sorted by place."""
+def check_repo(repo: Repo, ids: list[str] | tuple[str, ...] = (), notes: list[Problem] | None = None) -> list[Problem]:
+    """All problems in the repository (or in the named statements and the registry), sorted by place.
+
+    `notes`, when given, receives findings that are not problems (reservations stored as plain
+    numbers from before paragraph labels, and what each is read as)."""
     problems: list[Problem] = []
     _, settings_problems = repo.read_settings()
     problems.extend(settings_problems)
     partners, partner_problems = read_partners(repo.partners_dir, repo.root)
     problems.extend(partner_problems)
     for statement_id in (ids or _statement_folders(repo, problems)):
-        problems.extend(check_statement(repo, statement_id, partners))
+        problems.extend(check_statement(repo, statement_id, partners, notes))
+    if notes is not None:
+        notes[:] = sorted(set(notes), key=lambda p: (p.path, p.line or 0, p.message))
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message))
 
 
@@ -43,7 +49,7 @@ def _statement_folders(repo: Repo, problems: list[Problem]) -> list[str]:
     return folders
 
 
-def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Problem]:
+def check_statement(repo: Repo, statement_id: str, partners: dict, notes: list[Problem] | None = None) -> list[Problem]:
     path = repo.statement_file(statement_id)
     display = repo.rel(path)
     problems: list[Problem] = []
@@ -59,7 +65,8 @@ def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Probl
     if statement is not None:
         problems.extend(_check_statement_content(statement, statement_id, display, partners))
     problems.extend(_check_endorsements(repo, statement_id, partners,
-                                        statement.endorsement.invited if statement is not None else None))
+                                        statement.endorsement.invited if statement is not None else None,
+                                        statement, notes))
     problems.extend(rounds_problems(repo, statement_id))
     return problems
 
@@ -100,7 +107,8 @@ def _check_statement_content(statement: Statement, folder: str, display: str, pa
     return problems
 
 
-def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: tuple | None = None) -> list[Problem]:
+def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: tuple | None = None,
+                        statement: Statement | None = None, notes: list[Problem] | None = None) -> list[Problem]:
     folder = repo.endorsements_dir(statement_id)
     if not folder.is_dir():
         return []
@@ -132,6 +140,11 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: 
             problems.append(Problem(display, _text_line(text, "partner"),
                                     f"partner '{record.partner}' is not invited to endorse '{statement_id}'; "
                                     "its record never counts"))
+        if statement is not None and record.reservations:
+            found, noted = reservation_findings(repo, statement, record, display, text)
+            problems.extend(found)
+            if notes is not None:
+                notes.extend(noted)
     return problems
 
 

@@ -40,6 +40,10 @@ class LedgerError(AccordError):
     """An endorsement record is invalid or cannot be written."""
 
 
+class LabelError(AccordError):
+    """A paragraph label the text does not have, or an output whose reading disagrees with the labels."""
+
+
 class SignatoryError(LedgerError):
     """The signatory named is not a registered signer of the partner."""
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import LedgerError, Problem, SignatoryError, SigningError, did_you_mean
 from .fsutil import LinkRefused, link_on_the_way, read_repo_bytes
+from .labels import refuse_unknown_labels
 from .partners import require_partner
 from .schema import Field, Schema
 from .statement import with_earlier_bindings
@@ -26,7 +27,7 @@ REASONED_POSITIONS = ("object", "abstain", "withdrawn")  # the positions a reaso
 OPEN_STATUSES = ("draft", "consultation", "final")  # a text takes positions and review packets in these only
 
 RESERVATION = Schema("reservation", (
-    Field("paragraph", "int", "The paragraph the reservation is about, if any.", minimum=1),
+    Field("paragraph", "label", "The paragraph label (10, 10(f)) the reservation is about, if any."),
     Field("text", "text", "The reservation as the partner worded it.", required=True),
 ))
 
@@ -56,7 +57,7 @@ RECORD = Schema("endorsement record", (
 @dataclass(frozen=True)
 class Reservation:
     text: str
-    paragraph: int | None = None
+    paragraph: str | int | None = None  # a label such as "10(f)"; a plain int in records made before labels
 
 
 @dataclass(frozen=True)
@@ -788,11 +789,11 @@ def parse_position(text: str) -> str:
 
 
 def parse_reservation(text: str) -> Reservation:
-    """'4: text' is a reservation on paragraph 4; any other text is a general reservation."""
-    match = re.fullmatch(r"\s*(\d+)\s*:\s*(.*)", text, re.S)
-    paragraph, wording = (int(match.group(1)), match.group(2)) if match else (None, text)
+    """'10(f): text' is a reservation on paragraph 10(f), '4: text' on paragraph 4; any other text is general."""
+    match = re.fullmatch(r"\s*(\d+\s*(?:\(\s*[A-Za-z]+\s*\))?|\(\s*[A-Za-z]+\s*\))\s*:\s*(.*)", text, re.S)
+    paragraph, wording = (re.sub(r"\s+", "", match.group(1)).lower(), match.group(2)) if match else (None, text)
     wording = _without_controls(" ".join(wording.split()), "a reservation")
-    if paragraph is not None and paragraph < 1:
+    if paragraph is not None and re.match(r"0", paragraph):
         raise LedgerError(f"reservation on paragraph {paragraph}: paragraphs are numbered from 1")
     if not wording:
         raise LedgerError("a reservation must not be empty")
@@ -875,6 +876,7 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
         raise LedgerError(f"reservations need position endorse-with-reservations or no-objection, not {position}")
     if position == "endorse-with-reservations" and not reservations:
         raise LedgerError("position endorse-with-reservations needs at least one reservation")
+    refuse_unknown_labels(statement, [r.paragraph for r in reservations if r.paragraph is not None])
     if reason is not None:
         if position not in REASONED_POSITIONS:
             raise LedgerError(f"a reason is recorded with positions object, abstain or withdrawn, not {position}")

@@ -20,7 +20,7 @@ class Field:
     """One key of a YAML mapping: its type, whether it is required, and what it means."""
 
     key: str
-    type: str  # text | slug | int | bool | date | sha256 | any | map | list:<type> | list:map
+    type: str  # text | slug | int | bool | date | sha256 | label | any | map | list:<type> | list:map
     doc: str
     required: bool = False
     choices: tuple = ()
@@ -89,6 +89,14 @@ def _convert(f: Field, type_: str, value: Any, path: str, line: int | None, labe
         return f.schema.validate(value, path, line)
     if type_ == "any":
         return value, []
+    if type_ == "label":  # a paragraph label: 10, 10(f); a plain whole number is how records said it before labels
+        from .labels import parse_label
+
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value, []
+        if isinstance(value, str) and parse_label(value):
+            return parse_label(value), []
+        return None, [Problem(path, line, f"'{label}' must be a paragraph label such as 10 or 10(f), found {_show(value)}")]
     if type_ == "bool":
         if isinstance(value, bool):
             return value, []

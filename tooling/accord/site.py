@@ -103,6 +103,8 @@ class StatementView:
     def counting(self) -> int:
         return sum(1 for standing in self.status.standings if standing.counting)
 
+    tagged: bool = False  # whether the release tag of the statement's version is in this clone
+
     @property
     def latest_version(self) -> int | None:
         return self.releases[-1].version if self.releases else self.statement.version
@@ -123,8 +125,14 @@ def statement_view(repo: Repo, statement_id: str) -> StatementView:
     from .ledger import ledger_status
     from .release import read_releases
 
-    status = ledger_status(repo, repo.load_statement(statement_id))
-    return StatementView(status, tuple(read_releases(repo, statement_id)))
+    from .history import release_tags
+
+    statement = repo.load_statement(statement_id)
+    status = ledger_status(repo, statement)
+    releases = tuple(read_releases(repo, statement_id))
+    tagged = bool(statement.version) and not releases and any(
+        version == statement.version for version, _tag in release_tags(repo.root, statement_id))
+    return StatementView(status, releases, tagged)
 
 
 # -- the site ---------------------------------------------------------------------
@@ -133,7 +141,7 @@ def build_site(repo: Repo, out_dir: Path | None = None) -> SiteResult:
     """Write the whole site into out_dir (default: site/), replacing a previous site there and nothing else."""
     out_dir = Path(out_dir or repo.root / "site").absolute()
     _check_target(repo, out_dir)
-    partners = repo.partners()
+    partners = ordered_partners(repo)
     views = [statement_view(repo, statement_id) for statement_id in repo.statement_ids()]
     layout = _read_layout(repo)
     try:
@@ -149,6 +157,15 @@ def build_site(repo: Repo, out_dir: Path | None = None) -> SiteResult:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return SiteResult(out_dir, tuple(out_dir / page.relative_to(staging) for page in pages), len(views), len(partners))
+
+
+def ordered_partners(repo: Repo) -> dict:
+    """The partners in the order `accord status` shows them: `partners-order` of accord.yaml first,
+    then the others alphabetically by their short name."""
+    partners = repo.partners()
+    order = {pid: index for index, pid in enumerate(repo.settings.partners_order)}
+    ranked = sorted(partners.values(), key=lambda p: (order.get(p.id, len(order)), p.label.casefold()))
+    return {partner.id: partner for partner in ranked}
 
 
 def _check_target(repo: Repo, out_dir: Path) -> None:
@@ -298,6 +315,8 @@ def _cell(view: StatementView, partner_id: str) -> Markup | str:
     if partner_id in view.standings:
         return _standing_badge(view.standings[partner_id], compact=True)
     if partner_id in view.status.pending:
+        if view.statement.status == "published":
+            return _badge("none", "·", title="no position recorded before the release")
         return _badge("invited", POSITION_MARKS["invited"], title="invited, no response yet")
     return ""
 
@@ -318,9 +337,20 @@ def _standing_badge(standing, *, compact: bool = False) -> Markup:
     record = standing.record
     label = POSITION_LABELS[record.position]
     text = "the current text" if standing.current else "an earlier text"
-    title = f"{label}, recorded {record.recorded_at.isoformat()}, on {text}, {'signed' if standing.signed else 'attested'}"
+    title = f"{label}, {record_date_phrase(record)}, on {text}, {'signed' if standing.signed else 'attested'}"
     return _badge(record.position, POSITION_MARKS[record.position] if compact else label,
                   stale=not standing.current, title=title)
+
+
+def record_date(record):
+    """The date a position was taken: the record's `date` (a letter's, for positions from before the
+    tool) when it has one, else the day it was recorded."""
+    return getattr(record, "date", None) or record.recorded_at
+
+
+def record_date_phrase(record) -> str:
+    date = getattr(record, "date", None)
+    return f"dated {date.isoformat()}" if date else f"recorded {record.recorded_at.isoformat()}"
 
 
 def _status(status: str) -> Markup:
@@ -329,9 +359,23 @@ def _status(status: str) -> Markup:
 
 def _endorsement_summary(view: StatementView) -> Markup:
     policy = view.statement.endorsement
-    counting = view.counting
-    text = f"{counting} of {len(policy.invited)} invited" if policy.invited else str(counting)
-    return join([el("span", text, class_="met" if view.status.gate.ok else "unmet"), f" (threshold {policy.threshold})"])
+    text = counting_phrase(view.status.standings, len(policy.invited))
+    if view.statement.status == "published":
+        return el("span", text)
+    return join([el("span", text, class_="met" if view.status.gate.ok else "unmet"),
+                 f" (threshold {policy.threshold})"])
+
+
+def counting_phrase(standings, invited: int) -> str:
+    """What the count counts: `5 endorsements and 1 no-objection of 12 invited` (current positions only)."""
+    current = [s for s in standings if s.counting]
+    endorsements = sum(1 for s in current if s.record.position in ("endorse", "endorse-with-reservations"))
+    no_objections = sum(1 for s in current if s.record.position == "no-objection")
+    parts = [f"{endorsements} endorsement{'s' if endorsements != 1 else ''}"]
+    if no_objections:
+        parts.append(f"{no_objections} no-objection{'s' if no_objections != 1 else ''}")
+    text = " and ".join(parts)
+    return f"{text} of {invited} invited" if invited else text
 
 
 def _statement_page(view: StatementView, partners: dict, body: Markup, redlines: dict[int, str]) -> Markup:
@@ -348,8 +392,14 @@ def _statement_page(view: StatementView, partners: dict, body: Markup, redlines:
         labels = view.status.labels
         facts.append(("Required", ", ".join(labels.get(pid, pid) for pid in statement.endorsement.required)))
     gate = view.status.gate
-    facts.append(("Ledger", "the required partners and the threshold hold current positions" if gate.ok
-                  else el("ul", [el("li", problem) for problem in gate.problems], class_="unmet")))
+    if statement.status == "published":
+        release = view.releases[-1] if view.releases else None
+        when = release.published if release else (statement.published.isoformat() if statement.published else None)
+        facts.append(("Ledger", f"published as v{view.latest_version}" + (f" on {when}" if when else "")
+                      if view.latest_version else "published"))
+    else:
+        facts.append(("Ledger", "the required partners and the threshold hold current positions" if gate.ok
+                      else el("ul", [el("li", problem) for problem in gate.problems], class_="unmet")))
     return join([
         el("p", el("a", "All statements", href="../index.html")),
         el("h1", statement.title),
@@ -374,13 +424,15 @@ def _position_cells(standing) -> list[Markup]:
     return [el("td", _standing_badge(standing)),
             el("td", "the current text" if standing.current else "an earlier text"),
             el("td", record.signatory),
-            el("td", record.recorded_at.isoformat()),
+            el("td", record_date(record).isoformat()),
             el("td", evidence),
             el("td", _reservations(record))]
 
 
-def _no_position_cells() -> list[Markup]:
-    return [el("td", _badge("invited", "invited, no response yet")), *(el("td", "—") for _ in POSITION_COLUMNS[1:])]
+def _no_position_cells(published: bool = False) -> list[Markup]:
+    badge = (_badge("none", "no position before the release") if published
+             else _badge("invited", "invited, no response yet"))
+    return [el("td", badge), *(el("td", "—") for _ in POSITION_COLUMNS[1:])]
 
 
 def _positions_table(view: StatementView, partners: dict) -> Markup:
@@ -390,7 +442,8 @@ def _positions_table(view: StatementView, partners: dict) -> Markup:
         rows.append(el("tr", el("td", _partner_link(partners, standing.partner, standing.partner in required)),
                        _position_cells(standing)))
     for partner_id in view.status.pending:
-        rows.append(el("tr", el("td", _partner_link(partners, partner_id, partner_id in required)), _no_position_cells()))
+        rows.append(el("tr", el("td", _partner_link(partners, partner_id, partner_id in required)),
+                       _no_position_cells(view.statement.status == "published")))
     if not rows:
         return el("p", "No partner has been invited or has taken a position yet.", class_="none")
     head = el("tr", [el("th", h, scope="col") for h in ("Partner", *POSITION_COLUMNS)])
@@ -406,12 +459,23 @@ def _partner_link(partners: dict, partner_id: str, required: bool) -> Markup:
 def _reservations(record) -> Markup | str:
     if not record.reservations:
         return "—"
-    return el("ul", [el("li", f"¶ {item.paragraph}: " if item.paragraph else None, item.text)
+    from .labels import anchor
+
+    return el("ul", [el("li", el("a", f"¶ {item.paragraph}", href=f"../statements/{record.statement}.html#text-{anchor(str(item.paragraph))}") if item.paragraph
+                            else None, ": " if item.paragraph else None, item.text)
                      for item in record.reservations])
 
 
 def _releases_table(view: StatementView, redlines: dict[int, str]) -> Markup:
     if not view.releases:
+        version = view.statement.version
+        if version:
+            published = f" on {view.statement.published.isoformat()}" if view.statement.published else ""
+            tag = f"{view.statement.id}/v{version}"
+            where = (f"its files are not in dist/ here (`accord release {view.statement.id} --rebuild {version}` "
+                     f"writes them from the tag {tag})" if view.tagged else
+                     "released before accord kept releases: there is no tag or dist/ folder for it")
+            return el("p", f"Released as v{version}{published}; {where}.", class_="none")
         return el("p", "Not released yet.", class_="none")
     statement_id = view.statement.id
     rows = []
@@ -450,7 +514,7 @@ def _partner_page(partner, views: list[StatementView]) -> Markup:
         if standing is not None:
             rows.append(el("tr", link, _position_cells(standing)))
         elif partner.id in view.status.pending:
-            rows.append(el("tr", link, _no_position_cells()))
+            rows.append(el("tr", link, _no_position_cells(view.statement.status == "published")))
     head = el("tr", [el("th", h, scope="col") for h in ("Statement", *POSITION_COLUMNS)])
     table = (el("div", el("table", el("thead", head), el("tbody", rows), class_="positions"), class_="scroll")
              if rows else el("p", "Not invited to any statement yet.", class_="none"))
@@ -485,11 +549,15 @@ def _redline_page(repo: Repo, statement: Statement, older, newer) -> str | None:
 
 def _body_html(statement: Statement) -> Markup:
     """The text as HTML, read as the official builds read it but with raw blocks always off."""
-    from .build.source import READER
+    from .build.source import LABELS_FILTER, READER
+    from .labels import filter_settings, statement_labels
     from .pandoc import run_pandoc
 
-    fragment = run_pandoc(["-f", READER, "-t", "html5", "--wrap=none", "--id-prefix", "text-"],
-                          statement.body, what="pandoc (site HTML)")
+    labels = statement_labels(statement)
+    label_args = [f"--lua-filter={LABELS_FILTER}"] if labels.units else []
+    fragment = run_pandoc(["-f", READER, "-t", "html5", "--wrap=none", "--id-prefix", "text-", *label_args],
+                          statement.body, what="pandoc (site HTML)",
+                          env={"ACCORD_LABELS": filter_settings(labels, statement.numbered_paragraphs, "site")})
     return sanitize_html(fragment.decode("utf-8"))
 
 

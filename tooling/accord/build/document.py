@@ -102,6 +102,19 @@ class Document:
     def keywords(self) -> list[str]:
         return [f"{key}={value}" for key, value in self.provenance.properties().items()]
 
+    @property
+    def labels(self):
+        """The statement's paragraph labels (accord/labels.py), which every format shows."""
+        from ..labels import statement_labels
+
+        return statement_labels(self.statement)
+
+    def label_settings(self, what: str) -> str:
+        """The ACCORD_LABELS value build/labels.lua reads."""
+        from ..labels import filter_settings
+
+        return filter_settings(self.labels, self.statement.numbered_paragraphs, what)
+
     def filter_settings(self) -> str:
         """The ACCORD_FILTER value the Lua filter reads: which images and raw formats are let in."""
         return json.dumps({"folder": self.folder_display, "images": self.images,
@@ -137,7 +150,7 @@ class Document:
 
 def _signatory_value(entry: SignatoryEntry) -> dict:
     value = {"name": literal(entry.name), "signatory": literal(entry.signatory),
-             "reservations": [{"text": literal(r.text), **({"paragraph": r.paragraph} if r.paragraph else {})}
+             "reservations": [{"text": literal(r.text), **({"paragraph": literal(str(r.paragraph))} if r.paragraph else {})}
                               for r in entry.reservations]}
     if entry.position_note:
         value["position-note"] = literal(entry.position_note)

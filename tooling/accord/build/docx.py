@@ -17,9 +17,12 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from ..ooxml.parts import (cell_paragraphs, field, insert_in_pPr, is_numbered_list_item, layout_table,
+from ..ooxml.parts import (cell_paragraphs, field, insert_in_pPr, layout_table,
                            paragraph_border, set_custom_properties, spacer_paragraph, tab_stops, text_run,
                            watermark_run)
+from ..errors import BuildError
+from ..labels import ITEM
+from ..ooxml.numbering import add_label_list, set_paragraph_number
 from .document import NO_SIGNATORIES, Document
 from .source import pandoc_to
 
@@ -28,10 +31,9 @@ MUTED = "5F5F5F"
 ALERT = "8B1A1A"
 SANS = "Noto Sans"
 TEXT_WIDTH = 9072      # twips between the margins of reference.docx (A4, 2.5 cm margins)
-NUMBER_HANGING = 510   # twips a paragraph number hangs into the margin (0.9 cm)
 HEADER_COLUMNS = [3836, 1400, 3836]  # symbol | status | short title, as the PDF's (1fr, auto, 1fr)
 RULE = "B3B3B3"
-BODY_STYLES = ("BodyText", "FirstParagraph")
+LABEL_BOOKMARK = "accord_label_"  # as build/labels.lua names them
 SIGNATORIES_TITLE = "Endorsed by"
 
 
@@ -46,8 +48,7 @@ def build_docx(document: Document, target: Path) -> bytes:
 def post_process(document: Document, docx_bytes: bytes) -> bytes:
     doc = open_docx(io.BytesIO(docx_bytes))
     add_title_block(doc, document)
-    if document.statement.numbered_paragraphs:
-        number_paragraphs(doc)
+    number_labelled_units(doc, document)
     add_signatory_block(doc, document)
     add_page_furniture(doc, document)
     set_properties(doc, document)
@@ -88,23 +89,43 @@ def add_title_block(doc, document: Document) -> None:
 
 # -- numbered paragraphs -------------------------------------------------------------
 
-def number_paragraphs(doc) -> int:
-    """Number body paragraphs 1, 2, 3 ... across headings, as the PDF does; lists, tables, quotes stay plain.
+def number_labelled_units(doc, document: Document) -> int:
+    """Give every labelled unit real Word numbering: paragraphs 1., 2. ... and their items (a), (b) ...
 
-    The numbers are text, hung in the left margin, so that they survive any editor
-    and a reservation "on paragraph 4" points at the same paragraph in every format.
+    build/labels.lua marks the first paragraph of each unit with a bookmark
+    `accord_label_<n>` (n counts accord's labels, accord/labels.py); here each marked
+    paragraph gets numPr in one list definition and the bookmark goes. Word then shows
+    the numbers: a partner cannot delete or retype one by accident, and they renumber
+    as Word renumbers. Returns the number of units numbered.
     """
-    count = 0
+    units = document.labels.units
+    if not units:
+        return 0
+    num_id = add_label_list(doc.part.numbering_part.element,
+                            paragraphs_numbered=document.statement.numbered_paragraphs)
+    found: list[str] = []
     for p in doc.element.body.iterchildren(qn("w:p")):
-        if p.style not in BODY_STYLES or is_numbered_list_item(p) or not "".join(p.itertext()).strip():
-            continue
-        count += 1
-        pPr = p.get_or_add_pPr()
-        p.insert(list(p).index(pPr) + 1, text_run(f"{count}.\t"))
-        ind = pPr.get_or_add_ind()
-        ind.set(qn("w:left"), "0")
-        ind.set(qn("w:hanging"), str(NUMBER_HANGING))
-    return count
+        for start in p.findall(qn("w:bookmarkStart")):
+            name = start.get(qn("w:name")) or ""
+            if not name.startswith(LABEL_BOOKMARK):
+                continue
+            unit = units[int(name[len(LABEL_BOOKMARK):]) - 1]
+            found.append(unit.label)
+            ilvl = 1 if unit.kind == ITEM and document.statement.numbered_paragraphs else 0
+            set_paragraph_number(p, num_id, ilvl)
+            _remove_bookmark(p, start)
+    if found != [unit.label for unit in units]:
+        raise BuildError(f"DOCX: {len(found)} of {len(units)} labelled paragraphs found after pandoc; "
+                         "the numbering would be wrong", path=document.source_display)
+    return len(found)
+
+
+def _remove_bookmark(p, start) -> None:
+    bookmark_id = start.get(qn("w:id"))
+    for end in p.findall(qn("w:bookmarkEnd")):
+        if end.get(qn("w:id")) == bookmark_id:
+            p.remove(end)
+    p.remove(start)
 
 
 # -- signatory block -----------------------------------------------------------------

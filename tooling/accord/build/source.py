@@ -11,6 +11,7 @@ from ..statement import may_hold_script_links
 from .document import Document
 
 FILTER = Path(__file__).with_name("statement.lua")
+LABELS_FILTER = Path(__file__).with_name("labels.lua")
 # The body's own YAML blocks, raw HTML/TeX and raw attributes are off: metadata comes
 # only from accord, and raw blocks only where the front matter allows their format.
 READER = "markdown-yaml_metadata_block-raw_html-raw_attribute-raw_tex"
@@ -37,6 +38,11 @@ def filter_args(document: Document) -> list[str]:
     return []
 
 
+def label_filter_args(document: Document) -> list[str]:
+    """The labels filter, when the text has labelled units (accord/labels.py computes them, the filter places them)."""
+    return [f"--lua-filter={LABELS_FILTER}"] if document.labels.units else []
+
+
 def pandoc_to(document: Document, writer_args: list[str], *, what: str, cwd: Path | None = None,
               metadata: dict | None = None) -> bytes:
     """Run pandoc once on the statement body with accord's metadata and filter; return its output."""
@@ -44,8 +50,10 @@ def pandoc_to(document: Document, writer_args: list[str], *, what: str, cwd: Pat
     with tempfile.TemporaryDirectory(prefix="accord-") as scratch:
         metadata_file = Path(scratch) / "metadata.json"
         metadata_file.write_text(json.dumps(values, ensure_ascii=False), "utf-8")
-        args = ["-f", reader(document), f"--metadata-file={metadata_file}", *filter_args(document), *writer_args]
-        env = {"SOURCE_DATE_EPOCH": str(document.provenance.epoch), "ACCORD_FILTER": document.filter_settings()}
+        args = ["-f", reader(document), f"--metadata-file={metadata_file}", *filter_args(document),
+                *label_filter_args(document), *writer_args]
+        env = {"SOURCE_DATE_EPOCH": str(document.provenance.epoch), "ACCORD_FILTER": document.filter_settings(),
+               "ACCORD_LABELS": document.label_settings(what)}
         try:
             return run_pandoc(args, document.statement.body, cwd=cwd, env=env, what=what)
         except FilterRefusal as refusal:

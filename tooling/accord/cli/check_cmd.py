@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
 from .common import echo_json, fail, repo_option
@@ -19,12 +21,16 @@ def check(ids, as_json, repo):
 
     if ids:
         repo.resolve_ids(ids)
-    problems = check_repo(repo, list(ids))
+    notes: list = []
+    problems = check_repo(repo, list(ids), notes)
     if as_json:
-        echo_json({"ok": not problems, "problems": [p.as_dict() for p in problems]})
+        echo_json({"ok": not problems, "problems": [p.as_dict() for p in problems],
+                   **({"notes": [n.as_dict() for n in notes]} if notes else {})})
     else:
         for problem in problems:
             click.echo(str(problem))
+        for note in notes:
+            click.echo(str(replace(note, message="note: " + note.message)))
         if problems:
             files = len({p.path for p in problems})
             click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} "

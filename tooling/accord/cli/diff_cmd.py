@@ -33,7 +33,7 @@ def diff(statement_id, from_rev, to_rev, partner, fmt, output, repo):
     from ..errors import UsageError
     from ..fsutil import check_output_path, write_atomic
     from ..redline.term import summary
-    from ..redline.versions import choose_format, diff_statement, output_path, render_statement_diff
+    from ..redline.versions import choose_format, diff_statement, output_path, render_statement_diff, renumbered
 
     fmt = choose_format(fmt, output)
     target = output_path(output)
@@ -47,7 +47,9 @@ def diff(statement_id, from_rev, to_rev, partner, fmt, output, repo):
     data = render_statement_diff(repo, result, fmt, color=color)
     if target is not None:
         write_atomic(target, data)
-        click.echo(f"wrote {output}: {summary(result.redline.counts)}")
+        moves = renumbered(result)
+        click.echo(f"wrote {output}: {summary(result.redline.counts)}"
+                   + (f"\nRenumbered: {'; '.join(moves)}" if moves else ""))
     elif isinstance(data, bytes):
         sys.stdout.flush()
         binary_stdout.write(data)

@@ -30,7 +30,7 @@ def status(statement_id, as_json, repo):
         if as_json:
             echo_json({**result.as_dict(), "round": status_json(repo, statement_id)})
         else:
-            _print_statement(result)
+            _print_statement(result, repo)
             for line in status_lines(repo, statement_id):  # the open round's deadline, who is overdue or late
                 click.echo(line)
         return
@@ -50,7 +50,9 @@ def _echo_json_lines(items: list) -> None:
     click.echo(f"[\n{lines}\n]" if items else "[]")
 
 
-def _print_statement(result) -> None:
+def _print_statement(result, repo=None) -> None:
+    from ..labels import reservation_moves
+
     statement = result.statement
     click.echo(f"{statement.id}: {statement.title}")
     click.echo(f"Status: {statement.status}")
@@ -65,9 +67,12 @@ def _print_statement(result) -> None:
             cells = [cell.ljust(width) for cell, width in zip(row, widths)]
             cells[1] = click.style(cells[1], fg=_colour(standing))
             click.echo("  ".join([*cells, row[5]]).rstrip())
+            moves = reservation_moves(repo, statement, standing.record) if repo is not None else {}
             for reservation in standing.record.reservations:
                 where = f" on paragraph {reservation.paragraph}" if reservation.paragraph else ""
-                click.echo(f"{'':{widths[0]}}    reservation{where}: {reservation.text}")
+                moved = moves.get(str(reservation.paragraph))
+                click.echo(f"{'':{widths[0]}}    reservation{where}: {reservation.text}"
+                           + (f" [{moved}]" if moved else ""))
     else:
         click.echo("No positions recorded yet.")
     if result.pending:
@@ -140,7 +145,7 @@ def _print_matrix(results, repo) -> None:
 @click.option("--unregistered-signatory", is_flag=True,
               help="The signatory is not a signer in partners/PARTNER.yaml; the record says so.")
 @click.option("--reservation", "reservations", multiple=True, metavar="TEXT",
-              help='A reservation; "4: text" ties it to paragraph 4. Repeatable.')
+              help='A reservation; "10(f): text" ties it to paragraph 10(f). Repeatable.')
 @click.option("--evidence", metavar="KIND:REF",
               help="What proves the position: letter:REF, note-verbale:REF, email:REF, meeting:REF, url:URL, "
                    "silence:REF (with no-objection) or none.")

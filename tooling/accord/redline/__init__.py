@@ -39,11 +39,12 @@ def compare_documents(old: Document, new: Document) -> Redline:
     return _compare(old, new)
 
 
-def render_term(redline: Redline, *, color: bool = False, old_label: str = "old", new_label: str = "new") -> str:
+def render_term(redline: Redline, *, color: bool = False, old_label: str = "old", new_label: str = "new",
+                labels=None) -> str:
     """The changed blocks only, grouped under their headings, for a terminal."""
     from .term import render_term as _render
 
-    return _render(redline, color=color, old_label=old_label, new_label=new_label)
+    return _render(redline, color=color, old_label=old_label, new_label=new_label, labels=labels)
 
 
 def render_markdown(redline: Redline) -> str:
@@ -60,15 +61,18 @@ def apply_criticmarkup(text: str, *, accept: bool = True) -> str:
     return _apply(text, accept=accept)
 
 
-def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", new_label: str = "new") -> str:
-    """A self-contained HTML page: the newer text with <ins>/<del>, a legend and a summary of counts."""
+def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", new_label: str = "new",
+                labels=None) -> str:
+    """A self-contained HTML page: the newer text with <ins>/<del>, a legend and a summary of counts
+    (`labels`, from accord.labels.redline_labels, numbers the paragraphs)."""
     from .html import render_html as _render
 
-    return _render(redline, heading=heading, old_label=old_label, new_label=new_label)
+    return _render(redline, heading=heading, old_label=old_label, new_label=new_label, labels=labels)
 
 
 def render_docx(redline: Redline, *, author: str, date: str, reference_doc=None, subtitle: str = "",
-                properties: dict[str, str] | None = None, epoch: int | None = None, verify: bool = True) -> bytes:
+                properties: dict[str, str] | None = None, epoch: int | None = None, verify: bool = True,
+                labels=None) -> bytes:
     """A Word document with native tracked changes by `author` at `date` (ISO 8601, UTC).
 
     Raises RedlineError if accepting all its changes does not give the newer
@@ -77,7 +81,7 @@ def render_docx(redline: Redline, *, author: str, date: str, reference_doc=None,
     from .docx import render_docx as _render
 
     return _render(redline, author=author, date=date, reference_doc=reference_doc, subtitle=subtitle,
-                   properties=properties, epoch=epoch, verify=verify)
+                   properties=properties, epoch=epoch, verify=verify, labels=labels)
 
 
 __all__ = ["Block", "Counts", "Document", "Redline", "Token", "apply_criticmarkup", "compare",

@@ -31,29 +31,36 @@ _FORMAT_NODES = {"strong": "Strong", "emph": "Emph", "underline": "Underline", "
 
 def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str | Path | None = None,
                 subtitle: str = "", properties: dict[str, str] | None = None, epoch: int | None = None,
-                verify: bool = True) -> bytes:
+                verify: bool = True, labels=None) -> bytes:
     """The redline as a DOCX with tracked changes by `author` at `date` (ISO 8601, e.g. 2026-01-05T10:00:00Z).
 
     `reference_doc` gives the styles (the official templates/reference.docx),
     `subtitle` a line under the title, `properties` custom document properties,
-    `epoch` the timestamp of the package (same inputs, same bytes).
+    `epoch` the timestamp of the package (same inputs, same bytes). `labels`
+    (accord.labels.RedlineLabels) numbers the newer version's paragraphs with Word
+    numbering, and notes an older label that changed in a comment.
     """
-    ast = redline_ast(redline, author=author, date=date, subtitle=subtitle, properties=properties)
+    builder = _Builder(author, date, labels)
+    ast = redline_ast(redline, author=author, date=date, subtitle=subtitle, properties=properties, builder=builder)
     args = ["-f", "json", "-t", "docx", "-o", "-"]
     if reference_doc is not None:
         args += ["--reference-doc", str(reference_doc)]
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else None
     raw = run_pandoc(args, json.dumps(ast), env=env, what="pandoc (DOCX redline)")
     data = finalize_revisions(raw, author=author, date=date)
+    if builder.label_levels:
+        from ..ooxml.numbering import number_bookmarked
+
+        data = number_bookmarked(data, builder.label_levels, paragraphs_numbered=labels.new_numbered)
     if verify:
         verify_docx(data, redline)
     return data
 
 
 def redline_ast(redline: Redline, *, author: str, date: str, subtitle: str = "",
-                properties: dict[str, str] | None = None) -> dict:
+                properties: dict[str, str] | None = None, builder=None) -> dict:
     """The pandoc JSON document of a redline (spans, markers and placeholders included)."""
-    builder = _Builder(author, date)
+    builder = builder or _Builder(author, date)
     meta: dict = {"title": {"t": "MetaInlines", "c": builder.inlines(run_items(redline.ops[0]))}}
     if subtitle:
         meta["subtitle"] = {"t": "MetaInlines", "c": _plain_inlines(subtitle)}
@@ -180,10 +187,31 @@ class _WordWalker:
 # -- building the AST -----------------------------------------------------------------
 
 class _Builder:
-    def __init__(self, author: str, date: str) -> None:
+    def __init__(self, author: str, date: str, labels=None) -> None:
         self.author = author
         self.date = date
         self.serial = 0
+        self.labels = labels
+        self.label_levels: dict[str, int] = {}   # bookmark name -> Word list level, numbered after pandoc
+        self.comments = 0
+
+    def label_inlines(self, op: BlockOp) -> list:
+        """A bookmark that becomes the paragraph's Word number, and a comment naming an older label."""
+        if self.labels is None:
+            return []
+        unit, was = self.labels.for_op(op)
+        out = []
+        if unit is not None:
+            name = f"accord_label_{len(self.label_levels) + 1}"
+            self.label_levels[name] = self.labels.level(unit)
+            out.append({"t": "Span", "c": [[name, [], []], []]})
+        if was is not None:
+            text = f"was paragraph {was.label}" if unit is not None else f"paragraph {was.label} of the older text"
+            attrs = [["id", str(self.comments)], ["author", "accord"], ["date", self.date]]
+            out.append({"t": "Span", "c": [["", ["comment-start"], attrs], _plain_inlines(text)]})
+            out.append({"t": "Span", "c": [["", ["comment-end"], [["id", str(self.comments)]]], []]})
+            self.comments += 1
+        return out
 
     def marker(self, name_for) -> dict:
         self.serial += 1
@@ -221,7 +249,7 @@ class _Builder:
             return {"t": "HorizontalRule"}
         if block.kind == "code" and op.op == EQUAL:
             return {"t": "CodeBlock", "c": [_NO_ATTR, "".join(t.text for t in block.tokens)]}
-        inlines = self.op_inlines(op)
+        inlines = [*self.label_inlines(op), *self.op_inlines(op)]
         whole = {INSERT: "ins", DELETE: "del", MOVE_TO: f"moveto.{op.move}", MOVE_FROM: f"movefrom.{op.move}"}
         if op.op in whole and track_mark:
             inlines = [self.marker(lambda n: paragraph_marker(whole[op.op], n)), *inlines]

@@ -41,6 +41,16 @@ tr.inserted td { background: var(--ins-bg); } tr.deleted td { background: var(--
 pre { background: #f4f4f4; padding: .6rem; overflow-x: auto; }
 section.footnotes { font-size: .9rem; border-top: 1px solid #ddd; padding-top: 1rem; padding-bottom: 2rem; }
 h1.doc-title { font-size: 1.6rem; }
+main { padding-left: 4rem; }
+main > p, main > .changed, main > .inserted, main > .deleted { position: relative; }
+main > p > .label:first-child { position: absolute; left: -3rem; width: 2.4rem; text-align: right; color: #666;
+  font-size: .9em; }
+ol.labelled, ul.labelled { list-style: none; padding-left: 2.4rem; }
+ol.labelled > li > p, ul.labelled > li > p { position: relative; }
+ol.labelled > li > p > .label:first-child, ul.labelled > li > p > .label:first-child { position: absolute;
+  left: -2.4rem; }
+.label-was { font: 12px system-ui, sans-serif; color: #666; border: 1px dashed #999; border-radius: 3px;
+  padding: 0 .3rem; margin-right: .3rem; white-space: nowrap; }
 """
 
 _TAGS = {"emph": "em", "strong": "strong", "underline": "u", "strikeout": "s", "superscript": "sup",
@@ -48,9 +58,13 @@ _TAGS = {"emph": "em", "strong": "strong", "underline": "u", "strikeout": "s", "
 _SAFE_SCHEMES = ("http:", "https:", "mailto:", "#", "/", "./", "../")
 
 
-def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", new_label: str = "new") -> str:
-    """A complete HTML page: header (versions, counts, legend), the merged text, its footnotes."""
-    writer = _Writer(move_places(redline.ops))
+def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", new_label: str = "new",
+                labels=None) -> str:
+    """A complete HTML page: header (versions, counts, legend), the merged text, its footnotes.
+
+    `labels` (accord.labels.RedlineLabels) puts the newer version's paragraph labels on the
+    text, with the older label beside any that changed and on deleted paragraphs."""
+    writer = _Writer(move_places(redline.ops), labels)
     body = writer.nodes(nest(list(redline.ops)))
     counts = redline.counts
     title = heading or plain_text(redline.new.title.tokens) or "Redline"
@@ -61,6 +75,12 @@ def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", 
                          for number, noun, verb in items)
     notes = writer.footnotes()
     status = "" if redline.changed else '<p class="nochange">No changes: both versions have the same text.</p>'
+    if labels is not None:
+        from ..labels import renumbering
+
+        moves = renumbering(labels, redline.ops)
+        if moves:
+            status += f'<p class="renumbered">Renumbered: {escape("; ".join(moves))}</p>\n'
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -77,8 +97,9 @@ def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", 
 
 
 class _Writer:
-    def __init__(self, places: dict[int, MovePlace]) -> None:
+    def __init__(self, places: dict[int, MovePlace], labels=None) -> None:
         self.places = places
+        self.labels = labels
         self.counter = NoteCounter()
         self.notes: list[tuple[int, str, NoteChange]] = []
 
@@ -96,6 +117,9 @@ class _Writer:
                         frame.style)
                     start = node.first.block.number or frame.start
                     attrs = (f' start="{start}"' if start and start != 1 else "") + (f' type="{kind}"' if kind else "")
+                if self.labels is not None and node.first.block.frames and len(node.first.block.frames) == 1 \
+                        and any(self.labels.for_op(op) != (None, None) for op in _item_heads(node)):
+                    attrs += ' class="labelled"'
                 items = "".join(f"<li>{self.nodes(item)}</li>\n" for item in node.items)
                 out.append(f"<{tag}{attrs}>\n{items}</{tag}>\n")
             elif isinstance(node, QuoteNode):
@@ -120,7 +144,7 @@ class _Writer:
             return self.table(op, attrs)
         if block.kind == "rule":
             return f"<hr{attrs}>\n"
-        content = self.move_link(op) + self.content(op)
+        content = self.label(op) + self.move_link(op) + self.content(op)
         if block.kind == "code":
             return f"<pre{attrs}><code>{content}</code></pre>\n"
         if block.kind == "title":
@@ -129,6 +153,17 @@ class _Writer:
             level = min(block.level, 6)
             return f"<h{level}{attrs}>{content}</h{level}>\n"
         return f"<p{attrs}>{content}</p>\n"
+
+    def label(self, op: BlockOp) -> str:
+        """The unit's label as the newer version has it, and the older one where it differs."""
+        if self.labels is None:
+            return ""
+        unit, was = self.labels.for_op(op)
+        out = f'<span class="label">{escape(unit.marker)}</span> ' if unit is not None else ""
+        if was is not None:
+            text = f"was {was.label}" if unit is not None else f"{was.label}"
+            out += f'<span class="label-was">{escape(text)}</span> '
+        return out
 
     def move_link(self, op: BlockOp) -> str:
         if op.op not in (MOVE_FROM, MOVE_TO):
@@ -235,6 +270,10 @@ class _Writer:
         if token.kind == "image":
             return f"[{escape(token.text or 'image')}]"
         return escape(token.text)
+
+
+def _item_heads(node: ListNode) -> list[BlockOp]:
+    return [item[0] for item in node.items if item and isinstance(item[0], BlockOp)]
 
 
 def _wrap(mark: tuple, inner: str) -> str:

@@ -11,14 +11,18 @@ _COLOUR = {DELETE: ("\x1b[31;9m", "\x1b[m"), INSERT: ("\x1b[32m", "\x1b[m")}
 _MOVE_COLOUR = ("\x1b[36m", "\x1b[m")
 
 
-def render_term(redline: Redline, *, color: bool = False, old_label: str = "old", new_label: str = "new") -> str:
-    """Changed blocks of the redline with their section headings; 'No changes.' when there are none."""
+def render_term(redline: Redline, *, color: bool = False, old_label: str = "old", new_label: str = "new",
+                labels=None) -> str:
+    """Changed blocks of the redline with their section headings; 'No changes.' when there are none.
+
+    `labels` (accord.labels.RedlineLabels) shows each block's paragraph label (`10(j)`) instead of the
+    list number the Markdown typed, and the older label where it changed."""
     lines = [f"--- {old_label}", f"+++ {new_label}"]
     if not redline.changed:
         lines.append("No changes.")
         return "\n".join(lines) + "\n"
     lines.append(summary(redline.counts))
-    writer = _Writer(color, move_places(redline.ops))
+    writer = _Writer(color, move_places(redline.ops), labels)
     section: str | None = None
     shown_section: str | None = None
     for op in redline.ops:
@@ -57,9 +61,10 @@ def summary(counts: Counts) -> str:
 
 
 class _Writer:
-    def __init__(self, color: bool, places: dict[int, MovePlace]) -> None:
+    def __init__(self, color: bool, places: dict[int, MovePlace], labels=None) -> None:
         self.color = color
         self.places = places
+        self.labels = labels
         self.notes = NoteCounter()
 
     def paint_section(self, section: str) -> str:
@@ -113,6 +118,12 @@ class _Writer:
         block = op.block
         if block.kind == "title":
             return "Title: "
+        unit, was = self.labels.for_op(op) if self.labels is not None else (None, None)
+        if unit is not None or was is not None:
+            shown = unit or was
+            label = shown.label + ("." if "(" not in shown.label else "")
+            note = f" (was {was.label})" if unit is not None and was is not None else ""
+            return f"{label}{note} "
         parts = []
         list_depth = 0
         for depth, frame in enumerate(block.frames):

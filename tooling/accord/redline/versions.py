@@ -35,6 +35,7 @@ class Version:
     commit: str | None
     author: str
     epoch: int
+    numbered_paragraphs: bool = False  # how the version numbers its paragraphs (accord/labels.py)
 
     @cached_property
     def text_sha256(self) -> str:
@@ -106,7 +107,8 @@ def working_version(repo, statement_id: str) -> Version:
         author, epoch = made.author, made.epoch
     else:
         author, epoch = current_author(repo.root) or ("accord", int(time.time()))
-    return Version("working tree", statement.title, statement.body, None, author, epoch)
+    return Version("working tree", statement.title, statement.body, None, author, epoch,
+                   statement.numbered_paragraphs)
 
 
 def version_at(repo, statement_id: str, revision: str, *, label: str | None = None, option: str = "") -> Version:
@@ -129,7 +131,20 @@ def version_at(repo, statement_id: str, revision: str, *, label: str | None = No
         label = f"{short} ({day})"
     else:
         label = f"{revision} ({short}, {day})"
-    return Version(label, title, body, commit, author, epoch)
+    return Version(label, title, body, commit, author, epoch, _numbered_paragraphs(data))
+
+
+def _numbered_paragraphs(data: bytes) -> bool:
+    """The `numbered-paragraphs` flag of a statement file's bytes, read leniently (False when unreadable)."""
+    text, problem = decode_text(data, "statement")
+    parts = split_front_matter(text.replace("\r\n", "\n").lstrip("\ufeff")) if not problem else None
+    if parts is None:
+        return False
+    try:
+        front = load_yaml(parts[0])
+    except YAMLProblem:
+        return False
+    return isinstance(front, dict) and front.get("numbered-paragraphs") is True
 
 
 def base_revision(repo, statement_id: str) -> tuple[str, str]:
@@ -175,7 +190,8 @@ def endorsed_version(repo, statement_id: str, partner_id: str) -> Version:
             return version_at(repo, statement_id, commit, label=label)
     current = working_version(repo, statement_id)
     if repo.load_statement(statement_id).binds(wanted_hash):
-        return Version(f"{label} (working tree)", current.title, current.body, None, current.author, current.epoch)
+        return Version(f"{label} (working tree)", current.title, current.body, None, current.author, current.epoch,
+                       current.numbered_paragraphs)
     raise RedlineError(f"the text {partner_id} endorsed (sha256 {wanted_hash[:12]}) is in no commit of {relpath}")
 
 
@@ -250,13 +266,20 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
     from . import render_docx, render_html, render_markdown, render_term
 
     if fmt == "term":
-        return render_term(diff.redline, color=color, old_label=diff.old_label, new_label=diff.new_label)
+        text = render_term(diff.redline, color=color, old_label=diff.old_label, new_label=diff.new_label,
+                           labels=diff_labels(diff))
+        moves = renumbered(diff)
+        if moves:  # after the counts line: what the changes do to the paragraph numbers
+            lines = text.split("\n")
+            text = "\n".join([*lines[:3], f"Renumbered: {'; '.join(moves)}", *lines[3:]])
+        return text
     if fmt == "md":
         about = f"Changes to {diff.statement_id}: {diff.old.label} -> {diff.new.label}".replace("<<}", "")
         header = "{>>" + about + "<<}"
         return header + "\n\n" + render_markdown(diff.redline)
     if fmt == "html":
-        return render_html(diff.redline, heading=diff.new.title, old_label=diff.old_label, new_label=diff.new_label)
+        return render_html(diff.redline, heading=diff.new.title, old_label=diff.old_label, new_label=diff.new_label,
+                           labels=diff_labels(diff))
     if fmt == "docx":
         reference = repo.templates_dir / "reference.docx"
         properties = {
@@ -271,8 +294,24 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
         return render_docx(diff.redline, author=diff.new.author, date=diff.new.date_iso,
                            reference_doc=reference if reference.is_file() else None,
                            subtitle=f"Changes from {diff.old.label} to {diff.new.label}",
-                           properties=properties, epoch=diff.new.epoch)
+                           properties=properties, epoch=diff.new.epoch, labels=diff_labels(diff))
     raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+
+
+def renumbered(diff: StatementDiff) -> list[str]:
+    """`paragraphs 7–13 are now 8–14` and the like: what the changes do to the labels."""
+    from ..labels import renumbering
+
+    return renumbering(diff_labels(diff), diff.redline.ops)
+
+
+def diff_labels(diff: StatementDiff):
+    """The paragraph labels of both versions on the redline's blocks (accord/labels.py)."""
+    from ..labels import body_labels, redline_labels
+
+    return redline_labels(diff.redline, body_labels(diff.old.body, diff.old.numbered_paragraphs),
+                          body_labels(diff.new.body, diff.new.numbered_paragraphs),
+                          diff.old.numbered_paragraphs, diff.new.numbered_paragraphs)
 
 
 def output_path(output: str | None) -> Path | None:

@@ -31,8 +31,10 @@ def read_version(docx: bytes) -> Version:
 
 def read_markdown(docx: bytes) -> tuple[str | None, str]:
     """(title, Markdown body) of a DOCX whose tracked changes are already settled in its XML."""
+    from ..ooxml.numbering import strip_label_numbering  # paragraph labels are Word numbering: not list items
+
     markdown = run_pandoc(["-f", "docx", "--track-changes=accept", "-t", PANDOC_MARKDOWN, "--wrap=none",
-                           "--standalone"], docx, what="pandoc (reading the DOCX)").decode("utf-8")
+                           "--standalone"], strip_label_numbering(docx), what="pandoc (reading the DOCX)").decode("utf-8")
     title = None
     parts = split_front_matter(markdown)
     if parts is not None:
