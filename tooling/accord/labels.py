@@ -172,8 +172,8 @@ def _role(block: SourceBlock, lines: list[str], open_indent: int, previous_kind:
         return "continuation"
     if kind == "list" and not _RULE.fullmatch(text):
         return "item"
-    if kind != "paragraph" or _RULE.fullmatch(text) or text.startswith(">") or _IMAGE_ONLY.fullmatch(text) \
-            or _FENCE.match(text) or text.startswith(":::") or indent >= 4:
+    if kind != "paragraph" or _RULE.fullmatch(text) or text.startswith((">", ":::")) or _IMAGE_ONLY.fullmatch(text) \
+            or _FENCE.match(text) or indent >= 4:
         return "other"
     if text.startswith(("Table:", ": ")):
         return "other"  # a table caption

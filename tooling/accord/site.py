@@ -461,8 +461,9 @@ def _reservations(record) -> Markup | str:
         return "—"
     from .labels import anchor
 
-    return el("ul", [el("li", el("a", f"¶ {item.paragraph}", href=f"../statements/{record.statement}.html#text-{anchor(str(item.paragraph))}") if item.paragraph
-                            else None, ": " if item.paragraph else None, item.text)
+    page = f"../statements/{record.statement}.html"
+    return el("ul", [el("li", el("a", f"¶ {item.paragraph}", href=f"{page}#text-{anchor(str(item.paragraph))}")
+                            if item.paragraph else None, ": " if item.paragraph else None, item.text)
                      for item in record.reservations])
 
 
