@@ -15,6 +15,8 @@ FORMATS = ("docx", "pdf", "html")
 
 BUILD_SETTINGS = Schema("build settings", (
     Field("formats", "list:text", "Formats `accord build` makes by default.", default=FORMATS, choices=FORMATS),
+    Field("embed-fonts", "bool", "Embed the house fonts (templates/fonts), subset, in every DOCX accord writes.",
+          default=True),
 ))
 
 SETTINGS = Schema("accord.yaml", (
@@ -36,6 +38,7 @@ class Settings:
     signatory_order: str = "registry"
     partners_order: tuple[str, ...] = ()
     formats: tuple[str, ...] = FORMATS
+    embed_fonts: bool = True
 
 
 @dataclass
@@ -170,7 +173,8 @@ class Repo:
         build = values.pop("build") or {}
         values["partners_order"] = tuple(values["partners_order"] or ())
         formats = tuple(build.get("formats") or FORMATS)
-        return Settings(**values, formats=formats), []
+        embed_fonts = build.get("embed_fonts") is not False
+        return Settings(**values, formats=formats, embed_fonts=embed_fonts), []
 
 
 def _key_line(yaml_text: str, key: str) -> int:

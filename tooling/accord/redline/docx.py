@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import RedlineError
+from ..ooxml.fonts import embed_fonts
 from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker, row_marker
 from ..pandoc import run_pandoc
 from .blocks import Token
@@ -28,10 +29,11 @@ _FORMAT_NODES = {"strong": "Strong", "emph": "Emph", "underline": "Underline", "
 
 def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str | Path | None = None,
                 subtitle: str = "", properties: dict[str, str] | None = None, epoch: int | None = None,
-                verify: bool = True) -> bytes:
+                verify: bool = True, font_dir: Path | None = None) -> bytes:
     """The redline as a DOCX with tracked changes by `author` at `date` (ISO 8601, e.g. 2026-01-05T10:00:00Z).
 
     `reference_doc` gives the styles (the official templates/reference.docx),
+    `font_dir` the house fonts to embed (templates/fonts; None embeds none),
     `subtitle` a line under the title, `properties` custom document properties,
     `epoch` the timestamp of the package (same inputs, same bytes).
     """
@@ -44,7 +46,7 @@ def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str 
     data = finalize_revisions(raw, author=author, date=date)
     if verify:
         verify_docx(data, redline)
-    return data
+    return embed_fonts(data, font_dir)
 
 
 def redline_ast(redline: Redline, *, author: str, date: str, subtitle: str = "",
