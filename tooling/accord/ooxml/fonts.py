@@ -193,14 +193,15 @@ def _default_cache_dir() -> Path:
 
 
 def _read_cached(folder: Path | None, key: str) -> bytes | None:
+    """A cached subset, if its file is whole: the font's bytes followed by their SHA-256."""
     if folder is None:
         return None
     try:
-        data = (folder / f"{key}.ttf").read_bytes()
+        stored = (folder / f"{key}.ttf").read_bytes()
     except OSError:
         return None
-    # A TrueType file starts with its version; anything else (a torn or foreign file) is recomputed.
-    return data if data[:4] == b"\x00\x01\x00\x00" and len(data) > 256 else None
+    data, digest = stored[:-32], stored[-32:]
+    return data if len(stored) > 32 and hashlib.sha256(data).digest() == digest else None
 
 
 def _write_cached(folder: Path | None, key: str, data: bytes) -> None:
@@ -214,7 +215,7 @@ def _write_cached(folder: Path | None, key: str, data: bytes) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.write(data + hashlib.sha256(data).digest())
         os.replace(temporary, folder / f"{key}.ttf")
     except OSError:
         with contextlib.suppress(OSError):
