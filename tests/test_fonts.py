@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from lxml import etree
 
-from accord.ooxml.fonts import embed_fonts, subset_face
+from accord.ooxml.fonts import embed_fonts, fonts_not_carried, subset_face
 from accord.review.extract import markdown_to_docx
 from conftest import ROOT, git, make_alliance, run, write
 
@@ -118,6 +119,13 @@ def test_bullets_are_drawn_in_the_house_body_face_not_in_symbol_fonts():
     assert '<w:lvlText w:val="•"/>' in numbering
 
 
+def test_text_in_a_face_the_house_does_not_carry_is_named_precisely():
+    coded = embed_fonts(markdown_to_docx("Run `make build` now.\n", "A title", reference=REFERENCE), FONTS)
+    assert fonts_not_carried(coded, FONTS) == ["Consolas Regular"]
+    assert fonts_not_carried(embed_fonts(markdown_to_docx("Plain.\n", "A title", reference=REFERENCE), FONTS),
+                             FONTS) == []
+
+
 # -- how they are stored -------------------------------------------------------------------------
 
 def test_font_parts_are_obfuscated_related_from_the_font_table_and_typed(official):
@@ -131,7 +139,9 @@ def test_font_parts_are_obfuscated_related_from_the_font_table_and_typed(officia
     assert ('<Default Extension="odttf" '
             'ContentType="application/vnd.openxmlformats-officedocument.obfuscatedFont"/>') in types
     assert rels.count('Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"') == 5
-    assert "<w:embedTrueTypeFonts/>" in settings and "<w:saveSubsetFonts/>" in settings
+    order = re.findall(r"<w:(embedTrueTypeFonts|embedSystemFonts|saveSubsetFonts)/>", settings)
+    assert order in (["embedTrueTypeFonts", "saveSubsetFonts"],  # in CT_Settings' order, or Word refuses the file
+                     ["embedTrueTypeFonts", "embedSystemFonts", "saveSubsetFonts"])
 
 
 def test_embedded_fonts_are_subsets_of_tens_of_kilobytes(alliance, official):

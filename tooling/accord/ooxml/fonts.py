@@ -60,10 +60,11 @@ PAGE = 128
 ALWAYS_INCLUDED = frozenset(chr(c) for c in range(0x20, 0x100))
 # Symbol-font bullets pandoc writes, and the house characters that replace them (first one the face has).
 _BULLETS = {"Symbol": "•", "Courier New": "◦–", "Wingdings": "▪■–"}
-# Elements of w:settings that precede w:embedTrueTypeFonts (ECMA-376 CT_Settings sequence).
-_SETTINGS_BEFORE_EMBED = ("writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
-                          "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
-                          "printFractionalCharacterWidth", "printFormsData")
+# The start of ECMA-376's CT_Settings sequence, up to the font settings accord adds.
+_SETTINGS_ORDER = ("writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+                   "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+                   "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
+                   "saveSubsetFonts")
 _FONT_CHILDREN_BEFORE_EMBED = ("altName", "panose1", "charset", "family", "notTrueType", "pitch", "sig")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False)
 
@@ -93,6 +94,7 @@ _faces_lock = threading.Lock()
 _faces_cache: dict[tuple, dict[Face, Path]] = {}
 _subset_cache: dict[str, bytes] = {}
 _file_hashes: dict[tuple, str] = {}
+_cmaps: dict[tuple, frozenset[int]] = {}
 
 
 def house_faces(font_dir: Path) -> dict[Face, Path]:
@@ -163,12 +165,26 @@ def _subset_key(path: Path, pages: frozenset[int]) -> str:
     return hashlib.sha256(about.encode()).hexdigest()
 
 
-def _subset(path: Path, pages: frozenset[int]) -> bytes:
-    from fontTools import subset
+def _cmap(path: Path) -> frozenset[int]:
+    """The code points a font file maps, read once per process."""
+    stat = path.stat()
+    stamp = ("cmap", str(path), stat.st_size, stat.st_mtime_ns)
+    with _faces_lock:
+        if stamp in _cmaps:
+            return _cmaps[stamp]
     from fontTools.ttLib import TTFont
 
-    with TTFont(path, lazy=True) as whole:
-        codes = [code for code in sorted(whole.getBestCmap()) if code // PAGE in pages and code >= 0x20]
+    with TTFont(path, lazy=True) as font:
+        codes = frozenset(font.getBestCmap())
+    with _faces_lock:
+        _cmaps[stamp] = codes
+    return codes
+
+
+def _subset(path: Path, pages: frozenset[int]) -> bytes:
+    from fontTools import subset
+
+    codes = [code for code in sorted(_cmap(path)) if code // PAGE in pages and code >= 0x20]
     options = subset.Options()
     options.hinting = False            # Word and LibreOffice render embedded faces unhinted well enough
     options.recalc_timestamp = False   # the head table keeps the source font's dates: same input, same bytes
@@ -283,7 +299,7 @@ class _Styles:
                 based = style.find(w("basedOn"))
                 self.styles[style_id] = (kind, based.get(w("val")) if based is not None else None,
                                          self.run_props(style.find(w("rPr"))), style)
-                if _on(style.find(w("default"))) or style.get(w("default")) in ("1", "true", "on"):
+                if style.get(w("default")) in ("1", "true", "on"):
                     if kind == "paragraph":
                         self.default_paragraph = style_id
                     elif kind == "character":
@@ -530,10 +546,7 @@ def _house_bullets(numbering: bytes, house: dict[Face, Path], family: str) -> by
     path = house.get(Face(family, False, False))
     if path is None:
         return numbering
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, lazy=True) as font:
-        cmap = font.getBestCmap()
+    cmap = _cmap(path)
     root = etree.fromstring(numbering, _PARSER)
     changed = False
     for lvl in root.iter(w("lvl")):
@@ -626,16 +639,16 @@ def _content_types(data: bytes, *, has_font_table: bool) -> bytes:
 def _settings(data: bytes) -> bytes:
     """w:embedTrueTypeFonts and w:saveSubsetFonts, so that Word keeps the fonts when a partner saves."""
     root = etree.fromstring(data, _PARSER)
-    if root.find(w("embedTrueTypeFonts")) is not None:
-        return data
-    anchor = next((child for child in root if not (isinstance(child.tag, str) and
-                                                   etree.QName(child).localname in _SETTINGS_BEFORE_EMBED)), None)
     for tag in ("embedTrueTypeFonts", "saveSubsetFonts"):
-        element = etree.Element(w(tag))
+        if root.find(w(tag)) is not None:
+            continue
+        earlier = _SETTINGS_ORDER[:_SETTINGS_ORDER.index(tag)]
+        anchor = next((child for child in root if not (isinstance(child.tag, str)
+                                                       and etree.QName(child).localname in earlier)), None)
         if anchor is not None:
-            anchor.addprevious(element)
+            anchor.addprevious(etree.Element(w(tag)))
         else:
-            root.append(element)
+            root.append(etree.Element(w(tag)))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
