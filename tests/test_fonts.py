@@ -213,3 +213,29 @@ def test_an_embed_fonts_setting_that_is_not_true_or_false_is_refused_with_its_li
     assert (result.code, result.err) == (2, "Error: accord.yaml:3: 'embed-fonts' must be true or false, "
                                             "found 'sometimes'\n")
     assert not (root / "build").exists()
+
+
+# -- hostile font folders --------------------------------------------------------------------------
+
+def test_a_file_in_templates_fonts_that_is_no_font_is_refused_by_name(tmp_path):
+    root = make_alliance(tmp_path / "alliance", signers=False, gitignore="/build/\n")
+    write(root / "templates" / "fonts" / "Broken.ttf", b"\x00\x01\x00\x00" + b"\xff" * 64)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "A damaged font")
+    result = run("build", "--format", "docx", "--repo", str(root))
+    assert (result.code, result.err) == (2, "Error: templates/fonts/Broken.ttf: not a TrueType or OpenType font "
+                                            "accord can read\n")
+    assert not (root / "build" / "child-protection" / "child-protection.docx").exists()
+
+
+def test_a_font_that_links_outside_templates_fonts_is_refused_not_embedded(tmp_path):
+    outside = tmp_path / "outside" / "Secret.ttf"
+    write(outside, (FONTS / "NotoSans-Regular.ttf").read_bytes())
+    root = make_alliance(tmp_path / "alliance", signers=False, gitignore="/build/\n")
+    (root / "templates" / "fonts" / "Linked.ttf").symlink_to(outside)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "A font link")
+    result = run("build", "--format", "docx", "--repo", str(root))
+    assert (result.code, result.err) == (2, "Error: templates/fonts/Linked.ttf: a link to a file outside "
+                                            "templates/fonts; the house fonts must be files in that folder\n")
+    assert not (root / "build" / "child-protection" / "child-protection.docx").exists()

@@ -32,6 +32,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..errors import BuildError
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -98,25 +100,46 @@ _cmaps: dict[tuple, frozenset[int]] = {}
 
 
 def house_faces(font_dir: Path) -> dict[Face, Path]:
-    """The TrueType faces in font_dir by (family, bold, italic), read from each file's own name table."""
+    """The TrueType faces in font_dir by (family, bold, italic), read from each file's own name table.
+
+    A file that is no font, or a link that leaves font_dir, is a BuildError naming it:
+    the fonts are the repository's, and a DOCX must not carry what it happens to point at.
+    """
     font_dir = Path(font_dir)
-    files = sorted(p for p in font_dir.glob("*") if p.suffix.lower() in (".ttf", ".otf") and p.is_file())
-    key = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    files = sorted(p for p in font_dir.iterdir() if p.suffix.lower() in (".ttf", ".otf"))
+    key = tuple((str(p), p.lstat().st_size, p.lstat().st_mtime_ns) for p in files)
     with _faces_lock:
         if key in _faces_cache:
             return _faces_cache[key]
     from fontTools.ttLib import TTFont
 
+    inside = font_dir.resolve()
     faces: dict[Face, Path] = {}
     for path in files:
-        with TTFont(path, lazy=True) as font:
-            names = font["name"]
-            family = str(names.getDebugName(16) or names.getDebugName(1))
-            selection = font["OS/2"].fsSelection
-            faces.setdefault(Face(family, bool(selection & 0x20), bool(selection & 0x01)), path)
+        shown = _shown(path, font_dir)
+        if path.resolve().parent != inside:
+            raise BuildError(f"{shown}: a link to a file outside {_shown(font_dir, font_dir)}; "
+                             "the house fonts must be files in that folder")
+        try:  # read whole first: a constructor that raises would leave its file open
+            with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
+                names = font["name"]
+                family = str(names.getDebugName(16) or names.getDebugName(1))
+                selection = font["OS/2"].fsSelection
+                font.getBestCmap()
+        except Exception:  # noqa: BLE001 - fontTools raises many kinds on a damaged file; all mean the same here
+            raise BuildError(f"{shown}: not a TrueType or OpenType font accord can read") from None
+        faces.setdefault(Face(family, bool(selection & 0x20), bool(selection & 0x01)), path)
     with _faces_lock:
         _faces_cache[key] = faces
     return faces
+
+
+def _shown(path: Path, font_dir: Path) -> str:
+    """A path as users know it: templates/fonts/X.ttf (relative to the folder above templates/)."""
+    try:
+        return Path(path).relative_to(Path(font_dir).parent.parent).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def pages_of(characters: set[str]) -> frozenset[int]:
@@ -191,15 +214,18 @@ def _subset(path: Path, pages: frozenset[int]) -> bytes:
     options.notdef_outline = True
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
-    font = subset.load_font(str(path), options, dontLoadGlyphNames=True)
     try:
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=codes)
-        subsetter.subset(font)
-        out = io.BytesIO()
-        subset.save_font(font, out, options)
-    finally:
-        font.close()
+        font = subset.load_font(str(path), options, dontLoadGlyphNames=True)
+        try:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=codes)
+            subsetter.subset(font)
+            out = io.BytesIO()
+            subset.save_font(font, out, options)
+        finally:
+            font.close()
+    except Exception:  # noqa: BLE001 - a font that parses but cannot be subset is just as unusable
+        raise BuildError(f"{_shown(path, path.parent)}: a font accord cannot subset for embedding") from None
     return out.getvalue()
 
 
