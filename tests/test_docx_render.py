@@ -51,7 +51,10 @@ def rendered(tmp_path_factory) -> dict[str, dict[str, Path]]:
     official build, its review packet, and a redline."""
     base = tmp_path_factory.mktemp("render")
     samples = base / "samples"
-    result = run("build", *SAMPLES, "--format", "docx,pdf", "--out", str(samples), "--force", "--repo", str(ROOT))
+    # --jobs 1: forked build workers hang in a test process where Typst already ran (its thread pool
+    # does not survive a fork), and this fixture may run after other tests' builds.
+    result = run("build", *SAMPLES, "--format", "docx,pdf", "--out", str(samples), "--force", "--jobs", "1",
+                 "--repo", str(ROOT))
     assert result.code == 0, result.err
     files = {name: {"docx": samples / name / f"{name}.docx", "typst": samples / name / f"{name}.pdf"}
              for name in SAMPLES}

@@ -4,8 +4,9 @@
 which font family, weight and slant every run resolves to (direct formatting,
 character and paragraph style chains, table styles, document defaults, theme
 fonts), in the body, headers, footers, notes and comments, list numbers and the
-WordArt watermark; subsets each face found in `font_dir` to the characters set
-in it; and stores it as ECMA-376 Part 1 §17.8.1 describes: an obfuscated part
+WordArt watermark; subsets each face found in `font_dir` to the 128-code-point
+pages of the characters set in it (see PAGE); and stores it as ECMA-376 Part 1
+§17.8.1 describes: an obfuscated part
 (/word/fonts/fontN.odttf) related from fontTable.xml, named by a
 w:embedRegular / w:embedBold / w:embedItalic / w:embedBoldItalic element whose
 w:fontKey is the GUID XORed over the font's first 32 bytes. The key is derived
@@ -57,7 +58,7 @@ EMBED_ELEMENTS = {(False, False): "embedRegular", (True, False): "embedBold", (F
 # A subset carries whole 128-code-point pages: every character of the house face in each page the
 # document touches, and always the first two (Basic Latin, Latin-1). So page numbers and the
 # letters a partner types into a packet render in the house face too, and documents in one
-# script share one subset (cached in the process), which keeps embedding cheap.
+# script share one subset (cached in the process and on disk), which keeps embedding cheap.
 PAGE = 128
 ALWAYS_INCLUDED = frozenset(chr(c) for c in range(0x20, 0x100))
 # Symbol-font bullets pandoc writes, and the house characters that replace them (first one the face has).
