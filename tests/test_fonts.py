@@ -239,3 +239,22 @@ def test_a_font_that_links_outside_templates_fonts_is_refused_not_embedded(tmp_p
     assert (result.code, result.err) == (2, "Error: templates/fonts/Linked.ttf: a link to a file outside "
                                             "templates/fonts; the house fonts must be files in that folder\n")
     assert not (root / "build" / "child-protection" / "child-protection.docx").exists()
+
+
+def test_a_redline_review_packet_carries_the_house_fonts(tmp_path):
+    from accord.repo import Repo
+
+    root = make_alliance(tmp_path / "alliance", gitignore="/build/\n")
+    text_hash = Repo(root).load_statement("child-protection").text_sha256
+    write(root / "statements/child-protection/endorsements/unicef.yaml",
+          f"statement: child-protection\npartner: unicef\nposition: endorse\ntext_sha256: {text_hash}\n"
+          "signatory: Signer, Director\nrecorded_at: 2026-11-01\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Endorsement")
+    statement = root / "statements/child-protection/statement.md"
+    write(statement, statement.read_text("utf-8").replace("without delay", "within 24 hours"))
+    git(root, "commit", "-qam", "A change")
+    result = run("review", "send", "child-protection", "--partner", "unicef", "--redline", "--repo", str(root))
+    assert result.code == 0, result.err
+    faces = embedded_fonts((root / "build/review/child-protection-unicef.docx").read_bytes())
+    assert {("Noto Serif", "Regular"), ("Noto Sans", "Bold")} <= set(faces)
