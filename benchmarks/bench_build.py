@@ -1,29 +1,34 @@
 """Benchmark: `accord build` against raw pandoc + Typst, and a no-op rebuild against `accord --help`.
 
-1. One 60-page statement. "raw" is one Python process doing what any build must:
-   pypandoc Markdown -> DOCX with the reference document, and pandoc -> Typst with
-   the house template, then `typst.compile` with the bundled fonts. accord does the
-   same plus HTML, provenance, the signatory block, header/footer/watermark
-   post-processing, a reproducible zip and its input stamp: `accord build --force`.
+1. One 60-page statement. "raw" is one Python process doing what any build of the
+   same formats must, with the same parallelism as accord (one thread per format,
+   at most one per core, PDF first): pypandoc Markdown -> DOCX with the reference
+   document; pandoc -> Typst with the house template, then `typst.compile` with the
+   bundled fonts; pandoc -> standalone HTML with the house template. accord does the
+   same plus provenance, the signatory block, header/footer/watermark
+   post-processing, a reproducible zip and its input stamp: `accord build --force`,
+   against raw with all three formats, and `--format docx,pdf` against raw with two.
    Target: accord <= 1.3x raw.
 2. 100 statements already built: `accord build` finds nothing to do.
    Target: <= 4x `accord --help`.
 
-The data is made in a temporary folder; the commands compared take turns, and
-their medians are compared (on a shared machine, load moves between runs).
-Exit 1 if a target is missed.
+Verdicts are on CPU time (user + system of each command and everything it ran),
+which free cores do not change; wall time is printed beside it. The data is made
+in a temporary folder; the commands compared take turns, and their medians are
+compared. Exit 1 at the end if a target is missed.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _measure import medians
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_RUNS = 5
@@ -37,16 +42,31 @@ PARAGRAPH = ("States should appoint a qualified guardian for every unaccompanied
              "adequately trained, and given the time and resources to act in the child's best interests. ")
 
 RAW = """
-import sys, pypandoc, typst
-source, out, templates, epoch = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+import os, sys, pypandoc, typst
+from concurrent.futures import ThreadPoolExecutor
+source, out, templates, epoch, formats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 meta = ["--metadata=title:Sixty pages", "--metadata=lang:en"]
-pypandoc.convert_file(source, "docx", format="markdown", outputfile=out + "/raw.docx",
-                      extra_args=["--sandbox", f"--reference-doc={templates}/reference.docx", *meta])
-typ = pypandoc.convert_file(source, "typst", format="markdown",
-                            extra_args=["--sandbox", "--standalone", f"--template={templates}/statement.typ",
-                                        "--columns=200", *meta])
-typst.compile(typ.encode(), output=out + "/raw.pdf", root=out, font_paths=[templates + "/fonts"],
-              ignore_system_fonts=True, timestamp=epoch)
+
+def docx():
+    pypandoc.convert_file(source, "docx", format="markdown", outputfile=out + "/raw.docx",
+                          extra_args=["--sandbox", f"--reference-doc={templates}/reference.docx", *meta])
+
+def pdf():
+    typ = pypandoc.convert_file(source, "typst", format="markdown",
+                                extra_args=["--sandbox", "--standalone", f"--template={templates}/statement.typ",
+                                            "--columns=200", *meta])
+    typst.compile(typ.encode(), output=out + "/raw.pdf", root=out, font_paths=[templates + "/fonts"],
+                  ignore_system_fonts=True, timestamp=epoch)
+
+def html():
+    pypandoc.convert_file(source, "html5", format="markdown", outputfile=out + "/raw.html",
+                          extra_args=["--sandbox", "--standalone", f"--template={templates}/statement.html",
+                                      "--wrap=none", *meta])
+
+jobs = [{"pdf": pdf, "docx": docx, "html": html}[name] for name in formats.split(",")]
+with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as threads:
+    for future in [threads.submit(job) for job in jobs]:
+        future.result()
 """
 
 
@@ -92,17 +112,6 @@ def make_repo(root: Path, statements: dict[str, str]) -> None:
         subprocess.run(["git", "-C", str(root), *args], check=True, env=env)
 
 
-def median_times(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
-    """Median wall time of each command, the commands taking turns so that all see the same machine load."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(runs):
-        for name, command in commands.items():
-            started = time.perf_counter()
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def page_count(pdf: Path) -> int:
     try:
         from pypdf import PdfReader
@@ -125,20 +134,31 @@ def main() -> int:
         epoch = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%ct"], check=True,
                                capture_output=True, text=True).stdout.strip()
         base = [*accord, "build", "sixty-pages", "--force", "--repo", str(repo)]
-        medians = median_times({
-            "raw": [sys.executable, "-c", RAW, str(source), work, str(repo / "templates"), epoch],
-            "all": base,
-            "docx,pdf": [*base, "--format", "docx,pdf"],
+        raw = [sys.executable, "-c", RAW, str(source), work, str(repo / "templates"), epoch]
+        measured = medians({
+            "raw pdf,docx,html": [*raw, "pdf,docx,html"],
+            "accord build --force (docx, pdf, html)": base,
+            "raw pdf,docx": [*raw, "pdf,docx"],
+            "accord build --force --format docx,pdf": [*base, "--format", "docx,pdf"],
         }, BUILD_RUNS)
-        raw, all_formats, docx_pdf = medians["raw"], medians["all"], medians["docx,pdf"]
         pages = page_count(repo / "build" / "sixty-pages" / "sixty-pages.pdf")
-        print(f"60-page statement ({pages} PDF pages), median of {BUILD_RUNS}:")
-        print(f"  raw pypandoc DOCX + pandoc->Typst->typst.compile  {raw:6.2f} s")
-        print(f"  accord build --force (docx, pdf, html)            {all_formats:6.2f} s   {all_formats / raw:4.2f}x raw")
-        print(f"  accord build --force --format docx,pdf            {docx_pdf:6.2f} s   {docx_pdf / raw:4.2f}x raw")
-        ratio = all_formats / raw
+        print(f"60-page statement ({pages} PDF pages), median of {BUILD_RUNS}; raw runs the same formats with "
+              f"accord's parallelism ({os.cpu_count()} cores):")
+        print(f"  {'':48} {'CPU s':>7} {'wall s':>7} {'CPU x raw':>10} {'wall x raw':>11}")
+        ratios = []
+        for name, raw_name in (("raw pdf,docx,html", None), ("accord build --force (docx, pdf, html)",
+                                                             "raw pdf,docx,html"),
+                               ("raw pdf,docx", None), ("accord build --force --format docx,pdf", "raw pdf,docx")):
+            cpu, wall = measured[name]
+            line = f"  {name:48} {cpu:7.2f} {wall:7.2f}"
+            if raw_name:
+                ratio = cpu / measured[raw_name][0]
+                ratios.append(ratio)
+                line += f" {ratio:9.2f}x {wall / measured[raw_name][1]:10.2f}x"
+            print(line)
+        ratio = max(ratios)
         verdict = "ok" if ratio <= BUILD_LIMIT else "MISSED"
-        print(f"  target accord <= {BUILD_LIMIT}x raw: {ratio:.2f}x {verdict}")
+        print(f"  target accord <= {BUILD_LIMIT}x raw (CPU time, the larger of the two): {ratio:.2f}x {verdict}")
         failed |= ratio > BUILD_LIMIT
 
         # 2. no-op rebuild of 100 statements
@@ -148,16 +168,17 @@ def main() -> int:
         started = time.perf_counter()
         subprocess.run([*accord, "build", "--repo", str(repo)], check=True, stdout=subprocess.DEVNULL)
         first = time.perf_counter() - started
-        medians = median_times({"noop": [*accord, "build", "--repo", str(repo)], "help": [*accord, "--help"]},
-                               NOOP_RUNS)
-        noop, help_time = medians["noop"], medians["help"]
+        measured = medians({"noop": [*accord, "build", "--repo", str(repo)], "help": [*accord, "--help"]},
+                           NOOP_RUNS)
+        (noop, noop_wall), (help_time, help_wall) = measured["noop"], measured["help"]
         print(f"{STATEMENTS} statements, median of {NOOP_RUNS}:")
-        print(f"  first build, {os.cpu_count()} jobs               {first:6.2f} s")
-        print(f"  accord --help                                     {help_time:6.3f} s")
-        print(f"  accord build, nothing changed                     {noop:6.3f} s   {noop / help_time:4.2f}x --help")
+        print(f"  first build, {os.cpu_count()} jobs               {first:6.2f} s wall")
+        print(f"  accord --help                                     {help_time:6.3f} s CPU {help_wall:6.3f} s wall")
+        print(f"  accord build, nothing changed                     {noop:6.3f} s CPU {noop_wall:6.3f} s wall   "
+              f"{noop / help_time:4.2f}x --help (CPU), {noop_wall / help_wall:4.2f}x (wall)")
         ratio = noop / help_time
         verdict = "ok" if ratio <= NOOP_LIMIT else "MISSED"
-        print(f"  target no-op <= {NOOP_LIMIT}x --help: {ratio:.2f}x {verdict}")
+        print(f"  target no-op <= {NOOP_LIMIT}x --help (CPU time): {ratio:.2f}x {verdict}")
         failed |= ratio > NOOP_LIMIT
     return 1 if failed else 0
 

@@ -1,6 +1,7 @@
 """Round trips as properties: random edits of a real-looking statement, then
 
-- the DOCX redline accepted gives the new text's words, rejected the old text's;
+- the DOCX redline accepted gives the new text's words, rejected the old text's (read by
+  pandoc, and by the self-check's own reading of the XML);
 - the CriticMarkup applied gives the new text's blocks, rejected the old text's.
 """
 
@@ -16,6 +17,7 @@ from test_redline_texts import SENTENCES, TITLE, Text, sample
 
 from accord.redline import apply_criticmarkup, compare, parse_markdown, render_docx, render_markdown
 from accord.redline.docx import docx_words
+from accord.ooxml.revisions import resolved_words
 
 VOCABULARY = ["guardian", "children", "protection", "États", "co-ordination", "children’s", "promptly",
               "independent", "review", "safeguards", "réfugiés", "best", "interests", "data", "never"]
@@ -135,6 +137,9 @@ def test_the_docx_redline_accepted_gives_the_new_words_and_rejected_the_old(chan
                        reference_doc=ROOT / "templates" / "reference.docx", verify=False)
     assert docx_words(data, "accept") == redline.new.words()
     assert docx_words(data, "reject") == redline.old.words()
+    # the self-check's in-process reading of the XML agrees with pandoc's
+    assert resolved_words(data, "accept") == redline.new.words()
+    assert resolved_words(data, "reject") == redline.old.words()
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

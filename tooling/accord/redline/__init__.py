@@ -9,12 +9,13 @@ Library API (no git, no click; the CLI and `versions` add those):
     render_markdown(redline)               -> str   (CriticMarkup; apply_criticmarkup() undoes it)
     render_html(redline, title=..., ...)   -> str   (one self-contained page)
     render_docx(redline, author=..., date=..., reference_doc=...) -> bytes
-                                                    (native w:ins/w:del; self-checked with pandoc)
+                                                    (native w:ins/w:del; self-checked in process)
 
 How it works: both versions are read by pandoc into blocks (blocks.py), blocks
 are aligned and moves found (align.py), paired blocks are diffed word by word
-with diff-match-patch (words.py), and the resulting operations (ops.py) are
-rendered (term.py, markdown.py, html.py, docx.py).
+with diff-match-patch (words.py; long blocks are anchored first), and the
+resulting operations (ops.py) are rendered (term.py, markdown.py, html.py,
+docx.py; the DOCX checks itself by resolving its own XML).
 """
 
 from __future__ import annotations

@@ -4,23 +4,26 @@ The redline becomes a pandoc AST in which inserted and deleted words are
 insertion/deletion spans (pandoc writes them as w:ins/w:del), and places pandoc
 cannot track — paragraph marks, table rows, moves — carry markers that
 `ooxml.revisions` turns into the real thing. Before the bytes are returned,
-pandoc reads them back twice: accepting every change must give the newer
-text's words and rejecting every change the older text's, or RedlineError.
+the XML written is resolved twice in process (ooxml.revisions.resolved_words,
+as Word's Accept All / Reject All do): accepting every change must give the
+newer text's words and rejecting every change the older text's, or
+RedlineError. (`docx_words` reads a DOCX with pandoc instead; the tests hold
+the two readings to each other.)
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import RedlineError
 from ..ooxml.fonts import embed_fonts
-from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker, row_marker
+from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker, resolved_words, row_marker
 from ..pandoc import run_pandoc
 from .blocks import Token
 from .layout import ListNode, QuoteNode, effective_marks, nest, run_items
 from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline, runs
+
 
 _NO_ATTR = ["", [], []]
 _FORMAT_NODES = {"strong": "Strong", "emph": "Emph", "underline": "Underline", "strikeout": "Strikeout",
@@ -66,8 +69,7 @@ def redline_ast(redline: Redline, *, author: str, date: str, subtitle: str = "",
 
 def verify_docx(data: bytes, redline: Redline) -> None:
     """Raise RedlineError unless accepting all changes gives the new words and rejecting them the old."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        accepted, rejected = pool.map(lambda mode: docx_words(data, mode), ("accept", "reject"))
+    accepted, rejected = resolved_words(data, "accept"), resolved_words(data, "reject")
     for got, document, side, action in ((accepted, redline.new, "newer", "accepting"),
                                         (rejected, redline.old, "older", "rejecting")):
         expected = document.words()
