@@ -1,27 +1,34 @@
 # accord: `make build` and `make test` are all a fresh machine needs.
 PYTHON ?= python3
+# pytest-xdist workers for `make test`: one per core (`make test WORKERS=0` runs in one process). Each test
+# file runs in one worker, so a module-scoped fixture (a build, a released repository) is made once.
+WORKERS ?= auto
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build test test-slow bench clean
+.PHONY: help setup build test test-slow lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## Create .venv and install accord with its test extras (pip only)
+setup: $(STAMP) ## Create .venv and install accord with its test and lint extras (pip only)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
 	@touch $(STAMP)
 
 build: $(STAMP) ## Build DOCX, PDF and HTML of every statement into build/
 	$(BIN)/accord build
 
-test: $(STAMP) ## Run the whole test suite (slow fault-injection trials excluded)
-	$(BIN)/python -m pytest -q
+test: $(STAMP) ## Run the whole test suite on every core (slow fault-injection trials excluded)
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
+
+lint: $(STAMP) ## ruff on the code and tests, mypy on the library
+	$(BIN)/ruff check tooling tests
+	$(BIN)/mypy
 
 test-slow: $(STAMP) ## Run only the slow tests
 	$(BIN)/python -m pytest -q -m slow
@@ -32,4 +39,4 @@ bench: $(STAMP) ## Run every benchmark in benchmarks/ and print every figure; fa
 	if [ -n "$$failed" ]; then echo "== targets missed in:$$failed"; exit 1; fi; echo "== every target met"
 
 clean: ## Remove build outputs and caches (keeps .venv)
-	rm -rf build dist site .pytest_cache .hypothesis
+	rm -rf build dist site .pytest_cache .hypothesis .ruff_cache .mypy_cache

@@ -1,127 +1,66 @@
-"""Shared fixtures: real git repositories in tmp dirs, and an in-process CLI runner."""
+"""Shared fixtures: real git repositories in tmp dirs, and an in-process CLI runner.
+
+The helpers live in tests/helpers/; the names below stay importable from conftest for the test
+modules that import them from here.
+"""
 
 from __future__ import annotations
 
-import io
 import os
-import shutil
-import subprocess
-import textwrap
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
-from accord.cli import main
+from helpers.alliance import (PARTNERS, ROOT, STATEMENT, STATEMENT_PATH, Result, copy_repository, git,
+                              make_alliance, run, write)
 
-ROOT = Path(__file__).resolve().parent.parent
-
-os.environ.update({
-    "GIT_AUTHOR_NAME": "Test Drafter", "GIT_AUTHOR_EMAIL": "drafter@aect.example",
-    "GIT_COMMITTER_NAME": "Test Drafter", "GIT_COMMITTER_EMAIL": "drafter@aect.example",
-    "GIT_CONFIG_NOSYSTEM": "1",
-})
+__all__ = ["PARTNERS", "ROOT", "STATEMENT", "STATEMENT_PATH", "Result", "copy_repository", "git", "make_alliance",
+           "run", "write"]
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
+# Hypothesis profiles. "ci" (chosen when CI=true) draws the same examples on every run, so a red CI run
+# is the code's fault and replays as it failed; "dev" keeps hypothesis' defaults, whose example database
+# replays a failure found once. Any other profile can be chosen with --hypothesis-profile.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 
-def run(*args: str) -> Result:
-    """Run the accord CLI in-process, as a user would, capturing its output and exit code."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(args))
-    return Result(code, out.getvalue(), err.getvalue())
+@pytest.fixture
+def repo(request, tmp_path) -> Path:
+    """A committed accord repository with five partners and one statement, 'child-protection'.
 
-
-PARTNERS = {
-    "unicef": ("United Nations Children's Fund", "UNICEF", "igo"),
-    "iom": ("International Organization for Migration", "IOM", "igo"),
-    "unodc": ("United Nations Office on Drugs and Crime", "UNODC", "igo"),
-    "ecpat": ("ECPAT International", "ECPAT", "ngo"),
-    "lastrada": ("La Strada International", "LSI", "ngo"),
-}
-
-STATEMENT = textwrap.dedent("""\
-    ---
-    id: {id}
-    symbol: AECT/JS/2010/1
-    title: Joint Statement on the Protection of Children
-    kind: joint-statement
-    status: {status}
-    date: 2010-10-18
-    language: en
-    drafters: [Ana Pereira]
-    endorsement:
-      invited: [unicef, iom, unodc, ecpat]
-      required: [unicef]
-      threshold: 2
-    ---
-
-    ## Preamble
-
-    Children on the move face risks of trafficking at every stage of their
-    journey, and the partners of the alliance share a duty to protect them.
-
-    ## Recommendations
-
-    1. States should appoint a guardian for every unaccompanied child without delay.
-    2. Age assessment should be a last resort.[^1]
-
-    | Actor | Responsibility |
-    |---|---|
-    | States | Guardianship |
-    | Agencies | Referral |
-
-    [^1]: Where doubt remains, the person should be treated as a child.
-    """)
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
-def make_alliance(root: Path, *, status: str = "draft", templates: bool = True, signers: bool = True,
-                  gitignore: str | None = None, body_extra: str = "", message: str = "Initial text") -> Path:
-    """A committed accord repository: five partners and one statement, 'child-protection'.
-
-    templates=False leaves templates/ out (the ledger never reads it, and committing the
-    fonts is most of the time); signers=False gives partners no signers.
+    A module or test marked `@pytest.mark.alliance(**kwargs)` gets make_alliance(**kwargs) instead
+    (for example templates=False where nothing reads templates/).
     """
-    root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    if templates:
-        shutil.copytree(ROOT / "templates", root / "templates")
-    if gitignore is not None:
-        write(root / ".gitignore", gitignore)
-    write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
-    for partner_id, (name, short, kind) in PARTNERS.items():
-        signer = (f"signers:\n  - name: Signer of {short}\n    title: Director\n"
-                  f"    principal: signer@{partner_id}.example\n") if signers else ""
-        write(root / "partners" / f"{partner_id}.yaml",
-              f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\nkind: {kind}\n" + signer)
-    write(root / "statements" / "child-protection" / "statement.md",
-          STATEMENT.format(id="child-protection", status=status) + body_extra)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
+    marker = request.node.get_closest_marker("alliance")
+    return make_alliance(tmp_path / "alliance", **(marker.kwargs if marker else {}))
+
+
+@pytest.fixture
+def fixed_day(monkeypatch):
+    """Records carry the day they are made; tests that use this make them on one known day."""
+    from accord import ledger
+    from helpers.ledger import DAY
+
+    monkeypatch.setattr(ledger, "today", lambda: DAY)
+
+
+@pytest.fixture(scope="session")
+def site_repo(tmp_path_factory) -> Path:
+    """The repository of helpers.site.make_site_repo with its site written; made once per test process."""
+    from helpers.site import make_site_repo
+
+    root = make_site_repo(tmp_path_factory.mktemp("site") / "alliance")
+    result = run("site", "--repo", str(root))
+    assert result.code == 0, result.err
     return root
 
 
 @pytest.fixture
-def repo(tmp_path) -> Path:
-    """A committed accord repository with five partners and one statement, 'child-protection'."""
-    return make_alliance(tmp_path / "alliance")
+def keys(tmp_path):
+    """A folder for the SSH keys a test makes."""
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    return folder

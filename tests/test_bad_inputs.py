@@ -19,13 +19,14 @@ from pathlib import Path
 import pytest
 
 from conftest import STATEMENT, git, make_alliance, run, write
+from helpers.alliance import copy_repository
 
 GOOD = STATEMENT.format(id="child-protection", status="draft")
 S = "statements/child-protection/statement.md"
 E = "statements/child-protection/endorsements"
 RECORD = (f"statement: child-protection\npartner: unicef\nposition: endorse\ntext_sha256: {'a' * 64}\n"
           "signatory: Signer of UNICEF, Director\nrecorded_at: 2026-11-28\n")
-ENDORSE = ["endorse", "child-protection", "unicef", "--position", "endorse", "--signatory", "Jane Doe"]
+ENDORSE = ["endorse", "child-protection", "unicef", "--position", "endorse", "--signatory", "Signer of UNICEF"]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +39,7 @@ def pristine(tmp_path_factory) -> Path:
 @pytest.fixture
 def repo(pristine, tmp_path) -> Path:
     root = tmp_path / "alliance"
-    shutil.copytree(pristine, root, symlinks=True)
-    return root
+    return copy_repository(pristine, root)
 
 
 def snapshot(tmp: Path, root: Path) -> dict:
@@ -88,7 +88,7 @@ def no_history(repo, tmp):
 
 def endorsed_then_edited(repo, tmp):
     assert run(*ENDORSE, "--repo", str(repo)).code == 0
-    write(repo / E / "unicef.yaml", (repo / E / "unicef.yaml").read_text().replace("Jane Doe", "Jane Roe"))
+    write(repo / E / "unicef.yaml", (repo / E / "unicef.yaml").read_text().replace("Signer of UNICEF", "Someone Else"))
 
 
 def endorsements_is_a_file(repo, tmp):
@@ -316,8 +316,8 @@ CASES = [
      [*ENDORSE[:4], "endorse-with-reservations", *ENDORSE[5:], "--reservation", "2: see\x07 note"], 2, "",
      "Error: a reservation must not contain control characters (found U+0007)"),
     ("misspelt evidence kind", None, [*ENDORSE, "--evidence", "leter:A/1"], 2, "",
-     "Error: unknown evidence kind 'leter' (did you mean 'letter'?); use KIND:REF with KIND one of letter, email, "
-     "url (or just none)"),
+     "Error: unknown evidence kind 'leter' (did you mean 'letter'?); use KIND:REF with KIND one of letter, "
+     "note-verbale, email, meeting, url, silence (or just none)"),
     ("review packet to a folder", None, ["review", "send", "child-protection", "--partner", "unicef", "-o", "{tmp}"],
      2, "", "Error: -o {tmp}: is a folder, not a file"),
     ("review packet into a missing folder", None,

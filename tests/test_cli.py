@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT, git, run, write
+from conftest import ROOT, run
 
 
 def test_help_does_not_import_heavy_libraries():

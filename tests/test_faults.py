@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_alliance, run, write
-from test_review_word import WordEdits
+from helpers.alliance import copy_repository
+from helpers.word import WordEdits
 
 ACCORD = str(Path(sys.executable).with_name("accord"))
 SID = "child-protection"
@@ -84,8 +85,7 @@ def command(name: str, returned: Path) -> list[str]:
 
 def fresh_copy(root: Path, where: Path) -> Path:
     where.mkdir(parents=True)
-    shutil.copytree(root, where / "alliance", symlinks=True)
-    return where / "alliance"
+    return copy_repository(root, where / "alliance")
 
 
 # -- the invariants --------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def release_after_its_refs_moved(repo: Path, head_before: str) -> str:
 def assert_after(name: str, repo: Path, head_before: str) -> None:
     """What the command (finished in one run or two) must have left."""
     if name == "endorse":
-        assert f"position: endorse\n" in (repo / ENDORSEMENTS / "ecpat.yaml").read_text()
+        assert "position: endorse\n" in (repo / ENDORSEMENTS / "ecpat.yaml").read_text()
         assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
         subjects = git(repo, "log", "--format=%s", f"{head_before}..HEAD").splitlines()
         assert 1 <= len(subjects) <= 2 and all(s.startswith("Endorsement: ECPAT endorses") for s in subjects)

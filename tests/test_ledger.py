@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -17,24 +16,12 @@ from accord.repo import Repo
 from accord.statement import parse_statement
 from accord.yamlio import dump_yaml
 
-from conftest import STATEMENT, git, make_alliance, write
+from conftest import STATEMENT, git, write
+from helpers.ledger import DAY, S
 
-S = "statements/child-protection/statement.md"
-DAY = dt.date(2026, 11, 28)
+# The ledger never reads templates/, so these tests' `repo` leaves them out.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
-
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    """conftest's repository without templates/: the ledger never reads them, and committing
-    their fonts is most of that fixture's time. The ledger test files share this one."""
-    root = make_alliance(tmp_path / "alliance", templates=False)
-    return root
-
-
-@pytest.fixture(autouse=True)
-def fixed_day(monkeypatch):
-    """Records carry the day they are made; tests make them on one known day."""
-    monkeypatch.setattr(ledger, "today", lambda: DAY)
 PARTNERS = {pid: Partner(pid, f"The {pid.upper()}", "igo", short=pid.upper())
             for pid in ("unicef", "iom", "unodc", "ecpat", "lastrada")}
 
@@ -45,8 +32,8 @@ def statement(text: str = STATEMENT.format(id="child-protection", status="draft"
     return parsed
 
 
-CURRENT = statement()
-REWORDED = statement(STATEMENT.format(id="child-protection", status="draft").replace("without delay", "at once"))
+CURRENT = statement(STATEMENT.format(id="child-protection", status="final"))
+REWORDED = statement(STATEMENT.format(id="child-protection", status="final").replace("without delay", "at once"))
 
 
 def record(partner: str, position: str = "endorse", text=CURRENT, **fields) -> Record:
@@ -304,3 +291,22 @@ def test_the_memo_stays_out_of_the_work_tree(repo):
     ledger_statuses(Repo(repo))
     assert (repo / ".git/accord/ledger-memo.json").exists()
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_text_that_is_not_final_keeps_the_status_gate_closed_and_says_why():
+    for status in ("draft", "consultation"):
+        text = statement(STATEMENT.format(id="child-protection", status=status))
+        records = {"unicef": record("unicef", text=text), "iom": record("iom", text=text)}
+        assert evaluate(text, records, PARTNERS, lifecycle=True).gate.problems == (
+            f"status is '{status}'; only a 'final' text can be released",)
+        assert evaluate(text, records, PARTNERS).gate.ok  # the ledger's own gate (what a release and the site use)
+
+
+def test_a_record_of_a_partner_not_invited_never_counts():
+    status = evaluate(CURRENT, {"unicef": record("unicef"), "lastrada": record("lastrada")}, PARTNERS)
+    assert [(s.partner, s.invited, s.counting) for s in status.standings] == [("lastrada", False, False),
+                                                                            ("unicef", True, True)]
+    assert status.gate.problems == (
+        "1 partner holds a counting position on the current text; 2 are needed",
+        "LASTRADA is not invited to endorse this text; its endorse does not count",
+    )

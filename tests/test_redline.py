@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT
-from test_redline_texts import TITLE, sample
+from helpers.redline_texts import TITLE, sample
 
 from accord.errors import RedlineError
 from accord.redline import (apply_criticmarkup, compare, parse_markdown, render_docx, render_html, render_markdown,

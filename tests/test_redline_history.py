@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from conftest import PARTNERS, ROOT, git, run, write
-from test_redline_texts import SENTENCES, TITLE, sample, statement_md
+from helpers.redline_texts import SENTENCES, TITLE, sample, statement_md
 
 from accord.redline.docx import docx_words
 from accord.redline.versions import diff_statement, render_statement_diff

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from test_redline_texts import SENTENCES, TITLE, Text, sample
+from helpers.redline_texts import SENTENCES, TITLE, Text, sample
 
 from accord.redline import apply_criticmarkup, compare, parse_markdown, render_docx, render_markdown
 from accord.redline.docx import docx_words

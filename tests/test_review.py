@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import zipfile
 
 import pytest
 
-from conftest import STATEMENT, git, run, write
-from test_review_word import WordEdits
-
-S = "statements/child-protection/statement.md"
-BRANCH = "review/unicef/child-protection"
-TODAY = dt.date.today().isoformat()
-ORIGINAL = STATEMENT.format(id="child-protection", status="draft")
-
-
-def send(repo, partner="unicef") -> bytes:
-    result = run("review", "send", "child-protection", "--partner", partner, "--repo", str(repo))
-    assert result.code == 0, result.err
-    return (repo / "build" / "review" / f"child-protection-{partner}.docx").read_bytes()
-
-
-def import_docx(repo, tmp_path, docx: bytes, *args: str, name: str = "returned.docx"):
-    path = tmp_path / name
-    path.write_bytes(docx)
-    return run("review", "import", "child-protection", str(path), *args, "--repo", str(repo))
-
-
-def on_branch(repo, path=S, branch=BRANCH) -> str:
-    return git(repo, "show", f"{branch}:{path}")
-
+from conftest import git, run, write
+from helpers.review import BRANCH, ORIGINAL, S, TODAY, import_docx, on_branch, send
+from helpers.word import WordEdits
 
 def branches(repo) -> list[str]:
     return git(repo, "branch", "--list", "review/*", "--format=%(refname:short)").split()
@@ -184,7 +162,9 @@ def test_an_overlapping_change_is_a_conflict_marked_in_critic_markup(repo, tmp_p
     returned = WordEdits(packet).replace("without delay", "within 24 hours").save()
     result = import_docx(repo, tmp_path, returned)
     assert result.code == 0
-    assert on_branch(repo) == ORIGINAL.replace("without delay", "{~~immediately~>within 24 hours~~}")
+    moved = git(repo, "rev-parse", "HEAD").strip()[:12]
+    note = f"{{>>main (commit {moved}, Test Drafter) ~> UNICEF (Jane Doe)<<}}"
+    assert on_branch(repo) == ORIGINAL.replace("without delay", "{~~immediately~>within 24 hours~~}" + note)
     assert ("  changes applied: 0\n  conflicts: 1\n"
             '    {~~immediately~>within 24 hours~~} in "1. States should appoint a guardian for every '
             'unaccompanied…"\n') in result.out
@@ -215,7 +195,8 @@ def test_edits_to_the_signatory_block_are_named_not_carried(repo, tmp_path):
     assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its only changes are outside the "
                                             "statement text, which import does not carry, and it has no comments; "
                                             "nothing to import\n"
-                                            '    "*Endorsed by all of us*"\n')
+                                            '    ¶ 11 of the returned file, outside the statement text: '
+                                            '"*Endorsed by all of us*"\n')
     assert branches(repo) == []
 
 
@@ -237,6 +218,7 @@ def test_comments_arrive_with_authors_dates_anchors_and_replies(repo, tmp_path):
     assert on_branch(repo, f"statements/child-protection/reviews/unicef-{TODAY}.md") == (
         "# Comments from UNICEF on child-protection\n\n"
         f"Imported on {TODAY} from `returned.docx`, made from commit {head}.\n"
+        f"DOCX SHA-256: {__import__('hashlib').sha256(returned).hexdigest()}.\n"
         "3 comments, 2 replies.\n\n"
         "## 1. Jane Doe, 2026-11-20 10:00\n\n> a last resort\n\nWhy only as a last resort?\n\n"
         "**Reply from Ann Lee, 2026-11-20 10:00:**\n\nAgreed, say why.\n\n"
@@ -273,11 +255,12 @@ def test_the_working_tree_index_and_current_branch_are_untouched(repo, tmp_path)
     assert git(repo, "rev-parse", f"{BRANCH}^").strip() == git(repo, "rev-parse", "HEAD").strip()
 
 
-def test_the_commit_is_authored_by_the_reviewer_of_the_tracked_changes(repo, tmp_path):
+def test_a_tracked_change_author_who_is_not_a_registered_signer_never_becomes_the_commit_author(repo, tmp_path):
     returned = WordEdits(send(repo), author="Maria Silva").replace("without delay", "at once").save()
     import_docx(repo, tmp_path, returned)
     assert git(repo, "log", "-1", "--format=%an <%ae>|%cn", BRANCH).strip() == \
-        "Maria Silva <review@unicef.invalid>|Test Drafter"
+        "United Nations Children's Fund <review@unicef.invalid>|Test Drafter"
+    assert "Reviewer named in the file: Maria Silva." in git(repo, "log", "-1", "--format=%B", BRANCH)
 
 
 def test_a_reviewer_in_the_registry_is_recorded_with_their_address(repo, tmp_path):
@@ -295,6 +278,20 @@ def test_a_second_import_gets_a_numbered_branch(repo, tmp_path):
     assert f"Branch {BRANCH}-2 " in result.out
     assert branches(repo) == [BRANCH, f"{BRANCH}-2"]
     assert "unaccompanied child today." in on_branch(repo, branch=f"{BRANCH}-2")
+
+
+def test_the_same_docx_imported_again_is_recognised_and_stops(repo, tmp_path):
+    returned = WordEdits(send(repo)).replace("without delay", "at once").save()
+    assert import_docx(repo, tmp_path, returned).code == 0
+    first = git(repo, "rev-parse", BRANCH).strip()
+    again = import_docx(repo, tmp_path, returned, name="copy-of-returned.docx")
+    assert (again.code, again.out) == (1, "")
+    assert again.err == (f"Error: {tmp_path / 'copy-of-returned.docx'}: this DOCX was imported before (SHA-256 "
+                         f"{__import__('hashlib').sha256(returned).hexdigest()[:12]}…, commit {first[:12]}, on branch "
+                         f"{BRANCH}); pass --again to import it once more\n")
+    assert branches(repo) == [BRANCH]
+    forced = import_docx(repo, tmp_path, returned, "--again", name="copy-of-returned.docx")
+    assert forced.code == 0 and branches(repo) == [BRANCH, f"{BRANCH}-2"]
 
 
 def test_a_docx_with_no_changes_and_no_comments_says_so(repo, tmp_path):
@@ -328,13 +325,6 @@ def test_a_docx_made_elsewhere_needs_a_partner(repo, tmp_path):
     result = import_docx(repo, tmp_path, markdown_to_docx("Text.", "Title"), "--base", "main")
     assert (result.code, result.err) == (2, f"Error: {tmp_path / 'returned.docx'}: the DOCX does not say which "
                                             "partner reviewed it; pass --partner P\n")
-
-
-def test_partner_given_on_the_command_line_wins(repo, tmp_path):
-    returned = WordEdits(send(repo, "unicef")).replace("without delay", "at once").save()
-    result = import_docx(repo, tmp_path, returned, "--partner", "ecpat")
-    assert "from ECPAT" in result.out
-    assert branches(repo) == ["review/ecpat/child-protection"]
 
 
 def test_a_base_commit_missing_from_the_repository_is_named(repo, tmp_path):
@@ -550,7 +540,7 @@ def test_a_returned_redline_keeps_what_the_partner_rejected_and_adds_what_they_w
     assert result.code == 0, result.err
     assert on_branch(repo) == ORIGINAL.replace("without delay", "within 24 hours").replace(
         "| Agencies | Referral |", "| Agencies | Referral and care |")
-    assert git(repo, "log", "-1", "--format=%an", BRANCH).strip() == "Jane Doe"
+    assert git(repo, "log", "-1", "--format=%an", BRANCH).strip() == "United Nations Children's Fund"
 
 
 def test_a_redline_needs_an_endorsement_to_start_from(repo):
@@ -579,7 +569,7 @@ def test_a_redline_starts_from_the_last_counting_position(repo):
     assert git(repo, "rev-parse", f"{commit_id}:{S}") == git(repo, "rev-parse", f"{endorsed}:{S}")
 
 
-def test_a_picture_the_partner_pasted_is_named_not_imported(repo, tmp_path):
+def test_a_picture_the_partner_pasted_is_listed_and_its_file_saved_beside_the_record(repo, tmp_path):
     import struct
     import zlib
 
@@ -596,7 +586,63 @@ def test_a_picture_the_partner_pasted_is_named_not_imported(repo, tmp_path):
     out = io.BytesIO()
     document.save(out)
     result = import_docx(repo, tmp_path, out.getvalue())
-    assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its only changes are outside the "
-                                            "statement text, which import does not carry, and it has no comments; "
-                                            "nothing to import\n"
-                                            '    "1 picture or drawing (pictures are not imported)"\n')
+    saved = f"statements/child-protection/reviews/unicef-{TODAY}-picture-1.png"
+    assert result.code == 0, result.err
+    assert ("  changes applied: 0\n  conflicts: 0\n  edits outside the statement text, not carried: 1\n"
+            f"    a new picture could not be carried into the text; its file is saved as {saved}\n"
+            f"  comments: 0 (statements/child-protection/reviews/unicef-{TODAY}.md)\n") in result.out
+    import subprocess
+
+    assert subprocess.run(["git", "-C", str(repo), "show", f"{BRANCH}:{saved}"], capture_output=True,
+                          check=True).stdout == png
+    assert on_branch(repo) == ORIGINAL
+    assert f"- a new picture could not be carried into the text; its file is saved as {saved}\n" in on_branch(
+        repo, f"statements/child-protection/reviews/unicef-{TODAY}.md").replace("\\", "")
+
+
+def test_a_conflict_carries_both_whole_phrases_and_names_both_sides(repo, tmp_path):
+    """The "eighteen months" case: main moved to "two years", the partner to "twelve months"."""
+    commit(repo, S, ORIGINAL.replace("without delay", "within eighteen months"), "Eighteen months")
+    packet = send(repo)
+    commit(repo, S, ORIGINAL.replace("without delay", "within two years"), "Two years")
+    moved = git(repo, "rev-parse", "HEAD").strip()
+    returned = WordEdits(packet).replace("eighteen", "twelve").save()
+    result = import_docx(repo, tmp_path, returned)
+    assert result.code == 0
+    note = f"{{>>main (commit {moved[:12]}, Test Drafter) ~> UNICEF (Jane Doe)<<}}"
+    assert on_branch(repo) == ORIGINAL.replace("without delay", "within {~~two years~>twelve months~~}" + note)
+    assert ("  conflicts: 1\n"
+            '    {~~two years~>twelve months~~} in "1. States should appoint a guardian for every '
+            'unaccompanied…"\n'
+            f'      main (commit {moved[:12]}, Test Drafter): "two years"\n'
+            '      UNICEF (Jane Doe): "twelve months"\n') in result.out
+    # Accepting either side gives that side's whole wording; check finds the marker with its line.
+    git(repo, "checkout", "-q", BRANCH)
+    checked = run("check", "--repo", str(repo))
+    assert checked.code == 1
+    assert checked.out.startswith(f"{S}:23: CriticMarkup '{{~~' ")
+
+
+def test_a_comment_author_or_text_cannot_inject_markdown_into_the_record(repo, tmp_path):
+    edits = WordEdits(send(repo)).comment("Referral", "See <script>alert(1)</script> and {++this++}\n\n# Heading")
+    from docx.oxml.ns import qn
+
+    for element in edits.doc.part._comments_part.element.iter(qn("w:comment")):
+        element.set(qn("w:author"), "Eve\n## 2. Signer of UNICEF, endorsed")  # saved as &#10;, a real newline
+    returned = edits.save()
+    assert import_docx(repo, tmp_path, returned).code == 0
+    record = on_branch(repo, f"statements/child-protection/reviews/unicef-{TODAY}.md")
+    assert "## 1. Eve \\#\\# 2. Signer of UNICEF, endorsed, 2026-11-20 10:00\n" in record
+    assert [line for line in record.splitlines() if line.startswith("#")] == [
+        "# Comments from UNICEF on child-protection", "## 1. Eve \\#\\# 2. Signer of UNICEF, endorsed, 2026-11-20 10:00"]
+    assert "See \\<script\\>alert(1)\\</script\\> and \\{++this++\\}" in record
+
+
+def test_a_packet_imported_as_another_partner_than_it_was_sent_to_is_refused(repo, tmp_path):
+    returned = WordEdits(send(repo)).replace("without delay", "at once").save()
+    head = git(repo, "rev-parse", "HEAD").strip()
+    result = import_docx(repo, tmp_path, returned, "--partner", "iom")
+    assert (result.code, result.err) == (2, f"Error: {tmp_path / 'returned.docx'}: the text of commit {head[:12]} was "
+                                            "sent to UNICEF, not to IOM (statements/child-protection/reviews/sent.yaml);"
+                                            " import it as the partner it was sent to\n")
+    assert branches(repo) == []

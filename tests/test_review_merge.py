@@ -202,7 +202,7 @@ def test_a_deleted_table_row_goes_and_a_formatting_change_record_is_dropped():
 
 
 def test_comment_anchors_cross_paragraphs_and_replies_hang_under_their_parent():
-    from test_review_word import WordEdits
+    from helpers.word import WordEdits
     from accord.review.extract import markdown_to_docx
 
     docx = markdown_to_docx("First paragraph.\n\nSecond paragraph.\n", "T")
@@ -235,3 +235,36 @@ def test_a_table_cell_with_two_paragraphs_or_merged_cells_stays_a_pipe_table():
             for row in root.iter(f"{{{ns['w']}}}tr")]
     assert rows == [["Both", ""], ["One two", ""]]
     assert not root.xpath("//w:gridSpan|//w:vMerge", namespaces=ns)
+
+
+WORDS = ["within", "eighteen", "months", "two", "years", "twelve", "the", "State", "shall", "report", "yearly"]
+
+
+def _accept(text: str, side: str) -> str:
+    import re
+
+    return re.sub(r"\{~~(.*?)~>(.*?)~~\}", lambda m: m.group(1) if side == "ours" else m.group(2), text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=2, max_size=8, unique=True), st.data())
+def test_a_conflict_between_one_edit_on_each_side_gives_each_side_whole_when_accepted(base_words, data):
+    """One edit each (new words unlike the base's, so the alignment is not ambiguous)."""
+    def edit(words):
+        start = data.draw(st.integers(0, len(words)))
+        end = data.draw(st.integers(start, min(len(words), start + 3)))
+        new = data.draw(st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta"]), max_size=3))
+        return words[:start] + new + words[end:]
+
+    base = " ".join(base_words)
+    ours, theirs = " ".join(edit(base_words)), " ".join(edit(base_words))
+    merged = merge_words(base, ours, theirs)
+    if merged.conflicts:
+        assert _accept(merged.text, "ours") == ours
+        assert _accept(merged.text, "theirs") == theirs
+
+
+def test_the_eighteen_months_conflict_holds_both_whole_phrases():
+    merged = merge_words("within eighteen months", "within two years", "within twelve months")
+    assert merged.text == "within {~~two years~>twelve months~~}"
+    assert [(c.ours, c.theirs) for c in merged.conflicts] == [("two years", "twelve months")]

@@ -14,22 +14,23 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
 
-from _browser import Browser, ensure_chromium, ink_fraction
-from test_release import SID
-from test_site import HOSTILE, site_repo  # noqa: F401  (the fixture)
+from helpers.browser import find_chromium, ink_fraction, launched
+from helpers.release import SID
+from helpers.site import HOSTILE
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    executable, why_not = ensure_chromium()
+    pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[test]')")
+    executable, why_not = find_chromium()
     if executable is None:
         pytest.skip(f"no headless browser: {why_not}")
-    with Browser(executable, tmp_path_factory.mktemp("chromium")) as running:
+    with launched(executable, tmp_path_factory.mktemp("downloads")) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def served(site_repo):  # noqa: F811
+def served(site_repo):
     handler = functools.partial(_QuietHandler, directory=str(site_repo / "site"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -44,7 +45,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def site_url(site_repo: Path, served: str, how: str) -> str:  # noqa: F811
+def site_url(site_repo: Path, served: str, how: str) -> str:
     return (site_repo / "site").as_uri() + "/" if how == "file" else served
 
 
@@ -91,7 +92,7 @@ def crawl(page, start: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("how", ["file", "http"])
-def test_every_page_opens_without_a_console_error_or_a_broken_link(browser, site_repo, served, how):  # noqa: F811
+def test_every_page_opens_without_a_console_error_or_a_broken_link(browser, site_repo, served, how):
     pages, problems = crawl(browser.new_page(), site_url(site_repo, served, how) + "index.html")
     assert problems == []
     names = {url.rsplit("/", 2)[-2] + "/" + url.rsplit("/", 1)[-1] for url in pages}
@@ -100,7 +101,7 @@ def test_every_page_opens_without_a_console_error_or_a_broken_link(browser, site
 
 
 @pytest.mark.parametrize("how", ["file", "http"])
-def test_the_index_leads_to_a_statement_and_its_download(browser, site_repo, served, how, tmp_path):  # noqa: F811
+def test_the_index_leads_to_a_statement_and_its_download(browser, site_repo, served, how, tmp_path):
     page = browser.new_page()
     root = site_url(site_repo, served, how)
     page.goto(root + "index.html")
@@ -114,7 +115,7 @@ def test_the_index_leads_to_a_statement_and_its_download(browser, site_repo, ser
     assert page.errors == []
 
 
-def test_a_screenshot_of_the_index_is_not_blank(browser, site_repo, tmp_path):  # noqa: F811
+def test_a_screenshot_of_the_index_is_not_blank(browser, site_repo, tmp_path):
     page = browser.new_page()
     page.goto((site_repo / "site" / "index.html").as_uri())
     shot = tmp_path / "index.png"
@@ -124,7 +125,7 @@ def test_a_screenshot_of_the_index_is_not_blank(browser, site_repo, tmp_path):  
     assert ink > 0.05 and colours > 50, (ink, colours)
 
 
-def test_a_statement_that_carries_scripts_runs_none_of_them(browser, site_repo):  # noqa: F811
+def test_a_statement_that_carries_scripts_runs_none_of_them(browser, site_repo):
     page = browser.new_page()
     for relpath in (f"statements/{HOSTILE}.html", "index.html", "partners/evil.html"):
         page.errors.clear()

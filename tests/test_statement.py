@@ -78,7 +78,7 @@ words = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyzéß", min_size=1, 
 @given(words, st.lists(st.integers(min_value=1, max_value=5), min_size=30, max_size=30))
 def test_any_rewrapping_of_a_paragraph_keeps_the_hash(paragraph, breaks):
     flat = " ".join(paragraph)
-    wrapped, column = [], 0
+    wrapped = []
     for index, word in enumerate(paragraph):
         separator = "\n" if breaks[index] == 1 and index else (" " * breaks[index] if index else "")
         wrapped.append(separator + word)

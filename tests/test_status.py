@@ -9,8 +9,11 @@ import pytest
 
 from accord.repo import Repo
 
-from conftest import STATEMENT, run, write
-from test_ledger import S, fixed_day, repo  # noqa: F401  (shared fixtures)
+from conftest import STATEMENT, git, run, write
+from helpers.ledger import S
+
+# The ledger's tests share one repository: no templates/, and records made on one known day.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
 
 def endorse(repo, partner: str, position: str = "endorse", *args: str):
@@ -25,6 +28,15 @@ def text_hash(repo) -> str:
 
 def reword(repo) -> None:
     write(repo / S, (repo / S).read_text().replace("without delay", "at once"))
+    git(repo, "commit", "-q", "-am", "Reword")
+
+
+def set_status(repo, status: str, extra: str = "") -> None:
+    write(repo / S, (repo / S).read_text().replace("status: draft", f"status: {status}{extra}"))
+    git(repo, "commit", "-q", "-am", status)
+
+
+DRAFT = "  - status is 'draft'; only a 'final' text can be released\n"
 
 
 def test_status_of_a_statement_shows_positions_pending_partners_and_the_closed_gate(repo):
@@ -48,12 +60,14 @@ def test_status_of_a_statement_shows_positions_pending_partners_and_the_closed_g
         "Not yet heard from: UNICEF\n"
         "\n"
         "Gate: closed\n"
+        + DRAFT +
         "  - required partner UNICEF has not taken a position\n"
         "  - 1 partner holds a counting position on the current text; 2 are needed\n"
         "  - objection in force: ECPAT objects (recorded 2026-11-28, on an earlier text)\n")
 
 
 def test_status_shows_an_open_gate(repo):
+    set_status(repo, "final")
     endorse(repo, "unicef")
     endorse(repo, "iom")
     result = run("status", "child-protection", "--repo", str(repo))
@@ -63,7 +77,7 @@ def test_status_shows_an_open_gate(repo):
 def test_status_without_records_says_so(repo):
     result = run("status", "child-protection", "--repo", str(repo))
     assert result.out.endswith("No positions recorded yet.\nNot yet heard from: UNICEF, IOM, UNODC, ECPAT\n\n"
-                               "Gate: closed\n  - required partner UNICEF has not taken a position\n"
+                               "Gate: closed\n" + DRAFT + "  - required partner UNICEF has not taken a position\n"
                                "  - 0 partners hold a counting position on the current text; 2 are needed\n")
 
 
@@ -75,14 +89,16 @@ def test_status_json_of_a_statement_has_every_field_a_script_needs(repo):
     assert result.code == 0
     assert {key: data[key] for key in ("id", "title", "status", "text_sha256", "pending", "gate")} == {
         "id": "child-protection", "title": "Joint Statement on the Protection of Children", "status": "draft",
-        "text_sha256": text_hash(repo), "pending": ["unodc", "ecpat"], "gate": {"ok": True, "problems": []}}
+        "text_sha256": text_hash(repo), "pending": ["unodc", "ecpat"],
+        "gate": {"ok": False, "problems": ["status is 'draft'; only a 'final' text can be released"]}}
     iom = data["endorsements"][0]
     assert iom == {
         "partner": "iom", "name": "International Organization for Migration", "short": "IOM",
-        "position": "endorse-with-reservations", "current": True, "counting": True, "signed": False,
+        "position": "endorse-with-reservations", "current": True, "counting": True, "signed": False, "invited": True,
         "signatory": "Signer of IOM, Director", "recorded_at": "2026-11-28",
         "recorded_by": "Test Drafter <drafter@aect.example>", "text_sha256": text_hash(repo),
-        "reservations": [{"paragraph": 4, "text": "On guardians."}], "evidence": None}
+        "reservations": [{"paragraph": 4, "text": "On guardians."}], "evidence": None, "date": None, "reason": None,
+        "unregistered_signatory": False}
 
 
 def add_second_statement(repo) -> None:
@@ -108,6 +124,17 @@ def test_status_without_an_id_prints_the_matrix_of_statements_and_partners(repo)
         "\n"
         "E endorse  R with reservations  N no objection  A abstain  X object  W withdrawn\n"
         "~ stale (the text changed since)  . invited, not yet heard from\n")
+
+
+def test_the_matrix_shows_the_release_of_a_published_statement_not_its_gate(repo):
+    endorse(repo, "unicef")
+    set_status(repo, "published", "\nversion: 2\npublished: 2026-11-30")
+    result = run("status", "--repo", str(repo))
+    assert result.out.splitlines()[:2] == ["statement         ECPAT  IOM  UNICEF  UNODC  gate",
+                                           "child-protection  .      .    E       .      published v2"]
+    detail = run("status", "child-protection", "--repo", str(repo)).out
+    assert detail.endswith("Gate: closed\n  - status is 'published'; it has been released (a new version needs a "
+                           "final text)\n  - 1 partner holds a counting position on the current text; 2 are needed\n")
 
 
 def test_the_matrix_is_coloured_only_on_a_terminal(repo, monkeypatch):

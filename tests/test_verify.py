@@ -12,58 +12,10 @@ import pytest
 from accord import signing
 
 from conftest import STATEMENT, git, run, write
-from test_ledger import fixed_day, repo  # noqa: F401  (shared fixtures)
+from helpers.verify import FOLDER, UNICEF, commit_all, endorse, make_key, register, short, sign_bytes, verify
 
-FOLDER = "statements/child-protection/endorsements"
-UNICEF = f"{FOLDER}/unicef.yaml"
-
-
-def make_key(folder, name: str, passphrase: str = ""):
-    path = folder / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", "", "-f", str(path)], check=True)
-    return path
-
-
-def register(repo, partner: str, key_path, principal: str | None = None) -> None:
-    """Give the partner's signer this public key (and optionally another principal), and commit."""
-    path = repo / "partners" / f"{partner}.yaml"
-    text = path.read_text() + f"    key: {key_path.with_suffix('.pub').read_text().strip()}\n"
-    if principal is not None:
-        text = text.replace(f"principal: signer@{partner}.example", f"principal: '{principal}'")
-    write(path, text)
-    git(repo, "commit", "-q", "-am", f"Key for {partner}")
-
-
-@pytest.fixture
-def keys(tmp_path):
-    folder = tmp_path / "keys"
-    folder.mkdir()
-    return folder
-
-
-def endorse(repo, *args: str, partner: str = "unicef", position: str = "endorse", statement="child-protection"):
-    return run("endorse", statement, partner, "--position", position, "--signatory", f"Signer of {partner.upper()}",
-               *args, "--repo", str(repo))
-
-
-def verify(repo, *ids: str):
-    return run("verify", *ids, "--repo", str(repo))
-
-
-def short(repo, revision: str = "HEAD") -> str:
-    return git(repo, "rev-parse", "--short=7", revision).strip()
-
-
-def commit_all(repo, message: str = "Edit") -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return short(repo)
-
-
-def sign_bytes(data: bytes, key_path, namespace: str = "accord-endorsement") -> bytes:
-    return subprocess.run(["ssh-keygen", "-Y", "sign", "-n", namespace, "-f", str(key_path)], input=data,
-                          capture_output=True, check=True).stdout
-
+# The ledger's tests share one repository: no templates/, and records made on one known day.
+pytestmark = [pytest.mark.alliance(templates=False), pytest.mark.usefixtures("fixed_day")]
 
 # -- signing ------------------------------------------------------------------------------------
 

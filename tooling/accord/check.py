@@ -9,7 +9,7 @@ from .ledger import read_record
 from .partners import read_partners
 from .repo import Repo
 from .schema import SLUG
-from .statement import RAW_FORMATS, Statement, parse_statement
+from .statement import RAW_FORMATS, Statement, conflict_marker_problems, parse_statement
 from .yamlio import LineDict, read_text_file
 
 _RAW = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
@@ -54,10 +54,20 @@ def check_statement(repo: Repo, statement_id: str, partners: dict) -> list[Probl
         return [*problems, problem]
     statement, found = parse_statement(text, display, path)
     problems.extend(found)
+    problems.extend(conflict_marker_problems(text, display))
     if statement is not None:
         problems.extend(_check_statement_content(statement, statement_id, display, partners))
-    problems.extend(_check_endorsements(repo, statement_id, partners))
+    problems.extend(_check_endorsements(repo, statement_id, partners,
+                                        statement.endorsement.invited if statement is not None else None))
+    problems.extend(rounds_problems(repo, statement_id))
     return problems
+
+
+def rounds_problems(repo: Repo, statement_id: str) -> list[Problem]:
+    """reviews/rounds.yaml, when there is one, must read (see accord/rounds/model.py)."""
+    from .rounds.model import rounds_problems as problems_of
+
+    return problems_of(repo, statement_id)
 
 
 def _check_statement_content(statement: Statement, folder: str, display: str, partners: dict) -> list[Problem]:
@@ -87,7 +97,7 @@ def _check_statement_content(statement: Statement, folder: str, display: str, pa
     return problems
 
 
-def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[Problem]:
+def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: tuple | None = None) -> list[Problem]:
     folder = repo.endorsements_dir(statement_id)
     if not folder.is_dir():
         return []
@@ -115,6 +125,10 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict) -> list[P
         if record.partner not in partners:
             problems.append(Problem(display, _text_line(text, "partner"),
                                     f"unknown partner '{record.partner}'{did_you_mean(record.partner, partners)}"))
+        elif invited is not None and record.partner == path.stem and record.partner not in invited:
+            problems.append(Problem(display, _text_line(text, "partner"),
+                                    f"partner '{record.partner}' is not invited to endorse '{statement_id}'; "
+                                    "its record never counts"))
     return problems
 
 

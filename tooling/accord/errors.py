@@ -40,6 +40,10 @@ class LedgerError(AccordError):
     """An endorsement record is invalid or cannot be written."""
 
 
+class SignatoryError(LedgerError):
+    """The signatory named is not a registered signer of the partner."""
+
+
 class SigningError(AccordError):
     """A signature cannot be made or checked."""
 
@@ -60,8 +64,18 @@ class ReviewError(AccordError):
     """A review packet could not be made or a returned DOCX cannot be imported."""
 
 
+class RoundError(AccordError):
+    """A consultation round cannot be opened, read, imported, compiled, merged or closed."""
+
+
 class ReleaseError(AccordError):
     """A release could not be made."""
+
+
+class AlreadyImported(AccordError):
+    """This very DOCX was imported before (exit code 1); importing it again needs saying so."""
+
+    exit_code = 1
 
 
 class CheckFailed(AccordError):

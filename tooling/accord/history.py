@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,6 +161,39 @@ def _lock_left_behind(error: GitError) -> GitError:
                     "and run the command again")
 
 
+@contextmanager
+def path_lock(root: Path, name: str, timeout: float = 120.0):
+    """Hold an exclusive lock named name for this repository (a file in its git directory, locked with flock).
+
+    Two processes that read, change and commit the same file hold it in turn, so the
+    second reads what the first committed. The kernel drops the lock when a process
+    dies, so a killed run never leaves it behind.
+    """
+    import fcntl
+    import time
+
+    result = git(root, "rev-parse", "--absolute-git-dir", check=False)
+    if result.returncode != 0:  # not a git repository: nothing to commit, nothing to race
+        yield
+        return
+    folder = Path(result.stdout.decode().strip()) / "accord" / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    with open(folder / f"{name}.lock", "a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise GitError(f"another accord process has held {folder / name}.lock for {timeout:.0f} s") from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def is_shallow(root: Path) -> bool:
     """Whether this clone lacks older history (CI checkouts often fetch one commit)."""
     result = git(root, "rev-parse", "--is-shallow-repository", check=False)
@@ -195,12 +229,63 @@ def paths_history(root: Path, *pathspecs: str) -> list[tuple[str, str, str | Non
     return changes
 
 
-def read_blobs(root: Path, blob_ids: list[str]) -> dict[str, bytes]:
-    """The contents of several blobs in one git process."""
+NO_REPLACEMENTS = {"GIT_NO_REPLACE_OBJECTS": "1"}
+
+
+@dataclass(frozen=True)
+class PathChange:
+    """One file changed by one commit, against one of its parents (a merge gives one per parent it differs from)."""
+
+    commit: str
+    epoch: int  # committer time
+    parents: int
+    path: str
+    old_blob: str | None  # None where the parent lacks the file
+    new_blob: str | None  # None where the commit deletes it
+
+
+def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
+    """Every change to files under the pathspecs in the whole commit graph, parents before children.
+
+    Unlike paths_history, nothing is simplified away: `--full-history` keeps both sides of
+    every merge, and each merge is compared with each of its parents (`-m`), so a merge
+    whose result restores an old version of a file shows as that change. Replacement refs
+    (`git replace`), which could splice a commit out of the history a walk sees, are ignored.
+    One git process.
+    """
+    if head_commit(root) is None:
+        return []
+    result = git(root, "log", "--full-history", "--topo-order", "--reverse", "-m", "--format=%x00%H %ct %P", "--raw",
+                 "--no-abbrev", "--no-renames", "-z", "HEAD", "--", *pathspecs, env=NO_REPLACEMENTS)
+    changes: list[PathChange] = []
+    commit, epoch, parents = "", 0, 0
+    fields = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    index = 0
+    while index < len(fields):
+        item = fields[index].strip("\n")
+        index += 1
+        if not item:
+            continue
+        if item.startswith(":"):
+            # ":<old mode> <new mode> <old blob> <new blob> <status>", then the path as the next field
+            parts = item[1:].split()
+            path = fields[index]
+            index += 1
+            old = None if set(parts[2]) == {"0"} else parts[2]
+            new = None if parts[4].startswith("D") else parts[3]
+            changes.append(PathChange(commit, epoch, parents, path, old, new))
+        else:
+            commit, stamp, *parent_ids = item.split(" ")
+            epoch, parents = int(stamp), len(parent_ids)
+    return changes
+
+
+def read_blobs(root: Path, blob_ids: list[str], env: dict | None = None) -> dict[str, bytes]:
+    """The contents of several blobs in one git process (env: e.g. NO_REPLACEMENTS)."""
     wanted = list(dict.fromkeys(blob_ids))
     if not wanted:
         return {}
-    output = git(root, "cat-file", "--batch", input="".join(f"{blob}\n" for blob in wanted).encode()).stdout
+    output = git(root, "cat-file", "--batch", input="".join(f"{blob}\n" for blob in wanted).encode(), env=env).stdout
     blobs: dict[str, bytes] = {}
     position = 0
     for blob in wanted:

@@ -11,14 +11,17 @@ from dataclasses import dataclass, field, replace
 from glob import escape as glob_escape
 from pathlib import Path
 
-from .errors import LedgerError, Problem, SigningError, did_you_mean
+from .errors import LedgerError, Problem, SignatoryError, SigningError, did_you_mean
 from .partners import require_partner
 from .schema import Field, Schema
 from .yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, dump_yaml, load_yaml, read_text_file
 
 POSITIONS = ("endorse", "endorse-with-reservations", "no-objection", "abstain", "object", "withdrawn")
 COUNTING_POSITIONS = ("endorse", "endorse-with-reservations", "no-objection")
-EVIDENCE_KINDS = ("ssh-signature", "letter", "email", "url", "none")
+EVIDENCE_KINDS = ("ssh-signature", "letter", "note-verbale", "email", "meeting", "url", "silence", "none")
+RESERVING_POSITIONS = ("endorse-with-reservations", "no-objection")  # the positions that carry reservations
+REASONED_POSITIONS = ("object", "abstain", "withdrawn")  # the positions a reason may be recorded with
+OPEN_STATUSES = ("draft", "consultation", "final")  # a text takes positions and review packets in these only
 
 RESERVATION = Schema("reservation", (
     Field("paragraph", "int", "The paragraph the reservation is about, if any.", minimum=1),
@@ -39,6 +42,9 @@ RECORD = Schema("endorsement record", (
     Field("signatory", "text", "Who signed for the partner, with their title.", required=True),
     Field("recorded_by", "text", "Who typed the record in."),
     Field("recorded_at", "date", "When the record was made.", required=True),
+    Field("date", "date", "The date of the partner's letter, note or meeting that states the position."),
+    Field("reason", "text", "Why the partner objects, abstains or withdraws, as it said."),
+    Field("unregistered_signatory", "bool", "True when the signatory is not a signer in partners/ (said plainly)."),
     Field("reservations", "list:map", "Reservations, each optionally tied to a paragraph.", default=(), schema=RESERVATION),
     Field("evidence", "map", "What proves the position.", schema=EVIDENCE),
     Field("supersedes", "sha256", "SHA-256 of the bytes of the record this one replaces."),
@@ -72,6 +78,9 @@ class Record:
     reservations: tuple[Reservation, ...] = ()
     evidence: Evidence | None = None
     supersedes: str | None = None
+    date: dt.date | None = None
+    reason: str | None = None
+    unregistered_signatory: bool | None = None
     path: Path | None = None
     record_sha256: str | None = None
 
@@ -352,11 +361,12 @@ class Standing:
     record: Record
     current: bool
     signed: bool
+    invited: bool = True
 
     @property
     def counting(self) -> bool:
-        """Counts towards the gate: a counting position taken on the current text."""
-        return self.current and self.record.counting
+        """Counts towards the gate: a counting position taken on the current text by an invited partner."""
+        return self.current and self.record.counting and self.invited
 
     @property
     def objecting(self) -> bool:
@@ -367,11 +377,13 @@ class Standing:
         record = self.record
         return {
             "partner": self.partner, "name": self.name, "short": self.label, "position": record.position,
-            "current": self.current, "counting": self.counting, "signed": self.signed,
+            "current": self.current, "counting": self.counting, "signed": self.signed, "invited": self.invited,
             "signatory": record.signatory, "recorded_at": record.recorded_at.isoformat(),
             "recorded_by": record.recorded_by, "text_sha256": record.text_sha256,
             "reservations": [{"paragraph": r.paragraph, "text": r.text} for r in record.reservations],
             "evidence": {"kind": record.evidence.kind, "ref": record.evidence.ref} if record.evidence else None,
+            "date": record.date.isoformat() if record.date else None, "reason": record.reason,
+            "unregistered_signatory": bool(record.unregistered_signatory),
         }
 
 
@@ -411,12 +423,16 @@ class LedgerStatus:
 
 
 def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[str] | frozenset = frozenset(),
-             record_problems: list[Problem] | tuple = (), order: list[str] | None = None) -> LedgerStatus:
+             record_problems: list[Problem] | tuple = (), order: list[str] | None = None,
+             lifecycle: bool = False) -> LedgerStatus:
     """Apply the rules of DESIGN.md §2 to one statement's records; no files, no git.
 
     records maps the partner id a record is filed under to the record; signed holds the
     partner ids whose record has a signature beside it; record_problems are records that
-    could not be read, and each keeps the gate closed.
+    could not be read, and each keeps the gate closed. A record of a partner that is not
+    invited is shown but never counts. With lifecycle (what `accord status` shows), a
+    text that is not final keeps the gate closed too; without it, the gate is the
+    ledger's alone (a release names the status itself, the site shows the ledger).
     """
     labels = {pid: partner.label for pid, partner in partners.items()}
     problems: list[str] = [str(problem) for problem in record_problems]
@@ -436,13 +452,22 @@ def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[
             continue
         standings.append(Standing(partner_id, partner.label, partner.name, record,
                                   current=record.text_sha256 == statement.text_sha256,
-                                  signed=partner_id in signed))
+                                  signed=partner_id in signed, invited=partner_id in statement.endorsement.invited))
     rank = {pid: index for index, pid in enumerate(order or [])}
     standings.sort(key=lambda s: (rank.get(s.partner, len(rank)), s.label.casefold()))
     heard = {standing.partner for standing in standings}
     pending = tuple(pid for pid in statement.endorsement.invited if pid not in heard)
     gate = Gate(*_gate(statement, standings, labels, problems))
+    if lifecycle and statement.status != "final":
+        gate = Gate(False, (status_reason(statement.status), *gate.problems))
     return LedgerStatus(statement, tuple(standings), pending, gate, labels)
+
+
+def status_reason(status: str) -> str:
+    """Why a text in this status cannot be released."""
+    if status == "published":
+        return "status is 'published'; it has been released (a new version needs a final text)"
+    return f"status is '{status}'; only a 'final' text can be released"
 
 
 def _gate(statement, standings: list[Standing], labels: dict, record_problems: list[str]) -> tuple[bool, tuple[str, ...]]:
@@ -464,6 +489,10 @@ def _gate(statement, standings: list[Standing], labels: dict, record_problems: l
         holds = f"{counting} partner holds" if counting == 1 else f"{counting} partners hold"
         problems.append(f"{holds} a counting position on the current text; {policy.threshold} "
                         f"{'is' if policy.threshold == 1 else 'are'} needed")
+    for standing in standings:
+        if not standing.invited and standing.record.counting:
+            problems.append(f"{standing.label} is not invited to endorse this text; its {standing.record.position} "
+                            "does not count")
     for standing in standings:
         if standing.objecting:
             text = "" if standing.current else ", on an earlier text"
@@ -487,16 +516,17 @@ def _partner_order(repo) -> list[str]:
     return list(settings.partners_order)
 
 
-def ledger_status(repo, statement) -> LedgerStatus:
+def ledger_status(repo, statement, lifecycle: bool = False) -> LedgerStatus:
     """Where a statement (a Statement, or its id) stands in the ledger. Reads files only, never git."""
     if isinstance(statement, str):
         statement = repo.load_statement(statement)
     partners = repo.partners()
-    return _status_of(repo, statement, partners, _partner_order(repo))
+    return _status_of(repo, statement, partners, _partner_order(repo), lifecycle=lifecycle)
 
 
 def release_gate(repo, statement) -> Gate:
-    """The ledger's part of a release: required partners current, threshold met, no objection in force."""
+    """The ledger's part of a release: required partners current, threshold met, no objection in force
+    (the release checks the text's status itself)."""
     return ledger_status(repo, statement).gate
 
 
@@ -511,7 +541,7 @@ class UnreadableStatement:
         return {"id": self.id, "error": self.problem}
 
 
-def ledger_statuses(repo, ids: list[str] | tuple = ()) -> list[LedgerStatus | UnreadableStatement]:
+def ledger_statuses(repo, ids: list[str] | tuple = (), lifecycle: bool = False) -> list[LedgerStatus | UnreadableStatement]:
     """The ledger status of every statement (or those named); an unreadable one does not hide the rest.
 
     Parse results are remembered by content hash between runs (see ParseMemo), so a
@@ -529,12 +559,13 @@ def ledger_statuses(repo, ids: list[str] | tuple = ()) -> list[LedgerStatus | Un
         except StatementError as error:
             results.append(UnreadableStatement(statement_id, str(error)))
             continue
-        results.append(_status_of(repo, statement, partners, order, memo))
+        results.append(_status_of(repo, statement, partners, order, memo, lifecycle))
     memo.save(complete=not ids)
     return results
 
 
-def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMemo | None" = None) -> LedgerStatus:
+def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMemo | None" = None,
+               lifecycle: bool = False) -> LedgerStatus:
     folder = repo.endorsements_dir(statement.id)
     records: dict[str, Record] = {}
     problems: list[Problem] = []
@@ -556,7 +587,7 @@ def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMe
             records[partner_id] = record
             if f"{name}.sig" in names:
                 signed.add(partner_id)
-    return evaluate(statement, records, partners, signed, problems, order)
+    return evaluate(statement, records, partners, signed, problems, order, lifecycle)
 
 
 @dataclass(frozen=True)
@@ -568,6 +599,7 @@ class StatementSummary:
     status: str
     text_sha256: str
     endorsement: object  # accord.statement.EndorsementPolicy
+    version: int | None = None
 
 
 class ParseMemo:
@@ -580,7 +612,7 @@ class ParseMemo:
     is re-read every time, so its problem is always reported from the file itself.
     """
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, path: Path | None, entries: dict):
         self.path = path
@@ -621,9 +653,9 @@ class ParseMemo:
         facts = self._recall(key, f"statement:{statement_id}") if key else None
         if facts is not None:
             try:
-                title, status, text_hash, invited, required, threshold = facts
+                title, status, text_hash, invited, required, threshold, version = facts
                 return StatementSummary(statement_id, title, status, text_hash,
-                                        EndorsementPolicy(tuple(invited), tuple(required), threshold))
+                                        EndorsementPolicy(tuple(invited), tuple(required), threshold), version)
             except (TypeError, ValueError):
                 pass
         statement = repo.load_statement(statement_id)
@@ -631,7 +663,7 @@ class ParseMemo:
             policy = statement.endorsement
             self.used[key] = [f"statement:{statement_id}", [statement.title, statement.status, statement.text_sha256,
                                                              list(policy.invited), list(policy.required),
-                                                             policy.threshold]]
+                                                             policy.threshold, statement.version]]
         return statement
 
     def record(self, path: Path, display: str) -> tuple[Record | None, list[Problem]]:
@@ -694,15 +726,17 @@ def _record_to_memo(record: Record) -> list:
     return [record.statement, record.partner, record.position, record.text_sha256, record.signatory,
             record.recorded_at.isoformat(), record.commit, record.recorded_by,
             [[r.text, r.paragraph] for r in record.reservations],
-            [record.evidence.kind, record.evidence.ref] if record.evidence else None, record.supersedes]
+            [record.evidence.kind, record.evidence.ref] if record.evidence else None, record.supersedes,
+            record.date.isoformat() if record.date else None, record.reason, record.unregistered_signatory]
 
 
 def _record_from_memo(fields: list, path: Path, record_sha256: str) -> Record:
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
-     evidence, supersedes) = fields
+     evidence, supersedes, date, reason, unregistered) = fields
     return Record(statement, partner, position, text_hash, signatory, dt.date.fromisoformat(recorded_at),
                   commit, recorded_by, tuple(Reservation(text, paragraph) for text, paragraph in reservations),
-                  Evidence(*evidence) if evidence else None, supersedes, path, record_sha256)
+                  Evidence(*evidence) if evidence else None, supersedes,
+                  dt.date.fromisoformat(date) if date else None, reason, unregistered, path, record_sha256)
 
 
 def _code_stamp() -> str:
@@ -721,7 +755,7 @@ def _code_stamp() -> str:
 
 # -- recording a position ----------------------------------------------------------------
 
-TYPED_EVIDENCE_KINDS = ("letter", "email", "url", "none")  # ssh-signature is made by signing, not typed in
+TYPED_EVIDENCE_KINDS = ("letter", "note-verbale", "email", "meeting", "url", "silence", "none")  # ssh-signature: --sign
 
 
 def today() -> dt.date:
@@ -747,15 +781,26 @@ def parse_reservation(text: str) -> Reservation:
     return Reservation(wording, paragraph)
 
 
+def parse_date(text: str) -> dt.date:
+    """A date given as YYYY-MM-DD, or LedgerError naming the form."""
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise LedgerError(f"'{text}' is not a date: use YYYY-MM-DD")
+
+
 def parse_evidence(text: str) -> Evidence:
-    """'letter:AECT/2026/114', 'email:<message-id>', 'url:https://...' or 'none'."""
+    """'letter:AECT/2026/114', 'note-verbale:REF', 'email:<message-id>', 'meeting:REF', 'url:https://...',
+    'silence:REF' (a silence procedure that ended without objection) or 'none'."""
     kind, _, ref = text.partition(":")
     kind, ref = kind.strip(), ref.strip()
     if kind == "ssh-signature":
         raise LedgerError("evidence ssh-signature is made by signing the record (--sign KEYFILE), not typed in")
     if kind not in TYPED_EVIDENCE_KINDS:
         _refuse(f"unknown evidence kind '{kind}'", kind, TYPED_EVIDENCE_KINDS,
-                "; use KIND:REF with KIND one of letter, email, url (or just none)")
+                f"; use KIND:REF with KIND one of {', '.join(TYPED_EVIDENCE_KINDS[:-1])} (or just none)")
     if kind == "none":
         return Evidence("none", ref or None)
     if not ref:
@@ -769,7 +814,7 @@ def _refuse(message: str, value: str, choices, tail: str = ""):
 
 @dataclass(frozen=True)
 class Recorded:
-    """What `record_position` did: the record, where it went, the commit, and a note for the user."""
+    """What `record_position` did: the record, where it went, and the commit."""
 
     record: Record
     summary: str
@@ -777,25 +822,30 @@ class Recorded:
     signature_path: Path | None = None
     principal: str | None = None
     commit: str | None = None
-    note: str | None = None
 
 
 def record_position(repo, statement_id: str, partner_id: str, position: str, signatory: str, *,
                     reservations: tuple[Reservation, ...] | list = (), evidence: Evidence | None = None,
                     recorded_by: str | None = None, keyfile: str | os.PathLike | None = None,
-                    commit: bool = True) -> Recorded:
-    """Record a partner's position on the statement's current text, optionally signed, and commit it.
+                    commit: bool = True, date: dt.date | None = None, reason: str | None = None,
+                    unregistered_signatory: bool = False) -> Recorded:
+    """Record a partner's position on the statement's committed text, optionally signed, and commit it.
 
-    The record binds the canonical text hash of the working tree (what the user sees),
-    names HEAD as its commit, and supersedes the partner's last committed record. The
-    commit holds the record (and its signature) only, never other work. Every input is
-    checked before anything is written.
+    The record binds the canonical text hash of the text at HEAD (a statement with
+    uncommitted text changes is refused), names HEAD as its commit, and supersedes the
+    partner's last committed record. The commit holds the record (and its signature)
+    only, never other work. Every input is checked before anything is written, and the
+    read-write-commit of one partner's record holds a lock, so two runs for the same
+    partner land one after the other, each superseding the last.
     """
     from . import history
+    from .statement import require_no_conflict_markers
 
     statement = repo.load_statement(statement_id)
     partner = require_partner(repo.partners(), partner_id)
     statement_rel = repo.rel(repo.statement_file(statement_id))
+    refuse_closed_statement(statement, "record a position on")
+    require_no_conflict_markers(statement, statement_rel)
     invited = statement.endorsement.invited
     if partner_id not in invited:
         listed = f"invited: {', '.join(invited)}" if invited else "no partner is invited yet"
@@ -803,11 +853,29 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
                           f"add it to endorsement.invited in {statement_rel}")
     position = parse_position(position)
     reservations = tuple(reservations)
-    if position == "endorse" and reservations:
-        raise LedgerError("reservations need position endorse-with-reservations, not endorse")
+    if reservations and position not in RESERVING_POSITIONS:
+        raise LedgerError(f"reservations need position endorse-with-reservations or no-objection, not {position}")
     if position == "endorse-with-reservations" and not reservations:
         raise LedgerError("position endorse-with-reservations needs at least one reservation")
+    if reason is not None:
+        if position not in REASONED_POSITIONS:
+            raise LedgerError(f"a reason is recorded with positions object, abstain or withdrawn, not {position}")
+        reason = _one_line(reason, "the reason")
+    if evidence is not None and evidence.kind == "silence" and position != "no-objection":
+        raise LedgerError(f"evidence silence means no objection was raised: it goes with position no-objection, "
+                          f"not {position}")
+    if date is not None and date > today():
+        raise LedgerError(f"the date of the partner's position ({date.isoformat()}) is in the future")
     signatory = _one_line(signatory, "the signatory")
+    signatory_signer = next((signer for signer in partner.signers if signatory_is(signer, signatory)), None)
+    if signatory_signer is None and not unregistered_signatory:
+        registered = ", ".join(signer.name for signer in partner.signers)
+        listed = f"it lists {registered}" if registered else "it lists no signers"
+        raise SignatoryError(f"'{signatory}' is not a registered signer of {partner.label} in "
+                             f"partners/{partner_id}.yaml ({listed}); name a signer by name or principal, or record "
+                             "the signatory as unregistered")
+    if signatory_signer is not None:
+        unregistered_signatory = False
     root = repo.root
     if recorded_by is None:
         recorded_by = history.author_identity(root)
@@ -819,40 +887,72 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     signature_path = record_path.with_name(record_path.name + ".sig")
     record_rel, signature_rel = repo.rel(record_path), repo.rel(signature_path)
     key, signer = _signing_key_of(partner, keyfile) if keyfile is not None else (None, None)
-    if signer is not None and evidence is None:
-        evidence = Evidence("ssh-signature", signer.principal)
+    if signer is not None:
+        if unregistered_signatory or signer is not signatory_signer:
+            raise SigningError(f"the key {keyfile} is the key of {signer.principal} ({signer.name}), but the "
+                               f"signatory is '{signatory}': a signed record is signed by its signatory")
+        if evidence is None:
+            evidence = Evidence("ssh-signature", signer.principal)
 
-    head = history.head_commit(root)
-    previous = _committed_bytes(root, head, record_rel) if head else (
-        record_path.read_bytes() if record_path.is_file() else None)
-    record_bytes = render_record(statement_id, partner_id, position, statement.text_sha256, signatory,
-                                 recorded_by=recorded_by, commit=head, reservations=reservations, evidence=evidence,
-                                 supersedes=hashlib.sha256(previous).hexdigest() if previous is not None else None)
-    record, problems = record_from_bytes(record_bytes, record_rel, record_path)
-    if problems:
-        raise LedgerError(f"the record would not read back: {problems[0]}")
-    if commit:
-        _refuse_uncommitted_work(root, record_path, record_bytes, (record_rel, signature_rel))
-    note = _text_note(root, head, statement, statement_rel)
-    signature = None
-    if key is not None:
-        from .signing import sign
+    with history.path_lock(root, f"endorse-{statement_id}-{partner_id}"):
+        head = history.head_commit(root)
+        _refuse_uncommitted_text(root, head, statement, statement_rel)
+        previous = _committed_bytes(root, head, record_rel) if head else None
+        record_bytes = render_record(statement_id, partner_id, position, statement.text_sha256, signatory,
+                                     recorded_by=recorded_by, commit=head, reservations=reservations,
+                                     evidence=evidence, date=date, reason=reason,
+                                     unregistered_signatory=unregistered_signatory,
+                                     supersedes=hashlib.sha256(previous).hexdigest() if previous is not None else None)
+        record, problems = record_from_bytes(record_bytes, record_rel, record_path)
+        if problems:
+            raise LedgerError(f"the record would not read back: {problems[0]}")
+        if commit:
+            _refuse_uncommitted_work(root, record_path, record_bytes, (record_rel, signature_rel))
+        signature = None
+        if key is not None:
+            from .signing import sign
 
-        signature = sign(record_bytes, key)
+            signature = sign(record_bytes, key)
 
-    _write_record(record_path, record_bytes, signature, record_rel)
-    summary = f"{describe_position(partner.label, position, statement_id)} (text {statement.text_sha256[:8]})"
-    commit_id = None
-    if commit:
-        from .errors import GitError
+        _write_record(record_path, record_bytes, signature, record_rel)
+        summary = f"{describe_position(partner.label, position, statement_id)} (text {statement.text_sha256[:8]})"
+        commit_id = None
+        if commit:
+            from .errors import GitError
 
-        message = f"Endorsement: {summary}\n\nSignatory: {signatory}\nRecorded by: {recorded_by}\n"
-        try:
-            commit_id = history.commit_only(root, [record_rel, signature_rel], message)
-        except GitError as error:
-            raise LedgerError(f"{record_rel} is written but not committed: {error.message}") from None
+            message = f"Endorsement: {summary}\n\nSignatory: {signatory}\nRecorded by: {recorded_by}\n"
+            try:
+                commit_id = history.commit_only(root, [record_rel, signature_rel], message)
+            except GitError as error:
+                raise LedgerError(f"{record_rel} is written but not committed: {error.message}") from None
     return Recorded(record, summary, record_path, signature_path if signature else None,
-                    signer.principal if signer else None, commit_id, note)
+                    signer.principal if signer else None, commit_id)
+
+
+def refuse_closed_statement(statement, action: str) -> None:
+    """LedgerError unless the statement is open (draft, consultation or final): a withdrawn or published
+    text takes no more positions or review packets."""
+    if statement.status not in OPEN_STATUSES:
+        raise LedgerError(f"statement '{statement.id}' is {statement.status}; accord does not {action} a "
+                          f"{statement.status} text (only draft, consultation and final texts are open)")
+
+
+def _refuse_uncommitted_text(root: Path, head: str | None, statement, statement_rel: str) -> None:
+    """An endorsement binds committed text only: refuse when the text in the working tree is in no commit."""
+    from .errors import StatementError
+    from .statement import statement_from_bytes
+
+    committed = _committed_bytes(root, head, statement_rel) if head else None
+    if committed is None:
+        raise LedgerError(f"{statement_rel} is not committed yet; commit the text first, as an endorsement binds "
+                          "committed text only")
+    try:
+        head_hash = statement_from_bytes(committed, statement_rel).text_sha256
+    except StatementError:
+        head_hash = None
+    if head_hash != statement.text_sha256:
+        raise LedgerError(f"{statement_rel} has uncommitted changes to its text; commit them first, as an "
+                          "endorsement binds committed text only")
 
 
 def _refuse_uncommitted_work(root: Path, record_path: Path, record_bytes: bytes, relpaths: tuple[str, ...]) -> None:
@@ -878,15 +978,22 @@ def _refuse_uncommitted_work(root: Path, record_path: Path, record_bytes: bytes,
 def render_record(statement_id: str, partner_id: str, position: str, text_hash: str, signatory: str, *,
                   recorded_by: str | None = None, recorded_at: dt.date | None = None, commit: str | None = None,
                   reservations: tuple[Reservation, ...] = (), evidence: Evidence | None = None,
-                  supersedes: str | None = None) -> bytes:
+                  supersedes: str | None = None, date: dt.date | None = None, reason: str | None = None,
+                  unregistered_signatory: bool = False) -> bytes:
     """The bytes of a record in the form accord writes (and the quick reader takes), keys in DESIGN.md order."""
     fields = {"statement": statement_id, "partner": partner_id, "position": position, "text_sha256": text_hash}
     if commit:
         fields["commit"] = commit
     fields["signatory"] = signatory
+    if unregistered_signatory:
+        fields["unregistered_signatory"] = True
     if recorded_by:
         fields["recorded_by"] = recorded_by
     fields["recorded_at"] = recorded_at or today()
+    if date is not None:
+        fields["date"] = date
+    if reason:
+        fields["reason"] = reason
     if reservations:
         fields["reservations"] = [{**({"paragraph": r.paragraph} if r.paragraph else {}), "text": r.text}
                                   for r in reservations]
@@ -908,6 +1015,11 @@ def _signing_key_of(partner, keyfile):
     if not signer.principal or not signing.is_exact_principal(signer.principal):
         raise SigningError(f"signer {signer.name} of {partner.label} has no exact principal in "
                            f"partners/{partner.id}.yaml, so the signature could not be verified")
+    if not signer.valid_on(dt.datetime.now(dt.timezone.utc).date()):
+        window = " ".join(part for part in (f"from {signer.valid_after}" if signer.valid_after else "",
+                                            f"before {signer.valid_before}" if signer.valid_before else "") if part)
+        raise SigningError(f"the key {keyfile} of {signer.principal} is valid only {window} "
+                           f"(partners/{partner.id}.yaml)")
     return key, signer
 
 
@@ -972,26 +1084,6 @@ def _committed_bytes(root: Path, commit: str, relpath: str) -> bytes | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def _text_note(root: Path, head: str | None, statement, statement_rel: str) -> str | None:
-    """Say so when the text the record binds is not the text at HEAD."""
-    from .errors import StatementError
-    from .statement import statement_from_bytes
-
-    committed = _committed_bytes(root, head, statement_rel) if head else None
-    if committed is None:
-        return (f"{statement_rel} is not committed yet; the record binds the text in the working tree "
-                f"({statement.text_sha256[:8]})")
-    try:
-        head_hash = statement_from_bytes(committed, statement_rel).text_sha256
-    except StatementError:
-        head_hash = None
-    if head_hash == statement.text_sha256:
-        return None
-    at_head = f" ({head_hash[:8]})" if head_hash else ""
-    return (f"{statement_rel} has uncommitted changes; the record binds the text in the working tree "
-            f"({statement.text_sha256[:8]}), not the text at HEAD{at_head}")
-
-
 # -- verification: signatures, names, and the supersedes chain against git history -------------
 
 @dataclass
@@ -1015,13 +1107,17 @@ class RecordCheck:
 
 
 def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
-    """Check every record of the statements named (all when none).
+    """Check every record of the statements named (all when none), and the registry's key changes.
 
     For each record: that it names the statement and partner it is filed under; for a
     signed one, that the signature is good and made with the key of a signer of that very
-    partner (exact principals only); and that its `supersedes` chain agrees with the
-    file's git history, so a deleted or rolled-back record is reported. Unsigned records
-    are attested, which is not a failure.
+    partner (exact principals only) as the registry stood at the commit that added the
+    record, by the signatory it names; and that its `supersedes` chain agrees with the
+    file's git history, so a deleted or rolled-back record is reported. The history is
+    the whole commit graph (every merge against each parent), read in one pass with the
+    registry's. Unsigned records are attested, which is not a failure, but they may not
+    replace a signed position. A key added to or replaced in partners/ without
+    authorisation (see `registry_key_changes`) is reported too.
     """
     from . import history
 
@@ -1034,51 +1130,251 @@ def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
                  else [":(glob)statements/*/endorsements/*"])
     past = LedgerHistory.read(repo.root, pathspecs)
     checks: list[RecordCheck] = []
+    by_statement: dict[str, set[str]] = {}
+    for path in past.versions:
+        parts = path.split("/")
+        if len(parts) == 4 and parts[0] == "statements" and parts[2] == "endorsements" and path.endswith(".yaml"):
+            by_statement.setdefault(parts[1], set()).add(path)
     for statement_id in statement_ids:
-        checks.extend(_verify_statement(repo, statement_id, partners, past))
+        checks.extend(_verify_statement(repo, statement_id, partners, past, by_statement.get(statement_id, set())))
+    for change in past.key_changes:
+        if change.problem:
+            rel = f"partners/{change.partner}.yaml"
+            checks.append(RecordCheck(rel, change.partner, problems=[Problem(rel, None, change.problem)]))
     return checks
 
 
-class LedgerHistory:
-    """Every committed version of the ledger's files, read with two git processes however many there are."""
+@dataclass(frozen=True)
+class SignedAt:
+    """The commit that first held a record's bytes with a signature beside them, and the registry there."""
 
-    def __init__(self, versions: dict, signed_in: dict, blobs: dict):
-        self.versions = versions  # path -> [(commit, blob id or None where deleted)], oldest first
-        self.signed_in = signed_in  # record path -> {blob id: first commit where a .sig sat beside it}
-        self.blobs = blobs  # blob id -> bytes, for records
+    commit: str
+    epoch: int
+    registry_blob: str | None  # partners/<id>.yaml at that commit
+    registry_epoch: int  # when that version of the registry file was committed
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    """A key added to (or replacing one in) partners/<id>.yaml by one commit; problem says why it is not authorised."""
+
+    partner: str
+    commit: str
+    principal: str
+    key: object  # accord.signing.PublicKey
+    problem: str | None = None
+
+
+class LedgerHistory:
+    """Every committed version of the ledger's and the registry's files, read with two git processes."""
+
+    def __init__(self, versions: dict, signed_in: dict, blobs: dict, key_changes: list, registry_now: dict):
+        self.versions = versions  # path -> [(commit, blob id or None where deleted)], parents before children
+        self.signed_in = signed_in  # record path -> {blob id: SignedAt}
+        self.blobs = blobs  # blob id -> bytes, for records and registry files
+        self.key_changes = key_changes  # [KeyChange], oldest first
+        self.registry_now = registry_now  # partner id -> blob id of partners/<id>.yaml at HEAD
 
     @classmethod
     def read(cls, root: Path, pathspecs: list[str]) -> "LedgerHistory":
         from . import history
 
-        changes = history.paths_history(root, *pathspecs)
+        changes = history.full_paths_history(root, *pathspecs, "partners", "accord.yaml")
         versions: dict[str, list[tuple[str, str | None]]] = {}
-        signed_in: dict[str, dict[str, str]] = {}
+        signed_in: dict[str, dict[str, SignedAt]] = {}
         state: dict[str, str | None] = {}
-        touched: set[str] = set()
-        for index, (commit, path, blob) in enumerate(changes):
-            versions.setdefault(path, []).append((commit, blob))
-            state[path] = blob
-            touched.add(path.removesuffix(".sig"))
-            if index + 1 == len(changes) or changes[index + 1][0] != commit:
-                for record_path in touched:
-                    if state.get(record_path) and state.get(record_path + ".sig"):
-                        signed_in.setdefault(record_path, {}).setdefault(state[record_path], commit)
-                touched.clear()
-        blobs = history.read_blobs(root, [blob for path, items in versions.items() if path.endswith(".yaml")
-                                          for _, blob in items if blob])
-        return cls(versions, signed_in, blobs)
+        committed_at: dict[str, int] = {}
+        registry_events = []
+        start = 0
+        while start < len(changes):
+            end = start
+            while end < len(changes) and changes[end].commit == changes[start].commit:
+                end += 1
+            group = changes[start:end]
+            commit, epoch = group[0].commit, group[0].epoch
+            settings_before = state.get("accord.yaml")
+            by_path: dict[str, list] = {}
+            for change in group:
+                by_path.setdefault(change.path, []).append(change)
+                state[change.path] = change.new_blob
+                committed_at[change.path] = epoch
+            for path, path_changes in by_path.items():
+                if path.startswith("statements/"):
+                    versions.setdefault(path, []).append((commit, path_changes[0].new_blob))
+            for record_path in {path.removesuffix(".sig") for path in by_path if path.startswith("statements/")}:
+                if state.get(record_path) and state.get(record_path + ".sig"):
+                    partner_file = f"partners/{record_path.rsplit('/', 1)[1]}"
+                    signed_in.setdefault(record_path, {}).setdefault(state[record_path], SignedAt(
+                        commit, epoch, state.get(partner_file), committed_at.get(partner_file, 0)))
+            for path in {path.removesuffix(".sig") for path in by_path if path.startswith("partners/")}:
+                if not (path.endswith(".yaml") and path.count("/") == 1 and state.get(path)):
+                    continue
+                path_changes = by_path.get(path, [])
+                if path_changes:
+                    # a merge whose file equals one parent's brings in nothing that parent's history did not check
+                    if len(path_changes) < max(group[0].parents, 1):
+                        continue
+                    old_blobs = [c.old_blob for c in path_changes]
+                elif not state.get(path + ".sig"):
+                    continue
+                else:
+                    old_blobs = None  # the file is unchanged and signed anew: a ratification of its keys
+                registry_events.append(RegistryEvent(commit, path[9:-5], state[path], old_blobs,
+                                                     state.get(path + ".sig"), settings_before))
+            start = end
+        wanted = [blob for path, items in versions.items() if path.endswith(".yaml") for _, blob in items if blob]
+        for event in registry_events:
+            wanted += [event.new_blob, *(event.old_blobs or ()), event.signature_blob, event.settings_blob]
+        registry_now = {path[9:-5]: blob for path, blob in state.items()
+                        if path.startswith("partners/") and path.endswith(".yaml") and blob}
+        wanted += [*registry_now.values(), *(s.registry_blob for found in signed_in.values() for s in found.values())]
+        blobs = history.read_blobs(root, [blob for blob in wanted if blob], env=history.NO_REPLACEMENTS)
+        return cls(versions, signed_in, blobs, _judge_registry(blobs, registry_events), registry_now)
 
     def of(self, relpath: str) -> list[tuple[str, bytes | None]]:
         return [(commit, self.blobs.get(blob) if blob else None) for commit, blob in self.versions.get(relpath, [])]
 
+    def signed_versions(self, relpath: str) -> dict[str, SignedAt]:
+        """sha256 of each version of a record that was committed with a signature -> where."""
+        return {hashlib.sha256(self.blobs[blob]).hexdigest(): signed_at
+                for blob, signed_at in self.signed_in.get(relpath, {}).items() if blob in self.blobs}
 
-def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHistory) -> list[RecordCheck]:
+    def registry_at(self, partner_id: str, blob: str | None):
+        """The partner as partners/<id>.yaml read at some commit, or None when it did not read."""
+        from .partners import parse_partner
+
+        data = self.blobs.get(blob) if blob else None
+        if data is None:
+            return None
+        partner, _ = parse_partner(data.decode("utf-8", "replace"), f"partners/{partner_id}.yaml")
+        return partner  # with a malformed key of someone else reported by check, the rest still judges
+
+    def unauthorised_key(self, partner_id: str, public_key) -> KeyChange | None:
+        """The latest change that put this key into the partner's file, if it was not authorised (nor ratified since)."""
+        latest = None
+        for change in self.key_changes:
+            if change.partner == partner_id and change.key == public_key:
+                latest = change
+        return latest if latest is not None and latest.problem else None
+
+
+def _registry_keys(data: bytes | None) -> dict[str, object]:
+    """principal -> PublicKey of every signer with a key, read leniently (an old version may not validate)."""
+    from .signing import PublicKey
+
+    if data is None:
+        return {}
+    try:
+        tree = load_yaml(data.decode("utf-8", "replace"))
+    except YAMLProblem:
+        return {}
+    signers = tree.get("signers") if isinstance(tree, dict) else None
+    keys = {}
+    for signer in signers if isinstance(signers, list) else []:
+        if isinstance(signer, dict) and isinstance(signer.get("key"), str):
+            key = PublicKey.parse(signer["key"])
+            if key is not None:
+                keys[str(signer.get("principal") or signer.get("name") or "?")] = key
+    return keys
+
+
+def _secretariat_keys(data: bytes | None) -> list:
+    from .signing import PublicKey
+
+    if data is None:
+        return []
+    try:
+        tree = load_yaml(data.decode("utf-8", "replace"))
+    except YAMLProblem:
+        return []
+    listed = tree.get("secretariat-keys") if isinstance(tree, dict) else None
+    return [key for key in (PublicKey.parse(text) for text in listed if isinstance(text, str))
+            if key is not None] if isinstance(listed, list) else []
+
+
+@dataclass(frozen=True)
+class RegistryEvent:
+    """A commit that changed partners/<id>.yaml (old_blobs: its versions in the parents) or only signed it anew."""
+
+    commit: str
+    partner: str
+    new_blob: str
+    old_blobs: list | None  # None: the file is unchanged and its signature is new
+    signature_blob: str | None
+    settings_blob: str | None  # accord.yaml before the commit
+
+
+def _judge_registry(blobs: dict, events: list[RegistryEvent]) -> list[KeyChange]:
+    """Every key added to or replaced in partners/, oldest first, each judged: was the change authorised?
+
+    The design (README, "Who may change a key"): the commit must carry partners/<id>.yaml.sig,
+    an SSH signature (namespace accord-registry) of the file's new bytes made with the key of
+    another signer of that partner whose key the commit leaves alone (and which was itself
+    authorised), or with a secretariat key listed in accord.yaml before the commit. A
+    secretariat signature of the file, in a later commit, ratifies every key the file then
+    holds: that is how keys committed before this rule, or without authorisation, are vouched for.
+    """
+    changes: list[KeyChange] = []
+    for event in events:
+        new_keys = _registry_keys(blobs.get(event.new_blob))
+        secretariat = {("secretariat", key) for key in _secretariat_keys(blobs.get(event.settings_blob))}
+        tainted = {(c.principal, c.key) for c in changes if c.partner == event.partner and c.problem}
+        if event.old_blobs is None:
+            problem, authoriser = _registry_signature_problem(blobs, event, secretariat)
+            if problem is None:
+                changes = _ratify(changes, event.partner, new_keys)
+            continue
+        old_keys = [_registry_keys(blobs.get(blob)) if blob else {} for blob in event.old_blobs]
+        added = {principal: key for principal, key in new_keys.items()
+                 if not any(keys.get(principal) == key for keys in old_keys)}
+        if not added:
+            continue
+        others = {(principal, key) for keys in old_keys for principal, key in keys.items()
+                  if principal not in added and new_keys.get(principal) == key and (principal, key) not in tainted}
+        problem, authoriser = _registry_signature_problem(blobs, event, others | secretariat)
+        if problem is None and authoriser == "secretariat":
+            changes = _ratify(changes, event.partner, new_keys)
+        for principal, key in sorted(added.items()):
+            verb = "replaced" if any(principal in keys for keys in old_keys) else "added"
+            message = (f"key of {principal} {verb} in commit {event.commit[:7]} without authorisation: {problem}"
+                       if problem else None)
+            changes.append(KeyChange(event.partner, event.commit, principal, key, message))
+    return changes
+
+
+def _ratify(changes: list[KeyChange], partner_id: str, keys: dict) -> list[KeyChange]:
+    return [replace(change, problem=None) if change.partner == partner_id and keys.get(change.principal) == change.key
+            else change for change in changes]
+
+
+def _registry_signature_problem(blobs: dict, event: RegistryEvent, authorisers: set) -> tuple[str | None, str | None]:
+    """(why partners/<id>.yaml.sig does not authorise the file's bytes, or None; the principal whose key signed)."""
+    from . import signing
+
+    rel = f"partners/{event.partner}.yaml"
+    signature = blobs.get(event.signature_blob) if event.signature_blob else None
+    if signature is None:
+        return (f"no {rel}.sig in that commit; a key change must be signed by another signer of "
+                f"'{event.partner}' or by a secretariat key in accord.yaml (accord authorise-keys)"), None
+    parsed = signing.Signature.parse(signature)
+    if parsed is None or parsed.namespace != signing.REGISTRY_NAMESPACE:
+        return f"{rel}.sig in that commit is not an SSH signature in namespace '{signing.REGISTRY_NAMESPACE}'", None
+    authoriser = next((principal for principal, key in sorted(authorisers, key=lambda pk: pk[0]) if key == parsed.key),
+                      None)
+    if authoriser is None:
+        return (f"{rel}.sig is signed with a key ({parsed.key.fingerprint}) that may not authorise it: "
+                f"only another signer of '{event.partner}' or a secretariat key in accord.yaml may"), None
+    line = f'{authoriser} namespaces="{signing.REGISTRY_NAMESPACE}" {parsed.key.line}\n'
+    reason = signing.verify(blobs[event.new_blob], signature, line, authoriser, namespace=signing.REGISTRY_NAMESPACE)
+    if reason is not None:
+        return f"{rel}.sig does not match the file as committed: {reason}", None
+    return None, authoriser
+
+
+def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHistory, in_history: set[str]) -> list[RecordCheck]:
     folder = repo.endorsements_dir(statement_id)
     folder_rel = f"statements/{statement_id}/endorsements"
     present = set(os.listdir(folder)) if folder.is_dir() else set()
-    in_history = {path for path in past.versions if path.startswith(folder_rel + "/") and path.endswith(".yaml")
-                  and path.count("/") == 3}
     record_paths = sorted({f"{folder_rel}/{name}" for name in present
                            if name.endswith(".yaml") and not name.startswith(".")} | in_history)
     checks = []
@@ -1088,11 +1384,18 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
         current = (folder / name).read_bytes() if check.present else None
         if current is not None:
             has_signature = name + ".sig" in present
-            _check_record(repo, check, statement_id, folder / name, current, has_signature, partners)
-            signed_in = past.signed_in.get(record_rel, {}).get(_git_blob_id(current))
-            if signed_in and not has_signature:
+            signed_at = past.signed_in.get(record_rel, {}).get(_git_blob_id(current))
+            record = _check_record(repo, check, statement_id, folder / name, current, has_signature, partners,
+                                   past, signed_at)
+            if signed_at and not has_signature:
                 check.problems.append(Problem(record_rel, None, f"signature removed: this record was committed "
-                                                                f"with one in commit {signed_in[:7]}"))
+                                                                f"with one in commit {signed_at.commit[:7]}"))
+            elif record is not None and not has_signature and record.position != "object":
+                replaced = past.signed_versions(record_rel).get(record.supersedes)
+                if replaced is not None:
+                    check.problems.append(Problem(record_rel, None, (
+                        f"an unsigned record supersedes the signed record of commit {replaced.commit[:7]}: "
+                        "only a signed record (or an objection) may replace a signed position")))
         check.problems.extend(Problem(record_rel, None, message)
                               for message in _chain_problems(past.of(record_rel), current))
         checks.append(check)
@@ -1104,7 +1407,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
 
 
 def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data: bytes, has_signature: bool,
-                  partners: dict) -> None:
+                  partners: dict, past: LedgerHistory, signed_at: SignedAt | None) -> Record | None:
     record, problems = record_from_bytes(data, check.path, path)
     check.problems.extend(problems)
     if record is not None:
@@ -1116,16 +1419,26 @@ def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data:
                                                             f"but its file is '{check.partner}.yaml'"))
     if check.partner not in partners:
         check.problems.append(Problem(check.path, None, f"record of unknown partner '{check.partner}'"))
-        return
+        return record
     if has_signature:
         check.signed = True
         signature_path = path.with_name(path.name + ".sig")
-        message, check.principal = _signature_problem(signature_path.read_bytes(), data, check.partner, partners)
+        # the registry as it stood where the signed record was committed (else as committed now; else the files)
+        if signed_at is not None:
+            registry, at = past.registry_at(check.partner, signed_at.registry_blob), max(signed_at.epoch,
+                                                                                        signed_at.registry_epoch)
+        else:
+            registry, at = past.registry_at(check.partner, past.registry_now.get(check.partner)), None
+        judged = {**partners, check.partner: registry or partners[check.partner]}
+        message, check.principal = _signature_problem(signature_path.read_bytes(), data, check.partner, judged,
+                                                      past, at, record)
         if message:
             check.problems.append(Problem(check.path, None, message))
+    return record
 
 
-def _signature_problem(signature: bytes, data: bytes, partner_id: str, partners: dict) -> tuple[str | None, str | None]:
+def _signature_problem(signature: bytes, data: bytes, partner_id: str, partners: dict, past: LedgerHistory | None = None,
+                       at: int | None = None, record: Record | None = None) -> tuple[str | None, str | None]:
     """(what is wrong, or None; the principal that signed)."""
     from . import signing
     from .partners import allowed_signers
@@ -1147,14 +1460,35 @@ def _signature_problem(signature: bytes, data: bytes, partner_id: str, partners:
     if not signer.principal or not signing.is_exact_principal(signer.principal):
         return (f"signed by {signer.name} of {partner.label}, whose principal in partners/{partner_id}.yaml "
                 "is missing or not an exact identity"), None
+    tainted = past.unauthorised_key(partner_id, parsed.key) if past is not None else None
+    if tainted is not None:
+        return (f"signed with the key of {signer.principal}, which commit {tainted.commit[:7]} put into "
+                f"partners/{partner_id}.yaml without authorisation"), None
+    day = dt.datetime.fromtimestamp(at, dt.timezone.utc).date() if at is not None else None
+    if day is not None and not signer.valid_on(day):
+        window = " ".join(part for part in (f"from {signer.valid_after}" if signer.valid_after else "",
+                                            f"before {signer.valid_before}" if signer.valid_before else "") if part)
+        return (f"signed with the key of {signer.principal}, valid only {window}, in a record committed "
+                f"on {day.isoformat()}"), None
     exact = replace(partner, signers=tuple(s for s in partner.signers
                                            if s.principal and signing.is_exact_principal(s.principal)))
-    reason = signing.verify(data, signature, allowed_signers({partner_id: exact}), signer.principal)
-    if reason is None:
-        return None, signer.principal
-    if "incorrect signature" in reason:
-        return "the signature does not match the record: it was changed after it was signed", None
-    return f"the signature does not verify: {reason}", None
+    reason = signing.verify(data, signature, allowed_signers({partner_id: exact}), signer.principal, at=at)
+    if reason is not None:
+        if "incorrect signature" in reason:
+            return "the signature does not match the record: it was changed after it was signed", None
+        return f"the signature does not verify: {reason}", None
+    if record is not None and not signatory_is(signer, record.signatory):
+        return (f"signed by {signer.principal} ({signer.name}), but the record names signatory "
+                f"'{record.signatory}'"), None
+    return None, signer.principal
+
+
+def signatory_is(signer, signatory: str) -> bool:
+    """Whether a record's signatory text names this registered signer: by principal, or by name
+    (alone or followed by a comma and a title)."""
+    text = " ".join(signatory.split()).casefold()
+    name = " ".join(signer.name.split()).casefold()
+    return text == name or text.startswith(name + ",") or bool(signer.principal) and text == signer.principal.casefold()
 
 
 def _chain_problems(versions: list[tuple[str, bytes | None]], current: bytes | None) -> list[str]:

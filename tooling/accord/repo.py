@@ -26,6 +26,12 @@ SETTINGS = Schema("accord.yaml", (
           default="registry", choices=("registry", "alphabetical")),
     Field("partners-order", "list:slug", "Partner ids in the order signatory lists print them.", default=()),
     Field("build", "map", "Defaults for `accord build`.", schema=BUILD_SETTINGS),
+    Field("secretariat-keys", "list:text", "SSH public keys of the secretariat, which may authorise key changes "
+          "in partners/ (see accord.partners.authorise_registry).", default=(),
+          pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
+          pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
+    Field("timezone", "text", "The secretariat's time zone (IANA name, e.g. Europe/Vienna): round deadlines "
+          "are in it.", default="UTC"),
 ))
 
 
@@ -38,6 +44,8 @@ class Settings:
     signatory_order: str = "registry"
     partners_order: tuple[str, ...] = ()
     formats: tuple[str, ...] = FORMATS
+    secretariat_keys: tuple[str, ...] = ()
+    timezone: str = "UTC"
     embed_fonts: bool = True
 
 
@@ -172,9 +180,25 @@ class Repo:
             return Settings(), problems
         build = values.pop("build") or {}
         values["partners_order"] = tuple(values["partners_order"] or ())
+        values["secretariat_keys"] = tuple(values["secretariat_keys"] or ())
         formats = tuple(build.get("formats") or FORMATS)
+        if not known_timezone(values["timezone"]):
+            return Settings(), [Problem("accord.yaml", data.line_of("timezone", 1),
+                                        f"unknown time zone '{values['timezone']}' (use an IANA name such as "
+                                        "Europe/Vienna, or UTC)")]
         embed_fonts = build.get("embed_fonts") is not False
         return Settings(**values, formats=formats, embed_fonts=embed_fonts), []
+
+
+def known_timezone(name: str) -> bool:
+    """Whether zoneinfo knows this IANA time zone name."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _key_line(yaml_text: str, key: str) -> int:

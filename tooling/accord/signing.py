@@ -10,6 +10,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +18,9 @@ from .errors import SigningError
 from .partners import EXACT_PRINCIPAL
 
 NAMESPACE = "accord-endorsement"  # keeps a git commit signature from being replayed as an endorsement
+REGISTRY_NAMESPACE = "accord-registry"  # signatures that authorise a key change in partners/
 SSH_KEYGEN = "ssh-keygen"
 TIMEOUT_SECONDS = 30
-
-
 
 @dataclass(frozen=True)
 class PublicKey:
@@ -31,13 +31,18 @@ class PublicKey:
 
     @classmethod
     def parse(cls, text: str) -> "PublicKey | None":
-        """'ssh-ed25519 AAAA... comment' (options before it are not allowed), or None."""
+        """'ssh-ed25519 AAAA... comment' (options before it are not allowed), or None.
+
+        The key data must decode, and name the same key type as the text before it."""
         parts = (text or "").split()
         if len(parts) < 2:
             return None
         try:
             raw = base64.b64decode(parts[1], validate=True)
-        except ValueError:
+            embedded_type, _ = _ssh_string(raw, 0)
+        except (ValueError, struct.error):
+            return None
+        if embedded_type.decode("ascii", "replace") != parts[0]:
             return None
         return cls(parts[0], base64.b64encode(raw).decode("ascii"))
 
@@ -164,9 +169,9 @@ def signing_key(keyfile: str | os.PathLike) -> SigningKey:
     return SigningKey(path, public)
 
 
-def sign(data: bytes, key: SigningKey) -> bytes:
+def sign(data: bytes, key: SigningKey, namespace: str = NAMESPACE) -> bytes:
     """An armored SSH signature of data in the accord namespace (the data goes on stdin, never a file)."""
-    result = _run(["-Y", "sign", "-n", NAMESPACE, "-f", str(key.path)], data, agent=key.via_agent)
+    result = _run(["-Y", "sign", "-n", namespace, "-f", str(key.path)], data, agent=key.via_agent)
     if result.returncode != 0 or b"BEGIN SSH SIGNATURE" not in result.stdout:
         raise SigningError(f"cannot sign with {key.path}: {_first_error(result)}")
     return result.stdout
@@ -176,15 +181,19 @@ def is_exact_principal(principal: str) -> bool:
     return bool(EXACT_PRINCIPAL.fullmatch(principal or ""))
 
 
-def verify(data: bytes, signature: bytes, allowed_signers: str, principal: str) -> str | None:
-    """None when the signature is good for principal under allowed_signers, else ssh-keygen's reason."""
+def verify(data: bytes, signature: bytes, allowed_signers: str, principal: str, *, namespace: str = NAMESPACE,
+           at: int | None = None) -> str | None:
+    """None when the signature is good for principal under allowed_signers, else ssh-keygen's reason.
+
+    at (a Unix time) is the moment the keys' validity windows are judged at; default now."""
     with tempfile.TemporaryDirectory(prefix="accord-verify-") as folder:
         allowed_path = Path(folder) / "allowed_signers"
         signature_path = Path(folder) / "record.sig"
         allowed_path.write_text(allowed_signers, encoding="utf-8")
         signature_path.write_bytes(signature)
-        result = _run(["-Y", "verify", "-f", str(allowed_path), "-I", principal, "-n", NAMESPACE,
-                       "-s", str(signature_path)], data)
+        when = [f"-Overify-time={time.strftime('%Y%m%d%H%M%S', time.gmtime(at))}Z"] if at is not None else []
+        result = _run(["-Y", "verify", "-f", str(allowed_path), "-I", principal, "-n", namespace,
+                       "-s", str(signature_path), *when], data)
     if result.returncode == 0:
         return None
     return _first_error(result)

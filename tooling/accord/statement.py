@@ -307,3 +307,68 @@ def canonical_text(title: str, body: str) -> str:
 
 def text_sha256(title: str, body: str) -> str:
     return hashlib.sha256(canonical_text(title, body).encode("utf-8")).hexdigest()
+
+
+# -- conflict markers -----------------------------------------------------------------
+# An unresolved change must never reach an official output: CriticMarkup (which a review
+# import writes for a conflict) and git's merge markers are found with their line.
+
+_CRITIC = re.compile(r"\{(\+\+|--|~~|==|>>)|(\+\+|--|~~|==|<<)\}")
+_CODE_SPAN = re.compile(r"(`+).*?\1")
+_GIT_OPEN = re.compile(r"<{7}(?:\s|$)")
+_GIT_BASE = re.compile(r"\|{7}(?:\s|$)")
+_GIT_CLOSE = re.compile(r">{7}(?:\s|$)")
+
+
+def conflict_markers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, what) for every CriticMarkup mark and git conflict marker line in a text.
+
+    Git's `=======` is also a setext heading underline; it counts as a marker only
+    inside a `<<<<<<<` ... `>>>>>>>` region or when no text line stands above it.
+    CriticMarkup inside `code` and fenced code blocks is left alone.
+    """
+    found: list[tuple[int, str]] = []
+    fence: str | None = None
+    in_merge = False
+    previous = ""
+    for number, raw in enumerate(text.split("\n"), first_line):
+        line = raw.rstrip()
+        if _GIT_OPEN.match(line):
+            in_merge = True
+            found.append((number, "git conflict marker '<<<<<<<' (the file is in the middle of a merge); "
+                                  "resolve the conflict and remove the markers"))
+        elif _GIT_CLOSE.match(line) or _GIT_BASE.match(line):
+            in_merge = in_merge and not _GIT_CLOSE.match(line)
+            found.append((number, f"git conflict marker '{line[:7]}' (the file is in the middle of a merge); "
+                                  "resolve the conflict and remove the markers"))
+        elif line == "=======" and (in_merge or not previous.strip()):
+            found.append((number, "git conflict marker '=======' (the file is in the middle of a merge); "
+                                  "resolve the conflict and remove the markers"))
+        else:
+            stripped = line.strip()
+            fence_match = _FENCE.match(stripped)
+            if fence and stripped.startswith(fence):
+                fence = None
+            elif fence is None and fence_match:
+                fence = fence_match.group(1)
+            elif fence is None:
+                critic = _CRITIC.search(_CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line))
+                if critic:
+                    found.append((number, f"CriticMarkup '{critic.group(0)}' (an unresolved change or review "
+                                          "conflict); accept or reject it in the text"))
+        previous = line
+    return found
+
+
+def conflict_marker_problems(text: str, display: str) -> list[Problem]:
+    """`check`'s findings for a statement file's whole text: one problem per marked line."""
+    return [Problem(display, line, what) for line, what in conflict_markers(text)]
+
+
+def require_no_conflict_markers(statement: Statement, display: str) -> None:
+    """Refuse a statement whose title or body holds a conflict marker, naming the first one's line."""
+    found = conflict_markers(statement.front_matter, 2) + conflict_markers(statement.body, statement.body_line)
+    if found:
+        line, what = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise StatementError(what + more, path=display, line=line)

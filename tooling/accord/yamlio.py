@@ -70,7 +70,7 @@ def _construct_mapping(loader, node):
         try:
             hash(key)
         except TypeError:
-            raise YAMLProblem("a mapping key must be a plain value", key_node.start_mark.line + 1)
+            raise YAMLProblem("a mapping key must be a plain value", key_node.start_mark.line + 1) from None
         if key in result:
             raise YAMLProblem(f"duplicate key '{key}'", key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)

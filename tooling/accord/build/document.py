@@ -12,7 +12,7 @@ from pathlib import Path
 from ..history import git
 from ..ledger import SignatoryEntry, signatories
 from ..repo import Repo, Settings
-from ..statement import Statement
+from ..statement import Statement, require_no_conflict_markers
 from .inputs import RepoInputs, input_pathspecs, statement_images
 
 NO_SIGNATORIES = "No endorsements recorded"
@@ -163,6 +163,7 @@ def load_document(repo: Repo, statement_id: str, dirty: bool | None = None) -> D
     if dirty is None:
         dirty = RepoInputs(repo.root).is_dirty(statement_id)
     statement = repo.load_statement(statement_id)
+    require_no_conflict_markers(statement, repo.rel(repo.statement_file(statement_id)))
     entries = tuple(signatories(repo, statement))
     commit, epoch = provenance_commit(repo.root, statement_id)
     if epoch is None:

@@ -20,11 +20,13 @@ COMMANDS = {
     "status": "ledger_cmd",
     "endorse": "ledger_cmd",
     "verify": "ledger_cmd",
+    "authorise-keys": "ledger_cmd",
     "diff": "diff_cmd",
     "review": "review_cmd",
     "release": "release_cmd",
     "site": "site_cmd",
     "init-ci": "ci_cmd",
+    "round": "round_cmd",
 }
 
 

@@ -24,13 +24,17 @@ def status(statement_id, as_json, repo):
     from ..ledger import ledger_status, ledger_statuses
 
     if statement_id is not None:
-        result = ledger_status(repo, statement_id)
+        from ..rounds.status import status_json, status_lines
+
+        result = ledger_status(repo, statement_id, lifecycle=True)
         if as_json:
-            echo_json(result.as_dict())
+            echo_json({**result.as_dict(), "round": status_json(repo, statement_id)})
         else:
             _print_statement(result)
+            for line in status_lines(repo, statement_id):  # the open round's deadline, who is overdue or late
+                click.echo(line)
         return
-    results = ledger_statuses(repo)
+    results = ledger_statuses(repo, lifecycle=True)
     if as_json:
         _echo_json_lines([result.as_dict() for result in results])
     else:
@@ -116,7 +120,11 @@ def _print_matrix(results, repo) -> None:
                 cells.append(click.style(".".ljust(width), dim=True))
             else:
                 cells.append(" " * width)
-        gate = click.style("open", fg="green") if result.gate.ok else click.style("closed", fg="red")
+        if result.statement.status == "published":
+            version = getattr(result.statement, "version", None)
+            gate = click.style(f"published v{version}" if version else "published", fg="blue")
+        else:
+            gate = click.style("open", fg="green") if result.gate.ok else click.style("closed", fg="red")
         click.echo("  ".join([result.id.ljust(id_width), *cells, gate]))
     click.echo()
     click.echo(LEGEND)
@@ -127,36 +135,50 @@ def _print_matrix(results, repo) -> None:
 @click.argument("partner_id", metavar="PARTNER")
 @click.option("--position", required=True, metavar="POS",
               help="endorse, endorse-with-reservations, no-objection, abstain, object or withdrawn.")
-@click.option("--signatory", required=True, metavar="TEXT", help="Who signed for the partner, with their title.")
+@click.option("--signatory", required=True, metavar="TEXT",
+              help="Who signed for the partner: a signer in partners/PARTNER.yaml, by name (and title) or principal.")
+@click.option("--unregistered-signatory", is_flag=True,
+              help="The signatory is not a signer in partners/PARTNER.yaml; the record says so.")
 @click.option("--reservation", "reservations", multiple=True, metavar="TEXT",
               help='A reservation; "4: text" ties it to paragraph 4. Repeatable.')
-@click.option("--evidence", metavar="KIND:REF", help="What proves the position: letter:REF, email:REF, url:URL or none.")
+@click.option("--evidence", metavar="KIND:REF",
+              help="What proves the position: letter:REF, note-verbale:REF, email:REF, meeting:REF, url:URL, "
+                   "silence:REF (with no-objection) or none.")
+@click.option("--date", "letter_date", metavar="YYYY-MM-DD",
+              help="The date of the partner's letter, note or meeting (recorded_at stays the day it is typed in).")
+@click.option("--reason", metavar="TEXT", help="Why the partner objects, abstains or withdraws.")
 @click.option("--recorded-by", metavar="NAME", help="Who is recording it (default: your git identity).")
 @click.option("--sign", "keyfile", metavar="KEYFILE",
               help="Sign the record with this SSH private key (a signer's key in partners/PARTNER.yaml).")
 @click.option("--no-commit", is_flag=True, help="Write the record but leave committing it to you.")
 @repo_option
-def endorse(statement_id, partner_id, position, signatory, reservations, evidence, recorded_by, keyfile,
-            no_commit, repo):
-    """Record PARTNER's position on the current text of statement ID.
+def endorse(statement_id, partner_id, position, signatory, unregistered_signatory, reservations, evidence,
+            letter_date, reason, recorded_by, keyfile, no_commit, repo):
+    """Record PARTNER's position on the committed text of statement ID.
 
     Writes statements/ID/endorsements/PARTNER.yaml, bound to the canonical text
-    hash and superseding the partner's previous record, signs it with --sign, and
-    commits only that record (and its signature) unless --no-commit."""
-    from ..ledger import parse_evidence, parse_reservation, record_position
+    hash of the committed text (uncommitted text changes are refused) and
+    superseding the partner's previous record, signs it with --sign, and commits
+    only that record (and its signature) unless --no-commit. Withdrawn and
+    published texts take no positions."""
+    from ..errors import SignatoryError
+    from ..ledger import parse_date, parse_evidence, parse_reservation, record_position
 
-    recorded = record_position(
-        repo, statement_id, partner_id, position, signatory,
-        reservations=[parse_reservation(text) for text in reservations],
-        evidence=parse_evidence(evidence) if evidence is not None else None,
-        recorded_by=recorded_by, keyfile=keyfile, commit=not no_commit)
+    try:
+        recorded = record_position(
+            repo, statement_id, partner_id, position, signatory,
+            reservations=[parse_reservation(text) for text in reservations],
+            evidence=parse_evidence(evidence) if evidence is not None else None,
+            recorded_by=recorded_by, keyfile=keyfile, commit=not no_commit,
+            date=parse_date(letter_date) if letter_date is not None else None, reason=reason,
+            unregistered_signatory=unregistered_signatory)
+    except SignatoryError as error:
+        raise SignatoryError(f"{error.message} (--unregistered-signatory)") from None
     click.echo(recorded.summary)
     click.echo(f"Wrote {repo.rel(recorded.path)}")
     if recorded.signature_path is not None:
         click.echo(f"Wrote {repo.rel(recorded.signature_path)} (signed as {recorded.principal})")
     click.echo(f"Committed {recorded.commit[:7]}" if recorded.commit else "Not committed (--no-commit)")
-    if recorded.note:
-        click.echo(f"Note: {recorded.note}", err=True)
 
 
 @click.command()
@@ -166,11 +188,15 @@ def endorse(statement_id, partner_id, position, signatory, reservations, evidenc
 def verify(ids, as_json, repo):
     """Verify the ledger: signatures, the names in each record, and its git history.
 
-    A signed record must carry a good signature by a signer of that very partner
-    (exact principals from partners/*.yaml); every record must name the statement
-    and partner it is filed under, and its supersedes chain must agree with git
-    history, so a deleted or rolled-back record is reported. Unsigned records are
-    attested, not failures. Exit 0 when all pass, 1 with one line per failure."""
+    A signed record must carry a good signature by its signatory, a signer of that
+    very partner as partners/ stood at the commit that added the record (exact
+    principals, key validity windows); every record must name the statement and
+    partner it is filed under, and its supersedes chain must agree with the whole
+    git history (every merge against each parent), so a deleted, rolled-back or
+    merged-away record is reported. Unsigned records are attested, not failures,
+    but may not replace a signed record (objections aside). Key changes in
+    partners/ without authorisation are reported. Exit 0 when all pass, 1 with one
+    line per failure."""
     from ..ledger import verify_ledger
 
     checks = verify_ledger(repo, list(ids))
@@ -196,3 +222,21 @@ def verify(ids, as_json, repo):
                        f"({signed} signed, {records - signed} attested)")
     if failures:
         fail(1)
+
+
+@click.command("authorise-keys")
+@click.argument("partner_id", metavar="PARTNER")
+@click.option("--sign", "keyfile", required=True, metavar="KEYFILE",
+              help="A secretariat key (accord.yaml secretariat-keys) or the key of another signer of PARTNER.")
+@repo_option
+def authorise_keys(partner_id, keyfile, repo):
+    """Authorise a key change in partners/PARTNER.yaml by signing the file.
+
+    Writes partners/PARTNER.yaml.sig; commit it together with the key change.
+    `accord verify` trusts a key that a commit adds or replaces only when that
+    commit carries this signature by another signer of PARTNER or by a secretariat
+    key, as registered before the commit."""
+    from ..partners import authorise_registry
+
+    written = authorise_registry(repo, partner_id, keyfile)
+    click.echo(f"Wrote {repo.rel(written)}: commit it with partners/{partner_id}.yaml")

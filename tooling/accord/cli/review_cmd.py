@@ -43,8 +43,9 @@ def send(statement_id, partner_id, redline, output, repo):
               help="Who reviewed it (default: the partner the packet was sent to).")
 @click.option("--base", default=None, metavar="REV",
               help="The commit whose text the partner reviewed, for a DOCX not made by `review send`.")
+@click.option("--again", is_flag=True, help="Import a DOCX that was imported before (recognised by its SHA-256).")
 @repo_option
-def import_(statement_id, docx_file, partner_id, base, repo):
+def import_(statement_id, docx_file, partner_id, base, again, repo):
     """Merge a partner's returned DOCX onto the current text, on a new branch review/P/ID.
 
     Tracked changes are accepted and merged three-way onto HEAD; edits that
@@ -55,7 +56,8 @@ def import_(statement_id, docx_file, partner_id, base, repo):
 
     from ..review import import_review
 
-    result = import_review(repo, statement_id, Path(docx_file), partner=partner_id, base=base, display=docx_file)
+    result = import_review(repo, statement_id, Path(docx_file), partner=partner_id, base=base, display=docx_file,
+                           again=again)
     if result.nothing_to_import:
         if result.already:
             click.echo(f"{docx_file}: its changes are already in {result.head_name} and it has no comments; "
@@ -76,6 +78,9 @@ def import_(statement_id, docx_file, partner_id, base, repo):
     click.echo(f"  conflicts: {len(result.conflicts)}")
     for conflict in result.conflicts:
         click.echo(f"    {conflict.markup()} in \"{conflict.where}\"")
+        if conflict.ours_side:
+            click.echo(f"      {conflict.ours_side}: \"{conflict.ours}\"")
+            click.echo(f"      {conflict.theirs_side}: \"{conflict.theirs}\"")
     if result.outside:
         click.echo(f"  edits outside the statement text, not carried: {len(result.outside)}")
         _list_outside(result)
@@ -84,6 +89,11 @@ def import_(statement_id, docx_file, partner_id, base, repo):
     click.echo(f"  accord diff {statement_id} --from {result.head_name} --to {result.branch}")
 
 
+LISTED = 50
+
+
 def _list_outside(result) -> None:
-    for text in result.outside:
-        click.echo(f"    \"{text}\"")
+    for text in result.outside[:LISTED]:
+        click.echo(f"    {text}")
+    if len(result.outside) > LISTED:
+        click.echo(f"    … and {len(result.outside) - LISTED} more")

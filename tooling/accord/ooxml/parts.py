@@ -168,3 +168,51 @@ def set_custom_properties(package, properties: dict[str, str]) -> None:
 def is_numbered_list_item(p) -> bool:
     pPr = p.pPr
     return pPr is not None and pPr.find(qn("w:numPr")) is not None
+
+
+# -- a note at the top of a packet's first page -------------------------------------------------
+
+def boxed_note_paragraphs(lines: list[str]) -> list:
+    """Paragraphs in a shaded box, the first line bold: the note a review packet opens with."""
+    paragraphs = []
+    for index, line in enumerate(lines):
+        borders = "".join(f'<w:{edge} w:val="single" w:sz="6" w:space="4" w:color="7F7F7F"/>'
+                          for edge in ("top", "left", "bottom", "right"))
+        paragraph = parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:keepNext/><w:pBdr>{borders}</w:pBdr>'
+                              '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/>'
+                              '<w:spacing w:before="0" w:after="60"/></w:pPr></w:p>')
+        paragraph.append(text_run(line, bold=index == 0, size_pt=10))
+        paragraphs.append(paragraph)
+    return paragraphs
+
+
+# Paragraph styles pandoc reads as the document's metadata, as long as they open the body.
+METADATA_STYLES = ("Title", "Subtitle", "Author", "Date", "Abstract", "AbstractTitle")
+
+
+def insert_at_body_start(docx: bytes, elements: list) -> bytes:
+    """The DOCX with these body elements at the top of word/document.xml, after the title block (the
+    paragraphs pandoc reads as metadata must stay first to be read so); every other part byte for byte."""
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                root = etree.fromstring(data, etree.XMLParser(resolve_entities=False))
+                body = root.find(qn("w:body"))
+                start = 0
+                for child in body:
+                    style = child.find(f'{qn("w:pPr")}/{qn("w:pStyle")}')
+                    if child.tag != qn("w:p") or style is None or style.get(qn("w:val")) not in METADATA_STYLES:
+                        break
+                    start += 1
+                for offset, element in enumerate(elements):
+                    body.insert(start + offset, element)
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            target.writestr(info, data)
+    return out.getvalue()

@@ -8,10 +8,12 @@ entity resolution or network access; a part that declares a DOCTYPE is refused.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +68,8 @@ class DocxPackage:
     parts: dict[str, bytes]
     main_part: str
     _trees: dict = field(default_factory=dict, repr=False)
+    sha256: str = ""  # of the file's bytes: how a second import of the same file is recognised
+    raw: bytes = field(default=b"", repr=False)  # the file itself, for reading a picture on demand
 
     def has(self, name: str) -> bool:
         return name in self.parts
@@ -117,6 +121,7 @@ def open_docx(path: Path, display: str | None = None) -> DocxPackage:
 
 
 def open_docx_bytes(data: bytes, display: str) -> DocxPackage:
+    digest = hashlib.sha256(data).hexdigest()
     if len(data) > MAX_FILE_BYTES:
         raise ReviewError(f"file too large ({_megabytes(len(data))}; the limit is {_megabytes(MAX_FILE_BYTES)})",
                           path=display)
@@ -151,11 +156,11 @@ def open_docx_bytes(data: bytes, display: str) -> DocxPackage:
                 raise ReviewError(f"refused: the archive expands to more than {_megabytes(MAX_UNCOMPRESSED_BYTES)} "
                                   "(a zip bomb?)", path=display)
             parts[info.filename] = part
-    for name, data in parts.items():
-        _refuse_dtd(data, display, name)
+    for name, part in parts.items():
+        _refuse_dtd(part, display, name)
     if "[Content_Types].xml" not in parts:
         raise ReviewError("not a DOCX file (a zip archive without [Content_Types].xml)", path=display)
-    package = DocxPackage(display, parts, "")
+    package = DocxPackage(display, parts, "", sha256=digest, raw=data)
     main = package.related("").get("officeDocument") if "_rels/.rels" in parts else None
     main = main or ("word/document.xml" if "word/document.xml" in parts else None)
     if main is None or not main.endswith(".xml"):
@@ -177,7 +182,7 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) 
     try:
         with archive.open(info) as handle:
             data = handle.read(MAX_PART_BYTES + 1)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError, ValueError) as exc:
         raise ReviewError(f"damaged zip archive: cannot read {info.filename} ({_one_line(exc)})", path=display) from None
     if len(data) > MAX_PART_BYTES:
         raise ReviewError(f"refused: {info.filename} expands to more than {_megabytes(MAX_PART_BYTES)} "
@@ -257,10 +262,41 @@ def change_authors(package: DocxPackage) -> Counter:
     authors: Counter = Counter()
     for part in story_parts(package):
         for element in package.xml(part).iter(*(w(tag) for tag in _TRACKED_CHANGES)):
-            author = (element.get(w("author")) or "").strip()
+            author = _collapse(element.get(w("author")) or "")[:200]
             if author:
                 authors[author] += 1
     return authors
+
+
+def count_paragraphs(package: DocxPackage) -> int:
+    """Paragraphs in the main document, tables' and deleted ones included: a cheap measure of its size."""
+    return sum(1 for _ in package.xml(package.main_part).iter(w("p")))
+
+
+PICTURE_TYPES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".gif": "gif"}
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+
+
+def pictures(package: DocxPackage) -> list[tuple[str, bytes]]:
+    """The pictures the main document shows once its changes are accepted, as (extension, bytes),
+    in document order; only PNG, JPEG and GIF files, each read under the part cap."""
+    main = package.main_part
+    rels_name = _rels_name(main)
+    if rels_name not in package.parts:
+        return []
+    targets = {rel.get("Id"): _resolve_target(main, rel.get("Target", ""))
+               for rel in package.xml(rels_name).iter(f"{{{PKG_RELS}}}Relationship")
+               if rel.get("TargetMode") != "External"}
+    found: list[tuple[str, bytes]] = []
+    with zipfile.ZipFile(io.BytesIO(package.raw)) as archive:
+        names = set(archive.namelist())
+        for blip in accept_all_changes(package.xml(main)).iter(_BLIP):
+            target = targets.get(blip.get(_EMBED))
+            extension = PICTURE_TYPES.get(posixpath.splitext(target or "")[1].lower())
+            if target in names and extension:
+                found.append((extension, _read_capped(archive, archive.getinfo(target), package.display)))
+    return found
 
 
 def count_drawings(package: DocxPackage) -> int:
@@ -298,6 +334,45 @@ def accept_all_changes(root: etree._Element) -> etree._Element:
     for paragraph in list(root.iter(w("p"))):
         mark = paragraph.find(f"{w('pPr')}/{w('rPr')}")
         if mark is not None and (mark.find(w("del")) is not None or mark.find(w("moveFrom")) is not None):
+            _merge_into_next_paragraph(paragraph)
+    for tag in (*_CHANGE_RECORDS, "cellIns", "cellDel"):
+        for element in list(root.iter(w(tag))):
+            element.getparent().remove(element)
+    for mark_tag in ("ins", "del", "moveFrom", "moveTo"):
+        for element in list(root.iter(w(mark_tag))):
+            if _is_mark(element):
+                element.getparent().remove(element)
+    return root
+
+
+def reject_all_changes(root: etree._Element) -> etree._Element:
+    """Reject every tracked change in a story part, in place, as Word's "Reject All" would: the text
+    the reviewer started from. (Formatting changes keep their new look: only the text matters here.)"""
+    for tag in _INSERTED_CONTAINERS:
+        for element in list(root.iter(w(tag))):
+            if element.getparent() is not None and not _is_mark(element):
+                element.getparent().remove(element)
+    for tag in _DELETED_CONTAINERS:
+        for element in list(root.iter(w(tag))):
+            if not _is_mark(element):
+                _unwrap(element)
+    for old, new in (("delText", "t"), ("delInstrText", "instrText")):
+        for element in list(root.iter(w(old))):
+            element.tag = w(new)
+    for row in list(root.iter(w("tr"))):
+        marks = row.find(w("trPr"))
+        if marks is not None and marks.find(w("ins")) is not None:
+            row.getparent().remove(row)
+    for table in list(root.iter(w("tbl"))):
+        if table.find(w("tr")) is None:
+            table.getparent().remove(table)
+    for cell in list(root.iter(w("tc"))):
+        properties = cell.find(w("tcPr"))
+        if properties is not None and properties.find(w("cellIns")) is not None:
+            cell.getparent().remove(cell)
+    for paragraph in list(root.iter(w("p"))):
+        mark = paragraph.find(f"{w('pPr')}/{w('rPr')}")
+        if mark is not None and (mark.find(w("ins")) is not None or mark.find(w("moveTo")) is not None):
             _merge_into_next_paragraph(paragraph)
     for tag in (*_CHANGE_RECORDS, "cellIns", "cellDel"):
         for element in list(root.iter(w(tag))):
@@ -391,12 +466,30 @@ def flatten_tables(root: etree._Element) -> etree._Element:
     return root
 
 
-def accepted_package(package: DocxPackage) -> bytes:
-    """A clean DOCX for pandoc: only the parts it needs, every change accepted, every part re-serialized.
+def has_review_note(package: DocxPackage) -> bool:
+    """Whether the main document still holds the note `review send` puts on a packet."""
+    return any(tag.get(w("val")) == "accord.review-note" for tag in package.xml(package.main_part).iter(w("tag")))
+
+
+def strip_review_note(root: etree._Element) -> etree._Element:
+    """Remove the note `review send` put at the top of a packet: it is accord's, not the statement's."""
+    for tag in list(root.iter(w("tag"))):
+        if tag.get(w("val")) == "accord.review-note" and tag.getparent() is not None \
+                and tag.getparent().tag == w("sdtPr"):
+            sdt = tag.getparent().getparent()
+            if sdt is not None and sdt.getparent() is not None:
+                sdt.getparent().remove(sdt)
+    return root
+
+
+def accepted_package(package: DocxPackage, *, reject: bool = False) -> bytes:
+    """A clean DOCX for pandoc: only the parts it needs, every change accepted (or, with reject=True,
+    rejected), every part re-serialized.
 
     Nothing leaves the zip unparsed: parts are written from the safe trees, so
     pandoc never sees a byte of the partner's file that lxml did not accept.
     """
+    settle = reject_all_changes if reject else accept_all_changes
     related = package.related(package.main_part)
     stories = set(story_parts(package))
     keep = ["[Content_Types].xml", "_rels/.rels", package.main_part]
@@ -409,7 +502,7 @@ def accepted_package(package: DocxPackage) -> bytes:
                 continue
             root = package.xml(part)
             if part in stories:
-                flatten_tables(strip_anchors(accept_all_changes(root)))
+                flatten_tables(strip_anchors(settle(strip_review_note(root))))
             archive.writestr(part, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
     return output.getvalue()
 
@@ -460,11 +553,13 @@ def read_comments(package: DocxPackage) -> list[Comment]:
     for element in package.xml(comments_part).iter(w("comment")):
         comment_id = element.get(w("id"), "")
         paragraphs = element.findall(f".//{w('p')}")
-        accept_all_changes(element)
+        if next(element.iter(*_REVISION_CONTAINERS), None) is not None:
+            accept_all_changes(element)
         text = "\n\n".join(t for t in (_collapse(run_text(p)) for p in element.iter(w("p"))) if t)
         comments[comment_id] = Comment(
-            id=comment_id, author=(element.get(w("author")) or "").strip() or "Unknown",
-            date=(element.get(w("date")) or "").strip(), initials=(element.get(w("initials")) or "").strip(),
+            id=comment_id, author=_collapse(element.get(w("author")) or "")[:200] or "Unknown",
+            date=_collapse(element.get(w("date")) or "")[:40],
+            initials=_collapse(element.get(w("initials")) or "")[:20],
             text=text)
         if paragraphs:
             para_id = paragraphs[-1].get(f"{{{W14}}}paraId")
@@ -486,7 +581,8 @@ def read_comments(package: DocxPackage) -> list[Comment]:
             if comment_id in comments:
                 comments[comment_id].anchor = anchor
                 order.append(comment_id)
-    order += [comment_id for comment_id in comments if comment_id not in order]
+    placed = set(order)
+    order += [comment_id for comment_id in comments if comment_id not in placed]
     top: list[Comment] = []
     for comment_id in order:
         comment = comments[comment_id]
@@ -502,47 +598,67 @@ def read_comments(package: DocxPackage) -> list[Comment]:
     return top
 
 
+ANCHOR_CHARACTERS = 400
+_REVISION_CONTAINERS = tuple(w(tag) for tag in ("ins", "del", "moveFrom", "moveTo"))
+_ANCHOR_NODES = tuple(w(tag) for tag in ("commentRangeStart", "commentRangeEnd", "commentReference", "t", "delText",
+                                         "tab", "br", "p"))
+_RANGE_START, _RANGE_END, _REFERENCE, _TEXT, _DELETED_TEXT = _ANCHOR_NODES[:5]
+_ID = w("id")
+
+
 def _comment_anchors(root) -> dict[str, str]:
-    """The text between each comment's range start and end, in document order (accepted text first)."""
-    open_ids: list[str] = []
-    kept: dict[str, list[str]] = {}
-    deleted: dict[str, list[str]] = {}
+    """The text between each comment's range start and end, in document order (accepted text first).
+
+    One pass over the text builds two streams (kept and deleted text); a comment
+    holds positions in them, never copies, and its anchor is read back capped at
+    ANCHOR_CHARACTERS. So thousands of overlapping or unclosed ranges over a long
+    document cost a pass and a short read each, not a copy of the text per range.
+    """
+    kept: list[str] = []
+    deleted: list[str] = []
+    starts: dict[str, tuple[int, int]] = {}
+    ends: dict[str, tuple[int, int]] = {}
     order: list[str] = []
-    for node in root.iter(w("commentRangeStart"), w("commentRangeEnd"), w("commentReference"),
-                          w("t"), w("delText"), w("tab"), w("br"), w("p")):
+    for node in root.iter(*_ANCHOR_NODES):
         tag = node.tag
-        if tag == w("commentRangeStart"):
-            comment_id = node.get(w("id"), "")
-            open_ids.append(comment_id)
-            kept.setdefault(comment_id, [])
-            deleted.setdefault(comment_id, [])
-            order.append(comment_id)
-        elif tag == w("commentRangeEnd"):
-            comment_id = node.get(w("id"), "")
-            if comment_id in open_ids:
-                open_ids.remove(comment_id)
-        elif tag == w("commentReference"):
-            comment_id = node.get(w("id"), "")
-            if comment_id not in kept:
-                kept[comment_id], deleted[comment_id] = [], []
+        if tag == _RANGE_START:
+            comment_id = node.get(_ID, "")
+            if comment_id not in starts:
+                starts[comment_id] = (len(kept), len(deleted))
                 order.append(comment_id)
-        elif open_ids:
-            is_text = tag in (w("t"), w("delText"))
-            text = (node.text or "") if is_text else " "
-            target = deleted if tag == w("delText") or _inside_deletion(node) else kept
-            for comment_id in open_ids:
-                target[comment_id].append(text)
-    return {comment_id: _collapse("".join(kept[comment_id])) or _collapse("".join(deleted[comment_id]))
-            for comment_id in order}
+        elif tag == _RANGE_END:
+            comment_id = node.get(_ID, "")
+            if comment_id in starts and comment_id not in ends:
+                ends[comment_id] = (len(kept), len(deleted))
+        elif tag == _REFERENCE:
+            comment_id = node.get(_ID, "")
+            if comment_id not in starts:
+                starts[comment_id] = ends[comment_id] = (len(kept), len(deleted))
+                order.append(comment_id)
+        else:
+            # Word writes deleted (and moved-away) text as w:delText; everything else reads as kept.
+            text = (node.text or "") if tag in (_TEXT, _DELETED_TEXT) else " "
+            if text:
+                (deleted if tag == _DELETED_TEXT else kept).append(text)
+    anchors = {}
+    for comment_id in order:
+        (kept_start, deleted_start), (kept_end, deleted_end) = starts[comment_id], ends.get(
+            comment_id, (len(kept), len(deleted)))
+        anchors[comment_id] = (_capped_text(kept, kept_start, kept_end)
+                               or _capped_text(deleted, deleted_start, deleted_end))
+    return anchors
 
 
-def _inside_deletion(node) -> bool:
-    parent = node.getparent()
-    while parent is not None:
-        if parent.tag in (w("del"), w("moveFrom")):
-            return True
-        parent = parent.getparent()
-    return False
+def _capped_text(pieces: list[str], start: int, end: int) -> str:
+    collected: list[str] = []
+    size = 0
+    for index in range(start, end):
+        collected.append(pieces[index])
+        size += len(pieces[index])
+        if size > ANCHOR_CHARACTERS * 2:
+            break
+    text = _collapse("".join(collected))
+    return text if len(text) <= ANCHOR_CHARACTERS else text[:ANCHOR_CHARACTERS - 1].rstrip() + "…"
 
 
 def _collapse(text: str) -> str:

@@ -117,6 +117,9 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
     after: dict[int | None, list[Block]] = defaultdict(list)
     carried = Carried([])
     source_of_returned: dict[int, int] = {}
+    # Source blocks the sent reading lost (pandoc drops a table with only empty cells, say): a
+    # returned block that is one of them, where it stood, is that block unchanged, not an insertion.
+    sent_lost = set(range(len(source))) - set(mapping.values()) - {i for rest in joined.values() for i in rest}
     for tag, j1, j2, k1, k2 in ExactMatcher(None, sent_texts, returned_texts).get_opcodes():
         if tag == "equal":
             source_of_returned.update({k1 + n: mapping[j1 + n] for n in range(j2 - j1) if j1 + n in mapping})
@@ -130,7 +133,7 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
             if j in returned_of:
                 new = returned[returned_of[j]]
                 if source_index is None:
-                    carried.outside.append(shorten(new.text))
+                    carried.outside.append(not_carried(returned_of[j], new.text))
                 else:
                     replaced[source_index] = carry_block(_joined(source, source_index, joined.get(j, ())),
                                                          sent[j], new)
@@ -141,16 +144,28 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
         # A new block goes after the block it follows in the DOCX; one that follows page
         # furniture (the signatory block) is not part of the statement's text.
         previous = j1 - 1
+        anchor: int | None = mapping.get(previous) if previous >= 0 else -1
+        found_again = 0
         for k in range(k1, k2):
             if k in sent_of:
                 previous = sent_of[k]
-            elif previous < 0:
+                anchor = mapping.get(previous)
+                continue
+            lost = _lost_block_at(source, sent_lost, anchor, returned[k].text)
+            if lost is not None:
+                sent_lost.discard(lost)
+                anchor = lost
+                if unnumbered(source[lost].text) == unnumbered(returned[k].text):
+                    found_again += 1
+                else:  # a row of a table that was empty when sent, now filled in
+                    replaced[lost] = Block(returned[k].text, indent=source[lost].indent)
+            elif anchor == -1:
                 after[None].append(returned[k])
-            elif previous in mapping:
-                after[mapping[previous]].append(returned[k])
+            elif anchor is not None:
+                after[anchor].append(returned[k])
             else:
-                carried.outside.append(shorten(returned[k].text))
-        carried.edited += (j2 - j1) + (k2 - k1) - len(pairs)
+                carried.outside.append(not_carried(k, returned[k].text))
+        carried.edited += (j2 - j1) + (k2 - k1) - len(pairs) - found_again
     if carried.edited:
         _number_list_starts(source, returned, source_of_returned, replaced)
     blocks = list(after[None])
@@ -165,6 +180,32 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
 
 
 _ORDERED_MARKER = re.compile(r"^\d{1,9}(?=[.)]\s)")
+
+
+def _lost_block_at(source: list[Block], lost: set[int], anchor: int | None, text: str) -> int | None:
+    """The first lost source block right after `anchor` (lost blocks only in between) that says `text`."""
+    if anchor is None:
+        return None
+    index = anchor + 1
+    while index in lost:
+        if unnumbered(source[index].text) == unnumbered(text) or _same_table_shape(source[index].text, text):
+            return index
+        index += 1
+    return None
+
+
+def _same_table_shape(old: str, new: str) -> bool:
+    """Two table rows with as many cells, the old one empty (its cells blank or rules)."""
+    if block_kind(old) != "table" or block_kind(new) != "table":
+        return False
+    old_cells, new_cells = old.strip("|").split("|"), new.strip("|").split("|")
+    return len(old_cells) == len(new_cells) and all(re.fullmatch(r"\s*:?-*:?\s*", cell) for cell in old_cells)
+
+
+def not_carried(index: int, text: str) -> str:
+    """How an edit that was not carried is listed: its paragraph in the returned file (counted as
+    read, from 1) and its words."""
+    return f"¶ {index + 1} of the returned file, outside the statement text: \"{shorten(text)}\""
 
 
 def _number_list_starts(source: list[Block], returned: list[Block], source_of_returned: dict[int, int],

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..ooxml.reading import Comment
 
 
 def render_comments(comments: list[Comment], *, statement_id: str, partner: str, source_name: str,
-                    base_commit: str, imported_on: str) -> str:
+                    base_commit: str, imported_on: str, sha256: str = "", not_carried: Sequence[str] = ()) -> str:
+    """reviews/P-DATE.md: the record of one import (the file and its SHA-256, what was not carried)
+    and the partner's comments, every word from the file escaped as plain text."""
     lines = [f"# Comments from {partner} on {statement_id}", "",
-             f"Imported on {imported_on} from `{source_name}`, made from commit {base_commit[:12]}.",
+             f"Imported on {imported_on} from `{source_name.replace('`', '')}`, made from commit {base_commit[:12]}.",
+             *([f"DOCX SHA-256: {sha256}."] if sha256 else []),
              f"{len(comments)} comment{'s' if len(comments) != 1 else ''}, "
              f"{sum(len(c.replies) for c in comments)} repl{'ies' if sum(len(c.replies) for c in comments) != 1 else 'y'}.",
              ""]
+    if not_carried:
+        lines += ["## Not carried into the text", "",
+                  "These edits of the partner's are not in the branch; the text there is as it was.", ""]
+        lines += [f"- {escape_markdown(item)}" for item in not_carried] + [""]
     for number, comment in enumerate(comments, 1):
         lines += [f"## {number}. {_heading(comment)}", ""]
         if comment.anchor:
-            lines += [f"> {comment.anchor}", ""]
+            lines += [f"> {escape_markdown(comment.anchor)}", ""]
         else:
             lines += ["_(no text selected)_", ""]
         lines += _paragraphs(comment.text)
@@ -27,10 +35,16 @@ def render_comments(comments: list[Comment], *, statement_id: str, partner: str,
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def escape_markdown(text: str) -> str:
+    """Text from a partner's file as literal Markdown: one line, every character that could be markup
+    (emphasis, links, raw HTML, headings, CriticMarkup, tables) escaped."""
+    return re.sub(r"([\\`*_{}\[\]<>#|~!&])", r"\\\1", " ".join(text.split()))
+
+
 def _heading(comment: Comment) -> str:
-    parts = [comment.author]
+    parts = [escape_markdown(comment.author)]
     if comment.date:
-        parts.append(display_date(comment.date))
+        parts.append(escape_markdown(display_date(comment.date)))
     text = ", ".join(parts)
     return text + " (resolved)" if comment.resolved else text
 
@@ -48,6 +62,7 @@ def _paragraphs(text: str) -> list[str]:
         return ["_(empty comment)_", ""]
     lines: list[str] = []
     for paragraph in text.split("\n\n"):
-        # A comment is plain text: keep a leading '#', '>' or list marker from reading as Markdown syntax.
-        lines += [re.sub(r"^([#>|]|[-*+] |\d+[.)] )", r"\\\1", paragraph.strip()), ""]
+        # A comment is plain text: nothing in it may read as Markdown, not even a leading list marker.
+        paragraph = re.sub(r"^(\d+)([.)]) ", r"\1\\\2 ", re.sub(r"^([-+]) ", r"\\\1 ", escape_markdown(paragraph)))
+        lines += [paragraph, ""]
     return lines

@@ -24,6 +24,13 @@ class Version:
 
 def read_version(docx: bytes) -> Version:
     """Read a DOCX (tracked changes already accepted in its XML) as title + Markdown blocks."""
+    title, markdown = read_markdown(docx)
+    # `<!-- -->` is pandoc's own mark between two adjacent lists, not words of the document.
+    return Version(title, [block for block in source_blocks(markdown) if block.text != "<!-- -->"])
+
+
+def read_markdown(docx: bytes) -> tuple[str | None, str]:
+    """(title, Markdown body) of a DOCX whose tracked changes are already settled in its XML."""
     markdown = run_pandoc(["-f", "docx", "--track-changes=accept", "-t", PANDOC_MARKDOWN, "--wrap=none",
                            "--standalone"], docx, what="pandoc (reading the DOCX)").decode("utf-8")
     title = None
@@ -31,7 +38,7 @@ def read_version(docx: bytes) -> Version:
     if parts is not None:
         metadata, markdown, _ = parts
         title = _metadata_title(metadata)
-    return Version(title, source_blocks(markdown))
+    return title, markdown
 
 
 def markdown_to_docx(markdown: str, title: str, language: str = "en", *, extra: list[str] = (),
@@ -142,3 +149,38 @@ def _fresh_label(taken: set[str]) -> str:
         number += 1
     taken.add(str(number))
     return str(number)
+
+
+# -- internal links ----------------------------------------------------------------------
+# Word renames the bookmarks internal links point at (#preamble becomes #_Toc402299822)
+# without anyone touching the link. A returned link whose words are a sent link's words,
+# in the same order, takes the sent link's target back, so only a real edit shows.
+
+_INTERNAL_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\((#[^)\s]*)\)")
+
+
+def relink_like_sent(sent: list[Block], returned: list[Block]) -> list[Block]:
+    from difflib import SequenceMatcher
+
+    sent_links = [match.groups() for block in sent for match in _INTERNAL_LINK.finditer(block.text)]
+    returned_links = [match.groups() for block in returned for match in _INTERNAL_LINK.finditer(block.text)]
+    renamed: dict[str, str] = {}
+    refused: set[str] = set()
+    matcher = SequenceMatcher(None, [text for text, _ in sent_links], [text for text, _ in returned_links],
+                              autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            old, new = sent_links[block.a + offset][1], returned_links[block.b + offset][1]
+            if old != new and renamed.get(new, old) != old:
+                refused.add(new)
+            renamed.setdefault(new, old)
+    renamed = {new: old for new, old in renamed.items() if new not in refused and new != old}
+    if not renamed:
+        return returned
+    sent_targets = {target for _, target in sent_links}
+    renamed = {new: old for new, old in renamed.items() if new not in sent_targets}
+
+    def retarget(match: re.Match) -> str:
+        return f"[{match.group(1)}]({renamed.get(match.group(2), match.group(2))})"
+
+    return [replace(block, text=_INTERNAL_LINK.sub(retarget, block.text)) for block in returned]

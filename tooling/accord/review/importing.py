@@ -10,25 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import GitError, ReviewError
+from ..errors import AlreadyImported, GitError, ReviewError
 from ..history import (commit_files, create_branch, current_branch, file_at, head_commit, path_exists_at,
                        resolve_revision)
 from ..partners import require_partner
-from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, custom_properties,
-                             open_docx, open_docx_bytes, read_comments)
-from ..statement import Statement, statement_from_bytes
+from ..ooxml.reading import (Comment, accepted_package, change_authors, count_drawings, count_paragraphs,
+                             custom_properties, has_review_note, open_docx, open_docx_bytes, pictures,
+                             read_comments)
+from ..statement import Statement, split_front_matter, statement_from_bytes
 from ..yamlio import decode_text
 from .carry import carry_block, carry_edits
 from .comments import render_comments
-from .extract import Version, footnote_labels, label_like_source, read_version
-from .layout import Block, render_body, source_blocks
+from .extract import Version, footnote_labels, label_like_source, read_version, relink_like_sent
+from .layout import Block, block_kind, render_body, source_blocks
 from .merge import Conflict, merge_blocks, merge_words
 from .packet import (PROPERTY_BASE, PROPERTY_PARTNER, PROPERTY_STATEMENT, PROPERTY_TEXT_HASH,
-                     sent_docx)
+                     official_docx, sent_docx, sent_log)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class ImportResult:
     commit: str | None = None
     comments_path: str | None = None
     head_name: str = "HEAD"
+    sha256: str = ""
 
     @property
     def nothing_to_import(self) -> bool:
@@ -59,10 +62,13 @@ class ImportResult:
 
 
 def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | None = None,
-                  base: str | None = None, display: str | None = None, today: dt.date | None = None) -> ImportResult:
+                  base: str | None = None, display: str | None = None, today: dt.date | None = None,
+                  again: bool = False) -> ImportResult:
     repo.require_statement(statement_id)
     display = display or str(docx_path)
     package = open_docx(Path(docx_path), display)
+    if not again:
+        _refuse_reimport(repo.root, package.sha256, display)
     properties = custom_properties(package)
     made_for = properties.get(PROPERTY_STATEMENT)
     if made_for and made_for != statement_id:
@@ -72,6 +78,7 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     relpath = f"statements/{statement_id}/statement.md"
     base_commit = _base_commit(root, base, properties, display)
     base_statement = _statement_at(root, base_commit, relpath)
+    _require_sent_to(repo, statement_id, partner_id, base_commit, display)
     if base is None and properties.get(PROPERTY_TEXT_HASH) and properties[PROPERTY_TEXT_HASH] != base_statement.text_sha256:
         raise ReviewError(f"the DOCX says its text hash is {properties[PROPERTY_TEXT_HASH][:12]}, but the statement at "
                           f"its base commit {base_commit[:12]} hashes to {base_statement.text_sha256[:12]}; "
@@ -82,44 +89,108 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     ours_bytes = file_at(root, head, relpath)
     ours_statement = _statement_at(root, head, relpath)
 
-    returned = read_version(accepted_package(package))
     sent_bytes = sent_docx(repo, base_statement, properties)
-    sent = read_version(accepted_package(open_docx_bytes(sent_bytes, "the sent text")))
+    sent_package = open_docx_bytes(sent_bytes, "the sent text")
+    _refuse_outsized(package, sent_package, display)
+    returned = read_version(accepted_package(package))
+    sent = read_version(accepted_package(sent_package))
+    if PROPERTY_BASE not in properties and has_review_note(package):
+        # Its properties gone, a packet (it still has the note) may be an official build, with a title
+        # page and signatory block the plain DOCX lacks: compare with whichever it is like.
+        official_package = open_docx_bytes(official_docx(repo, base_statement), "the sent text")
+        official = read_version(accepted_package(official_package))
+        if _likeness(official, returned) > _likeness(sent, returned):
+            sent, sent_package = official, official_package
+    if base_statement.numbered_paragraphs:
+        sent, returned = _without_typed_numbers(sent), _without_typed_numbers(returned)
     comments = read_comments(package)
 
     partners = repo.partners()
     result = ImportResult(statement_id, partner_id, partners[partner_id].label, Path(display).name, base_commit,
                           head, comments=comments, head_name=current_branch(root) or head[:12])
-    added = count_drawings(package) - count_drawings(open_docx_bytes(sent_bytes, "the sent text"))
-    drawings_note = [f"{added} picture{'s' if added != 1 else ''} or drawing{'s' if added != 1 else ''} "
-                     "(pictures are not imported)"] if added > 0 else []
+    imported_on = (today or dt.date.today()).isoformat()
+    record_stem = f"statements/{statement_id}/reviews/{partner_id}-{imported_on}"
+    new_pictures = _new_pictures(package, sent_package)
+    picture_files = {_free_path(root, head, f"{record_stem}-picture-{number}", f".{extension}"): data
+                     for number, (extension, data) in enumerate(new_pictures, 1)}
+    added = count_drawings(package) - count_drawings(sent_package) - len(new_pictures)
+    drawings_note = [f"a new picture could not be carried into the text; its file is saved as {name}"
+                     for name in picture_files]
+    drawings_note += [f"{added} drawing{'s' if added != 1 else ''} or shape{'s' if added != 1 else ''} "
+                      "(drawings are not imported)"] if added > 0 else []
     if sent.title == returned.title and [b.text for b in sent.blocks] == [b.text for b in returned.blocks] \
-            and not comments:
+            and not comments and not picture_files:
         result.outside = drawings_note
         return result
 
     ours_text, _ = decode_text(ours_bytes, relpath)
     merged_text = merge_onto_head(base_statement, ours_statement, ours_text, sent, returned, result)
+    result.reviewer, author, email = _reviewer(repo, partner_id, package, comments)
+    result.sha256 = package.sha256
+    if result.conflicts:
+        merged_text = _name_sides(root, relpath, result, merged_text)
     result.outside += drawings_note
-    if merged_text == ours_text and not comments:
+    if merged_text == ours_text and not comments and not picture_files:
         return result
 
-    files = {}
+    files: dict[str, bytes] = {}
     if merged_text != ours_text:
         statement_from_bytes(merged_text.encode("utf-8"), relpath)  # the merge must leave a valid statement
         files[relpath] = merged_text.encode("utf-8")
-    imported_on = (today or dt.date.today()).isoformat()
-    if comments:
-        result.comments_path = _free_path(root, head, f"statements/{statement_id}/reviews/{partner_id}-{imported_on}",
-                                          ".md")
+    files.update(picture_files)
+    if comments or result.outside:
+        result.comments_path = _free_path(root, head, record_stem, ".md")
         files[result.comments_path] = render_comments(
             comments, statement_id=statement_id, partner=result.partner_label, source_name=result.source_name,
-            base_commit=base_commit, imported_on=imported_on).encode("utf-8")
-    name, email = _reviewer(repo, partner_id, package, comments)
-    result.reviewer = name
-    result.commit = commit_files(root, head, files, _commit_message(result), author_name=name, author_email=email)
+            base_commit=base_commit, imported_on=imported_on, sha256=package.sha256,
+            not_carried=result.outside).encode("utf-8")
+    result.commit = commit_files(root, head, files, _commit_message(result), author_name=author, author_email=email)
     result.branch = create_branch(root, f"review/{partner_id}/{statement_id}", result.commit)
     return result
+
+
+def _new_pictures(returned, sent) -> list[tuple[str, bytes]]:
+    """Pictures in the returned file that the sent one did not have (by content: Word renames files)."""
+    import hashlib
+
+    known = {hashlib.sha256(data).hexdigest() for _, data in pictures(sent)}
+    new: list[tuple[str, bytes]] = []
+    for extension, data in pictures(returned):
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in known:
+            known.add(digest)
+            new.append((extension, data))
+    return new
+
+
+def _likeness(sent: Version, returned: Version) -> float:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, [b.text for b in sent.blocks], [b.text for b in returned.blocks],
+                           autojunk=False).ratio()
+
+
+_TYPED_NUMBER = re.compile(r"^\d{1,4}\\\.\s+")
+
+
+def _without_typed_numbers(version: Version) -> Version:
+    """A version without the paragraph numbers a build types ("13\\. Within ..."): they are not the
+    statement's words, so a partner who deletes or retypes one has not edited the text."""
+    return Version(version.title, [replace(block, text=_TYPED_NUMBER.sub("", block.text)) if
+                                   block_kind(block.text) == "paragraph" else block for block in version.blocks])
+
+
+# A partner adds some paragraphs to a text under review, not thousands: past this many more than
+# were sent, the file is refused before pandoc reads it (reading 40,000 paragraphs takes a minute).
+EXTRA_PARAGRAPHS = 2000
+
+
+def _refuse_outsized(returned, sent, display: str) -> None:
+    returned_count, sent_count = count_paragraphs(returned), count_paragraphs(sent)
+    if returned_count > 2 * sent_count + EXTRA_PARAGRAPHS:
+        raise ReviewError(f"refused: the DOCX has {returned_count:,} paragraphs, but the text sent had "
+                          f"{sent_count:,}; more than {2 * sent_count + EXTRA_PARAGRAPHS:,} is not a review of "
+                          "this text (is this the right file?)", path=display)
 
 
 def merge_onto_head(base: Statement, ours: Statement, ours_text: str, sent: Version, returned: Version,
@@ -129,6 +200,7 @@ def merge_onto_head(base: Statement, ours: Statement, ours_text: str, sent: Vers
     ours_blocks = source_blocks(ours.body)
     sent_blocks, returned_blocks = label_like_source(source, sent.blocks, returned.blocks,
                                                      footnote_labels(ours_blocks))
+    returned_blocks = relink_like_sent(sent_blocks, returned_blocks)
     carried = carry_edits(source, sent_blocks, returned_blocks)
     result.edits = carried.edited
     result.outside = carried.outside
@@ -152,6 +224,46 @@ def merge_onto_head(base: Statement, ours: Statement, ours_text: str, sent: Vers
     if title != ours.title:
         header = _with_title(header, title, result)
     return header + body
+
+
+def _name_sides(root: Path, relpath: str, result: ImportResult, merged_text: str) -> str:
+    """Each conflict says who stands on each side: after its markup in the text, `{>>main (commit …,
+    author) ~> UNICEF (reviewer)<<}`, and in the result, for the summary and the commit message."""
+    from ..history import git
+
+    theirs_side = f"{result.partner_label} ({_plain(result.reviewer)})" if result.reviewer else result.partner_label
+    parts = split_front_matter(merged_text)
+    cursor = len(merged_text) - len(parts[1]) if parts else 0
+    named: list[Conflict] = []
+    for conflict in result.conflicts:
+        since_base = f"{result.base_commit}..{result.head_commit}"
+        changed = None
+        if conflict.ours.strip():  # the commit that brought ours' words in, else the last one to the file
+            found = git(root, "log", "-1", "--format=%H%x00%an", f"-S{conflict.ours}", since_base, "--", relpath,
+                        check=False)
+            changed = found.stdout.decode("utf-8", "replace").strip() or None
+        if changed is None:
+            found = git(root, "log", "-1", "--format=%H%x00%an", since_base, "--", relpath, check=False)
+            changed = found.stdout.decode("utf-8", "replace").strip() or None
+        if changed:
+            commit, author = changed.split("\x00", 1)
+            ours_side = f"{result.head_name} (commit {commit[:12]}, {_plain(author)})"
+        else:
+            ours_side = f"{result.head_name} ({result.head_commit[:12]})"
+        conflict = replace(conflict, ours_side=ours_side, theirs_side=theirs_side)
+        named.append(conflict)
+        at = merged_text.find(conflict.markup(), cursor)
+        if at >= 0:
+            end = at + len(conflict.markup())
+            merged_text = merged_text[:end] + conflict.note() + merged_text[end:]
+            cursor = end + len(conflict.note())
+    result.conflicts = named
+    return merged_text
+
+
+def _plain(name: str) -> str:
+    """A name from a DOCX as plain words: no Markdown, CriticMarkup or line breaks can come with it."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f{}<>~\[\]`*_\\|#]", " ", name).split())[:80]
 
 
 def _with_title(header: str, title: str, result: ImportResult) -> str:
@@ -178,6 +290,41 @@ def _yaml_string(text: str) -> str:
     except yaml.YAMLError:
         pass
     return json.dumps(text, ensure_ascii=False)
+
+
+SHA_LINE = "DOCX SHA-256: "
+
+
+def _refuse_reimport(root: Path, sha256: str, display: str) -> None:
+    """Stop when a commit already records this file's SHA-256 (exit 1), naming the branches that hold it."""
+    from ..history import git
+
+    found = git(root, "log", "--all", f"--grep=^{SHA_LINE}{sha256}$", "--format=%H", check=False)
+    commits = found.stdout.decode("utf-8", "replace").split()
+    if not commits:
+        return
+    holders = git(root, "for-each-ref", "--contains", commits[0], "--format=%(refname:short)", "refs/heads",
+                  check=False).stdout.decode("utf-8", "replace").split()
+    where = f"branch {', '.join(holders)}" if holders else "no branch now"
+    raise AlreadyImported(f"this DOCX was imported before (SHA-256 {sha256[:12]}…, commit {commits[0][:12]}, on "
+                          f"{where}); pass --again to import it once more", path=display)
+
+
+def _require_sent_to(repo, statement_id: str, partner_id: str, base_commit: str, display: str) -> None:
+    """The partner must be one the packet log says this text was sent to, whatever the DOCX or --partner claim.
+
+    A packet made elsewhere (no entry for its commit in this clone's log) is not judged here.
+    """
+    entries = [entry for entry in sent_log(repo, statement_id)
+               if isinstance(entry, dict) and entry.get("base_commit") == base_commit]
+    sent_to = sorted({str(entry.get("partner")) for entry in entries})
+    if sent_to and partner_id not in sent_to:
+        partners = repo.partners()
+        labels = ", ".join(partners[p].label if p in partners else p for p in sent_to)
+        log = repo.rel(repo.statement_dir(statement_id) / "reviews" / "sent.yaml")
+        raise ReviewError(f"the text of commit {base_commit[:12]} was sent to {labels}, not to "
+                          f"{partners[partner_id].label} ({log}); import it as the partner it was sent to",
+                          path=display)
 
 
 def _partner(repo, partner_id: str | None, display: str) -> str:
@@ -213,8 +360,10 @@ def _free_path(root: Path, commit: str, stem: str, suffix: str) -> str:
     return candidate
 
 
-def _reviewer(repo, partner_id: str, package, comments: list[Comment]) -> tuple[str, str]:
-    """The commit's author: who made the tracked changes, else who commented, else the partner's first signer."""
+def _reviewer(repo, partner_id: str, package, comments: list[Comment]) -> tuple[str, str, str]:
+    """(reviewer, commit author, author email): the reviewer is who made the tracked changes, else who
+    commented, else the partner's first signer; the commit's author is that person only when they are a
+    registered signer of the partner, else the partner itself."""
     partner = repo.partners()[partner_id]
     authors = change_authors(package)
     authors.pop(repo.settings.team, None)  # a redline packet's own tracked changes are the team's
@@ -226,8 +375,11 @@ def _reviewer(repo, partner_id: str, package, comments: list[Comment]) -> tuple[
         signer = partner.signers[0]
         name = signer.name
     name = name or partner.name
-    email = signer.principal if signer and signer.principal and "@" in signer.principal else f"review@{partner_id}.invalid"
-    return name, email
+    if signer is None:
+        # A name typed into Word is a claim, not an identity: the commit is the partner's.
+        return name, partner.name, f"review@{partner_id}.invalid"
+    email = signer.principal if signer.principal and "@" in signer.principal else f"review@{partner_id}.invalid"
+    return name, signer.name, email
 
 
 def _all_comments(comments: list[Comment]) -> list[Comment]:
@@ -240,8 +392,10 @@ def _commit_message(result: ImportResult) -> str:
               f"{len(_all_comments(result.comments))} comment{'s' if len(_all_comments(result.comments)) != 1 else ''}"]
     lines = [f"Review of {result.statement_id} by {result.partner_label}: " + ", ".join(counts), "",
              f"Imported from {result.source_name}, which was made from commit {result.base_commit}; "
-             f"merged onto {result.head_commit}."]
+             f"merged onto {result.head_commit}.", f"Reviewer named in the file: {_plain(result.reviewer)}."]
     if result.conflicts:
         lines += ["", "Conflicts, marked {~~ours~>theirs~~} in the text:"]
-        lines += [f"- {c.markup()} in \"{c.where}\"" for c in result.conflicts]
+        lines += [" ".join(f"- {c.markup()} in \"{c.where}\"".split())
+                  + (f" ({c.ours_side} ~> {c.theirs_side})" if c.ours_side else "") for c in result.conflicts]
+    lines += ["", f"{SHA_LINE}{result.sha256}"]
     return "\n".join(lines) + "\n"

@@ -63,6 +63,8 @@ def rewrap(original: list[str], text: str) -> list[str]:
     different Markdown (a line starting like a list item) falls back to one line.
     """
     indent = original[0][:len(original[0]) - len(original[0].lstrip())]
+    if len(original) > 1 and all(line.lstrip().startswith(">") for line in original):
+        return _requote(original, text, indent)
     if len(original) < 2 or any(_FENCE.match(line.strip()) for line in original):
         return [indent + text]
     texts = [line.strip() for line in original]
@@ -92,6 +94,31 @@ def rewrap(original: list[str], text: str) -> list[str]:
             or any(_starts_a_block(line.strip()) for line in result[1:])):
         return [indent + text]
     return result
+
+
+_QUOTE_MARK = re.compile(r"(?:^|(?<=\s))>(?=\s|$)")
+
+
+def _requote(original: list[str], text: str, indent: str) -> list[str]:
+    """A block quote of several lines (several paragraphs, `>` lines between them) in its own line shape.
+
+    A block's text holds every line's `>`; the ones that began a line in the
+    original begin a line again, counted in order, so an edited quote keeps its
+    paragraphs instead of running them into one line of literal `> >`.
+    """
+    old_text = " ".join(line.strip() for line in original)
+    old_marks = [m.start() for m in _QUOTE_MARK.finditer(old_text)]
+    line_starts, offset = set(), 0
+    for line in original:
+        line_starts.add(offset)
+        offset += len(line.strip()) + 1
+    breaking = [n for n, at in enumerate(old_marks) if at in line_starts and n > 0]
+    new_marks = [m.start() for m in _QUOTE_MARK.finditer(text)]
+    if len(new_marks) != len(old_marks):
+        breaking = list(range(1, len(new_marks)))
+    cuts = [0] + [new_marks[n] for n in breaking] + [len(text)]
+    lines = [text[start:end].strip() for start, end in zip(cuts, cuts[1:])]
+    return [indent + line for line in lines if line]
 
 
 def _starts_a_block(line: str) -> bool:

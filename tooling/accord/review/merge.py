@@ -33,9 +33,15 @@ class Conflict:
     ours: str
     theirs: str
     where: str
+    ours_side: str = ""
+    theirs_side: str = ""
 
     def markup(self) -> str:
         return critic_substitution(self.ours, self.theirs)
+
+    def note(self) -> str:
+        """The CriticMarkup comment written after the conflict: who is on each side of the `~>`."""
+        return f"{{>>{self.ours_side} ~> {self.theirs_side}<<}}" if self.ours_side or self.theirs_side else ""
 
 
 def critic_substitution(ours: str, theirs: str) -> str:
@@ -59,20 +65,21 @@ def merge_words(base: str, ours: str, theirs: str, *, theirs_wins: bool = False)
     if ours == base:
         return WordMerge(theirs)
     base_tokens, ours_tokens, theirs_tokens = tokens(base), tokens(ours), tokens(theirs)
-    merge = Merge3(base_tokens, ours_tokens, theirs_tokens, sequence_matcher=ExactMatcher)
-    pieces: list = []
-    for region in merge.merge_regions():
-        kind = region[0]
-        if kind == "unchanged":
-            pieces.extend(base_tokens[region[1]:region[2]])
-        elif kind in ("same", "a"):
-            pieces.extend(ours_tokens[region[1]:region[2]])
-        elif kind == "b":
-            pieces.extend(theirs_tokens[region[1]:region[2]])
-        elif theirs_wins:
-            pieces.extend(theirs_tokens[region[5]:region[6]])
-        else:
-            pieces.append(_Hunk(ours_tokens[region[3]:region[4]], theirs_tokens[region[5]:region[6]]))
+    if not theirs_wins:
+        pieces = _phrase_merge(base_tokens, ours_tokens, theirs_tokens)
+    else:
+        merge = Merge3(base_tokens, ours_tokens, theirs_tokens, sequence_matcher=ExactMatcher)
+        pieces = []
+        for region in merge.merge_regions():
+            kind = region[0]
+            if kind == "unchanged":
+                pieces.extend(base_tokens[region[1]:region[2]])
+            elif kind in ("same", "a"):
+                pieces.extend(ours_tokens[region[1]:region[2]])
+            elif kind == "b":
+                pieces.extend(theirs_tokens[region[1]:region[2]])
+            else:
+                pieces.extend(theirs_tokens[region[5]:region[6]])
     pieces = _coalesce(pieces)
     text_parts: list[str] = []
     conflicts: list[Conflict] = []
@@ -85,6 +92,68 @@ def merge_words(base: str, ours: str, theirs: str, *, theirs_wins: bool = False)
             text_parts.append(piece)
     text = "".join(text_parts)
     return WordMerge(text, [Conflict(c.ours, c.theirs, shorten(text)) for c in conflicts])
+
+
+def _changes(base: list[str], side: list[str]) -> tuple[list[tuple[int, int, int, int]], list[int | None]]:
+    """The side's edits of base as (base start, base end, side start, side end), edits apart only by
+    spaces joined into one phrase; and, for each base token the side kept (and the end), its index there."""
+    hunks: list[tuple[int, int, int, int]] = []
+    kept: list[int | None] = [None] * (len(base) + 1)
+    kept[len(base)] = len(side)
+    for tag, i1, i2, j1, j2 in ExactMatcher(None, base, side).get_opcodes():
+        if tag == "equal":
+            kept[i1:i2] = range(j1, j2)
+        elif hunks and all(token.isspace() for token in base[hunks[-1][1]:i1]):
+            hunks[-1] = (hunks[-1][0], i2, hunks[-1][2], j2)
+        else:
+            hunks.append((i1, i2, j1, j2))
+    return hunks, kept
+
+
+def _phrase_merge(base: list[str], ours: list[str], theirs: list[str]) -> list:
+    """A three-way word merge whose collisions hold whole phrases.
+
+    Each side's edits are phrases of base (edits apart only by spaces are one
+    phrase). Phrases of the two sides that overlap or touch form one region; a
+    region both sides changed, differently, is a collision that holds each
+    side's full wording of the whole region, so accepting either side gives
+    exactly that side's text ("within eighteen months" -> "two years" against
+    "twelve months" collides as `two years` against `twelve months`).
+    """
+    ours_hunks, ours_kept = _changes(base, ours)
+    theirs_hunks, theirs_kept = _changes(base, theirs)
+    tagged = sorted([(h, 0) for h in ours_hunks] + [(h, 1) for h in theirs_hunks], key=lambda item: item[0][:2])
+    regions: list[list] = []
+    for hunk, side in tagged:
+        if regions and all(token.isspace() for token in base[regions[-1][1]:hunk[0]]):
+            region = regions[-1]
+            region[1] = max(region[1], hunk[1])
+            region[2][side].append(hunk)
+        else:
+            regions.append([hunk[0], hunk[1], ([], [])])
+            regions[-1][2][side].append(hunk)
+    pieces: list = []
+    position = 0
+    for start, end, (ours_in, theirs_in) in regions:
+        pieces.extend(base[position:start])
+        ours_text = _side_span(ours, ours_in, ours_kept, start, end)
+        theirs_text = _side_span(theirs, theirs_in, theirs_kept, start, end)
+        if not theirs_in or ours_text == theirs_text:
+            pieces.extend(ours_text)
+        elif not ours_in:
+            pieces.extend(theirs_text)
+        else:
+            pieces.append(_Hunk(ours_text, theirs_text))
+        position = end
+    pieces.extend(base[position:])
+    return pieces
+
+
+def _side_span(side: list[str], hunks, kept: list[int | None], start: int, end: int) -> list[str]:
+    """A side's tokens for base[start:end]: its own edits there, and the base tokens it kept between."""
+    first = hunks[0][2] if hunks and hunks[0][0] == start else kept[start]
+    last = hunks[-1][3] if hunks and hunks[-1][1] == end else (kept[end - 1] + 1 if end > start else first)
+    return side[first:last]
 
 
 @dataclass
@@ -140,11 +209,35 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
+# Past this many (old, new) comparisons, pairing walks both lists in step instead: a partner who
+# rewrote hundreds of paragraphs at once must not cost minutes (the full pairing is quadratic).
+PAIRING_CELLS = 40_000
+
+
+def _pair_in_step(old: list[str], new: list[str], threshold: float) -> list[tuple[int, int]]:
+    """Pairs found walking both lists in step, looking one block ahead on either side: linear."""
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(old) and j < len(new):
+        if similarity(old[i], new[j]) >= threshold:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif j + 1 < len(new) and similarity(old[i], new[j + 1]) >= threshold:
+            j += 1
+        elif i + 1 < len(old) and similarity(old[i + 1], new[j]) >= threshold:
+            i += 1
+        else:
+            i, j = i + 1, j + 1
+    return pairs
+
+
 def pair_blocks(old: list[str], new: list[str], threshold: float = 0.5) -> list[tuple[int, int]]:
     """Pairs (i, j), in order, of old and new blocks similar enough to be one block edited."""
     if len(old) == len(new) == 1:
         return [(0, 0)] if similarity(old[0], new[0]) >= threshold * 0.6 else []
     rows, cols = len(old), len(new)
+    if rows * cols > PAIRING_CELLS:
+        return _pair_in_step(old, new, threshold)
     score = [[0.0] * (cols + 1) for _ in range(rows + 1)]
     for i in range(rows - 1, -1, -1):
         for j in range(cols - 1, -1, -1):

@@ -9,8 +9,9 @@ from pathlib import Path
 from ..errors import AccordError, ReviewError, UsageError
 from ..fsutil import write_atomic
 from ..history import commit_epoch, head_commit, is_dirty, resolve_revision
+from ..ledger import refuse_closed_statement
 from ..partners import require_partner
-from ..statement import Statement
+from ..statement import Statement, require_no_conflict_markers
 from .extract import markdown_to_docx
 
 PROPERTY_STATEMENT = "accord.statement"
@@ -18,6 +19,8 @@ PROPERTY_PARTNER = "accord.partner"
 PROPERTY_BASE = "accord.base_commit"
 PROPERTY_TEXT_HASH = "accord.text_sha256"
 PROPERTY_REDLINE_FROM = "accord.redline_from"
+PROPERTY_DEADLINE = "accord.deadline"
+PROPERTY_NOTE = "accord.note"
 SENT_LOG = "sent.yaml"
 
 
@@ -36,8 +39,12 @@ class SentPacket:
 
 
 def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = False, output: Path | None = None,
-                today: dt.date | None = None) -> SentPacket:
+                today: dt.date | None = None, deadline: dt.date | None = None, note: str | None = None) -> SentPacket:
+    """Write partner P's review packet and log it. `deadline` and `note` go on the note for the partner
+    at the top of the first page (and the deadline into the log)."""
     statement = repo.load_statement(statement_id)
+    refuse_closed_statement(statement, "send a review packet for")
+    require_no_conflict_markers(statement, repo.rel(repo.statement_file(statement_id)))
     partners = repo.partners()
     require_partner(partners, partner_id)
     if output is not None:
@@ -62,6 +69,9 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
                                      f"commit {redline_from[:12]}")
     else:
         docx = packet_docx(repo, statement, properties)
+    lines = review_note_lines(repo, statement, partners[partner_id].label, head, deadline=deadline, note=note,
+                              redline_from=redline_from)
+    docx = for_review_in_word(docx, lines)
     path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
     try:
         write_atomic(path, docx)
@@ -70,9 +80,48 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     log_path = log_sent(repo, statement_id, {"partner": partner_id, "base_commit": head,
                                              "text_sha256": statement.text_sha256,
                                              "sent_at": (today or dt.date.today()).isoformat(),
-                                             **({"redline_from": redline_from} if redline_from else {})})
+                                             **({"redline_from": redline_from} if redline_from else {}),
+                                             **({"deadline": deadline.isoformat()} if deadline else {})})
     return SentPacket(path, statement_id, partner_id, partners[partner_id].label, head, statement.text_sha256,
                       redline_from, log_path)
+
+
+def review_note_lines(repo, statement: Statement, partner_label: str, commit: str, *, deadline: dt.date | None = None,
+                      note: str | None = None, redline_from: str | None = None) -> list[str]:
+    """The note at the top of a packet's first page: what this is, for whom, by when, and how to return it."""
+    version = f"version {statement.version}" if statement.version else f"draft of commit {commit[:12]}"
+    lines = [f"Review copy for {partner_label}: {statement.title} ({statement.id}, {version})."]
+    if redline_from:
+        lines.append(f"The changes since the text of commit {redline_from[:12]} are shown as tracked changes.")
+    if deadline:
+        lines.append(f"Please return it by {deadline.strftime('%-d %B %Y')}.")
+    if note:
+        lines.append(" ".join(note.split()))
+    lines.append(f"How to return it: make your changes in this file with Track Changes on (it is on when the file "
+                 f"opens) and add comments where you wish; save it as a .docx and send it back to "
+                 f"{repo.settings.team}. Keep this file's name and properties: they say which text you reviewed. "
+                 "This note is not part of the text.")
+    return lines
+
+
+def for_review_in_word(docx: bytes, note_lines: list[str]) -> bytes:
+    """The packet as Word should open it: Track Changes on, the note for the partner first; other parts
+    byte for byte."""
+    import io
+    import zipfile
+
+    from ..ooxml.packet_parts import track_changes_on, with_review_note
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/settings.xml":
+                data = track_changes_on(data)
+            elif info.filename == "word/document.xml":
+                data = with_review_note(data, note_lines)
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 def _check_output(path: Path) -> None:
@@ -83,9 +132,47 @@ def _check_output(path: Path) -> None:
         raise UsageError(f"-o {path}: the folder {path.parent} does not exist")
 
 
-def packet_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
-    """The DOCX a partner receives: the official build of the text, with accord's review properties added."""
-    return with_custom_properties(official_docx(repo, statement), properties)
+def packet_docx(repo, statement: Statement, properties: dict[str, str], *, deadline: str | None = None,
+                note: str | None = None, built: bytes | None = None) -> bytes:
+    """The DOCX a partner receives: the official build of the text, with accord's review properties added.
+
+    With a deadline or a note, the first page opens with a note to the partner
+    saying both (and the properties record them, so an import rebuilds the very
+    packet sent). `built` is the official DOCX when the caller already has it
+    (a round sends one text to many partners).
+    """
+    properties = {**properties, **({PROPERTY_DEADLINE: deadline} if deadline else {}),
+                  **({PROPERTY_NOTE: note} if note else {})}
+    docx = built if built is not None else official_docx(repo, statement)
+    return with_custom_properties(with_packet_note(docx, repo, statement, properties), properties)
+
+
+def packet_note_lines(repo, statement: Statement, properties: dict[str, str]) -> list[str]:
+    """The first-page note of a packet with a deadline or a note: for whom, by when, and how to return it."""
+    deadline, note = properties.get(PROPERTY_DEADLINE), properties.get(PROPERTY_NOTE)
+    if not deadline and not note:
+        return []
+    partner_id = properties.get(PROPERTY_PARTNER, "")
+    partner = repo.partners().get(partner_id)
+    who = partner.name if partner else partner_id
+    lines = [f"Review packet for {who} ({partner_id}): {statement.symbol + ', ' if statement.symbol else ''}"
+             f"{statement.title}, text {properties.get(PROPERTY_TEXT_HASH, statement.text_sha256)[:12]}."]
+    if deadline:
+        lines.append(f"Please return this file, with your changes tracked and your comments in Word comments, "
+                     f"by {deadline}.")
+    if note:
+        lines.append(note)
+    return lines
+
+
+def with_packet_note(docx: bytes, repo, statement: Statement, properties: dict[str, str]) -> bytes:
+    """The DOCX with the packet note (if any) as boxed paragraphs at the top of its first page."""
+    lines = packet_note_lines(repo, statement, properties)
+    if not lines:
+        return docx
+    from ..ooxml.parts import boxed_note_paragraphs, insert_at_body_start
+
+    return insert_at_body_start(docx, boxed_note_paragraphs(lines))
 
 
 def sent_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
@@ -109,7 +196,7 @@ def sent_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
         old = statement_from_bytes(file_at(repo.root, commit, relpath), f"{relpath} at {commit[:12]}")
         return redline_docx(repo, old, statement, verify=False)
     if PROPERTY_BASE in properties:
-        return official_docx(repo, statement)
+        return with_packet_note(official_docx(repo, statement), repo, statement, properties)
     return markdown_to_docx(statement.body, statement.title, statement.language, reference=_reference_docx(repo))
 
 
@@ -198,7 +285,18 @@ def _reference_docx(repo) -> Path | None:
 
 def log_sent(repo, statement_id: str, entry: dict) -> Path:
     """Append one entry to statements/<id>/reviews/sent.yaml (written whole, atomically)."""
-    from ..yamlio import YAMLProblem, dump_yaml, load_yaml, read_text_file
+    from ..yamlio import dump_yaml
+
+    path = repo.statement_dir(statement_id) / "reviews" / SENT_LOG
+    entries = sent_log(repo, statement_id)
+    entries = [dict(item) for item in entries] + [entry]
+    write_atomic(path, dump_yaml(entries))
+    return path
+
+
+def sent_log(repo, statement_id: str) -> list:
+    """The entries of statements/<id>/reviews/sent.yaml ([] when nothing was sent from this clone)."""
+    from ..yamlio import YAMLProblem, load_yaml, read_text_file
 
     path = repo.statement_dir(statement_id) / "reviews" / SENT_LOG
     entries: list = []
@@ -212,6 +310,4 @@ def log_sent(repo, statement_id: str, entry: dict) -> Path:
             raise ReviewError(exc.message, path=repo.rel(path), line=exc.line) from None
         if not isinstance(entries, list):
             raise ReviewError("expected a list of sent packets", path=repo.rel(path), line=1)
-    entries = [dict(item) for item in entries] + [entry]
-    write_atomic(path, dump_yaml(entries))
-    return path
+    return entries

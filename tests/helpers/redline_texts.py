@@ -1,4 +1,4 @@
-"""A real-looking statement for the redline tests, kept as blocks so tests can edit it (no tests here)."""
+"""A real-looking statement for the redline tests, kept as blocks so tests can edit it."""
 
 from __future__ import annotations
 
