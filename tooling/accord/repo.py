@@ -16,6 +16,8 @@ FORMATS = ("docx", "pdf", "html")
 
 BUILD_SETTINGS = Schema("build settings", (
     Field("formats", "list:text", "Formats `accord build` makes by default.", default=FORMATS, choices=FORMATS),
+    Field("embed-fonts", "bool", "Embed the house fonts (templates/fonts), subset, in every DOCX accord writes.",
+          default=True),
 ))
 
 SETTINGS = Schema("accord.yaml", (
@@ -45,6 +47,7 @@ class Settings:
     formats: tuple[str, ...] = FORMATS
     secretariat_keys: tuple[str, ...] = ()
     timezone: str = "UTC"
+    embed_fonts: bool = True
 
 
 @dataclass
@@ -202,7 +205,8 @@ class Repo:
             return Settings(), [Problem("accord.yaml", data.line_of("timezone", 1),
                                         f"unknown time zone '{values['timezone']}' (use an IANA name such as "
                                         "Europe/Vienna, or UTC)")]
-        return Settings(**values, formats=formats), []
+        embed_fonts = build.get("embed_fonts") is not False
+        return Settings(**values, formats=formats, embed_fonts=embed_fonts), []
 
 
 def _enclosing_repository(root: Path) -> Path | None:

@@ -2,7 +2,8 @@
 
 Stages: pandoc (body, title, footnotes, tables) -> title block -> paragraph numbers
 -> signatory block -> header, footer and DRAFT watermark -> properties -> a zip
-whose times come from the commit, so the same commit gives the same bytes.
+whose times come from the commit, so the same commit gives the same bytes -> the
+house fonts it uses, embedded (ooxml.fonts).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from ..ooxml.fonts import embed_fonts, house_font_dir
 from ..ooxml.parts import (cell_paragraphs, field, insert_in_pPr, layout_table,
                            paragraph_border, set_custom_properties, spacer_paragraph, tab_stops, text_run,
                            watermark_run)
@@ -42,7 +44,8 @@ def build_docx(document: Document, target: Path) -> bytes:
     raw = pandoc_to(document, ["-t", "docx", f"--reference-doc={reference}", "-o", "-"],
                     metadata={"title": document.statement.title, "lang": document.statement.language},
                     what="pandoc (DOCX)")
-    return reproducible_zip(post_process(document, raw), document.provenance.epoch)
+    docx = reproducible_zip(post_process(document, raw), document.provenance.epoch)
+    return embed_fonts(docx, house_font_dir(document.templates, document.settings.embed_fonts))
 
 
 def post_process(document: Document, docx_bytes: bytes) -> bytes:

@@ -72,7 +72,7 @@ def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", 
 
 def render_docx(redline: Redline, *, author: str, date: str, reference_doc=None, subtitle: str = "",
                 properties: dict[str, str] | None = None, epoch: int | None = None, verify: bool = True,
-                labels=None) -> bytes:
+                labels=None, font_dir=None) -> bytes:
     """A Word document with native tracked changes by `author` at `date` (ISO 8601, UTC).
 
     Raises RedlineError if accepting all its changes does not give the newer
@@ -81,7 +81,7 @@ def render_docx(redline: Redline, *, author: str, date: str, reference_doc=None,
     from .docx import render_docx as _render
 
     return _render(redline, author=author, date=date, reference_doc=reference_doc, subtitle=subtitle,
-                   properties=properties, epoch=epoch, verify=verify, labels=labels)
+                   properties=properties, epoch=epoch, verify=verify, labels=labels, font_dir=font_dir)
 
 
 __all__ = ["Block", "Counts", "Document", "Redline", "Token", "apply_criticmarkup", "compare",

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from ..errors import RedlineError
+from ..ooxml.fonts import embed_fonts
 from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker, resolved_words, row_marker
 from ..pandoc import run_pandoc
 from .blocks import Token
@@ -31,10 +32,11 @@ _FORMAT_NODES = {"strong": "Strong", "emph": "Emph", "underline": "Underline", "
 
 def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str | Path | None = None,
                 subtitle: str = "", properties: dict[str, str] | None = None, epoch: int | None = None,
-                verify: bool = True, labels=None) -> bytes:
+                verify: bool = True, labels=None, font_dir: Path | None = None) -> bytes:
     """The redline as a DOCX with tracked changes by `author` at `date` (ISO 8601, e.g. 2026-01-05T10:00:00Z).
 
     `reference_doc` gives the styles (the official templates/reference.docx),
+    `font_dir` the house fonts to embed (templates/fonts; None embeds none),
     `subtitle` a line under the title, `properties` custom document properties,
     `epoch` the timestamp of the package (same inputs, same bytes). `labels`
     (accord.labels.RedlineLabels) numbers the newer version's paragraphs with Word
@@ -54,7 +56,7 @@ def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str 
         data = number_bookmarked(data, builder.label_levels, paragraphs_numbered=labels.new_numbered)
     if verify:
         verify_docx(data, redline)
-    return data
+    return embed_fonts(data, font_dir)
 
 
 def redline_ast(redline: Redline, *, author: str, date: str, subtitle: str = "",

@@ -263,6 +263,7 @@ def _relpath(repo, statement_id: str) -> str:
 
 def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = False) -> str | bytes:
     """The diff in one format: term and md and html give text, docx gives bytes."""
+    from ..ooxml.fonts import house_font_dir
     from . import render_docx, render_html, render_markdown, render_term
 
     if fmt == "term":
@@ -294,7 +295,8 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
         return render_docx(diff.redline, author=diff.new.author, date=diff.new.date_iso,
                            reference_doc=reference if reference.is_file() else None,
                            subtitle=f"Changes from {diff.old.label} to {diff.new.label}",
-                           properties=properties, epoch=diff.new.epoch, labels=diff_labels(diff))
+                           properties=properties, epoch=diff.new.epoch, labels=diff_labels(diff),
+                           font_dir=house_font_dir(repo.templates_dir, repo.settings.embed_fonts))
     raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
 
 

@@ -233,13 +233,15 @@ def official_docx(repo, statement: Statement) -> bytes:
 def redline_docx(repo, old: Statement, new: Statement, properties: dict[str, str] | None = None, *,
                  subtitle: str = "", verify: bool = True) -> bytes:
     """The new text as a DOCX whose tracked changes, by the team, turn the old text into it."""
+    from ..ooxml.fonts import house_font_dir
     from ..redline import compare, render_docx
 
     changes = compare(old.body, new.body, old_title=old.title, new_title=new.title)
     epoch = commit_epoch(repo.root) or 0
     when = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return render_docx(changes, author=repo.settings.team, date=when, reference_doc=_reference_docx(repo),
-                       subtitle=subtitle, properties=properties, epoch=epoch, verify=verify)
+                       subtitle=subtitle, properties=properties, epoch=epoch, verify=verify,
+                       font_dir=house_font_dir(repo.templates_dir, repo.settings.embed_fonts))
 
 
 def endorsed_text(repo, statement_id: str, partner_id: str):

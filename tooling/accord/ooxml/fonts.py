@@ -1,0 +1,719 @@
+"""Embedded fonts in DOCX: the house faces a document uses, subset to its characters, obfuscated as Word embeds them.
+
+`embed_fonts(docx, font_dir)` is the last step of every DOCX writer. It reads
+which font family, weight and slant every run resolves to (direct formatting,
+character and paragraph style chains, table styles, document defaults, theme
+fonts), in the body, headers, footers, notes and comments, list numbers and the
+WordArt watermark; subsets each face found in `font_dir` to the 128-code-point
+pages of the characters set in it (see PAGE); and stores it as ECMA-376 Part 1
+§17.8.1 describes: an obfuscated part
+(/word/fonts/fontN.odttf) related from fontTable.xml, named by a
+w:embedRegular / w:embedBold / w:embedItalic / w:embedBoldItalic element whose
+w:fontKey is the GUID XORed over the font's first 32 bytes. The key is derived
+from the subset's bytes, so the same document gives the same package.
+
+Faces the house does not carry (a family not in `font_dir`) are left named but
+not embedded; `fonts_not_carried` lists them, so that a test or a caller can say
+so. The bullets pandoc writes in Symbol, Courier New and Wingdings are redrawn
+in the house body face, so that a list does not call for a font nobody has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import re
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from ..errors import BuildError
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+V_NS = "urn:schemas-microsoft-com:vml"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+FONT_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
+OBFUSCATED_FONT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
+FONT_TABLE = "word/fontTable.xml"
+FONT_TABLE_RELS = "word/_rels/fontTable.xml.rels"
+CONTENT_TYPES = "[Content_Types].xml"
+SETTINGS = "word/settings.xml"
+STYLES = "word/styles.xml"
+NUMBERING = "word/numbering.xml"
+THEME = "word/theme/theme1.xml"
+# The parts whose runs are shown: the body, headers, footers, notes and comments.
+_SHOWN_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
+# (bold, italic) -> the fontTable element that embeds that face, in the order CT_Font requires.
+EMBED_ELEMENTS = {(False, False): "embedRegular", (True, False): "embedBold", (False, True): "embedItalic",
+                  (True, True): "embedBoldItalic"}
+# A subset carries whole 128-code-point pages: every character of the house face in each page the
+# document touches, and always the first two (Basic Latin, Latin-1). So page numbers and the
+# letters a partner types into a packet render in the house face too, and documents in one
+# script share one subset (cached in the process and on disk), which keeps embedding cheap.
+PAGE = 128
+ALWAYS_INCLUDED = frozenset(chr(c) for c in range(0x20, 0x100))
+# Symbol-font bullets pandoc writes, and the house characters that replace them (first one the face has).
+_BULLETS = {"Symbol": "•", "Courier New": "◦–", "Wingdings": "▪■–"}
+# The start of ECMA-376's CT_Settings sequence, up to the font settings accord adds.
+_SETTINGS_ORDER = ("writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+                   "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+                   "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
+                   "saveSubsetFonts")
+_FONT_CHILDREN_BEFORE_EMBED = ("altName", "panose1", "charset", "family", "notTrueType", "pitch", "sig")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False)
+
+
+def w(tag: str) -> str:
+    return f"{{{W_NS}}}{tag}"
+
+
+@dataclass(frozen=True)
+class Face:
+    """One style of a family: (family, bold, italic)."""
+
+    family: str
+    bold: bool
+    italic: bool
+
+    @property
+    def label(self) -> str:
+        style = {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic",
+                 (True, True): "Bold Italic"}[(self.bold, self.italic)]
+        return f"{self.family} {style}"
+
+
+# -- the house faces ----------------------------------------------------------------------
+
+_faces_lock = threading.Lock()
+_faces_cache: dict[tuple, dict[Face, Path]] = {}
+_subset_cache: dict[str, bytes] = {}
+_file_hashes: dict[tuple, str] = {}
+_cmaps: dict[tuple, frozenset[int]] = {}
+
+
+def house_faces(font_dir: Path) -> dict[Face, Path]:
+    """The TrueType faces in font_dir by (family, bold, italic), read from each file's own name table.
+
+    A file that is no font, or a link that leaves font_dir, is a BuildError naming it:
+    the fonts are the repository's, and a DOCX must not carry what it happens to point at.
+    """
+    font_dir = Path(font_dir)
+    files = sorted(p for p in font_dir.iterdir() if p.suffix.lower() in (".ttf", ".otf"))
+    key = tuple((str(p), p.lstat().st_size, p.lstat().st_mtime_ns) for p in files)
+    with _faces_lock:
+        if key in _faces_cache:
+            return _faces_cache[key]
+    from fontTools.ttLib import TTFont
+
+    inside = font_dir.resolve()
+    faces: dict[Face, Path] = {}
+    for path in files:
+        shown = _shown(path, font_dir)
+        if path.resolve().parent != inside:
+            raise BuildError(f"{shown}: a link to a file outside {_shown(font_dir, font_dir)}; "
+                             "the house fonts must be files in that folder")
+        try:  # read whole first: a constructor that raises would leave its file open
+            with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
+                names = font["name"]
+                family = str(names.getDebugName(16) or names.getDebugName(1))
+                selection = font["OS/2"].fsSelection
+                font.getBestCmap()
+        except Exception:  # noqa: BLE001 - fontTools raises many kinds on a damaged file; all mean the same here
+            raise BuildError(f"{shown}: not a TrueType or OpenType font accord can read") from None
+        faces.setdefault(Face(family, bool(selection & 0x20), bool(selection & 0x01)), path)
+    with _faces_lock:
+        _faces_cache[key] = faces
+    return faces
+
+
+def _shown(path: Path, font_dir: Path) -> str:
+    """A path as users know it: templates/fonts/X.ttf (relative to the folder above templates/)."""
+    try:
+        return Path(path).relative_to(Path(font_dir).parent.parent).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def pages_of(characters: set[str]) -> frozenset[int]:
+    """The 128-code-point pages a subset carries for these characters (Basic Latin and Latin-1 always)."""
+    return frozenset(ord(c) // PAGE for c in characters | ALWAYS_INCLUDED)
+
+
+def subset_face(path: Path, pages: frozenset[int], *, cache_dir: Path | None | object = ...) -> bytes:
+    """The font at path cut down to the characters it has in these pages (and what shaping them needs).
+
+    Subsetting costs about half a second a face; a subset is therefore kept in
+    memory and in the user's cache folder (cache_dir: default ~/.cache/accord/fonts,
+    None for none), named by a hash of the font's bytes, the pages, the fontTools
+    version and the options, so a changed font or tool never reuses a stale one.
+    """
+    path = Path(path)
+    key = _subset_key(path, pages)
+    with _faces_lock:
+        if key in _subset_cache:
+            return _subset_cache[key]
+    folder = _default_cache_dir() if cache_dir is ... else cache_dir
+    data = _read_cached(folder, key)
+    if data is None:
+        data = _subset(path, pages)
+        _write_cached(folder, key, data)
+    with _faces_lock:
+        _subset_cache[key] = data
+    return data
+
+
+_SUBSET_OPTIONS = "hinting=0 notdef_outline=1 name_IDs=* name_languages=* page=128"
+
+
+def _subset_key(path: Path, pages: frozenset[int]) -> str:
+    import fontTools
+
+    stat = path.stat()
+    stamp = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _faces_lock:
+        font_hash = _file_hashes.get(stamp)
+    if font_hash is None:
+        font_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+        with _faces_lock:
+            _file_hashes[stamp] = font_hash
+    about = f"{font_hash} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
+    return hashlib.sha256(about.encode()).hexdigest()
+
+
+def _cmap(path: Path) -> frozenset[int]:
+    """The code points a font file maps, read once per process."""
+    stat = path.stat()
+    stamp = ("cmap", str(path), stat.st_size, stat.st_mtime_ns)
+    with _faces_lock:
+        if stamp in _cmaps:
+            return _cmaps[stamp]
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        codes = frozenset(font.getBestCmap())
+    with _faces_lock:
+        _cmaps[stamp] = codes
+    return codes
+
+
+def _subset(path: Path, pages: frozenset[int]) -> bytes:
+    from fontTools import subset
+
+    codes = [code for code in sorted(_cmap(path)) if code // PAGE in pages and code >= 0x20]
+    options = subset.Options()
+    options.hinting = False            # Word and LibreOffice render embedded faces unhinted well enough
+    options.recalc_timestamp = False   # the head table keeps the source font's dates: same input, same bytes
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    try:
+        font = subset.load_font(str(path), options, dontLoadGlyphNames=True)
+        try:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=codes)
+            subsetter.subset(font)
+            out = io.BytesIO()
+            subset.save_font(font, out, options)
+        finally:
+            font.close()
+    except Exception:  # noqa: BLE001 - a font that parses but cannot be subset is just as unusable
+        raise BuildError(f"{_shown(path, path.parent)}: a font accord cannot subset for embedding") from None
+    return out.getvalue()
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "accord" / "fonts"
+
+
+def _read_cached(folder: Path | None, key: str) -> bytes | None:
+    """A cached subset, if its file is whole: the font's bytes followed by their SHA-256."""
+    if folder is None:
+        return None
+    try:
+        stored = (folder / f"{key}.ttf").read_bytes()
+    except OSError:
+        return None
+    data, digest = stored[:-32], stored[-32:]
+    return data if len(stored) > 32 and hashlib.sha256(data).digest() == digest else None
+
+
+def _write_cached(folder: Path | None, key: str, data: bytes) -> None:
+    """Best effort: a cache that cannot be written costs time, never a build."""
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".subset-", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data + hashlib.sha256(data).digest())
+        os.replace(temporary, folder / f"{key}.ttf")
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+# -- obfuscation (ECMA-376 Part 1, §17.8.1) ------------------------------------------------
+
+def font_key(font_bytes: bytes) -> str:
+    """A GUID for w:fontKey, derived from the font's bytes (not random: builds stay reproducible)."""
+    digest = hashlib.sha256(font_bytes).hexdigest()[:32].upper()
+    return f"{{{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}}}"
+
+
+def obfuscate(font_bytes: bytes, key: str) -> bytes:
+    """XOR the first 32 bytes with the key's 16 bytes, taken from the GUID string's last pair to its first.
+
+    The same operation undoes itself: obfuscate(obfuscate(data, key), key) == data.
+    """
+    hex_digits = key.strip("{}").replace("-", "")
+    key_bytes = bytes.fromhex(hex_digits)[::-1]
+    head = bytes(b ^ key_bytes[i % 16] for i, b in enumerate(font_bytes[:32]))
+    return head + font_bytes[32:]
+
+
+# -- which faces a document uses -----------------------------------------------------------
+
+@dataclass
+class _RunStyle:
+    """What a style level says about a run; None where it says nothing."""
+
+    family: str | None = None
+    bold: bool | None = None
+    italic: bool | None = None
+    caps: bool | None = None
+
+    def over(self, base: "_RunStyle") -> "_RunStyle":
+        return _RunStyle(*(mine if mine is not None else theirs for mine, theirs in
+                           ((self.family, base.family), (self.bold, base.bold), (self.italic, base.italic),
+                            (self.caps, base.caps))))
+
+
+def _on(element) -> bool | None:
+    """A toggle property (w:b, w:i, w:caps): None when absent, else its w:val (on when missing)."""
+    if element is None:
+        return None
+    return element.get(w("val"), "true").lower() not in ("0", "false", "off", "none")
+
+
+class _Styles:
+    """styles.xml, theme fonts and numbering, enough to resolve a run's family, weight and slant."""
+
+    def __init__(self, parts: dict[str, bytes]):
+        self.theme = _theme_fonts(parts.get(THEME))
+        root = etree.fromstring(parts[STYLES], _PARSER) if STYLES in parts else None
+        self.styles: dict[str, tuple[str | None, str | None, _RunStyle, object]] = {}
+        self.default_paragraph = self.default_character = None
+        self.defaults = _RunStyle()
+        if root is not None:
+            rpr = root.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}")
+            self.defaults = self.run_props(rpr)
+            for style in root.iter(w("style")):
+                style_id = style.get(w("styleId"))
+                kind = style.get(w("type"))
+                based = style.find(w("basedOn"))
+                self.styles[style_id] = (kind, based.get(w("val")) if based is not None else None,
+                                         self.run_props(style.find(w("rPr"))), style)
+                if style.get(w("default")) in ("1", "true", "on"):
+                    if kind == "paragraph":
+                        self.default_paragraph = style_id
+                    elif kind == "character":
+                        self.default_character = style_id
+        self.numbering = _Numbering(parts.get(NUMBERING), self)
+        self._chains: dict[str, _RunStyle] = {}
+
+    def run_props(self, rpr) -> _RunStyle:
+        if rpr is None:
+            return _RunStyle()
+        family = None
+        fonts = rpr.find(w("rFonts"))
+        if fonts is not None:
+            family = fonts.get(w("ascii")) or fonts.get(w("hAnsi"))
+            theme = fonts.get(w("asciiTheme")) or fonts.get(w("hAnsiTheme"))
+            if family is None and theme:
+                family = self.theme.get("major" if theme.startswith("major") else "minor")
+        caps = _on(rpr.find(w("caps")))
+        small = _on(rpr.find(w("smallCaps")))
+        return _RunStyle(family, _on(rpr.find(w("b"))), _on(rpr.find(w("i"))),
+                         caps if small is None else (small or bool(caps)))
+
+    def chain(self, style_id: str | None) -> _RunStyle:
+        """A style's run properties with its basedOn ancestors' beneath them."""
+        if not style_id or style_id not in self.styles:
+            return _RunStyle()
+        if style_id not in self._chains:
+            self._chains[style_id] = _RunStyle()  # a basedOn loop ends here
+            seen, props, current = set(), _RunStyle(), style_id
+            while current in self.styles and current not in seen:
+                seen.add(current)
+                props = props.over(self.styles[current][2])
+                current = self.styles[current][1]
+            self._chains[style_id] = props
+        return self._chains[style_id]
+
+    def table_toggles(self, style_id: str | None) -> tuple[bool, bool]:
+        """Whether a table style makes any of its cells bold / italic (header rows, first columns ...)."""
+        entry = self.styles.get(style_id or "")
+        if entry is None:
+            return False, False
+        bold = any(_on(b) for b in entry[3].iter(w("b")))
+        italic = any(_on(i) for i in entry[3].iter(w("i")))
+        return bold, italic
+
+
+def _theme_fonts(data: bytes | None) -> dict[str, str]:
+    if not data:
+        return {}
+    root = etree.fromstring(data, _PARSER)
+    fonts = {}
+    for which in ("major", "minor"):
+        latin = root.find(f".//{{{A_NS}}}{which}Font/{{{A_NS}}}latin")
+        if latin is not None and latin.get("typeface"):
+            fonts[which] = latin.get("typeface")
+    return fonts
+
+
+class _Numbering:
+    """numbering.xml: for (numId, ilvl), the number's text pattern, format and run properties."""
+
+    def __init__(self, data: bytes | None, styles: "_Styles"):
+        self.levels: dict[tuple[str, str], tuple[str, str, _RunStyle]] = {}
+        if not data:
+            return
+        root = etree.fromstring(data, _PARSER)
+        abstract = {}
+        for node in root.iter(w("abstractNum")):
+            abstract[node.get(w("abstractNumId"))] = node
+        for num in root.iter(w("num")):
+            ref = num.find(w("abstractNumId"))
+            node = abstract.get(ref.get(w("val"))) if ref is not None else None
+            if node is None:
+                continue
+            for lvl in node.iter(w("lvl")):
+                text = lvl.find(w("lvlText"))
+                fmt = lvl.find(w("numFmt"))
+                self.levels[(num.get(w("numId")), lvl.get(w("ilvl")))] = (
+                    text.get(w("val"), "") if text is not None else "",
+                    fmt.get(w("val"), "decimal") if fmt is not None else "decimal",
+                    styles.run_props(lvl.find(w("rPr"))))
+
+
+@dataclass
+class FontUse:
+    """The faces a document's shown text resolves to, each with the characters set in it."""
+
+    characters: dict[Face, set[str]]
+
+    def add(self, face: Face, text: str, *, caps: bool = False) -> None:
+        chars = self.characters.setdefault(face, set())
+        chars.update(text)
+        if caps:
+            chars.update(text.upper())
+
+
+def font_use(parts: dict[str, bytes]) -> FontUse:
+    """Which faces the shown parts of a package use, and for which characters."""
+    styles = _Styles(parts)
+    use = FontUse({})
+    for name in sorted(parts):
+        if _SHOWN_PARTS.fullmatch(name):
+            _collect(etree.fromstring(parts[name], _PARSER), styles, use)
+    return use
+
+
+def _collect(root, styles: _Styles, use: FontUse) -> None:
+    for paragraph in root.iter(w("p")):
+        ppr = paragraph.find(w("pPr"))
+        pstyle = ppr.find(w("pStyle")) if ppr is not None else None
+        paragraph_style = pstyle.get(w("val")) if pstyle is not None else styles.default_paragraph
+        base = styles.chain(paragraph_style).over(styles.defaults)
+        table = next(paragraph.iterancestors(w("tbl")), None)
+        table_bold = table_italic = False
+        if table is not None:
+            tstyle = table.find(f"{w('tblPr')}/{w('tblStyle')}")
+            table_bold, table_italic = styles.table_toggles(tstyle.get(w("val")) if tstyle is not None else None)
+        for run in paragraph.iter(w("r")):
+            if next(run.iterancestors(w("p"))) is not paragraph:
+                continue  # a run of a paragraph nested in this one (a text box) is counted with its own
+            rpr = run.find(w("rPr"))
+            rstyle = rpr.find(w("rStyle")) if rpr is not None else None
+            character = styles.chain(rstyle.get(w("val")) if rstyle is not None else styles.default_character)
+            props = styles.run_props(rpr).over(character).over(base)
+            text = "".join(node.text or "" for node in run if node.tag in (w("t"), w("delText")))
+            text += "".join("\u2011" for _ in run.iter(w("noBreakHyphen")))
+            if text:
+                for face in _faces(props, table_bold, table_italic):
+                    use.add(face, text, caps=bool(props.caps))
+        _collect_number(ppr, paragraph_style, base, styles, use)
+    for textpath in root.iter(f"{{{V_NS}}}textpath"):
+        style = dict(part.split(":", 1) for part in (textpath.get("style") or "").split(";") if ":" in part)
+        family = style.get("font-family", "").strip().strip('"').strip("'")
+        if family and textpath.get("string"):
+            use.add(Face(family, style.get("font-weight", "").strip() == "bold",
+                         style.get("font-style", "").strip() == "italic"), textpath.get("string"))
+
+
+def _faces(props: _RunStyle, table_bold: bool, table_italic: bool) -> list[Face]:
+    if not props.family:
+        return []
+    bold, italic = bool(props.bold), bool(props.italic)
+    boldness = {bold, True} if table_bold and props.bold is None else {bold}
+    slants = {italic, True} if table_italic and props.italic is None else {italic}
+    return [Face(props.family, b, i) for b in sorted(boldness) for i in sorted(slants)]
+
+
+def _collect_number(ppr, paragraph_style, base: _RunStyle, styles: _Styles, use: FontUse) -> None:
+    """The list number or bullet of a paragraph: its level's text in the paragraph mark's face."""
+    numpr = ppr.find(w("numPr")) if ppr is not None else None
+    if numpr is None and paragraph_style in styles.styles:
+        numpr = styles.styles[paragraph_style][3].find(f"{w('pPr')}/{w('numPr')}")
+    if numpr is None:
+        return
+    num_id, ilvl = numpr.find(w("numId")), numpr.find(w("ilvl"))
+    key = (num_id.get(w("val")) if num_id is not None else None, ilvl.get(w("val")) if ilvl is not None else "0")
+    if key not in styles.numbering.levels:
+        return
+    pattern, fmt, level_props = styles.numbering.levels[key]
+    mark = styles.run_props(ppr.find(w("rPr")) if ppr is not None else None)
+    props = level_props.over(mark).over(base)
+    text = re.sub(r"%\d", "", pattern)
+    if "letter" in fmt.lower() or "roman" in fmt.lower():
+        text += "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if props.family and text:
+        use.add(Face(props.family, bool(props.bold), bool(props.italic)), text, caps=bool(props.caps))
+
+
+# -- the package ----------------------------------------------------------------------------
+
+def fonts_not_carried(docx: bytes, font_dir: Path) -> list[str]:
+    """The faces a DOCX sets text in that are neither in font_dir nor embedded in it, e.g. ['Consolas Regular']."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        parts = {name: package.read(name) for name in package.namelist() if name.endswith(".xml")}
+    embedded = _embedded_faces(parts.get(FONT_TABLE))
+    house = house_faces(font_dir)
+    return sorted(face.label for face in font_use(parts).characters
+                  if face not in house and face not in embedded)
+
+
+def _embedded_faces(font_table: bytes | None) -> set[Face]:
+    if not font_table:
+        return set()
+    root = etree.fromstring(font_table, _PARSER)
+    return {Face(font.get(w("name")), bold, italic) for font in root.iter(w("font"))
+            for (bold, italic), tag in EMBED_ELEMENTS.items() if font.find(w(tag)) is not None}
+
+
+def house_font_dir(templates_dir: Path, enabled: bool = True) -> Path | None:
+    """templates/fonts, when embedding is on (accord.yaml `build: embed-fonts`) and the folder exists."""
+    font_dir = Path(templates_dir) / "fonts"
+    return font_dir if enabled and font_dir.is_dir() else None
+
+
+def embed_fonts(docx: bytes, font_dir: Path | None) -> bytes:
+    """The DOCX with every house face its text uses embedded (subset, obfuscated); other parts unchanged.
+
+    With font_dir None (embedding off), a DOCX that already embeds fonts, or one
+    that uses no face in font_dir, the bytes come back as they were. Zip entries
+    keep their order and times; new ones take the first entry's time.
+    """
+    if font_dir is None:
+        return docx
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        infos = package.infolist()
+        parts = {info.filename: package.read(info.filename) for info in infos}
+    if FONT_TABLE_RELS in parts and FONT_RELATIONSHIP.encode() in parts[FONT_TABLE_RELS]:
+        return docx
+    house = house_faces(font_dir)
+    body_family = _body_family(parts)
+    if NUMBERING in parts and body_family:
+        parts[NUMBERING] = _house_bullets(parts[NUMBERING], house, body_family)
+    use = font_use(parts)
+    chosen = sorted((face for face in use.characters if face in house),
+                    key=lambda f: (f.family, f.bold, f.italic))
+    if not chosen:
+        return docx
+    fonts: list[tuple[Face, str, bytes]] = []
+    for face in chosen:
+        subset = subset_face(house[face], pages_of(use.characters[face]))
+        key = font_key(subset)
+        fonts.append((face, key, obfuscate(subset, key)))
+    new_parts: dict[str, bytes] = {}
+    relationships = []
+    for number, (face, key, data) in enumerate(fonts, 1):
+        new_parts[f"word/fonts/font{number}.odttf"] = data
+        relationships.append((f"rId{number}", f"fonts/font{number}.odttf", face, key))
+    parts[FONT_TABLE] = _font_table(parts.get(FONT_TABLE), relationships, house)
+    parts[FONT_TABLE_RELS] = _relationships(relationships)
+    had_font_table = any(info.filename == FONT_TABLE for info in infos)
+    parts[CONTENT_TYPES] = _content_types(parts[CONTENT_TYPES], has_font_table=had_font_table)
+    if SETTINGS in parts:
+        parts[SETTINGS] = _settings(parts[SETTINGS])
+    return _write(infos, parts, new_parts, document_rels_needs_font_table=not had_font_table)
+
+
+def _body_family(parts: dict[str, bytes]) -> str | None:
+    styles = _Styles(parts)
+    return styles.chain(styles.default_paragraph).over(styles.defaults).family
+
+
+def _house_bullets(numbering: bytes, house: dict[Face, Path], family: str) -> bytes:
+    """Bullets drawn from Symbol, Courier New or Wingdings, redrawn in the house body face."""
+    path = house.get(Face(family, False, False))
+    if path is None:
+        return numbering
+    cmap = _cmap(path)
+    root = etree.fromstring(numbering, _PARSER)
+    changed = False
+    for lvl in root.iter(w("lvl")):
+        fmt, text, fonts = lvl.find(w("numFmt")), lvl.find(w("lvlText")), lvl.find(f"{w('rPr')}/{w('rFonts')}")
+        if fmt is None or fmt.get(w("val")) != "bullet" or text is None or fonts is None:
+            continue
+        candidates = _BULLETS.get(fonts.get(w("ascii")) or "")
+        bullet = next((c for c in candidates or "" if ord(c) in cmap), None)
+        if bullet is None:
+            continue
+        text.set(w("val"), bullet)
+        for attr in ("ascii", "hAnsi", "cs", "eastAsia"):
+            if fonts.get(w(attr)) is not None:
+                fonts.set(w(attr), family)
+        changed = True
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True) if changed else numbering
+
+
+def _font_table(data: bytes | None, relationships, house: dict[Face, Path]) -> bytes:
+    if data:
+        root = etree.fromstring(data, _PARSER)
+    else:
+        root = etree.Element(w("fonts"), nsmap={"w": W_NS, "r": R_NS})
+    for rel_id, _target, face, key in relationships:
+        font = next((f for f in root.iter(w("font")) if f.get(w("name")) == face.family), None)
+        if font is None:
+            font = etree.SubElement(root, w("font"))
+            font.set(w("name"), face.family)
+            _describe_font(font, house[face])
+        embed = etree.Element(w(EMBED_ELEMENTS[(face.bold, face.italic)]))
+        embed.set(f"{{{R_NS}}}id", rel_id)
+        embed.set(w("fontKey"), key)
+        embed.set(w("subsetted"), "1")
+        order = list(_FONT_CHILDREN_BEFORE_EMBED) + list(EMBED_ELEMENTS.values())
+        rank = order.index(EMBED_ELEMENTS[(face.bold, face.italic)])
+        later = next((child for child in font if etree.QName(child).localname in order
+                      and order.index(etree.QName(child).localname) > rank), None)
+        if later is not None:
+            later.addprevious(embed)
+        else:
+            font.append(embed)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _describe_font(element, path: Path) -> None:
+    """panose1, charset, family, pitch and sig from the font's OS/2 table, as Word writes them."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        os2 = font["OS/2"]
+        panose = os2.panose
+        panose_hex = "".join(f"{getattr(panose, field):02X}" for field in (
+            "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
+            "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))
+        ranges = (os2.ulUnicodeRange1, os2.ulUnicodeRange2, os2.ulUnicodeRange3, os2.ulUnicodeRange4)
+        code_pages = (getattr(os2, "ulCodePageRange1", 0), getattr(os2, "ulCodePageRange2", 0))
+    serif = panose.bSerifStyle not in (11, 12, 13)  # 11-13: sans serif styles
+    for tag, value in (("panose1", panose_hex), ("charset", "00"), ("family", "roman" if serif else "swiss"),
+                       ("pitch", "variable")):
+        etree.SubElement(element, w(tag)).set(w("val"), value)
+    sig = etree.SubElement(element, w("sig"))
+    for index, value in enumerate(ranges):
+        sig.set(w(f"usb{index}"), f"{value:08X}")
+    for index, value in enumerate(code_pages):
+        sig.set(w(f"csb{index}"), f"{value:08X}")
+
+
+def _relationships(relationships) -> bytes:
+    root = etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS})
+    for rel_id, target, _face, _key in relationships:
+        etree.SubElement(root, f"{{{PKG_REL_NS}}}Relationship", Id=rel_id, Type=FONT_RELATIONSHIP, Target=target)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _content_types(data: bytes, *, has_font_table: bool) -> bytes:
+    root = etree.fromstring(data, _PARSER)
+    if not any(d.get("Extension", "").lower() == "odttf" for d in root.iter(f"{{{CT_NS}}}Default")):
+        first_override = root.find(f"{{{CT_NS}}}Override")
+        default = etree.Element(f"{{{CT_NS}}}Default", Extension="odttf", ContentType=OBFUSCATED_FONT_TYPE)
+        if first_override is not None:
+            first_override.addprevious(default)
+        else:
+            root.append(default)
+    if not has_font_table:
+        etree.SubElement(root, f"{{{CT_NS}}}Override", PartName="/" + FONT_TABLE,
+                         ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _settings(data: bytes) -> bytes:
+    """w:embedTrueTypeFonts and w:saveSubsetFonts, so that Word keeps the fonts when a partner saves."""
+    root = etree.fromstring(data, _PARSER)
+    for tag in ("embedTrueTypeFonts", "saveSubsetFonts"):
+        if root.find(w(tag)) is not None:
+            continue
+        earlier = _SETTINGS_ORDER[:_SETTINGS_ORDER.index(tag)]
+        anchor = next((child for child in root if not (isinstance(child.tag, str)
+                                                       and etree.QName(child).localname in earlier)), None)
+        if anchor is not None:
+            anchor.addprevious(etree.Element(w(tag)))
+        else:
+            root.append(etree.Element(w(tag)))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _write(infos, parts: dict[str, bytes], new_parts: dict[str, bytes], *, document_rels_needs_font_table: bool) -> bytes:
+    if document_rels_needs_font_table:
+        parts["word/_rels/document.xml.rels"] = _add_font_table_relationship(parts["word/_rels/document.xml.rels"])
+    date_time = infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        names = set()
+        for info in infos:
+            names.add(info.filename)
+            target.writestr(_copy_info(info, info.filename, info.date_time), parts[info.filename], compresslevel=6)
+        for name in [FONT_TABLE, FONT_TABLE_RELS, *new_parts]:
+            if name in names:
+                continue
+            names.add(name)
+            data = new_parts.get(name, parts.get(name))
+            target.writestr(_copy_info(infos[0] if infos else None, name, date_time), data, compresslevel=6)
+    return out.getvalue()
+
+
+def _copy_info(template, name: str, date_time) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if template is not None:
+        info.create_system = template.create_system
+        info.external_attr = template.external_attr
+    return info
+
+
+def _add_font_table_relationship(data: bytes) -> bytes:
+    root = etree.fromstring(data, _PARSER)
+    used = {rel.get("Id") for rel in root}
+    number = 1
+    while f"rId{number}" in used:
+        number += 1
+    etree.SubElement(root, f"{{{PKG_REL_NS}}}Relationship", Id=f"rId{number}",
+                     Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable",
+                     Target="fontTable.xml")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
