@@ -299,7 +299,6 @@ def _bound_version(root, relpath: str, wanted: str, commit: str | None) -> tuple
 
     from .errors import AccordError
     from .history import commits_touching, read_blobs, resolve_revision
-    from .statement import text_sha256
 
     record = SimpleNamespace(text_sha256=wanted, commit=commit)
     try:
@@ -316,9 +315,22 @@ def _bound_version(root, relpath: str, wanted: str, commit: str | None) -> tuple
     for commit in candidates:
         data = blobs.get(f"{commit}:{relpath}")
         parsed = _lenient_statement(data, relpath) if data is not None else None
-        if parsed and text_sha256(parsed[0], parsed[1]) == record.text_sha256:
+        if parsed and record.text_sha256 in _hashes_of(data, relpath, parsed):
             return commit, parsed[1], parsed[2]
     return None
+
+
+def _hashes_of(data: bytes, relpath: str, parsed: tuple[str, str, bool]) -> tuple[str, ...]:
+    """The hashes a record on this text may carry: with its publishing fields (records made since they
+    were hashed) and of its title and body alone (records made before)."""
+    from .errors import AccordError
+    from .statement import statement_from_bytes, text_sha256
+
+    try:
+        statement = statement_from_bytes(data, relpath)
+    except AccordError:
+        return (text_sha256(parsed[0], parsed[1]),)
+    return (statement.text_sha256, statement.title_and_body_sha256)
 
 
 def _lenient_statement(data: bytes, display: str) -> tuple[str, str, bool] | None:
