@@ -200,35 +200,6 @@ def is_shallow(root: Path) -> bool:
     return result.returncode == 0 and result.stdout.strip() == b"true"
 
 
-def paths_history(root: Path, *pathspecs: str) -> list[tuple[str, str, str | None]]:
-    """Every change to files under the pathspecs, oldest first: (commit, path, blob id or None if deleted).
-
-    One git process however long the history; merges contribute the commits they bring in.
-    """
-    if head_commit(root) is None:
-        return []
-    result = git(root, "log", "--reverse", "--format=%x00%H", "--raw", "--no-abbrev", "--no-renames",
-                 "-z", "--", *pathspecs)
-    changes: list[tuple[str, str, str | None]] = []
-    commit = ""
-    fields = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    index = 0
-    while index < len(fields):
-        item = fields[index].strip("\n")
-        index += 1
-        if not item:
-            continue
-        if item.startswith(":"):
-            # ":<old mode> <new mode> <old blob> <new blob> <status>", then the path as the next field
-            parts = item[1:].split()
-            path = fields[index]
-            index += 1
-            changes.append((commit, path, None if parts[4].startswith("D") else parts[3]))
-        else:
-            commit = item
-    return changes
-
-
 NO_REPLACEMENTS = {"GIT_NO_REPLACE_OBJECTS": "1"}
 
 
@@ -247,7 +218,7 @@ class PathChange:
 def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
     """Every change to files under the pathspecs in the whole commit graph, parents before children.
 
-    Unlike paths_history, nothing is simplified away: `--full-history` keeps both sides of
+    Unlike a plain `git log -- PATH`, nothing is simplified away: `--full-history` keeps both sides of
     every merge, and each merge is compared with each of its parents (`-m`), so a merge
     whose result restores an old version of a file shows as that change. Replacement refs
     (`git replace`), which could splice a commit out of the history a walk sees, are ignored.
