@@ -83,7 +83,7 @@ def rendered(tmp_path_factory) -> dict[str, dict[str, Path]]:
     out = base / "lo"
     soffice_convert([entry["docx"] for entry in files.values()], out, base / "profile")
     soffice_convert([files["redline"]["docx"]], out, base / "profile", to="odt")
-    for name, entry in files.items():
+    for entry in files.values():
         entry["lo"] = out / f"{entry['docx'].stem}.pdf"
     files["redline"]["odt"] = out / "redline.odt"
     return files
