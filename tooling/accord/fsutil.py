@@ -74,14 +74,16 @@ def link_on_the_way(path: Path | str, root: Path | str | None = None) -> str | N
     base = os.path.normpath(str(root)) if root is not None else _root_of(lexical)
     if base is None or not (lexical == base or lexical.startswith(base.rstrip(os.sep) + os.sep)):
         return None
-    current = base
-    for part in os.path.relpath(lexical, base).split(os.sep):
-        if part in ("", "."):
+    # plain string steps, no relpath/join per part: status reads thousands of records through here
+    current = base.rstrip(os.sep)
+    start = len(current) + 1
+    for part in lexical[start:].split(os.sep):
+        if not part:
             continue
-        current = os.path.join(current, part)
+        current = f"{current}{os.sep}{part}"
         try:
             if stat.S_ISLNK(os.lstat(current).st_mode):
-                return os.path.relpath(current, base).replace(os.sep, "/")
+                return current[start:].replace(os.sep, "/")
         except OSError:
             return None  # missing or unreadable: the read itself says so
     return None
