@@ -161,16 +161,7 @@ def strip_label_numbering(docx: bytes) -> bytes:
             return docx
         document = etree.fromstring(package.read("word/document.xml"))
         _unlabel(document, numbering, num_modes)
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-            for item in package.infolist():
-                data = package.read(item.filename)
-                if item.filename == "word/document.xml":
-                    data = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
-                elif item.filename == "word/numbering.xml":
-                    data = etree.tostring(numbering, xml_declaration=True, encoding="UTF-8", standalone=True)
-                target.writestr(item, data)
-    return out.getvalue()
+    return _with_document_and_numbering(docx, document, numbering)
 
 
 def _unlabel(document, numbering, num_modes: dict) -> None:
@@ -240,16 +231,7 @@ def number_bookmarked(docx: bytes, levels: dict[str, int], *, paragraphs_numbere
             for end in list(document.iter(qn("w:bookmarkEnd"))):
                 if end.get(qn("w:id")) == bookmark_id:
                     end.getparent().remove(end)
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-            for item in package.infolist():
-                data = package.read(item.filename)
-                if item.filename == "word/document.xml":
-                    data = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
-                elif item.filename == "word/numbering.xml":
-                    data = etree.tostring(numbering, xml_declaration=True, encoding="UTF-8", standalone=True)
-                target.writestr(item, data)
-    return out.getvalue()
+    return _with_document_and_numbering(docx, document, numbering)
 
 
 def _set_number(pPr, num_id: int, ilvl: int) -> None:
@@ -265,3 +247,15 @@ def _set_number(pPr, num_id: int, ilvl: int) -> None:
         anchor.addnext(num_pr)
     else:
         pPr.insert(0, num_pr)
+
+
+def _with_document_and_numbering(docx: bytes, document, numbering) -> bytes:
+    """The DOCX with word/document.xml and word/numbering.xml written from these trees."""
+    from lxml import etree
+
+    from .parts import with_parts
+
+    def xml(root) -> bytes:
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    return with_parts(docx, {"word/document.xml": xml(document), "word/numbering.xml": xml(numbering)})

@@ -190,6 +190,18 @@ def boxed_note_paragraphs(lines: list[str]) -> list:
 METADATA_STYLES = ("Title", "Subtitle", "Author", "Date", "Abstract", "AbstractTitle")
 
 
+def with_parts(docx: bytes, replaced: dict[str, bytes]) -> bytes:
+    """The DOCX with these parts' bytes replaced; every other entry, and every entry's order and time, as it was."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, replaced[info.filename] if info.filename in replaced else source.read(info))
+    return out.getvalue()
+
+
 def insert_at_body_start(docx: bytes, elements: list) -> bytes:
     """The DOCX with these body elements at the top of word/document.xml, after the title block (the
     paragraphs pandoc reads as metadata must stay first to be read so); every other part byte for byte."""

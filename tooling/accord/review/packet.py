@@ -112,17 +112,16 @@ def for_review_in_word(docx: bytes, note_lines: list[str]) -> bytes:
     import zipfile
 
     from ..ooxml.packet_parts import track_changes_on, with_review_note
+    from ..ooxml.parts import with_parts
 
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "word/settings.xml":
-                data = track_changes_on(data)
-            elif info.filename == "word/document.xml" and note_lines:
-                data = with_review_note(data, note_lines)
-            target.writestr(info, data)
-    return out.getvalue()
+    replaced = {}
+    with zipfile.ZipFile(io.BytesIO(docx)) as source:
+        names = set(source.namelist())
+        if "word/settings.xml" in names:
+            replaced["word/settings.xml"] = track_changes_on(source.read("word/settings.xml"))
+        if note_lines and "word/document.xml" in names:
+            replaced["word/document.xml"] = with_review_note(source.read("word/document.xml"), note_lines)
+    return with_parts(docx, replaced)
 
 
 def _check_output(path: Path) -> None:
