@@ -121,7 +121,7 @@ def make_alliance(root: Path, statements: int) -> int:
 
 def prime_build(root: Path, accord: list[str], env: dict) -> int:
     """Build two statements for real; give every other one the stamp a build would leave. Returns how many."""
-    from accord.build.inputs import RepoInputs, write_stamps
+    from accord.render.inputs import RepoInputs, write_stamps
     from accord.repo import Repo
 
     repo = Repo(root)

@@ -404,7 +404,7 @@ def test_dist_html_carries_a_policy_that_forbids_scripts(repo):
 
 
 def test_the_policy_is_added_once_and_kept_on_a_page_that_has_it():
-    from accord.build.html import with_content_security_policy
+    from accord.render.html import with_content_security_policy
 
     page = b"<!DOCTYPE html>\n<html>\n<head>\n<title>x</title></head><body><header>h</header></body></html>"
     once = with_content_security_policy(page)

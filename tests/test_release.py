@@ -241,7 +241,7 @@ def test_a_second_release_is_v2_and_needs_the_new_text_endorsed(tmp_path):
 # -- all or nothing -----------------------------------------------------------------
 
 def test_a_failed_build_leaves_no_commit_tag_or_file(tmp_path, monkeypatch):
-    from accord.build import pipeline
+    from accord.render import pipeline
     from accord.errors import BuildError
 
     root = endorsed(make_alliance(tmp_path / "alliance"))

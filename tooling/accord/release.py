@@ -360,7 +360,7 @@ def _build_release(repo: Repo, statement_id: str, version: int, commit: str, sta
 
     Everything recorded comes from that clone, so a rebuild from the tag writes the same bytes.
     """
-    from .build.pipeline import build_statement
+    from .render.pipeline import build_statement
 
     with tempfile.TemporaryDirectory(prefix="accord-release-") as work:
         checkout = Repo(Path(work) / "source")

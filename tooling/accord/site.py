@@ -261,7 +261,7 @@ def _copy_release(release, target: Path) -> None:
         if source.is_file():
             data = read_repo_bytes(source)
             if name.endswith(".html"):  # the site serves it beside its own pages: no script may run in it
-                from .build.html import with_content_security_policy
+                from .render.html import with_content_security_policy
 
                 data = with_content_security_policy(data)
             write_atomic(target / name, data)
@@ -550,7 +550,7 @@ def _redline_page(repo: Repo, statement: Statement, older, newer) -> str | None:
 
 def _body_html(statement: Statement) -> Markup:
     """The text as HTML, read as the official builds read it but with raw blocks always off."""
-    from .build.source import LABELS_FILTER, READER
+    from .render.source import LABELS_FILTER, READER
     from .labels import filter_settings, statement_labels
     from .pandoc import run_pandoc
 

@@ -27,7 +27,7 @@ def build(ids, formats, out_dir, jobs, force, shard, repo):
     import sys
     from pathlib import Path
 
-    from ..build.pipeline import Shard, build_statements, parse_formats
+    from ..render.pipeline import Shard, build_statements, parse_formats
     from ..errors import UsageError
 
     chosen = parse_formats(formats, repo.settings.formats)

@@ -209,9 +209,9 @@ def official_docx(repo, statement: Statement) -> bytes:
     """
     import tempfile
 
-    from ..build.document import Document, Provenance, provenance_commit
-    from ..build.docx import build_docx
-    from ..build.inputs import statement_images
+    from ..render.document import Document, Provenance, provenance_commit
+    from ..render.docx import build_docx
+    from ..render.inputs import statement_images
     from ..ledger import signatories
 
     try:

@@ -62,7 +62,7 @@ def _tool_fingerprint() -> bytes:
     """
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent.parent
-    for path in [*sorted((package / "build").glob("*.py")), *sorted((package / "build").glob("*.lua")),
+    for path in [*sorted((package / "render").glob("*.py")), *sorted((package / "render").glob("*.lua")),
                  package / "pandoc.py", package / "ooxml" / "parts.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for name in ("pypandoc", "typst"):

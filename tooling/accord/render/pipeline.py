@@ -20,7 +20,7 @@ from ..fsutil import check_output_path, write_atomic
 from ..repo import FORMATS, Repo
 from .inputs import RepoInputs, read_stamps, up_to_date, write_stamps
 
-# format -> "module:function" under accord.build, imported only when that format is built
+# format -> "module:function" under accord.render, imported only when that format is built
 BUILDERS = {"docx": "docx:build_docx", "pdf": "pdf:build_pdf", "html": "html:build_html"}
 LONGEST_FIRST = ("pdf", "docx", "html")
 
