@@ -434,6 +434,12 @@ def test_the_redline_since_the_last_endorsement_is_the_clis(portal):
     b = portal["users"][B]
     page = b.get("/statements/iom-only")
     assert "stale: the text changed since" in page.text
+    before = commits(root)
+    packet = b.get("/statements/iom-only/packet.docx")  # no round: a packet is made, and its log committed
+    assert packet.status == 200 and packet.body[:2] == b"PK"
+    assert 'filename="iom-only-iom.docx"' in packet.headers["content-disposition"]
+    assert commits(root) == before + 1 and git(root, "status", "--porcelain") == ""
+    assert b.get("/statements/iom-only/packet.docx").body == packet.body and commits(root) == before + 1
     changes = b.get("/statements/iom-only/changes")
     assert changes.status == 200
     cli = run("diff", "iom-only", "--since-endorsement", "iom", "--format", "html", "--repo", str(root))
@@ -478,6 +484,10 @@ def test_sign_in_read_record_upload_and_see_it_on_the_dashboard_in_a_real_browse
         tab.click_and_wait("#position-form button")
         assert page.locator("#message").inner_text().startswith("UNICEF endorses shared-text with reservations")
         shot = tab.screenshot(scale=0.5)
+        tab.goto(f"{base}/statements/shared-text/changes")  # the CLI's redline page: its inline style is allowed
+        assert "No changes: both versions have the same text." in page.locator("body").inner_text()
+        assert page.evaluate("getComputedStyle(document.querySelector('header.redline')).borderBottomStyle") == "solid"
+        tab.goto(f"{base}/statements/shared-text")
         tab.click_and_wait("form[action='/sign-out'] button")
         page.fill("input[name=email]", SEC)
         page.fill("input[name=password]", "correct horse battery staple")
@@ -491,3 +501,35 @@ def test_sign_in_read_record_upload_and_see_it_on_the_dashboard_in_a_real_browse
     for png in (shot, dashboard_shot):
         ink, colours = ink_fraction(png)
         assert ink > 0.03 and colours > 8, (ink, colours)
+
+
+def test_the_secretariat_adds_and_disables_users_on_the_users_page_and_every_action_is_audited(portal):
+    sec = portal["users"][SEC]
+    page = sec.get("/users")
+    added = sec.post("/users", {"csrf": page.field("csrf"), "email": "new@ecpat.example", "role": "partner",
+                                "partner": "ecpat"})
+    assert added.status == 200
+    assert "Added new@ecpat.example: send them this one-time sign-in link (valid for 72 hours)." in added.text
+    link = re.search(r'<code id="link">http://127\.0\.0\.1:\d+/welcome/([^<]+)</code>', added.text).group(1)
+    newcomer = Client(portal["server"])
+    assert newcomer.welcome(link).status == 303
+    assert "Texts ECPAT is invited to" in newcomer.get("/").text
+    disabled = sec.post("/users/disable", {"csrf": added.field("csrf"), "email": "new@ecpat.example"})
+    assert "Disabled new@ecpat.example." in disabled.text
+    assert newcomer.get("/").status == 303
+    log = disabled.text
+    for action in ("add-user", "disable-user", "set-password", "sign-in", "view"):
+        assert f"<td>{action}</td>" in log, action
+    assert "<td>command line</td>" in log and "<td>127.0.0.1</td>" in log
+
+
+def test_one_address_failing_on_many_accounts_is_locked_out_too(tmp_path):
+    from accord.portal.auth import LOCKED, WRONG, hash_password, sign_in
+
+    accounts = Accounts(tmp_path / "portal.sqlite")
+    user, _ = accounts.add_user("real@unicef.example", "unicef", "partner")
+    accounts.set_password_hash(user, hash_password("the real password, long enough"))
+    for number in range(20):
+        assert sign_in(accounts, f"guess{number}@unicef.example", "password", "203.0.113.9").message == WRONG
+    assert sign_in(accounts, "real@unicef.example", "the real password, long enough", "203.0.113.9").message == LOCKED
+    assert sign_in(accounts, "real@unicef.example", "the real password, long enough", "198.51.100.1").user.id == user.id

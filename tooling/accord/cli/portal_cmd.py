@@ -8,6 +8,7 @@ from .common import echo_json, repo_option
 
 DEFAULT_KEY = ".accord/portal_ed25519"
 URL_VARIABLE = "ACCORD_PORTAL_URL"
+COMMAND_LINE = "command line"  # where the audit log says an `accord portal` command acted from
 
 database_option = click.option("--database", metavar="FILE", default=None,
                                help="The portal's SQLite database (default: .accord/portal.sqlite in the repository).")
@@ -94,7 +95,9 @@ def add_user(partner_id, email, role, url, database, repo):
         partner = None
     else:
         partner = require_partner(repo.partners(), partner_id).id
-    user, secret = _accounts(repo, database).add_user(email, partner, role)
+    accounts = _accounts(repo, database)
+    user, secret = accounts.add_user(email, partner, role)
+    accounts.audit("add-user", target=user.email, address=COMMAND_LINE, detail=f"{role} {partner or ''}".strip())
     click.echo(f"{user.email} ({partner or 'secretariat'}): sign-in link, valid 72 hours: {_base(url)}/welcome/{secret}")
 
 
@@ -105,7 +108,9 @@ def add_user(partner_id, email, role, url, database, repo):
 @repo_option
 def link(email, url, database, repo):
     """Print a new one-time sign-in link for a user (who forgot their password), valid for 72 hours."""
-    secret = _accounts(repo, database).require().new_link(email)
+    accounts = _accounts(repo, database).require()
+    secret = accounts.new_link(email)
+    accounts.audit("new-link", target=email, address=COMMAND_LINE)
     click.echo(f"{email}: sign-in link, valid 72 hours: {_base(url)}/welcome/{secret}")
 
 
@@ -138,7 +143,9 @@ def users(as_json, database, repo):
 @repo_option
 def disable(email, database, repo):
     """Disable a user: their sessions end at once, and their tokens and links stop working."""
-    user = _accounts(repo, database).require().disable(email)
+    accounts = _accounts(repo, database).require()
+    user = accounts.disable(email)
+    accounts.audit("disable-user", target=user.email, address=COMMAND_LINE)
     click.echo(f"Disabled {user.email}")
 
 
@@ -148,7 +155,10 @@ def disable(email, database, repo):
 @repo_option
 def token(email, database, repo):
     """Print a new API token for a user's scripts (Authorization: Bearer TOKEN); it is stored hashed, shown once."""
-    click.echo(_accounts(repo, database).require().new_token(email))
+    accounts = _accounts(repo, database).require()
+    secret = accounts.new_token(email)
+    accounts.audit("new-token", target=email, address=COMMAND_LINE)
+    click.echo(secret)
 
 
 @portal.command()

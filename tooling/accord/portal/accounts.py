@@ -294,10 +294,13 @@ class Accounts:
                        (account.casefold(), address, now().isoformat(timespec="seconds"), int(ok)))
 
     def failures_since(self, since: dt.datetime, *, account: str | None = None, address: str | None = None) -> int:
-        """Failed sign-ins since a moment, for an account or an address (after that one's last success)."""
+        """Failed sign-ins since a moment, for an account (after its last success) or from an address (a success
+        from it does not reset that count: one valid account must not buy an address more guesses at others)."""
         column, value = ("account", account.casefold()) if account is not None else ("address", address or "")
         with self.connect() as db:
-            last_ok = db.execute(f"SELECT MAX(at) FROM attempts WHERE {column} = ? AND ok = 1", (value,)).fetchone()[0]
+            last_ok = None
+            if account is not None:
+                last_ok = db.execute("SELECT MAX(at) FROM attempts WHERE account = ? AND ok = 1", (value,)).fetchone()[0]
             start = max(since.isoformat(timespec="seconds"), last_ok or "")
             row = db.execute(f"SELECT COUNT(*) FROM attempts WHERE {column} = ? AND ok = 0 AND at > ?",
                              (value, start)).fetchone()

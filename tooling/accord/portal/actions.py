@@ -185,10 +185,11 @@ def _cached(key: tuple[str, ...], make: Any) -> str:
 def text_html(repo: Any, statement: Any) -> str:
     """The statement's body as HTML with its paragraph labels: the redline renderer's reading, with no changes."""
     from ..labels import body_labels, redline_labels
-    from ..redline import compare, render_html
+    from ..redline import compare_documents, parse_markdown, render_html
 
     def make() -> str:
-        redline = compare(statement.body, statement.body, old_title=statement.title, new_title=statement.title)
+        document = parse_markdown(statement.body, statement.title)  # one pandoc reading, compared with itself
+        redline = compare_documents(document, document)
         labels = body_labels(statement.body, statement.numbered_paragraphs)
         page = render_html(redline, heading=statement.title, labels=redline_labels(
             redline, labels, labels, statement.numbered_paragraphs, statement.numbered_paragraphs))
@@ -270,9 +271,23 @@ def packet_docx(repo: Any, statement: Any, partner_id: str) -> tuple[str, bytes]
         path = round_files(repo, statement.id, item.number).docx(partner_id)
         if path.is_file() and any(p.partner == partner_id for p in item.packets):
             return f"{statement.id}-{partner_id}-round-{item.number}.docx", path.read_bytes()
+    from ..history import commit_only, head_commit
+    from ..review.packet import sent_log
+
+    name = f"{statement.id}-{partner_id}.docx"
     with _BUILD_LOCK:
+        path = repo.build_dir / "review" / name
+        head = head_commit(repo.root)
+        already = any(entry.get("partner") == partner_id and entry.get("base_commit") == head
+                      and entry.get("text_sha256") == statement.text_sha256 and not entry.get("redline_from")
+                      for entry in sent_log(repo, statement.id) if isinstance(entry, dict))
+        if already and path.is_file():
+            return name, path.read_bytes()
         packet = send_packet(repo, statement.id, partner_id)
-        return f"{statement.id}-{partner_id}.docx", Path(packet.path).read_bytes()
+        # the log of packets sent is committed (an import checks it), never left in the working tree
+        commit_only(repo.root, [repo.rel(packet.log_path)],
+                    f"Review packet of {statement.id} for {partner_id} (downloaded from the portal)\n")
+        return name, Path(packet.path).read_bytes()
 
 
 def official_pdf(repo: Any, statement: Any) -> tuple[str, bytes]:
