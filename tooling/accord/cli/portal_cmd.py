@@ -48,14 +48,14 @@ def serve(host, port, keyfile, database, secure_cookies, forwarded_allow_ips, lo
 
     from ..errors import PortalError
     from ..history import git
-    from ..ledger import _portal_key_of
+    from ..ledger import portal_signing_key
     from ..portal.app import Portal, create_app
 
     key = Path(keyfile) if keyfile else repo.root / DEFAULT_KEY
     if not key.exists():
         raise PortalError(f"no portal key at {key}: make one with `accord portal keygen`, list its public key under "
                           "portal-keys in accord.yaml, and commit")
-    _portal_key_of(repo, key)  # refuses a key accord.yaml does not list
+    portal_signing_key(repo, key)  # refuses a key accord.yaml does not list
     accounts = _accounts(repo, database)
     accounts.create()
     if git(repo.root, "config", "user.email", check=False).returncode != 0:
