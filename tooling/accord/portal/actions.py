@@ -271,18 +271,19 @@ def packet_docx(repo: Any, statement: Any, partner_id: str) -> tuple[str, bytes]
         path = round_files(repo, statement.id, item.number).docx(partner_id)
         if path.is_file() and any(p.partner == partner_id for p in item.packets):
             return f"{statement.id}-{partner_id}-round-{item.number}.docx", path.read_bytes()
-    from ..history import commit_only, head_commit
-    from ..review.packet import sent_log
+    from ..history import commit_only
+    from ..ooxml.reading import custom_properties, open_docx_bytes
+    from ..review.packet import PROPERTY_PARTNER, PROPERTY_REDLINE_FROM, PROPERTY_TEXT_HASH
 
     name = f"{statement.id}-{partner_id}.docx"
     with _BUILD_LOCK:
         path = repo.build_dir / "review" / name
-        head = head_commit(repo.root)
-        already = any(entry.get("partner") == partner_id and entry.get("base_commit") == head
-                      and entry.get("text_sha256") == statement.text_sha256 and not entry.get("redline_from")
-                      for entry in sent_log(repo, statement.id) if isinstance(entry, dict))
-        if already and path.is_file():
-            return name, path.read_bytes()
+        if path.is_file():  # the packet sent before, if it is of this very text for this partner
+            data = path.read_bytes()
+            made = custom_properties(open_docx_bytes(data, name))
+            if (made.get(PROPERTY_PARTNER), made.get(PROPERTY_TEXT_HASH)) == (partner_id, statement.text_sha256) \
+                    and not made.get(PROPERTY_REDLINE_FROM):
+                return name, data
         packet = send_packet(repo, statement.id, partner_id)
         # the log of packets sent is committed (an import checks it), never left in the working tree
         commit_only(repo.root, [repo.rel(packet.log_path)],
