@@ -403,6 +403,26 @@ def test_dist_html_carries_a_policy_that_forbids_scripts(repo):
     assert "https://example.org" in rels and "javascript" not in rels.lower()
 
 
+RAW_ATTACKS = """
+<div class="annex" onmouseover="document.title='ran'">Annex <svg><animate attributeName="href" values="javascript:alert(1)"/></svg>
+<img srcset="javascript:alert(1) 1x" src="http://evil.example/pixel.png" alt="pixel">
+<p style="background: url(javascript:alert(1))">styled</p>
+<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">data</a> <a href="java&#x09;script:alert(1)">tab</a>
+<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe><!-- a comment -->x</div>
+"""
+
+
+def test_raw_html_reaches_the_official_html_only_as_far_as_the_allowlist_lets_it(repo):
+    write(repo / S, (repo / S).read_text().replace("language: en\n", "language: en\nallow-raw: [html]\n")
+          + "\n" + RAW_ATTACKS)
+    assert run("build", SID, "--format", "html", "--repo", str(repo)).code == 0
+    page = (repo / "build" / SID / f"{SID}.html").read_text()
+    body = page[page.index('<main class="body">'):page.index("</main>")]
+    annex = body[body.index('<div class="annex">'):]
+    assert annex[:annex.index("</div>")] == ('<div class="annex">\nAnnex  <img alt="pixel" />\n<p>\nstyled\n</p>\n'
+                                             "<a>data</a> <a>tab</a> x\n")
+
+
 def test_the_policy_is_added_once_and_kept_on_a_page_that_has_it():
     from accord.render.html import with_content_security_policy
 

@@ -10,6 +10,7 @@ uses for text, and only link targets that open a page or a mail program.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -27,7 +28,7 @@ DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed"
                                   "frameset", "svg", "math", "textarea", "select", "xmp", "noembed", "noframes"})
 ATTRIBUTES = {
     "*": {"id", "class", "role", "lang", "dir", "title"},
-    "a": {"href"},
+    "a": {"href", "tabindex"},  # pandoc's highlighted code: a line anchor out of the tab order
     "img": {"src", "alt", "width", "height"},
     "ol": {"start", "type", "reversed"},
     "li": {"value"},
@@ -47,12 +48,18 @@ URL_SCHEMES = frozenset({"http", "https", "mailto", "data"})  # data: for an ima
 # (An SVG shown by <img> runs no script.)
 IMAGE_TYPES = ("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp", "data:image/svg+xml")
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+# pandoc's table layout, the only inline style it writes: column widths and cell alignment.
+LAYOUT_ATTRIBUTES = {"col": {"style"}, "th": {"style"}, "td": {"style"}}
+_LAYOUT_STYLE = re.compile(r"width: [0-9]{1,3}(\.[0-9]{1,4})?%|text-align: (left|right|center|justify);")
 # What a browser's URL parser skips before it reads a scheme: `da\nta:` is data:.
 _IGNORED_IN_URLS = dict.fromkeys(range(0x21))
 
 
 def _attribute(element: str, attribute: str, value: str) -> str | None:
-    """data: URLs only as an image's src, and of an image type; ammonia checks every other scheme."""
+    """data: URLs only as an image's src, and of an image type (ammonia checks every other scheme);
+    a style only as pandoc writes a table's layout."""
+    if attribute == "style":
+        return value if _LAYOUT_STYLE.fullmatch(value) else None
     if attribute not in _URL_ATTRIBUTES:
         return value
     compact = value.translate(_IGNORED_IN_URLS).lower()
@@ -61,19 +68,24 @@ def _attribute(element: str, attribute: str, value: str) -> str | None:
     return None if compact.startswith("data:") else value
 
 
-@lru_cache(maxsize=1)
-def _cleaner() -> nh3.Cleaner:
-    return nh3.Cleaner(tags=set(TAGS), clean_content_tags=set(DROPPED_WITH_CONTENT),
-                       attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+@lru_cache(maxsize=2)
+def _cleaner(layout: bool) -> nh3.Cleaner:
+    attributes = {tag: set(names) for tag, names in ATTRIBUTES.items()}
+    if layout:
+        for tag, names in LAYOUT_ATTRIBUTES.items():
+            attributes[tag] = attributes.get(tag, set()) | names
+    return nh3.Cleaner(tags=set(TAGS), clean_content_tags=set(DROPPED_WITH_CONTENT), attributes=attributes,
                        attribute_filter=_attribute, strip_comments=True, link_rel=None,
                        generic_attribute_prefixes=set(ATTRIBUTE_PREFIXES), url_schemes=set(URL_SCHEMES))
 
 
-def sanitize_html(fragment: str) -> Markup:
+def sanitize_html(fragment: str, *, layout: bool = False) -> Markup:
     """A statement's HTML with everything outside the allowlist removed, ready to insert into a page.
 
     Elements outside it lose their tags but keep their text (escaped), except script-like
     ones, which go with their content; attributes outside it go, and so does a URL of any
-    scheme but http, https and mailto (a relative link or a fragment stays).
+    scheme but http, https and mailto (a relative link or a fragment stays). With `layout`,
+    pandoc's table layout (column widths, cell alignment) stays: the official page allows
+    inline styles, the site's Content-Security-Policy does not, so the site drops them.
     """
-    return Markup(_cleaner().clean(fragment))
+    return Markup(_cleaner(layout).clean(fragment))
