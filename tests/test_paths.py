@@ -114,7 +114,7 @@ def test_a_committed_link_for_one_statements_build_folder_does_not_redirect_it(r
     assert list(elsewhere.iterdir()) == []
 
 
-@pytest.mark.parametrize("template", ["statement.html", "reference.docx", "fonts/Extra.ttf"])
+@pytest.mark.parametrize("template", ["statement.typ", "reference.docx", "fonts/Extra.ttf"])
 def test_a_template_linked_to_a_system_file_never_reaches_a_build(repo, template):
     target = repo / "templates" / template
     target.unlink(missing_ok=True)
