@@ -1,11 +1,32 @@
-"""The allowlist sanitizer for a statement's HTML (accord.web.sanitize_html): each test performs an attack
-that a blocklist let through, or one of the classic ones, and checks exactly what is left."""
+"""accord.web: the Jinja2 environment every page is rendered with, and the allowlist sanitizer for a statement's
+HTML (each sanitizer test performs an attack that a blocklist let through, or one of the classic ones, and
+checks exactly what is left)."""
 
 from __future__ import annotations
 
 import pytest
 
-from accord.web import sanitize_html
+from jinja2 import UndefinedError
+
+from accord.web import Markup, environment, sanitize_html
+
+
+def test_templates_escape_every_value_as_html_escape_does():
+    template = environment().from_string('<p title="{{ value }}">{{ value }}</p>{{ safe }}')
+    assert template.render(value="<b>'s\" & x", safe=Markup("<br>")) == (
+        '<p title="&lt;b&gt;&#x27;s&quot; &amp; x">&lt;b&gt;&#x27;s&quot; &amp; x</p><br>')
+
+
+def test_a_value_a_template_does_not_get_is_an_error_not_an_empty_string():
+    with pytest.raises(UndefinedError):
+        environment().from_string("{{ missing }}").render()
+
+
+def test_oneline_joins_the_template_lines_between_tags_and_nothing_else():
+    template = environment().from_string(
+        "<div>\n{% oneline %}\n<ul>\n  {% for x in items %}\n  <li>{{ x }} and\n  more</li>\n"
+        "  {% endfor %}\n</ul>\n{% endoneline %}\n</div>\n")
+    assert template.render(items=["a\nb"]) == "<div>\n<ul><li>a\nb and\n  more</li></ul></div>\n"
 
 ATTACKS = {
     "svg animate javascript": ('<svg><animate attributeName="href" values="javascript:alert(1)"/>'
@@ -60,3 +81,16 @@ def test_pandoc_table_alignment_styles_are_dropped_with_every_other_style():
 def test_text_that_looks_like_markup_stays_text():
     assert sanitize_html("<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; it's \"so\"</p>") == (
         "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; it's \"so\"</p>")
+
+
+def test_the_official_html_reads_only_the_parts_marked_with_its_own_nonce():
+    from accord.render.html import read_parts
+
+    output = ("<!--0000:draft-->true<!--0000--><!--n0nce:title-->A <em>title</em><!--n0nce-->"
+              "<!--n0nce:body--><p onclick=x>Text <!--0000:draft-->true<!--0000--></p><!--n0nce-->"
+              "<!--n0nce:signatories--><!--n0nce--><!--n0nce:signatories.name-->UNICEF<!--n0nce-->"
+              "<!--n0nce:reservation--><!--n0nce--><!--n0nce:reservation.paragraph-->2<!--n0nce-->"
+              "<!--n0nce:reservation.text-->Age<!--n0nce-->")
+    parts = read_parts(output, "n0nce")
+    assert (parts["draft"], parts["title"], parts["body"]) == (None, "A <em>title</em>", "<p>Text true</p>")
+    assert parts["signatories"] == [{"name": "UNICEF", "reservations": [{"paragraph": "2", "text": "Age"}]}]
