@@ -78,6 +78,17 @@ def test_pandoc_table_alignment_styles_are_dropped_with_every_other_style():
         '<table><tbody><tr><td colspan="2">c</td></tr></tbody></table>')
 
 
+def test_the_official_page_keeps_pandocs_layout_styles_and_no_other():
+    fragment = ('<table><colgroup><col style="width: 12%"></colgroup><tbody><tr><td style="text-align: left;">c</td>'
+                '<td style="text-align: left; background: url(https://evil.example/)">d</td></tr></tbody></table>'
+                '<img src="data:image/png;base64,AA" style="width:50.0%;height:2in" width="300" alt="a">'
+                '<img src="data:image/png;base64,AA" style="width:expression(alert(1))" alt="b">')
+    assert sanitize_html(fragment, layout=True) == (
+        '<table><colgroup><col style="width: 12%"></colgroup><tbody><tr><td style="text-align: left;">c</td>'
+        '<td>d</td></tr></tbody></table><img src="data:image/png;base64,AA" style="width:50.0%;height:2in" '
+        'width="300" alt="a"><img src="data:image/png;base64,AA" alt="b">')
+
+
 def test_text_that_looks_like_markup_stays_text():
     assert sanitize_html("<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; it's \"so\"</p>") == (
         "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; it's \"so\"</p>")

@@ -48,9 +48,10 @@ URL_SCHEMES = frozenset({"http", "https", "mailto", "data"})  # data: for an ima
 # (An SVG shown by <img> runs no script.)
 IMAGE_TYPES = ("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp", "data:image/svg+xml")
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
-# pandoc's table layout, the only inline style it writes: column widths and cell alignment.
-LAYOUT_ATTRIBUTES = {"col": {"style"}, "th": {"style"}, "td": {"style"}}
+# The only inline styles pandoc writes: a table's column widths and cell alignment, an image's size.
+LAYOUT_ATTRIBUTES = {"col": {"style"}, "th": {"style"}, "td": {"style"}, "img": {"style"}}
 _LAYOUT_STYLE = re.compile(r"width: [0-9]{1,3}(\.[0-9]{1,4})?%|text-align: (left|right|center|justify);")
+_IMAGE_SIZE = re.compile(r"(?:(?:width|height):[0-9]{1,5}(?:\.[0-9]{1,4})?(?:%|px|in|cm|mm|em|ex|pt|pc)?;?){1,2}")
 # What a browser's URL parser skips before it reads a scheme: `da\nta:` is data:.
 _IGNORED_IN_URLS = dict.fromkeys(range(0x21))
 
@@ -59,7 +60,8 @@ def _attribute(element: str, attribute: str, value: str) -> str | None:
     """data: URLs only as an image's src, and of an image type (ammonia checks every other scheme);
     a style only as pandoc writes a table's layout."""
     if attribute == "style":
-        return value if _LAYOUT_STYLE.fullmatch(value) else None
+        layout = _IMAGE_SIZE if element == "img" else _LAYOUT_STYLE
+        return value if layout.fullmatch(value) else None
     if attribute not in _URL_ATTRIBUTES:
         return value
     compact = value.translate(_IGNORED_IN_URLS).lower()
@@ -85,7 +87,7 @@ def sanitize_html(fragment: str, *, layout: bool = False) -> Markup:
     Elements outside it lose their tags but keep their text (escaped), except script-like
     ones, which go with their content; attributes outside it go, and so does a URL of any
     scheme but http, https and mailto (a relative link or a fragment stays). With `layout`,
-    pandoc's table layout (column widths, cell alignment) stays: the official page allows
+    pandoc's layout (a table's column widths and alignment, an image's size) stays: the official page allows
     inline styles, the site's Content-Security-Policy does not, so the site drops them.
     """
     return Markup(_cleaner(layout).clean(fragment))
