@@ -121,7 +121,7 @@ class Document:
                            "outside": list(self.outside_images), "raw": list(self.statement.allow_raw)})
 
     def template_values(self) -> dict:
-        """The variables of templates/statement.typ and statement.html (see templates/README.md)."""
+        """The variables of templates/statement.typ and of the HTML page (render/parts.html; see templates/README.md)."""
         statement = self.statement
         values = {
             "title": statement.title,                    # Markdown, as in the front matter
