@@ -279,3 +279,30 @@ def test_the_sample_has_three_language_versions_one_of_them_stale():
               for v in language_versions(repo, repo.load_statement("2010-child-protection"))}
     assert states == {"en": ("source", None), "fr": ("current", "checked"), "ru": ("current", "checked"),
                       "ar": ("stale", "draft")}
+
+
+# -- dist/ and the site -------------------------------------------------------------------------
+
+def test_a_release_and_the_site_carry_every_version_linked_by_hreflang(tmp_path):
+    from helpers.release import commit, make_alliance
+
+    root = endorsed(make_alliance(tmp_path / "alliance"))
+    add_french(root)
+    released = run("release", SID, "--repo", str(root))
+    assert released.code == 0, released.err
+    folder = root / "dist" / SID / "v1"
+    assert {"child-protection.pdf", "child-protection.fr.pdf", "child-protection.fr.docx",
+            "child-protection.fr.html"} <= {path.name for path in folder.iterdir()}
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert manifest["translations"] == [{
+        "language": "fr", "title": "Déclaration commune sur la protection des enfants",
+        "translation_status": "checked", "translation_of": manifest["text_sha256"], "current": True}]
+    assert "child-protection.fr.pdf" in (folder / "SHA256SUMS").read_text("utf-8")
+
+    assert run("site", "--repo", str(root)).code == 0
+    source = (root / "site/statements/child-protection.html").read_text("utf-8")
+    french = (root / "site/statements/child-protection.fr.html").read_text("utf-8")
+    assert '<a href="child-protection.fr.html" hreflang="fr" lang="fr"' in source
+    assert '<a href="child-protection.html" hreflang="en" lang="en"' in french
+    assert '<html lang="fr">' in french and "<dd>the current source text</dd>" in french
+    assert (root / "site/dist/child-protection/v1/child-protection.fr.pdf").is_file()

@@ -235,13 +235,61 @@ def _write_site(repo: Repo, staging: Path, views: list[StatementView], partners:
                 write_atomic(staging / name, redline)
                 pages.append(staging / name)
                 redlines[newer.version] = name
+        versions = _language_versions(repo, statement)
         pages.append(page(f"statements/{statement.id}.html", statement.title,
-                          _statement_page(view, partners, _body_html(statement), redlines), statement.language))
+                          join([_version_links(statement, versions, None),
+                                _statement_page(view, partners, _body_html(statement), redlines)]),
+                          statement.language))
+        for translation in versions:
+            version = translation.version_of(statement)
+            pages.append(page(f"statements/{statement.id}.{translation.language}.html", version.title,
+                              _translation_page(statement, translation, versions, _body_html(version)),
+                              translation.language))
         for release in view.releases:
             _copy_release(release, staging / "dist" / statement.id / f"v{release.version}")
     for partner in partners.values():
         pages.append(page(f"partners/{partner.id}.html", partner.name, _partner_page(partner, views)))
     return pages
+
+
+def _language_versions(repo: Repo, statement: Statement) -> list:
+    """The statement's language versions (accord/i18n/translations.py), each valid, or TranslationError."""
+    from .i18n.translations import load_translations
+
+    return load_translations(repo, statement)
+
+
+def _version_links(statement: Statement, translations: list, shown: str | None) -> Markup | str:
+    """Links between a statement's language versions, each marked with its hreflang; '' when it has none."""
+    if not translations:
+        return ""
+    links = [(statement.language, f"{statement.id}.html", statement.title)]
+    links += [(t.language, f"{statement.id}.{t.language}.html", t.title) for t in translations]
+    current = shown or statement.language
+    return el("nav", [el("span", "Languages: "), join([
+        el("strong", language, lang=language) if language == current else
+        el("a", language, href=href, hreflang=language, lang=language, title=title, rel="alternate")
+        for language, href, title in links], " · ")], class_="languages")
+
+
+def _translation_page(statement: Statement, translation, translations: list, body: Markup) -> Markup:
+    """A language version's page: what it renders (current or stale), and its text."""
+    current = translation.is_current(statement)
+    renders = ("the current source text" if current else
+               f"source text {translation.translation_of[:12]}, not the current {statement.text_sha256[:12]}: "
+               "stale until its translator carries over the changes")
+    return join([
+        el("p", el("a", "All statements", href="../index.html")),
+        _version_links(statement, translations, translation.language),
+        el("h1", translation.title, lang=translation.language),
+        el("dl", [(el("dt", name), el("dd", value)) for name, value in (
+            ("Language", translation.language), ("Translation status", translation.translation_status),
+            ("Renders", renders), ("Source", el("a", statement.title, href=f"{statement.id}.html",
+                                                hreflang=statement.language, lang=statement.language)))],
+           class_="facts"),
+        el("h2", "Text", id="text"),
+        el("article", body, class_="text", lang=translation.language),
+    ])
 
 
 def _footer(repo: Repo) -> Markup:
