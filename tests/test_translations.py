@@ -284,7 +284,7 @@ def test_the_sample_has_three_language_versions_one_of_them_stale():
 # -- dist/ and the site -------------------------------------------------------------------------
 
 def test_a_release_and_the_site_carry_every_version_linked_by_hreflang(tmp_path):
-    from helpers.release import commit, make_alliance
+    from helpers.release import make_alliance
 
     root = endorsed(make_alliance(tmp_path / "alliance"))
     add_french(root)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import Problem, StatementError, TranslationError
 from ..schema import Field, Schema
-from ..yamlio import YAMLProblem, load_yaml, read_text_file
+from ..yamlio import LineDict, YAMLProblem, load_yaml, read_text_file
 
 TRANSLATION_STATUSES = ("draft", "checked", "authentic")
 # statement.LANG.md: LANG a language tag as file names spell it (fr, pt-br, zh-hant); language tags
@@ -112,8 +112,8 @@ def read_translation(repo, statement_id: str, language: str) -> tuple[Translatio
     path = translation_file(repo, statement_id, language)
     display = repo.rel(path)
     text, problem = read_text_file(path, display)
-    if problem:
-        return None, [problem]
+    if problem or text is None:
+        return None, [problem] if problem else []
     return parse_translation(text, display, language, path)
 
 
@@ -167,8 +167,8 @@ def translation_problems(repo, statement_id: str, source) -> list[Problem]:
                                                    "language tag such as fr, ru or pt-BR"))
             continue
         text, problem = read_text_file(folder / name, display)
-        if problem:
-            problems.append(problem)
+        if problem or text is None:
+            problems.extend([problem] if problem else [])
             continue
         translation, found = parse_translation(text, display, match.group(1), folder / name)
         problems.extend(found)
@@ -184,7 +184,10 @@ def version_problems(source, translation: Translation, folder: str) -> list[Prob
 
     display = translation.display
     tree = translation.front_matter_tree
-    line_of = tree.line_of if hasattr(tree, "line_of") else (lambda key, default=None: default)
+
+    def line_of(key: str, default: int) -> int | None:
+        return tree.line_of(key, default) if isinstance(tree, LineDict) else default
+
     problems = []
     if translation.id != folder:
         problems.append(Problem(display, line_of("id", 2), f"id '{translation.id}' differs from its folder '{folder}'"))

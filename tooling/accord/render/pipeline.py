@@ -109,8 +109,8 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     pandoc_path()  # looked up once, before the threads
     stamps = read_stamps(target)
     for key in [key for key in stamps if "." in key and key.partition(".")[0] not in languages]:
-        language, _, fmt = key.partition(".")  # a version that is gone: its documents would mislead
-        (target / output_name(statement_id, fmt, language)).unlink(missing_ok=True)
+        gone, _, fmt = key.partition(".")  # a version that is gone: its documents would mislead
+        (target / output_name(statement_id, fmt, gone)).unlink(missing_ok=True)
         stamps.pop(key)
     failures: list[AccordError] = []
     for language in (None, *languages):
