@@ -229,13 +229,12 @@ def test_build_writes_every_version_and_leaves_the_sources_documents_as_they_wer
     assert source.read_bytes() == before
 
 
-def test_a_version_that_cannot_be_built_fails_the_build_naming_it_and_leaves_the_source_built(repo):
+def test_a_version_that_does_not_read_stops_the_build_before_anything_is_written(repo):
     add_french(repo, extra="3. De trop.\n", commit=False)
     result = run("build", "--format", "html", "--repo", str(repo))
     assert result.code == 2
     assert f"Error: {FR}:18: paragraph 3 here is not in statement.md (statement.md has 1-2)\n" in result.err
-    assert (repo / "build/child-protection/child-protection.html").exists()
-    assert not (repo / "build/child-protection/child-protection.fr.html").exists()
+    assert not (repo / "build").exists()
 
 
 # -- the release gate ---------------------------------------------------------------------------

@@ -90,9 +90,9 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     """Build one statement's documents, and those of each language version, into <out>/<id>/ and record
     their input stamp.
 
-    The source is built first and its documents are written whatever becomes of its
-    language versions; a version that cannot be built leaves no document of its own behind
-    and fails the statement's build, naming the fault.
+    Every version is read and checked before anything is written: a language version that
+    does not read (or lacks a paragraph of the source) stops the build, naming it, as a
+    broken source does.
     """
     from ..pandoc import pandoc_path
     from .document import load_document
@@ -100,6 +100,9 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     inputs = RepoInputs(repo.root)
     stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
     languages = translation_languages(repo.statement_dir(statement_id))
+    documents = {None: load_document(repo, statement_id, inputs.is_dirty(statement_id) if dirty is None else dirty)}
+    for language in languages:
+        documents[language] = load_document(repo, statement_id, inputs.is_dirty(statement_id, language), language)
     target = (out_dir or repo.build_dir) / statement_id
     check_output_path(repo.root, target, repo.rel(target), folder=True, own_folder=True)  # e.g. a committed link
     try:
@@ -113,18 +116,7 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
         (target / output_name(statement_id, fmt, gone)).unlink(missing_ok=True)
         stamps.pop(key)
     failures: list[AccordError] = []
-    for language in (None, *languages):
-        try:
-            version_dirty = inputs.is_dirty(statement_id, language) if dirty is None or language else dirty
-            document = load_document(repo, statement_id, version_dirty, language)
-        except AccordError as error:
-            if language is None:
-                raise
-            failures.append(error)
-            for fmt in formats:
-                stamps.pop(stamp_key(fmt, language), None)
-                (target / output_name(statement_id, fmt, language)).unlink(missing_ok=True)
-            continue
+    for language, document in documents.items():
         failures += _build_formats(repo, document, formats, target, stamps, stamp, language)
     write_stamps(target, stamps)
     if failures:
