@@ -13,13 +13,16 @@ import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import AccordError, BuildError, UsageError
 from ..fsutil import check_output_path, write_atomic
 from ..repo import FORMATS, Repo
 from ..i18n.translations import translation_languages
 from .inputs import RepoInputs, output_name, read_stamps, stamp_key, up_to_date, write_stamps
+
+if TYPE_CHECKING:
+    from .document import Document
 
 # format -> "module:function" under accord.render, imported only when that format is built
 BUILDERS = {"docx": "docx:build_docx", "pdf": "pdf:build_pdf", "html": "html:build_html"}
@@ -100,7 +103,8 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     inputs = RepoInputs(repo.root)
     stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
     languages = translation_languages(repo.statement_dir(statement_id))
-    documents = {None: load_document(repo, statement_id, inputs.is_dirty(statement_id) if dirty is None else dirty)}
+    source_dirty = inputs.is_dirty(statement_id) if dirty is None else dirty
+    documents: dict[str | None, Document] = {None: load_document(repo, statement_id, source_dirty)}
     for language in languages:
         documents[language] = load_document(repo, statement_id, inputs.is_dirty(statement_id, language), language)
     target = (out_dir or repo.build_dir) / statement_id
@@ -116,15 +120,15 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
         (target / output_name(statement_id, fmt, gone)).unlink(missing_ok=True)
         stamps.pop(key)
     failures: list[AccordError] = []
-    for language, document in documents.items():
-        failures += _build_formats(repo, document, formats, target, stamps, stamp, language)
+    for version, document in documents.items():
+        failures += _build_formats(repo, document, formats, target, stamps, stamp, version)
     write_stamps(target, stamps)
     if failures:
         raise failures[0]
     return BuildResult(statement_id, output_paths(target, statement_id, formats, languages))
 
 
-def _build_formats(repo: Repo, document, formats: tuple[str, ...], target: Path, stamps: dict, stamp: str,
+def _build_formats(repo: Repo, document: Document, formats: tuple[str, ...], target: Path, stamps: dict, stamp: str,
                    language: str | None) -> list[AccordError]:
     """Write one version's documents; each format that fails is removed and returned."""
     from concurrent.futures import ThreadPoolExecutor
