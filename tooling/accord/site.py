@@ -198,13 +198,45 @@ def _write_site(repo: Repo, staging: Path, views: list[StatementView], partners:
                 write_atomic(staging / name, redline)
                 pages.append(staging / name)
                 redlines[newer.version] = name
+        versions = _language_versions(repo, statement)
+        links = _version_links(statement, versions)
         pages.append(page(f"statements/{statement.id}.html", statement.title, "statement.html.j2", statement.language,
-                          **_statement_page(view, partners, _body_html(statement), redlines)))
+                          languages=links, **_statement_page(view, partners, _body_html(statement), redlines)))
+        for translation in versions:
+            version = translation.version_of(statement)
+            pages.append(page(f"statements/{statement.id}.{translation.language}.html", version.title,
+                              "translation.html.j2", translation.language, languages=links,
+                              **_translation_page(statement, translation, _body_html(version))))
         for release in view.releases:
             _copy_release(release, staging / "dist" / statement.id / f"v{release.version}")
     for partner in partners.values():
         pages.append(page(f"partners/{partner.id}.html", partner.name, "partner.html.j2", **_partner_page(partner, views)))
     return pages
+
+
+def _language_versions(repo: Repo, statement: Statement) -> list:
+    """The statement's language versions (accord/i18n/translations.py), each valid, or TranslationError."""
+    from .i18n.translations import load_translations
+
+    return load_translations(repo, statement)
+
+
+def _version_links(statement: Statement, translations: list) -> list[tuple[str, str, str]]:
+    """(language, page, title) of every language version, the source first; [] when it has none."""
+    if not translations:
+        return []
+    return [(statement.language, f"{statement.id}.html", statement.title),
+            *((t.language, f"{statement.id}.{t.language}.html", t.title) for t in translations)]
+
+
+def _translation_page(statement: Statement, translation, body) -> dict:
+    """What a language version's page shows: what it renders (current or stale), and its text."""
+    renders = ("the current source text" if translation.is_current(statement) else
+               f"source text {translation.translation_of[:12]}, not the current {statement.text_sha256[:12]}: "
+               "stale until its translator carries over the changes")
+    return {"heading": translation.title, "translation_status": translation.translation_status, "renders": renders,
+            "source_href": f"{statement.id}.html", "source_language": statement.language,
+            "source_title": statement.title, "body": body}
 
 
 def _made(repo: Repo) -> str:
