@@ -134,10 +134,16 @@ async def static(request: Request) -> Response:
 
     name = request.path_params.get("name", "favicon.svg")
     if name in SITE_FILES:
+        # as `accord site` does: the repository's own file in templates/site/ if it has one, else accord's stylesheet
+        own = portal_of(request).root / "templates" / "site" / name
         try:  # through the one read function that refuses links: templates/ is the repository's
-            data = await run_in_threadpool(read_repo_bytes, portal_of(request).root / "templates" / "site" / name)
+            data = await run_in_threadpool(read_repo_bytes, own)
         except (OSError, AccordError):
-            raise HTTPException(404) from None
+            if name != "style.css":
+                raise HTTPException(404) from None
+            from importlib import resources
+
+            data = resources.files("accord.web").joinpath("static/site.css").read_bytes()
     elif name == "portal.css":
         data = (STATIC / "portal.css").read_bytes()
     else:
