@@ -76,6 +76,10 @@ class RoundError(AccordError):
     """A consultation round cannot be opened, read, imported, compiled, merged or closed."""
 
 
+class PortalError(AccordError):
+    """A portal account, sign-in, token or database cannot be made or used."""
+
+
 class ReleaseError(AccordError):
     """A release could not be made."""
 

@@ -36,6 +36,10 @@ SETTINGS = Schema("accord.yaml", (
           "in partners/ (see accord.partners.authorise_registry).", default=(),
           pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
           pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
+    Field("portal-keys", "list:text", "SSH public keys of the partner portal (`accord serve`): a record signed "
+          "with one was attested by the portal for a signed-in partner user (evidence portal:AUDIT-ID).", default=(),
+          pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
+          pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
     Field("timezone", "text", "The secretariat's time zone (IANA name, e.g. Europe/Vienna): round deadlines "
           "are in it.", default="UTC"),
     Field("release", "map", "What `accord release` needs beside the ledger.", schema=RELEASE_SETTINGS),
@@ -52,6 +56,7 @@ class Settings:
     partners_order: tuple[str, ...] = ()
     formats: tuple[str, ...] = FORMATS
     secretariat_keys: tuple[str, ...] = ()
+    portal_keys: tuple[str, ...] = ()
     timezone: str = "UTC"
     embed_fonts: bool = True
     release_languages: tuple[str, ...] = ()
@@ -209,6 +214,7 @@ class Repo:
         values["release_languages"] = tuple(release.get("languages") or ())
         values["partners_order"] = tuple(values["partners_order"] or ())
         values["secretariat_keys"] = tuple(values["secretariat_keys"] or ())
+        values["portal_keys"] = tuple(values["portal_keys"] or ())
         formats = tuple(build.get("formats") or FORMATS)
         if not known_timezone(values["timezone"]):
             return Settings(), [Problem("accord.yaml", data.line_of("timezone", 1),

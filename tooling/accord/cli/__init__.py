@@ -28,6 +28,8 @@ COMMANDS = {
     "init-ci": "ci_cmd",
     "round": "round_cmd",
     "translate": "translate_cmd",
+    "serve": "portal_cmd",
+    "portal": "portal_cmd",
 }
 
 

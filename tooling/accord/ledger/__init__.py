@@ -6,8 +6,9 @@ remembered between runs), endorse (recording a position) and verify (signatures 
 against git history). Everything that was importable from accord.ledger still is, from here.
 """
 
-from .endorse import (TYPED_EVIDENCE_KINDS, Recorded, parse_date, parse_evidence, parse_position, parse_reservation,
-                      record_position, refuse_closed_statement, render_record, signatory_is, today)
+from .endorse import (PORTAL_PRINCIPAL, TYPED_EVIDENCE_KINDS, Recorded, parse_date, parse_evidence, parse_position,
+                      parse_reservation, portal_signing_key, record_position, refuse_closed_statement, render_record,
+                      signatory_is, today)
 from .gate import (POSITION_LETTERS, Gate, LedgerStatus, SignatoryEntry, Standing, UnreadableStatement,
                    describe_position, evaluate, ledger_status, ledger_statuses, release_gate, signatories,
                    status_reason)
@@ -32,6 +33,7 @@ __all__ = [
     # endorse (today: tests fix the day by patching accord.ledger.today, which the record code looks up here)
     "TYPED_EVIDENCE_KINDS", "Recorded", "parse_date", "parse_evidence", "parse_position", "parse_reservation",
     "record_position", "refuse_closed_statement", "render_record", "signatory_is", "today",
+    "PORTAL_PRINCIPAL", "portal_signing_key",  # the partner portal's attestation (accord.portal)
     # verify
     "KeyChange", "LedgerHistory", "RecordCheck", "RegistryEvent", "SignedAt", "verify_ledger",
 ]

@@ -100,8 +100,11 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
                     reservations: tuple[Reservation, ...] | list = (), evidence: Evidence | None = None,
                     recorded_by: str | None = None, keyfile: str | os.PathLike | None = None,
                     commit: bool = True, date: dt.date | None = None, reason: str | None = None,
-                    unregistered_signatory: bool = False) -> Recorded:
+                    unregistered_signatory: bool = False, portal_keyfile: str | os.PathLike | None = None) -> Recorded:
     """Record a partner's position on the statement's committed text, optionally signed, and commit it.
+
+    portal_keyfile: the record is attested by the partner portal (`accord serve`) and signed with its
+    key, which accord.yaml must list under portal-keys; the evidence must then be portal:AUDIT-ID.
 
     The record binds the canonical text hash of the text at HEAD (a statement with
     uncommitted text changes is refused), names HEAD as its commit, and supersedes the
@@ -166,6 +169,14 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
                                f"signatory is '{signatory}': a signed record is signed by its signatory")
         if evidence is None:
             evidence = Evidence("ssh-signature", signer.principal)
+    if portal_keyfile is not None:
+        if key is not None:
+            raise LedgerError("a record is signed by its signatory or attested by the portal, not both")
+        key = portal_signing_key(repo, portal_keyfile)
+        if evidence is None or evidence.kind != "portal":
+            raise LedgerError("a record the portal attests carries evidence portal:AUDIT-ID")
+    elif evidence is not None and evidence.kind == "portal":
+        raise LedgerError("evidence portal is written by the partner portal only, with its key")
 
     with history.path_lock(root, f"endorse-{statement_id}-{partner_id}"):
         head = history.head_commit(root)
@@ -199,7 +210,8 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
             except GitError as error:
                 raise LedgerError(f"{record_rel} is written but not committed: {error.message}") from None
     return Recorded(record, summary, record_path, signature_path if signature else None,
-                    signer.principal if signer else None, commit_id)
+                    signer.principal if signer else (PORTAL_PRINCIPAL if portal_keyfile is not None else None),
+                    commit_id)
 
 
 def refuse_closed_statement(statement, action: str) -> None:
@@ -274,6 +286,21 @@ def render_record(statement_id: str, partner_id: str, position: str, text_hash: 
         fields["evidence"] = {"kind": evidence.kind, **({"ref": evidence.ref} if evidence.ref else {})}
     fields["supersedes"] = supersedes
     return dump_yaml(fields).encode("utf-8")
+
+
+PORTAL_PRINCIPAL = "portal"  # the principal a portal signature is verified for (its keys are in accord.yaml)
+
+
+def portal_signing_key(repo, keyfile):
+    """The portal's signing key, checked to be listed under portal-keys in accord.yaml."""
+    from .. import signing
+
+    key = signing.signing_key(keyfile)
+    listed = [signing.PublicKey.parse(text) for text in repo.settings.portal_keys]
+    if key.public not in listed:
+        raise SigningError(f"the portal key {keyfile} ({key.public.fingerprint}) is not listed under portal-keys "
+                           "in accord.yaml")
+    return key
 
 
 def _signing_key_of(partner, keyfile):

@@ -10,7 +10,7 @@ from ..schema import Field, Schema
 
 POSITIONS = ("endorse", "endorse-with-reservations", "no-objection", "abstain", "object", "withdrawn")
 COUNTING_POSITIONS = ("endorse", "endorse-with-reservations", "no-objection")
-EVIDENCE_KINDS = ("ssh-signature", "letter", "note-verbale", "email", "meeting", "url", "silence", "none")
+EVIDENCE_KINDS = ("ssh-signature", "letter", "note-verbale", "email", "meeting", "url", "silence", "portal", "none")
 RESERVING_POSITIONS = ("endorse-with-reservations", "no-objection")  # the positions that carry reservations
 REASONED_POSITIONS = ("object", "abstain", "withdrawn")  # the positions a reason may be recorded with
 OPEN_STATUSES = ("draft", "consultation", "final")  # a text takes positions and review packets in these only

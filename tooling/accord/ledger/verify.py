@@ -84,6 +84,7 @@ class SignedAt:
     epoch: int
     registry_blob: str | None  # partners/<id>.yaml at that commit
     registry_epoch: int  # when that version of the registry file was committed
+    settings_blob: str | None = None  # accord.yaml at that commit (its portal-keys judge a portal signature)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ class LedgerHistory:
                 if state.get(record_path) and state.get(record_path + ".sig"):
                     partner_file = f"partners/{record_path.rsplit('/', 1)[1]}"
                     signed_in.setdefault(record_path, {}).setdefault(state[record_path], SignedAt(
-                        commit, epoch, state.get(partner_file), committed_at.get(partner_file, 0)))
+                        commit, epoch, state.get(partner_file), committed_at.get(partner_file, 0),
+                        state.get("accord.yaml")))
             for path in {path.removesuffix(".sig") for path in by_path if path.startswith("partners/")}:
                 if not (path.endswith(".yaml") and path.count("/") == 1 and state.get(path)):
                     continue
@@ -159,7 +161,8 @@ class LedgerHistory:
             wanted += [event.new_blob, *(event.old_blobs or ()), event.signature_blob, event.settings_blob]
         registry_now = {path[9:-5]: blob for path, blob in state.items()
                         if path.startswith("partners/") and path.endswith(".yaml") and blob}
-        wanted += [*registry_now.values(), *(s.registry_blob for found in signed_in.values() for s in found.values())]
+        wanted += [*registry_now.values(), *(s.registry_blob for found in signed_in.values() for s in found.values()),
+                   *(s.settings_blob for found in signed_in.values() for s in found.values())]
         blobs = history.read_blobs(root, [blob for blob in wanted if blob], env=history.NO_REPLACEMENTS)
         return cls(versions, signed_in, blobs, _judge_registry(blobs, registry_events), registry_now)
 
@@ -210,7 +213,7 @@ def _registry_keys(data: bytes | None) -> dict[str, object]:
     return keys
 
 
-def _secretariat_keys(data: bytes | None) -> list:
+def _secretariat_keys(data: bytes | None, setting: str = "secretariat-keys") -> list:
     from ..signing import PublicKey
 
     if data is None:
@@ -219,7 +222,7 @@ def _secretariat_keys(data: bytes | None) -> list:
         tree = load_yaml(data.decode("utf-8", "replace"))
     except YAMLProblem:
         return []
-    listed = tree.get("secretariat-keys") if isinstance(tree, dict) else None
+    listed = tree.get(setting) if isinstance(tree, dict) else None
     return [key for key in (PublicKey.parse(text) for text in listed if isinstance(text, str))
             if key is not None] if isinstance(listed, list) else []
 
@@ -366,11 +369,54 @@ def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data:
         else:
             registry, at = past.registry_at(check.partner, past.registry_now.get(check.partner)), None
         judged = {**partners, check.partner: registry or partners[check.partner]}
-        message, check.principal = _signature_problem(read_repo_bytes(signature_path), data, check.partner, judged,
-                                                      past, at, record)
+        signature = read_repo_bytes(signature_path)
+        portal_key = _portal_key_in(signature, repo, past, signed_at)
+        if portal_key is not None:
+            message, check.principal = _portal_signature_problem(signature, data, portal_key, record, at)
+        else:
+            message, check.principal = _signature_problem(signature, data, check.partner, judged, past, at, record)
+            if message is None and record is not None and record.evidence and record.evidence.kind == "portal":
+                message = f"its evidence says the portal recorded it, but it is signed by {check.principal}"
         if message:
             check.problems.append(Problem(check.path, None, message))
+    elif record is not None and record.evidence is not None and record.evidence.kind == "portal":
+        check.problems.append(Problem(check.path, None, "its evidence says the portal recorded it, but it carries "
+                                                        "no signature of the portal's key"))
     return record
+
+
+def _portal_key_in(signature: bytes, repo, past: LedgerHistory, signed_at: SignedAt | None):
+    """The portal key (accord.yaml portal-keys, as it stood at the record's commit) that made this signature, if one did."""
+    from .. import signing
+
+    parsed = signing.Signature.parse(signature)
+    if parsed is None:
+        return None
+    if signed_at is not None:
+        keys = _secretariat_keys(past.blobs.get(signed_at.settings_blob) if signed_at.settings_blob else None,
+                                 "portal-keys")
+    else:
+        keys = [signing.PublicKey.parse(text) for text in repo.settings.portal_keys]
+    return parsed.key if parsed.key in keys else None
+
+
+def _portal_signature_problem(signature: bytes, data: bytes, key, record: Record | None,
+                              at: int | None) -> tuple[str | None, str | None]:
+    """(what is wrong with a portal-attested record, or None; who the portal attested it for)."""
+    from .. import signing
+    from .endorse import PORTAL_PRINCIPAL
+
+    line = f'{PORTAL_PRINCIPAL} namespaces="{signing.NAMESPACE}" {key.line}\n'
+    reason = signing.verify(data, signature, line, PORTAL_PRINCIPAL, at=at)
+    if reason is not None:
+        if "incorrect signature" in reason:
+            return "the portal's signature does not match the record: it was changed after it was signed", None
+        return f"the portal's signature does not verify: {reason}", None
+    if record is None:
+        return None, PORTAL_PRINCIPAL
+    if record.evidence is None or record.evidence.kind != "portal" or not record.evidence.ref:
+        return "signed with the portal's key, but its evidence is not portal:AUDIT-ID", None
+    return None, f"the portal (for {record.recorded_by}, audit {record.evidence.ref})"
 
 
 def _signature_problem(signature: bytes, data: bytes, partner_id: str, partners: dict, past: LedgerHistory | None = None,
