@@ -4,11 +4,14 @@ The redline becomes a pandoc AST in which inserted and deleted words are
 insertion/deletion spans (pandoc writes them as w:ins/w:del), and places pandoc
 cannot track — paragraph marks, table rows, moves — carry markers that
 `ooxml.revisions` turns into the real thing. Before the bytes are returned,
-the XML written is resolved twice in process (ooxml.revisions.resolved_words,
-as Word's Accept All / Reject All do): accepting every change must give the
-newer text's words and rejecting every change the older text's, or
-RedlineError. (`docx_words` reads a DOCX with pandoc instead; the tests hold
-the two readings to each other.)
+the XML to be written is resolved both ways in process, in one walk
+(ooxml.revisions.resolved_both, as Word's Accept All / Reject All do):
+accepting every change must give the newer text's words and rejecting every
+change the older text's, or RedlineError. (`docx_words` reads a DOCX with
+pandoc instead; the tests hold the two readings to each other.) pandoc's zip
+is read once (ooxml.package.Package): tracked changes, Word numbering, the
+self-check and the embedded fonts work on the same parsed parts, and the zip
+is written once.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import json
 from pathlib import Path
 
 from ..errors import RedlineError
-from ..ooxml.fonts import embed_fonts
-from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker, resolved_words, row_marker
+from ..ooxml.fonts import embed_fonts_in
+from ..ooxml.package import Package
+from ..ooxml.revisions import finish_revisions, move_author, paragraph_marker, resolved_both, row_marker
 from ..pandoc import run_pandoc
 from .blocks import Token
 from .layout import ListNode, QuoteNode, effective_marks, nest, run_items
@@ -48,15 +52,18 @@ def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str 
     if reference_doc is not None:
         args += ["--reference-doc", str(reference_doc)]
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else None
-    raw = run_pandoc(args, json.dumps(ast), env=env, what="pandoc (DOCX redline)")
-    data = finalize_revisions(raw, author=author, date=date)
+    # One package from pandoc's zip to the bytes returned: each step below works on the same parsed
+    # parts, and the zip is written once.
+    package = Package(run_pandoc(args, json.dumps(ast), env=env, what="pandoc (DOCX redline)"))
+    finish_revisions(package, author=author, date=date)
     if builder.label_levels:
         from ..ooxml.numbering import number_bookmarked
 
-        data = number_bookmarked(data, builder.label_levels, paragraphs_numbered=labels.new_numbered)
+        number_bookmarked(package, builder.label_levels, paragraphs_numbered=labels.new_numbered)
     if verify:
-        verify_docx(data, redline)
-    return embed_fonts(data, font_dir)
+        verify_docx(package, redline)
+    embed_fonts_in(package, font_dir)
+    return package.to_bytes()
 
 
 def redline_ast(redline: Redline, *, author: str, date: str, subtitle: str = "",
@@ -74,9 +81,9 @@ def redline_ast(redline: Redline, *, author: str, date: str, subtitle: str = "",
 
 # -- the self-check -------------------------------------------------------------------
 
-def verify_docx(data: bytes, redline: Redline) -> None:
+def verify_docx(docx: bytes | Package, redline: Redline) -> None:
     """Raise RedlineError unless accepting all changes gives the new words and rejecting them the old."""
-    accepted, rejected = resolved_words(data, "accept"), resolved_words(data, "reject")
+    accepted, rejected = resolved_both(docx)
     for got, document, side, action in ((accepted, redline.new, "newer", "accepting"),
                                         (rejected, redline.old, "older", "rejecting")):
         expected = document.words()
