@@ -91,7 +91,7 @@ _faces_lock = threading.Lock()
 _faces_cache: dict[tuple, dict[Face, Path]] = {}
 _subset_cache: dict[str, bytes] = {}
 _file_hashes: dict[tuple, str] = {}
-_cmaps: dict[tuple, frozenset[int]] = {}
+_facts_cache: dict[tuple, "_FontFacts"] = {}
 
 
 def house_faces(font_dir: Path) -> dict[Face, Path]:
@@ -106,8 +106,6 @@ def house_faces(font_dir: Path) -> dict[Face, Path]:
     with _faces_lock:
         if key in _faces_cache:
             return _faces_cache[key]
-    from fontTools.ttLib import TTFont
-
     inside = font_dir.resolve()
     faces: dict[Face, Path] = {}
     for path in files:
@@ -115,15 +113,8 @@ def house_faces(font_dir: Path) -> dict[Face, Path]:
         if path.resolve().parent != inside:
             raise BuildError(f"{shown}: a link to a file outside {_shown(font_dir, font_dir)}; "
                              "the house fonts must be files in that folder")
-        try:  # read whole first: a constructor that raises would leave its file open
-            with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
-                names = font["name"]
-                family = str(names.getDebugName(16) or names.getDebugName(1))
-                selection = font["OS/2"].fsSelection
-                font.getBestCmap()
-        except Exception:  # noqa: BLE001 - fontTools raises many kinds on a damaged file; all mean the same here
-            raise BuildError(f"{shown}: not a TrueType or OpenType font accord can read") from None
-        faces.setdefault(Face(family, bool(selection & 0x20), bool(selection & 0x01)), path)
+        facts = _facts(path, shown)
+        faces.setdefault(Face(facts.family, facts.bold, facts.italic), path)
     with _faces_lock:
         _faces_cache[key] = faces
     return faces
@@ -171,6 +162,12 @@ _SUBSET_OPTIONS = "hinting=0 notdef_outline=1 name_IDs=* name_languages=* page=1
 def _subset_key(path: Path, pages: frozenset[int]) -> str:
     import fontTools
 
+    about = f"{_font_hash(path)} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
+    return hashlib.sha256(about.encode()).hexdigest()
+
+
+def _font_hash(path: Path) -> str:
+    """SHA-256 of a font file's bytes, computed once per process for each (path, size, mtime)."""
     stat = path.stat()
     stamp = (str(path), stat.st_size, stat.st_mtime_ns)
     with _faces_lock:
@@ -179,24 +176,109 @@ def _subset_key(path: Path, pages: frozenset[int]) -> str:
         font_hash = hashlib.sha256(path.read_bytes()).hexdigest()
         with _faces_lock:
             _file_hashes[stamp] = font_hash
-    about = f"{font_hash} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
-    return hashlib.sha256(about.encode()).hexdigest()
+    return font_hash
+
+
+@dataclass(frozen=True)
+class _FontFacts:
+    """What accord reads from a font file: its face, the code points it maps, and what fontTable.xml
+    says of it (OS/2 panose, Unicode ranges, code pages, serif or not)."""
+
+    family: str
+    bold: bool
+    italic: bool
+    codes: frozenset[int]
+    panose: str
+    ranges: tuple[int, ...]
+    code_pages: tuple[int, ...]
+    serif: bool
+
+
+_FACTS_FORMAT = 1
+
+
+def _facts(path: Path, shown: str) -> _FontFacts:
+    """A font file's facts, read once and kept, like subsets, in memory and in the cache folder under
+    the hash of the font's bytes (so a changed font is read again); BuildError if it is no font.
+
+    Reading them takes fontTools and about 25 ms a face, which every DOCX build and redline paid."""
+    font_hash = _font_hash(path)
+    with _faces_lock:
+        if font_hash in _facts_cache:
+            return _facts_cache[font_hash]
+    folder = _default_cache_dir()
+    cached = folder / f"facts-{_FACTS_FORMAT}-{font_hash}.json"
+    facts = _read_facts(cached)
+    if facts is None:
+        facts = _read_font_facts(path, shown)
+        _write_facts(cached, facts)
+    with _faces_lock:
+        _facts_cache[font_hash] = facts
+    return facts
+
+
+def _read_font_facts(path: Path, shown: str) -> _FontFacts:
+    from fontTools.ttLib import TTFont
+
+    try:  # read whole first: a constructor that raises would leave its file open
+        with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
+            names = font["name"]
+            family = str(names.getDebugName(16) or names.getDebugName(1))
+            os2 = font["OS/2"]
+            codes = frozenset(font.getBestCmap())
+            panose = os2.panose
+            panose_hex = "".join(f"{getattr(panose, field):02X}" for field in (
+                "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
+                "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))
+            return _FontFacts(
+                family=family, bold=bool(os2.fsSelection & 0x20), italic=bool(os2.fsSelection & 0x01), codes=codes,
+                panose=panose_hex,
+                ranges=(os2.ulUnicodeRange1, os2.ulUnicodeRange2, os2.ulUnicodeRange3, os2.ulUnicodeRange4),
+                code_pages=(getattr(os2, "ulCodePageRange1", 0), getattr(os2, "ulCodePageRange2", 0)),
+                serif=panose.bSerifStyle not in (11, 12, 13))  # 11-13: sans serif styles
+    except Exception:  # noqa: BLE001 - fontTools raises many kinds on a damaged file; all mean the same here
+        raise BuildError(f"{shown}: not a TrueType or OpenType font accord can read") from None
+
+
+def _read_facts(cached: Path) -> _FontFacts | None:
+    """Facts from the cache folder, if the file is whole and of this format."""
+    import json
+
+    try:
+        stored = json.loads(cached.read_text(encoding="utf-8"))
+        return _FontFacts(family=str(stored["family"]), bold=stored["bold"] is True, italic=stored["italic"] is True,
+                          codes=frozenset(int(code) for code in stored["codes"]), panose=str(stored["panose"]),
+                          ranges=tuple(int(value) for value in stored["ranges"]),
+                          code_pages=tuple(int(value) for value in stored["code_pages"]),
+                          serif=stored["serif"] is True)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_facts(cached: Path, facts: _FontFacts) -> None:
+    """Best effort, as for subsets: a cache that cannot be written costs time, never a build."""
+    import json
+
+    data = json.dumps({"family": facts.family, "bold": facts.bold, "italic": facts.italic,
+                       "codes": sorted(facts.codes), "panose": facts.panose, "ranges": list(facts.ranges),
+                       "code_pages": list(facts.code_pages), "serif": facts.serif}).encode("utf-8")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=cached.parent, prefix=".facts-", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, cached)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _cmap(path: Path) -> frozenset[int]:
-    """The code points a font file maps, read once per process."""
-    stat = path.stat()
-    stamp = ("cmap", str(path), stat.st_size, stat.st_mtime_ns)
-    with _faces_lock:
-        if stamp in _cmaps:
-            return _cmaps[stamp]
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, lazy=True) as font:
-        codes = frozenset(font.getBestCmap())
-    with _faces_lock:
-        _cmaps[stamp] = codes
-    return codes
+    """The code points a font file maps."""
+    return _facts(path, str(path)).codes
 
 
 def _subset(path: Path, pages: frozenset[int]) -> bytes:
@@ -719,24 +801,14 @@ def _font_table(package: Package, relationships, house: dict[Face, Path]) -> Non
 
 def _describe_font(element, path: Path) -> None:
     """panose1, charset, family, pitch and sig from the font's OS/2 table, as Word writes them."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, lazy=True) as font:
-        os2 = font["OS/2"]
-        panose = os2.panose
-        panose_hex = "".join(f"{getattr(panose, field):02X}" for field in (
-            "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
-            "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))
-        ranges = (os2.ulUnicodeRange1, os2.ulUnicodeRange2, os2.ulUnicodeRange3, os2.ulUnicodeRange4)
-        code_pages = (getattr(os2, "ulCodePageRange1", 0), getattr(os2, "ulCodePageRange2", 0))
-    serif = panose.bSerifStyle not in (11, 12, 13)  # 11-13: sans serif styles
-    for tag, value in (("panose1", panose_hex), ("charset", "00"), ("family", "roman" if serif else "swiss"),
+    facts = _facts(path, str(path))
+    for tag, value in (("panose1", facts.panose), ("charset", "00"), ("family", "roman" if facts.serif else "swiss"),
                        ("pitch", "variable")):
         etree.SubElement(element, w(tag)).set(w("val"), value)
     sig = etree.SubElement(element, w("sig"))
-    for index, value in enumerate(ranges):
+    for index, value in enumerate(facts.ranges):
         sig.set(w(f"usb{index}"), f"{value:08X}")
-    for index, value in enumerate(code_pages):
+    for index, value in enumerate(facts.code_pages):
         sig.set(w(f"csb{index}"), f"{value:08X}")
 
 

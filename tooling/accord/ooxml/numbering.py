@@ -3,10 +3,26 @@ reader that resolves the numbers Word shows, so tests and tools can compare them
 
 from __future__ import annotations
 
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
-
 from ..labels import letters
+from .ns import W_NS, w
+from .package import parse_xml_part
+
+# Plain lxml, not python-docx: the redline numbers its paragraphs without importing python-docx
+# (about 0.1 s). Elements made here and put into a python-docx tree serialize the same.
+_W_DECLARATION = f'xmlns:w="{W_NS}"'
+
+
+def qn(prefixed: str) -> str:
+    """The Clark name of "w:tag"."""
+    return w(prefixed.removeprefix("w:"))
+
+
+def nsdecls(_prefix: str) -> str:
+    return _W_DECLARATION
+
+
+def parse_xml(xml: str):
+    return parse_xml_part(xml.encode("utf-8"))
 
 # The one abstract list of a statement: level 0 numbers paragraphs `1.`, `2.` ... hung in the margin;
 # level 1 letters their sub-items `(a)`, `(b)` ..., and restarts after every paragraph, as Word

@@ -54,7 +54,8 @@ def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str 
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else None
     # One package from pandoc's zip to the bytes returned: each step below works on the same parsed
     # parts, and the zip is written once.
-    package = Package(run_pandoc(args, json.dumps(ast), env=env, what="pandoc (DOCX redline)"))
+    source = json.dumps(ast, separators=(",", ":"))
+    package = Package(run_pandoc(args, source, env=env, what="pandoc (DOCX redline)"))
     finish_revisions(package, author=author, date=date)
     if builder.label_levels:
         from ..ooxml.numbering import number_bookmarked
@@ -322,6 +323,10 @@ class _Builder:
 
     def formatted(self, items, marks, depth: int, note_op: str, code: bool) -> list:
         out: list = []
+        if not any(len(mark) > depth for mark in marks[:len(items)]):  # most text: no (further) formatting
+            for _op, token in items:
+                self.leaf(token, note_op, code, out)
+            return out
         for index, end, mark in runs(marks[:len(items)], lambda mark: mark[depth] if len(mark) > depth else None):
             if mark is None:
                 for i in range(index, end):
@@ -339,7 +344,12 @@ class _Builder:
             out.append({"t": "Note", "c": self.container(ops)})
             return
         kind = token.kind
-        if code and kind in ("text", "space"):
+        if kind == "text" and not code:  # the common case first; the same as the last branch below
+            if out and out[-1]["t"] == "Str":
+                out[-1] = {"t": "Str", "c": out[-1]["c"] + token.text}
+            else:
+                out.append({"t": "Str", "c": token.text})
+        elif code and kind in ("text", "space"):
             out.append({"t": "Code", "c": [_NO_ATTR, token.text]})
         elif kind == "space":
             out.append({"t": "Space"})
