@@ -315,9 +315,15 @@ class _Builder:
     # -- inline ------------------------------------------------------------------
     def inlines(self, items, *, notes_as: str = EQUAL, code: bool = False) -> list:
         out: list = []
-        for index, end, op in runs(items, lambda item: item[0]):
+        for index, end, op in runs(items, _item_op):
             chunk = items[index:end]
-            nodes = self.formatted(chunk, effective_marks(chunk), 0, op if op != EQUAL else notes_as, code)
+            note_op = op if op != EQUAL else notes_as
+            if any(token.marks for _op, token in chunk):
+                nodes = self.formatted(chunk, effective_marks(chunk), 0, note_op, code)
+            else:  # most text has no formatting to group by
+                nodes = []
+                for _op, token in chunk:
+                    self.leaf(token, note_op, code, nodes)
             out.extend(nodes if op == EQUAL else [self.span(op, nodes)])
         return out
 
@@ -369,6 +375,10 @@ class _Builder:
             out[-1] = {"t": "Str", "c": out[-1]["c"] + token.text}
         else:
             out.append({"t": "Str", "c": token.text})
+
+
+def _item_op(item: tuple) -> str:
+    return item[0]
 
 
 def _whole_notes(items, op: str):
