@@ -410,7 +410,15 @@ class _Styles:
         self.numbering = _Numbering(package.xml(NUMBERING) if NUMBERING in package else None, self)
         self._chains: dict[str, _RunStyle] = {}
         self._bases: dict[str | None, _RunStyle] = {}
+        self._numbering: dict[str | None, object] = {}
         self._tables: dict[str | None, tuple[bool, bool]] = {}
+
+    def style_numbering(self, style_id: str | None):
+        """The w:numPr a paragraph style gives its paragraphs, if any."""
+        if style_id not in self._numbering:
+            entry = self.styles.get(style_id or "")
+            self._numbering[style_id] = entry[3].find(f"{w('pPr')}/{w('numPr')}") if entry is not None else None
+        return self._numbering[style_id]
 
     def paragraph_base(self, style_id: str | None) -> _RunStyle:
         """What a paragraph's style chain and the document defaults give its runs."""
@@ -521,6 +529,7 @@ def font_use(package: Package, styles: _Styles | None = None) -> FontUse:
 _P, _R, _PPR, _RPR, _PSTYLE, _RSTYLE, _TBL = (w(tag) for tag in ("p", "r", "pPr", "rPr", "pStyle", "rStyle", "tbl"))
 _T, _DEL_T, _NO_BREAK_HYPHEN = w("t"), w("delText"), w("noBreakHyphen")
 _TABLE_STYLE = f"{w('tblPr')}/{w('tblStyle')}"
+_NUM_PR = w("numPr")
 
 
 class _Collector:
@@ -649,9 +658,9 @@ def _faces(props: _RunStyle, table_bold: bool, table_italic: bool) -> list[Face]
 
 def _collect_number(ppr, paragraph_style, base: _RunStyle, styles: _Styles, use: FontUse) -> None:
     """The list number or bullet of a paragraph: its level's text in the paragraph mark's face."""
-    numpr = ppr.find(w("numPr")) if ppr is not None else None
-    if numpr is None and paragraph_style in styles.styles:
-        numpr = styles.styles[paragraph_style][3].find(f"{w('pPr')}/{w('numPr')}")
+    numpr = ppr.find(_NUM_PR) if ppr is not None else None
+    if numpr is None:
+        numpr = styles.style_numbering(paragraph_style)
     if numpr is None:
         return
     num_id, ilvl = numpr.find(w("numId")), numpr.find(w("ilvl"))
