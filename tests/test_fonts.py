@@ -184,6 +184,7 @@ def test_a_font_replaced_in_place_is_read_again_and_a_damaged_facts_file_is_igno
     from accord.ooxml import fonts
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(fonts, "_facts_cache", {})  # as in a new process: earlier tests read these fonts
     folder = tmp_path / "templates" / "fonts"
     folder.mkdir(parents=True)
     shutil.copyfile(FONTS / "NotoSerif-Regular.ttf", folder / "House.ttf")
