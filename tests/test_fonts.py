@@ -176,6 +176,30 @@ def test_a_subset_is_the_same_with_or_without_the_cache_and_a_damaged_cache_file
 
 # -- every writer, and the setting -------------------------------------------------------------------
 
+def test_a_font_replaced_in_place_is_read_again_and_a_damaged_facts_file_is_ignored(tmp_path, monkeypatch):
+    """What accord reads from a font file is cached under the hash of its bytes: the same name
+    with other bytes is another font, and a cache file that does not parse is read from the font."""
+    import shutil
+
+    from accord.ooxml import fonts
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(fonts, "_facts_cache", {})  # as in a new process: earlier tests read these fonts
+    folder = tmp_path / "templates" / "fonts"
+    folder.mkdir(parents=True)
+    shutil.copyfile(FONTS / "NotoSerif-Regular.ttf", folder / "House.ttf")
+    assert list(fonts.house_faces(folder)) == [fonts.Face("Noto Serif", False, False)]
+    shutil.copyfile(FONTS / "NotoSans-Bold.ttf", folder / "House.ttf")
+    assert list(fonts.house_faces(folder)) == [fonts.Face("Noto Sans", True, False)]
+    cached = sorted((tmp_path / "cache" / "accord" / "fonts").glob("facts-*.json"))
+    assert len(cached) == 2
+    for path in cached:
+        path.write_text('{"family": "Comic"', encoding="utf-8")
+    monkeypatch.setattr(fonts, "_facts_cache", {})
+    monkeypatch.setattr(fonts, "_faces_cache", {})
+    assert list(fonts.house_faces(folder)) == [fonts.Face("Noto Sans", True, False)]
+
+
 def test_review_packets_and_docx_redlines_carry_the_house_fonts(alliance, tmp_path):
     packet = tmp_path / "packet.docx"
     result = run("review", "send", "child-protection", "--partner", "unicef", "-o", str(packet),

@@ -27,15 +27,14 @@ import os
 import re
 import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from ..errors import BuildError
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+from .ns import W_NS, w
+from .package import Package
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 V_NS = "urn:schemas-microsoft-com:vml"
@@ -69,11 +68,6 @@ _SETTINGS_ORDER = ("writeProtection", "view", "zoom", "removePersonalInformation
                    "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
                    "saveSubsetFonts")
 _FONT_CHILDREN_BEFORE_EMBED = ("altName", "panose1", "charset", "family", "notTrueType", "pitch", "sig")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False)
-
-
-def w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
 
 
 @dataclass(frozen=True)
@@ -97,7 +91,7 @@ _faces_lock = threading.Lock()
 _faces_cache: dict[tuple, dict[Face, Path]] = {}
 _subset_cache: dict[str, bytes] = {}
 _file_hashes: dict[tuple, str] = {}
-_cmaps: dict[tuple, frozenset[int]] = {}
+_facts_cache: dict[tuple, "_FontFacts"] = {}
 
 
 def house_faces(font_dir: Path) -> dict[Face, Path]:
@@ -112,8 +106,6 @@ def house_faces(font_dir: Path) -> dict[Face, Path]:
     with _faces_lock:
         if key in _faces_cache:
             return _faces_cache[key]
-    from fontTools.ttLib import TTFont
-
     inside = font_dir.resolve()
     faces: dict[Face, Path] = {}
     for path in files:
@@ -121,15 +113,8 @@ def house_faces(font_dir: Path) -> dict[Face, Path]:
         if path.resolve().parent != inside:
             raise BuildError(f"{shown}: a link to a file outside {_shown(font_dir, font_dir)}; "
                              "the house fonts must be files in that folder")
-        try:  # read whole first: a constructor that raises would leave its file open
-            with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
-                names = font["name"]
-                family = str(names.getDebugName(16) or names.getDebugName(1))
-                selection = font["OS/2"].fsSelection
-                font.getBestCmap()
-        except Exception:  # noqa: BLE001 - fontTools raises many kinds on a damaged file; all mean the same here
-            raise BuildError(f"{shown}: not a TrueType or OpenType font accord can read") from None
-        faces.setdefault(Face(family, bool(selection & 0x20), bool(selection & 0x01)), path)
+        facts = _facts(path, shown)
+        faces.setdefault(Face(facts.family, facts.bold, facts.italic), path)
     with _faces_lock:
         _faces_cache[key] = faces
     return faces
@@ -177,6 +162,12 @@ _SUBSET_OPTIONS = "hinting=0 notdef_outline=1 name_IDs=* name_languages=* page=1
 def _subset_key(path: Path, pages: frozenset[int]) -> str:
     import fontTools
 
+    about = f"{_font_hash(path)} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
+    return hashlib.sha256(about.encode()).hexdigest()
+
+
+def _font_hash(path: Path) -> str:
+    """SHA-256 of a font file's bytes, computed once per process for each (path, size, mtime)."""
     stat = path.stat()
     stamp = (str(path), stat.st_size, stat.st_mtime_ns)
     with _faces_lock:
@@ -185,24 +176,109 @@ def _subset_key(path: Path, pages: frozenset[int]) -> str:
         font_hash = hashlib.sha256(path.read_bytes()).hexdigest()
         with _faces_lock:
             _file_hashes[stamp] = font_hash
-    about = f"{font_hash} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
-    return hashlib.sha256(about.encode()).hexdigest()
+    return font_hash
+
+
+@dataclass(frozen=True)
+class _FontFacts:
+    """What accord reads from a font file: its face, the code points it maps, and what fontTable.xml
+    says of it (OS/2 panose, Unicode ranges, code pages, serif or not)."""
+
+    family: str
+    bold: bool
+    italic: bool
+    codes: frozenset[int]
+    panose: str
+    ranges: tuple[int, ...]
+    code_pages: tuple[int, ...]
+    serif: bool
+
+
+_FACTS_FORMAT = 1
+
+
+def _facts(path: Path, shown: str) -> _FontFacts:
+    """A font file's facts, read once and kept, like subsets, in memory and in the cache folder under
+    the hash of the font's bytes (so a changed font is read again); BuildError if it is no font.
+
+    Reading them takes fontTools and about 25 ms a face, which every DOCX build and redline paid."""
+    font_hash = _font_hash(path)
+    with _faces_lock:
+        if font_hash in _facts_cache:
+            return _facts_cache[font_hash]
+    folder = _default_cache_dir()
+    cached = folder / f"facts-{_FACTS_FORMAT}-{font_hash}.json"
+    facts = _read_facts(cached)
+    if facts is None:
+        facts = _read_font_facts(path, shown)
+        _write_facts(cached, facts)
+    with _faces_lock:
+        _facts_cache[font_hash] = facts
+    return facts
+
+
+def _read_font_facts(path: Path, shown: str) -> _FontFacts:
+    from fontTools.ttLib import TTFont
+
+    try:  # read whole first: a constructor that raises would leave its file open
+        with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
+            names = font["name"]
+            family = str(names.getDebugName(16) or names.getDebugName(1))
+            os2 = font["OS/2"]
+            codes = frozenset(font.getBestCmap())
+            panose = os2.panose
+            panose_hex = "".join(f"{getattr(panose, field):02X}" for field in (
+                "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
+                "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))
+            return _FontFacts(
+                family=family, bold=bool(os2.fsSelection & 0x20), italic=bool(os2.fsSelection & 0x01), codes=codes,
+                panose=panose_hex,
+                ranges=(os2.ulUnicodeRange1, os2.ulUnicodeRange2, os2.ulUnicodeRange3, os2.ulUnicodeRange4),
+                code_pages=(getattr(os2, "ulCodePageRange1", 0), getattr(os2, "ulCodePageRange2", 0)),
+                serif=panose.bSerifStyle not in (11, 12, 13))  # 11-13: sans serif styles
+    except Exception:  # noqa: BLE001 - fontTools raises many kinds on a damaged file; all mean the same here
+        raise BuildError(f"{shown}: not a TrueType or OpenType font accord can read") from None
+
+
+def _read_facts(cached: Path) -> _FontFacts | None:
+    """Facts from the cache folder, if the file is whole and of this format."""
+    import json
+
+    try:
+        stored = json.loads(cached.read_text(encoding="utf-8"))
+        return _FontFacts(family=str(stored["family"]), bold=stored["bold"] is True, italic=stored["italic"] is True,
+                          codes=frozenset(int(code) for code in stored["codes"]), panose=str(stored["panose"]),
+                          ranges=tuple(int(value) for value in stored["ranges"]),
+                          code_pages=tuple(int(value) for value in stored["code_pages"]),
+                          serif=stored["serif"] is True)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_facts(cached: Path, facts: _FontFacts) -> None:
+    """Best effort, as for subsets: a cache that cannot be written costs time, never a build."""
+    import json
+
+    data = json.dumps({"family": facts.family, "bold": facts.bold, "italic": facts.italic,
+                       "codes": sorted(facts.codes), "panose": facts.panose, "ranges": list(facts.ranges),
+                       "code_pages": list(facts.code_pages), "serif": facts.serif}).encode("utf-8")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=cached.parent, prefix=".facts-", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, cached)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _cmap(path: Path) -> frozenset[int]:
-    """The code points a font file maps, read once per process."""
-    stat = path.stat()
-    stamp = ("cmap", str(path), stat.st_size, stat.st_mtime_ns)
-    with _faces_lock:
-        if stamp in _cmaps:
-            return _cmaps[stamp]
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, lazy=True) as font:
-        codes = frozenset(font.getBestCmap())
-    with _faces_lock:
-        _cmaps[stamp] = codes
-    return codes
+    """The code points a font file maps."""
+    return _facts(path, str(path)).codes
 
 
 def _subset(path: Path, pages: frozenset[int]) -> bytes:
@@ -286,7 +362,7 @@ def obfuscate(font_bytes: bytes, key: str) -> bytes:
 
 # -- which faces a document uses -----------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class _RunStyle:
     """What a style level says about a run; None where it says nothing."""
 
@@ -311,9 +387,9 @@ def _on(element) -> bool | None:
 class _Styles:
     """styles.xml, theme fonts and numbering, enough to resolve a run's family, weight and slant."""
 
-    def __init__(self, parts: dict[str, bytes]):
-        self.theme = _theme_fonts(parts.get(THEME))
-        root = etree.fromstring(parts[STYLES], _PARSER) if STYLES in parts else None
+    def __init__(self, package: Package):
+        self.theme = _theme_fonts(package.xml(THEME) if THEME in package else None)
+        root = package.xml(STYLES) if STYLES in package else None
         self.styles: dict[str, tuple[str | None, str | None, _RunStyle, object]] = {}
         self.default_paragraph = self.default_character = None
         self.defaults = _RunStyle()
@@ -331,8 +407,25 @@ class _Styles:
                         self.default_paragraph = style_id
                     elif kind == "character":
                         self.default_character = style_id
-        self.numbering = _Numbering(parts.get(NUMBERING), self)
+        self.numbering = _Numbering(package.xml(NUMBERING) if NUMBERING in package else None, self)
         self._chains: dict[str, _RunStyle] = {}
+        self._bases: dict[str | None, _RunStyle] = {}
+        self._numbering: dict[str | None, object] = {}
+        self._tables: dict[str | None, tuple[bool, bool]] = {}
+
+    def style_numbering(self, style_id: str | None):
+        """The w:numPr a paragraph style gives its paragraphs, if any."""
+        if style_id not in self._numbering:
+            entry = self.styles.get(style_id or "")
+            self._numbering[style_id] = entry[3].find(f"{w('pPr')}/{w('numPr')}") if entry is not None else None
+        return self._numbering[style_id]
+
+    def paragraph_base(self, style_id: str | None) -> _RunStyle:
+        """What a paragraph's style chain and the document defaults give its runs."""
+        base = self._bases.get(style_id)
+        if base is None:
+            base = self._bases[style_id] = self.chain(style_id).over(self.defaults)
+        return base
 
     def run_props(self, rpr) -> _RunStyle:
         if rpr is None:
@@ -365,18 +458,19 @@ class _Styles:
 
     def table_toggles(self, style_id: str | None) -> tuple[bool, bool]:
         """Whether a table style makes any of its cells bold / italic (header rows, first columns ...)."""
+        if style_id in self._tables:
+            return self._tables[style_id]
         entry = self.styles.get(style_id or "")
-        if entry is None:
-            return False, False
-        bold = any(_on(b) for b in entry[3].iter(w("b")))
-        italic = any(_on(i) for i in entry[3].iter(w("i")))
-        return bold, italic
+        toggles = (False, False)
+        if entry is not None:
+            toggles = (any(_on(b) for b in entry[3].iter(w("b"))), any(_on(i) for i in entry[3].iter(w("i"))))
+        self._tables[style_id] = toggles
+        return toggles
 
 
-def _theme_fonts(data: bytes | None) -> dict[str, str]:
-    if not data:
+def _theme_fonts(root) -> dict[str, str]:
+    if root is None:
         return {}
-    root = etree.fromstring(data, _PARSER)
     fonts = {}
     for which in ("major", "minor"):
         latin = root.find(f".//{{{A_NS}}}{which}Font/{{{A_NS}}}latin")
@@ -388,11 +482,10 @@ def _theme_fonts(data: bytes | None) -> dict[str, str]:
 class _Numbering:
     """numbering.xml: for (numId, ilvl), the number's text pattern, format and run properties."""
 
-    def __init__(self, data: bytes | None, styles: "_Styles"):
+    def __init__(self, root, styles: "_Styles"):
         self.levels: dict[tuple[str, str], tuple[str, str, _RunStyle]] = {}
-        if not data:
+        if root is None:
             return
-        root = etree.fromstring(data, _PARSER)
         abstract = {}
         for node in root.iter(w("abstractNum")):
             abstract[node.get(w("abstractNumId"))] = node
@@ -423,46 +516,135 @@ class FontUse:
             chars.update(text.upper())
 
 
-def font_use(parts: dict[str, bytes]) -> FontUse:
+def font_use(package: Package, styles: _Styles | None = None) -> FontUse:
     """Which faces the shown parts of a package use, and for which characters."""
-    styles = _Styles(parts)
+    styles = styles or _Styles(package)
     use = FontUse({})
-    for name in sorted(parts):
+    for name in sorted(package.names()):
         if _SHOWN_PARTS.fullmatch(name):
-            _collect(etree.fromstring(parts[name], _PARSER), styles, use)
+            _collect(package.xml(name), styles, use)
     return use
 
 
-def _collect(root, styles: _Styles, use: FontUse) -> None:
-    for paragraph in root.iter(w("p")):
-        ppr = paragraph.find(w("pPr"))
-        pstyle = ppr.find(w("pStyle")) if ppr is not None else None
-        paragraph_style = pstyle.get(w("val")) if pstyle is not None else styles.default_paragraph
-        base = styles.chain(paragraph_style).over(styles.defaults)
-        table = next(paragraph.iterancestors(w("tbl")), None)
-        table_bold = table_italic = False
+_P, _R, _PPR, _RPR, _PSTYLE, _RSTYLE, _TBL = (w(tag) for tag in ("p", "r", "pPr", "rPr", "pStyle", "rStyle", "tbl"))
+_T, _DEL_T, _NO_BREAK_HYPHEN = w("t"), w("delText"), w("noBreakHyphen")
+_TABLE_STYLE = f"{w('tblPr')}/{w('tblStyle')}"
+_NUM_PR = w("numPr")
+
+
+class _Collector:
+    """Gathers a part's text by the faces it resolves to.
+
+    A run's faces depend only on its paragraph's style, its table's style and its own
+    w:rPr, and most runs share one of a few combinations (pandoc writes few run
+    properties): each combination is resolved once, and text is gathered per face.
+    """
+
+    def __init__(self, styles: _Styles, use: FontUse) -> None:
+        self.styles = styles
+        self.use = use
+        self.resolved: dict[tuple, tuple[list[Face], bool]] = {}
+        self.texts: dict[tuple[Face, bool], list[str]] = {}
+
+    def paragraph(self, paragraph) -> tuple:
+        """(paragraph style, base run style, in a table, table style, w:pPr) of a paragraph."""
+        ppr = paragraph.find(_PPR)
+        pstyle = ppr.find(_PSTYLE) if ppr is not None else None
+        paragraph_style = pstyle.get(w("val")) if pstyle is not None else self.styles.default_paragraph
+        table = next(paragraph.iterancestors(_TBL), None)
+        table_style = None
         if table is not None:
-            tstyle = table.find(f"{w('tblPr')}/{w('tblStyle')}")
-            table_bold, table_italic = styles.table_toggles(tstyle.get(w("val")) if tstyle is not None else None)
-        for run in paragraph.iter(w("r")):
-            if next(run.iterancestors(w("p"))) is not paragraph:
-                continue  # a run of a paragraph nested in this one (a text box) is counted with its own
-            rpr = run.find(w("rPr"))
-            rstyle = rpr.find(w("rStyle")) if rpr is not None else None
+            tstyle = table.find(_TABLE_STYLE)
+            table_style = tstyle.get(w("val")) if tstyle is not None else None
+        return paragraph_style, self.styles.paragraph_base(paragraph_style), table is not None, table_style, ppr
+
+    def run(self, context: tuple, rpr, text: str) -> None:
+        paragraph_style, base, in_table, table_style, _ppr = context
+        key = (paragraph_style, in_table, table_style, etree.tostring(rpr) if rpr is not None else None)
+        found = self.resolved.get(key)
+        if found is None:
+            styles = self.styles
+            rstyle = rpr.find(_RSTYLE) if rpr is not None else None
             character = styles.chain(rstyle.get(w("val")) if rstyle is not None else styles.default_character)
             props = styles.run_props(rpr).over(character).over(base)
-            text = "".join(node.text or "" for node in run if node.tag in (w("t"), w("delText")))
-            text += "".join("\u2011" for _ in run.iter(w("noBreakHyphen")))
-            if text:
-                for face in _faces(props, table_bold, table_italic):
-                    use.add(face, text, caps=bool(props.caps))
-        _collect_number(ppr, paragraph_style, base, styles, use)
+            table_bold, table_italic = styles.table_toggles(table_style) if in_table else (False, False)
+            found = self.resolved[key] = (_faces(props, table_bold, table_italic), bool(props.caps))
+        faces, caps = found
+        for face in faces:
+            self.texts.setdefault((face, caps), []).append(text)
+
+    def number(self, context: tuple) -> None:
+        paragraph_style, base, _in_table, _table_style, ppr = context
+        _collect_number(ppr, paragraph_style, base, self.styles, self.use)
+
+    def finish(self) -> None:
+        for (face, caps), pieces in self.texts.items():
+            self.use.add(face, "".join(pieces), caps=caps)
+
+
+def _collect(root, styles: _Styles, use: FontUse) -> None:
+    collector = _Collector(styles, use)
+    if any(next(paragraph.iterancestors(_P), None) is not None for paragraph in root.iter(_P)):
+        _collect_nested(root, collector)
+    else:
+        _collect_flat(root, collector)
+    collector.finish()
     for textpath in root.iter(f"{{{V_NS}}}textpath"):
         style = dict(part.split(":", 1) for part in (textpath.get("style") or "").split(";") if ":" in part)
         family = style.get("font-family", "").strip().strip('"').strip("'")
         if family and textpath.get("string"):
             use.add(Face(family, style.get("font-weight", "").strip() == "bold",
                          style.get("font-style", "").strip() == "italic"), textpath.get("string"))
+
+
+def _collect_flat(root, collector: _Collector) -> None:
+    """One pass in document order over paragraphs, runs, their w:rPr and text: for parts without
+    paragraphs inside paragraphs (text boxes), where every run belongs to the last paragraph begun."""
+    context = None
+    run = rpr = None
+    pieces: list[str] = []
+    for element in root.iter(_P, _R, _RPR, _T, _DEL_T, _NO_BREAK_HYPHEN):
+        tag = element.tag
+        if tag == _T or tag == _DEL_T:
+            if element.getparent() is run:
+                pieces.append(element.text or "")
+            continue
+        if tag == _NO_BREAK_HYPHEN:
+            if run is not None:
+                pieces.append("\u2011")
+            continue
+        if tag == _RPR:
+            if run is not None and element.getparent() is run:
+                rpr = element
+            continue
+        if pieces:
+            collector.run(context, rpr, "".join(pieces))
+            pieces.clear()
+        if tag == _P:
+            if context is not None:
+                collector.number(context)
+            context = collector.paragraph(element)
+            run = rpr = None
+        else:
+            run, rpr = element, None
+    if pieces:
+        collector.run(context, rpr, "".join(pieces))
+    if context is not None:
+        collector.number(context)
+
+
+def _collect_nested(root, collector: _Collector) -> None:
+    """Paragraph by paragraph, each run with the paragraph it belongs to (text boxes hold paragraphs)."""
+    for paragraph in root.iter(_P):
+        context = collector.paragraph(paragraph)
+        for run in paragraph.iter(_R):
+            if next(run.iterancestors(_P)) is not paragraph:
+                continue  # a run of a paragraph nested in this one is counted with its own
+            text = "".join(node.text or "" for node in run.iterchildren(_T, _DEL_T))
+            text += "".join("\u2011" for _ in run.iter(_NO_BREAK_HYPHEN))
+            if text:
+                collector.run(context, run.find(_RPR), text)
+        collector.number(context)
 
 
 def _faces(props: _RunStyle, table_bold: bool, table_italic: bool) -> list[Face]:
@@ -476,9 +658,9 @@ def _faces(props: _RunStyle, table_bold: bool, table_italic: bool) -> list[Face]
 
 def _collect_number(ppr, paragraph_style, base: _RunStyle, styles: _Styles, use: FontUse) -> None:
     """The list number or bullet of a paragraph: its level's text in the paragraph mark's face."""
-    numpr = ppr.find(w("numPr")) if ppr is not None else None
-    if numpr is None and paragraph_style in styles.styles:
-        numpr = styles.styles[paragraph_style][3].find(f"{w('pPr')}/{w('numPr')}")
+    numpr = ppr.find(_NUM_PR) if ppr is not None else None
+    if numpr is None:
+        numpr = styles.style_numbering(paragraph_style)
     if numpr is None:
         return
     num_id, ilvl = numpr.find(w("numId")), numpr.find(w("ilvl"))
@@ -499,18 +681,16 @@ def _collect_number(ppr, paragraph_style, base: _RunStyle, styles: _Styles, use:
 
 def fonts_not_carried(docx: bytes, font_dir: Path) -> list[str]:
     """The faces a DOCX sets text in that are neither in font_dir nor embedded in it, e.g. ['Consolas Regular']."""
-    with zipfile.ZipFile(io.BytesIO(docx)) as package:
-        parts = {name: package.read(name) for name in package.namelist() if name.endswith(".xml")}
-    embedded = _embedded_faces(parts.get(FONT_TABLE))
+    package = Package(docx)
+    embedded = _embedded_faces(package.xml(FONT_TABLE) if FONT_TABLE in package else None)
     house = house_faces(font_dir)
-    return sorted(face.label for face in font_use(parts).characters
+    return sorted(face.label for face in font_use(package).characters
                   if face not in house and face not in embedded)
 
 
-def _embedded_faces(font_table: bytes | None) -> set[Face]:
-    if not font_table:
+def _embedded_faces(root) -> set[Face]:
+    if root is None:
         return set()
-    root = etree.fromstring(font_table, _PARSER)
     return {Face(font.get(w("name")), bold, italic) for font in root.iter(w("font"))
             for (bold, italic), tag in EMBED_ELEMENTS.items() if font.find(w(tag)) is not None}
 
@@ -530,52 +710,61 @@ def embed_fonts(docx: bytes, font_dir: Path | None) -> bytes:
     """
     if font_dir is None:
         return docx
-    with zipfile.ZipFile(io.BytesIO(docx)) as package:
-        infos = package.infolist()
-        parts = {info.filename: package.read(info.filename) for info in infos}
-    if FONT_TABLE_RELS in parts and FONT_RELATIONSHIP.encode() in parts[FONT_TABLE_RELS]:
-        return docx
+    package = Package(docx)
+    return package.to_bytes() if embed_fonts_in(package, font_dir) else docx
+
+
+def embed_fonts_in(package: Package, font_dir: Path | None) -> bool:
+    """embed_fonts on a package read once (its other steps share the parsed parts); True if it changed."""
+    if font_dir is None:
+        return False
+    if FONT_TABLE_RELS in package and FONT_RELATIONSHIP.encode() in package.read(FONT_TABLE_RELS):
+        return False
     house = house_faces(font_dir)
-    body_family = _body_family(parts)
-    if NUMBERING in parts and body_family:
-        parts[NUMBERING] = _house_bullets(parts[NUMBERING], house, body_family)
-    use = font_use(parts)
+    styles = _Styles(package)
+    body_family = styles.paragraph_base(styles.default_paragraph).family
+    redrawn = []
+    if NUMBERING in package and body_family:
+        redrawn = _house_bullets(package.xml(NUMBERING), house, body_family)
+        if redrawn:
+            styles.numbering = _Numbering(package.xml(NUMBERING), styles)
+    use = font_use(package, styles)
     chosen = sorted((face for face in use.characters if face in house),
                     key=lambda f: (f.family, f.bold, f.italic))
     if not chosen:
-        return docx
+        for element, name, value in redrawn:  # nothing is embedded: the bullets stay as they were too
+            element.set(name, value)
+        return False
+    if redrawn:
+        package.edit(NUMBERING)
     fonts: list[tuple[Face, str, bytes]] = []
     for face in chosen:
         subset = subset_face(house[face], pages_of(use.characters[face]))
         key = font_key(subset)
         fonts.append((face, key, obfuscate(subset, key)))
-    new_parts: dict[str, bytes] = {}
-    relationships = []
-    for number, (face, key, data) in enumerate(fonts, 1):
-        new_parts[f"word/fonts/font{number}.odttf"] = data
-        relationships.append((f"rId{number}", f"fonts/font{number}.odttf", face, key))
-    parts[FONT_TABLE] = _font_table(parts.get(FONT_TABLE), relationships, house)
-    parts[FONT_TABLE_RELS] = _relationships(relationships)
-    had_font_table = any(info.filename == FONT_TABLE for info in infos)
-    parts[CONTENT_TYPES] = _content_types(parts[CONTENT_TYPES], has_font_table=had_font_table)
-    if SETTINGS in parts:
-        parts[SETTINGS] = _settings(parts[SETTINGS])
-    return _write(infos, parts, new_parts, document_rels_needs_font_table=not had_font_table)
+    relationships = [(f"rId{number}", f"fonts/font{number}.odttf", face, key)
+                     for number, (face, key, _data) in enumerate(fonts, 1)]
+    had_font_table = FONT_TABLE in package
+    _font_table(package, relationships, house)
+    package.write(FONT_TABLE_RELS, _relationships(relationships))
+    for number, (_face, _key, data) in enumerate(fonts, 1):
+        package.write(f"word/fonts/font{number}.odttf", data)
+    _content_types(package.edit(CONTENT_TYPES), has_font_table=had_font_table)
+    if SETTINGS in package:
+        _settings(package.edit(SETTINGS))
+    if not had_font_table:
+        _add_font_table_relationship(package.edit("word/_rels/document.xml.rels"))
+    return True
 
 
-def _body_family(parts: dict[str, bytes]) -> str | None:
-    styles = _Styles(parts)
-    return styles.chain(styles.default_paragraph).over(styles.defaults).family
-
-
-def _house_bullets(numbering: bytes, house: dict[Face, Path], family: str) -> bytes:
-    """Bullets drawn from Symbol, Courier New or Wingdings, redrawn in the house body face."""
+def _house_bullets(root, house: dict[Face, Path], family: str) -> list[tuple]:
+    """Bullets drawn from Symbol, Courier New or Wingdings, redrawn in the house body face in the
+    numbering tree; returns (element, attribute, old value) of each change, to undo them."""
     path = house.get(Face(family, False, False))
     if path is None:
-        return numbering
+        return []
     cmap = _cmap(path)
-    root = etree.fromstring(numbering, _PARSER)
-    changed = False
+    changed: list[tuple] = []
     for lvl in root.iter(w("lvl")):
         fmt, text, fonts = lvl.find(w("numFmt")), lvl.find(w("lvlText")), lvl.find(f"{w('rPr')}/{w('rFonts')}")
         if fmt is None or fmt.get(w("val")) != "bullet" or text is None or fonts is None:
@@ -584,19 +773,21 @@ def _house_bullets(numbering: bytes, house: dict[Face, Path], family: str) -> by
         bullet = next((c for c in candidates or "" if ord(c) in cmap), None)
         if bullet is None:
             continue
+        changed.append((text, w("val"), text.get(w("val"))))
         text.set(w("val"), bullet)
         for attr in ("ascii", "hAnsi", "cs", "eastAsia"):
             if fonts.get(w(attr)) is not None:
+                changed.append((fonts, w(attr), fonts.get(w(attr))))
                 fonts.set(w(attr), family)
-        changed = True
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True) if changed else numbering
+    return changed
 
 
-def _font_table(data: bytes | None, relationships, house: dict[Face, Path]) -> bytes:
-    if data:
-        root = etree.fromstring(data, _PARSER)
+def _font_table(package: Package, relationships, house: dict[Face, Path]) -> None:
+    if FONT_TABLE in package:
+        root = package.edit(FONT_TABLE)
     else:
         root = etree.Element(w("fonts"), nsmap={"w": W_NS, "r": R_NS})
+        package.set_xml(FONT_TABLE, root)
     for rel_id, _target, face, key in relationships:
         font = next((f for f in root.iter(w("font")) if f.get(w("name")) == face.family), None)
         if font is None:
@@ -615,29 +806,18 @@ def _font_table(data: bytes | None, relationships, house: dict[Face, Path]) -> b
             later.addprevious(embed)
         else:
             font.append(embed)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _describe_font(element, path: Path) -> None:
     """panose1, charset, family, pitch and sig from the font's OS/2 table, as Word writes them."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, lazy=True) as font:
-        os2 = font["OS/2"]
-        panose = os2.panose
-        panose_hex = "".join(f"{getattr(panose, field):02X}" for field in (
-            "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
-            "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))
-        ranges = (os2.ulUnicodeRange1, os2.ulUnicodeRange2, os2.ulUnicodeRange3, os2.ulUnicodeRange4)
-        code_pages = (getattr(os2, "ulCodePageRange1", 0), getattr(os2, "ulCodePageRange2", 0))
-    serif = panose.bSerifStyle not in (11, 12, 13)  # 11-13: sans serif styles
-    for tag, value in (("panose1", panose_hex), ("charset", "00"), ("family", "roman" if serif else "swiss"),
+    facts = _facts(path, str(path))
+    for tag, value in (("panose1", facts.panose), ("charset", "00"), ("family", "roman" if facts.serif else "swiss"),
                        ("pitch", "variable")):
         etree.SubElement(element, w(tag)).set(w("val"), value)
     sig = etree.SubElement(element, w("sig"))
-    for index, value in enumerate(ranges):
+    for index, value in enumerate(facts.ranges):
         sig.set(w(f"usb{index}"), f"{value:08X}")
-    for index, value in enumerate(code_pages):
+    for index, value in enumerate(facts.code_pages):
         sig.set(w(f"csb{index}"), f"{value:08X}")
 
 
@@ -648,8 +828,7 @@ def _relationships(relationships) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _content_types(data: bytes, *, has_font_table: bool) -> bytes:
-    root = etree.fromstring(data, _PARSER)
+def _content_types(root, *, has_font_table: bool) -> None:
     if not any(d.get("Extension", "").lower() == "odttf" for d in root.iter(f"{{{CT_NS}}}Default")):
         first_override = root.find(f"{{{CT_NS}}}Override")
         default = etree.Element(f"{{{CT_NS}}}Default", Extension="odttf", ContentType=OBFUSCATED_FONT_TYPE)
@@ -660,12 +839,10 @@ def _content_types(data: bytes, *, has_font_table: bool) -> bytes:
     if not has_font_table:
         etree.SubElement(root, f"{{{CT_NS}}}Override", PartName="/" + FONT_TABLE,
                          ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _settings(data: bytes) -> bytes:
+def _settings(root) -> None:
     """w:embedTrueTypeFonts and w:saveSubsetFonts, so that Word keeps the fonts when a partner saves."""
-    root = etree.fromstring(data, _PARSER)
     for tag in ("embedTrueTypeFonts", "saveSubsetFonts"):
         if root.find(w(tag)) is not None:
             continue
@@ -676,39 +853,9 @@ def _settings(data: bytes) -> bytes:
             anchor.addprevious(etree.Element(w(tag)))
         else:
             root.append(etree.Element(w(tag)))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _write(infos, parts: dict[str, bytes], new_parts: dict[str, bytes], *, document_rels_needs_font_table: bool) -> bytes:
-    if document_rels_needs_font_table:
-        parts["word/_rels/document.xml.rels"] = _add_font_table_relationship(parts["word/_rels/document.xml.rels"])
-    date_time = infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        names = set()
-        for info in infos:
-            names.add(info.filename)
-            target.writestr(_copy_info(info, info.filename, info.date_time), parts[info.filename], compresslevel=6)
-        for name in [FONT_TABLE, FONT_TABLE_RELS, *new_parts]:
-            if name in names:
-                continue
-            names.add(name)
-            data = new_parts.get(name, parts.get(name))
-            target.writestr(_copy_info(infos[0] if infos else None, name, date_time), data, compresslevel=6)
-    return out.getvalue()
-
-
-def _copy_info(template, name: str, date_time) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=date_time)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    if template is not None:
-        info.create_system = template.create_system
-        info.external_attr = template.external_attr
-    return info
-
-
-def _add_font_table_relationship(data: bytes) -> bytes:
-    root = etree.fromstring(data, _PARSER)
+def _add_font_table_relationship(root) -> None:
     used = {rel.get("Id") for rel in root}
     number = 1
     while f"rId{number}" in used:
@@ -716,4 +863,3 @@ def _add_font_table_relationship(data: bytes) -> bytes:
     etree.SubElement(root, f"{{{PKG_REL_NS}}}Relationship", Id=f"rId{number}",
                      Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable",
                      Target="fontTable.xml")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

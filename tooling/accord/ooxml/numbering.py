@@ -3,10 +3,26 @@ reader that resolves the numbers Word shows, so tests and tools can compare them
 
 from __future__ import annotations
 
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
-
 from ..labels import letters
+from .ns import W_NS, w
+from .package import parse_xml_part
+
+# Plain lxml, not python-docx: the redline numbers its paragraphs without importing python-docx
+# (about 0.1 s). Elements made here and put into a python-docx tree serialize the same.
+_W_DECLARATION = f'xmlns:w="{W_NS}"'
+
+
+def qn(prefixed: str) -> str:
+    """The Clark name of "w:tag"."""
+    return w(prefixed.removeprefix("w:"))
+
+
+def nsdecls(_prefix: str) -> str:
+    return _W_DECLARATION
+
+
+def parse_xml(xml: str):
+    return parse_xml_part(xml.encode("utf-8"))
 
 # The one abstract list of a statement: level 0 numbers paragraphs `1.`, `2.` ... hung in the margin;
 # level 1 letters their sub-items `(a)`, `(b)` ..., and restarts after every paragraph, as Word
@@ -138,30 +154,25 @@ def strip_label_numbering(docx: bytes) -> bytes:
     Markdown) and lettered items move to level 0 (a plain numbered list item each).
     Other numbering, and a DOCX without accord's, is left as it is.
     """
-    import io
-    import zipfile
+    from .package import Package
 
-    from lxml import etree
-
-    with zipfile.ZipFile(io.BytesIO(docx)) as package:
-        names = package.namelist()
-        if "word/numbering.xml" not in names or "word/document.xml" not in names:
-            return docx
-        numbering = etree.fromstring(package.read("word/numbering.xml"))
-        modes = {}
-        for abstract in numbering.iterchildren(qn("w:abstractNum")):
-            name = abstract.find(qn("w:name"))
-            if name is not None and name.get(qn("w:val")) in (LABEL_LIST_NAME, ITEM_LIST_NAME):
-                modes[abstract.get(qn("w:abstractNumId"))] = name.get(qn("w:val"))
-        num_modes = {num.get(qn("w:numId")): modes[num.find(qn("w:abstractNumId")).get(qn("w:val"))]
-                     for num in numbering.iterchildren(qn("w:num"))
-                     if num.find(qn("w:abstractNumId")) is not None
-                     and num.find(qn("w:abstractNumId")).get(qn("w:val")) in modes}
-        if not num_modes:
-            return docx
-        document = etree.fromstring(package.read("word/document.xml"))
-        _unlabel(document, numbering, num_modes)
-    return _with_document_and_numbering(docx, document, numbering)
+    package = Package(docx)
+    if "word/numbering.xml" not in package or "word/document.xml" not in package:
+        return docx
+    numbering = package.xml("word/numbering.xml")
+    modes = {}
+    for abstract in numbering.iterchildren(qn("w:abstractNum")):
+        name = abstract.find(qn("w:name"))
+        if name is not None and name.get(qn("w:val")) in (LABEL_LIST_NAME, ITEM_LIST_NAME):
+            modes[abstract.get(qn("w:abstractNumId"))] = name.get(qn("w:val"))
+    num_modes = {num.get(qn("w:numId")): modes[num.find(qn("w:abstractNumId")).get(qn("w:val"))]
+                 for num in numbering.iterchildren(qn("w:num"))
+                 if num.find(qn("w:abstractNumId")) is not None
+                 and num.find(qn("w:abstractNumId")).get(qn("w:val")) in modes}
+    if not num_modes:
+        return docx
+    _unlabel(package.edit("word/document.xml"), package.edit("word/numbering.xml"), num_modes)
+    return package.to_bytes()
 
 
 def _unlabel(document, numbering, num_modes: dict) -> None:
@@ -196,42 +207,35 @@ def _unlabel(document, numbering, num_modes: dict) -> None:
         num_id.set(qn("w:val"), run_num)
 
 
-def number_bookmarked(docx: bytes, levels: dict[str, int], *, paragraphs_numbered: bool) -> bytes:
+def number_bookmarked(package, levels: dict[str, int], *, paragraphs_numbered: bool) -> None:
     """Give each paragraph holding one of the named bookmarks accord's label numbering at its level,
-    and remove those bookmarks; for DOCX written by pandoc without python-docx (the redline)."""
-    import io
-    import zipfile
-
+    and remove those bookmarks; for DOCX written by pandoc without python-docx (the redline).
+    `package` is an ooxml.package.Package, changed in place."""
     from lxml import etree
 
-    with zipfile.ZipFile(io.BytesIO(docx)) as package:
-        document = etree.fromstring(package.read("word/document.xml"))
-        names = package.namelist()
-        numbering = (etree.fromstring(package.read("word/numbering.xml")) if "word/numbering.xml" in names
-                     else None)
-        if numbering is None:
-            return docx  # pandoc writes numbering.xml into every DOCX; without it, leave the file alone
-        num_id = add_label_list(numbering, paragraphs_numbered=paragraphs_numbered)
-        for start in list(document.iter(qn("w:bookmarkStart"))):
-            name = start.get(qn("w:name"))
-            if name not in levels:
-                continue
-            p = start.getparent()
-            while p is not None and p.tag != qn("w:p"):
-                p = p.getparent()
-            if p is not None:
-                pPr = p.find(qn("w:pPr"))
-                if pPr is None:
-                    pPr = etree.SubElement(p, qn("w:pPr"))
-                    p.insert(0, pPr)
-                _set_number(pPr, num_id, levels[name])
-            bookmark_id = start.get(qn("w:id"))
-            parent = start.getparent()
-            parent.remove(start)
-            for end in list(document.iter(qn("w:bookmarkEnd"))):
-                if end.get(qn("w:id")) == bookmark_id:
-                    end.getparent().remove(end)
-    return _with_document_and_numbering(docx, document, numbering)
+    if "word/numbering.xml" not in package or not levels:
+        return  # pandoc writes numbering.xml into every DOCX; without it, leave the file alone
+    document = package.edit("word/document.xml")
+    num_id = add_label_list(package.edit("word/numbering.xml"), paragraphs_numbered=paragraphs_numbered)
+    ends: dict[str | None, list] = {}
+    for end in document.iter(qn("w:bookmarkEnd")):
+        ends.setdefault(end.get(qn("w:id")), []).append(end)
+    for start in list(document.iter(qn("w:bookmarkStart"))):
+        name = start.get(qn("w:name"))
+        if name not in levels:
+            continue
+        p = start.getparent()
+        while p is not None and p.tag != qn("w:p"):
+            p = p.getparent()
+        if p is not None:
+            pPr = p.find(qn("w:pPr"))
+            if pPr is None:
+                pPr = etree.SubElement(p, qn("w:pPr"))
+                p.insert(0, pPr)
+            _set_number(pPr, num_id, levels[name])
+        start.getparent().remove(start)
+        for end in ends.pop(start.get(qn("w:id")), []):
+            end.getparent().remove(end)
 
 
 def _set_number(pPr, num_id: int, ilvl: int) -> None:
@@ -247,15 +251,3 @@ def _set_number(pPr, num_id: int, ilvl: int) -> None:
         anchor.addnext(num_pr)
     else:
         pPr.insert(0, num_pr)
-
-
-def _with_document_and_numbering(docx: bytes, document, numbering) -> bytes:
-    """The DOCX with word/document.xml and word/numbering.xml written from these trees."""
-    from lxml import etree
-
-    from .parts import with_parts
-
-    def xml(root) -> bytes:
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-    return with_parts(docx, {"word/document.xml": xml(document), "word/numbering.xml": xml(numbering)})

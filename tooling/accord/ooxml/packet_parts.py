@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+from .ns import w
+
 NOTE_TAG = "accord.review-note"
 
 # Children of w:settings that the schema puts before w:trackRevisions (CT_Settings is a sequence).
@@ -21,10 +22,6 @@ _BEFORE_TRACK_REVISIONS = (
     "bordersDoNotSurroundFooter", "gutterAtTop", "hideSpellingErrors", "hideGrammaticalErrors",
     "activeWritingStyle", "proofState", "formsDesign", "attachedTemplate", "linkStyles",
     "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge", "revisionView")
-
-
-def w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
 
 
 def _parse(data: bytes) -> etree._Element:

@@ -190,41 +190,19 @@ def boxed_note_paragraphs(lines: list[str]) -> list:
 METADATA_STYLES = ("Title", "Subtitle", "Author", "Date", "Abstract", "AbstractTitle")
 
 
-def with_parts(docx: bytes, replaced: dict[str, bytes]) -> bytes:
-    """The DOCX with these parts' bytes replaced; every other entry, and every entry's order and time, as it was."""
-    import io
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(info, replaced[info.filename] if info.filename in replaced else source.read(info))
-    return out.getvalue()
-
-
 def insert_at_body_start(docx: bytes, elements: list) -> bytes:
     """The DOCX with these body elements at the top of word/document.xml, after the title block (the
     paragraphs pandoc reads as metadata must stay first to be read so); every other part byte for byte."""
-    import io
-    import zipfile
+    from .package import Package
 
-    from lxml import etree
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "word/document.xml":
-                root = etree.fromstring(data, etree.XMLParser(resolve_entities=False))
-                body = root.find(qn("w:body"))
-                start = 0
-                for child in body:
-                    style = child.find(f'{qn("w:pPr")}/{qn("w:pStyle")}')
-                    if child.tag != qn("w:p") or style is None or style.get(qn("w:val")) not in METADATA_STYLES:
-                        break
-                    start += 1
-                for offset, element in enumerate(elements):
-                    body.insert(start + offset, element)
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            target.writestr(info, data)
-    return out.getvalue()
+    package = Package(docx)
+    body = package.edit("word/document.xml").find(qn("w:body"))
+    start = 0
+    for child in body:
+        style = child.find(f'{qn("w:pPr")}/{qn("w:pStyle")}')
+        if child.tag != qn("w:p") or style is None or style.get(qn("w:val")) not in METADATA_STYLES:
+            break
+        start += 1
+    for offset, element in enumerate(elements):
+        body.insert(start + offset, element)
+    return package.to_bytes()

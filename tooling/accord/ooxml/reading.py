@@ -21,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import ReviewError
+from .ns import w
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ENTRIES = 2000
@@ -39,10 +40,6 @@ REL_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 REL_OFFICE_DOCUMENT = REL_TYPES + "officeDocument"
 REL_CUSTOM_PROPERTIES = REL_TYPES + "custom-properties"
 REL_COMMENTS_EXTENDED = "http://schemas.microsoft.com/office/2011/relationships/commentsExtended"
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 # Containers whose content is deleted text (removed on accept) and whose content is inserted (kept).

@@ -22,21 +22,15 @@ rejected, in process: the redline's self-check.
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+from .ns import w
+from .package import Package
+
 MARKER = "accord-"
 MOVE_AUTHOR = {"moveto": "accord-moveto.", "movefrom": "accord-movefrom."}
 _PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
 _REVISION_TAGS = ("ins", "del", "moveFrom", "moveTo")
-
-
-def w(tag: str) -> str:
-    """The Clark name of a w: element or attribute."""
-    return f"{{{W_NS}}}{tag}"
 
 
 def paragraph_marker(kind: str, serial: int) -> str:
@@ -54,27 +48,17 @@ def move_author(direction: str, move: int) -> str:
     return f"{MOVE_AUTHOR[direction]}{move}"
 
 
-def finalize_revisions(docx: bytes, *, author: str, date: str) -> bytes:
-    """Finish a pandoc-written DOCX: tracked paragraph marks and rows, native moves, unique ids."""
-    source = zipfile.ZipFile(io.BytesIO(docx))
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
-    trees = {name: etree.fromstring(source.read(name), parser) for name in _PARTS if name in source.namelist()}
-    ids = _Ids(trees.values())
-    for root in trees.values():
+def finish_revisions(package: Package, *, author: str, date: str) -> None:
+    """Finish a pandoc-written DOCX in place: tracked paragraph marks and rows, native moves, unique ids."""
+    trees = [package.edit(name) for name in _PARTS if name in package]
+    ids = _Ids(trees)
+    for root in trees:
         _apply_markers(root, author, date)
         _make_moves(root, author, date, ids)
         _links_hold_revisions(root)
-    for root in trees.values():
+    for root in trees:
         for element in root.iter(*(w(tag) for tag in _REVISION_TAGS)):
             element.set(w("id"), str(ids.next()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename in trees:
-                data = etree.tostring(trees[info.filename], xml_declaration=True, encoding="UTF-8", standalone=True)
-            target.writestr(info, data)
-    return out.getvalue()
 
 
 class _Ids:
@@ -253,35 +237,41 @@ _NO_TEXT = frozenset({w("pPr"), w("rPr"), w("trPr"), w("tcPr"), w("tblPr"), w("t
 _MATH = frozenset({f"{{{M_NS}}}oMath", f"{{{M_NS}}}oMathPara"})
 
 
-def resolved_words(data: bytes, mode: str = "accept") -> list[str]:
-    """The words of a DOCX (bytes) with all its tracked changes accepted ('accept') or rejected ('reject')."""
-    package = zipfile.ZipFile(io.BytesIO(data))
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    names = set(package.namelist())
-    document = etree.fromstring(package.read("word/document.xml"), parser)
+def resolved_words(docx: bytes | Package, mode: str = "accept") -> list[str]:
+    """The words of a DOCX with all its tracked changes accepted ('accept') or rejected ('reject')."""
+    if mode not in ("accept", "reject"):
+        raise ValueError(f"mode must be accept or reject, not {mode!r}")
+    accepted, rejected = resolved_both(docx)
+    return accepted if mode == "accept" else rejected
+
+
+def resolved_both(docx: bytes | Package) -> tuple[list[str], list[str]]:
+    """(words with every change accepted, words with every change rejected), read in one walk."""
+    package = docx if isinstance(docx, Package) else Package(docx)
     notes: dict[tuple[str, str], etree._Element] = {}
     for kind in ("footnote", "endnote"):
         part = f"word/{kind}s.xml"
-        if part in names:
-            for note in etree.fromstring(package.read(part), parser).iterchildren(w(kind)):
+        if part in package:
+            for note in package.xml(part).iterchildren(w(kind)):
                 notes[kind, note.get(w("id"))] = note
-    reader = _ResolvedReader(mode, notes)
-    body = document.find(w("body"))
+    accept = _Side(hidden={w("del"), w("moveFrom")}, row_gone=w("del"))
+    reject = _Side(hidden={w("ins"), w("moveTo")}, row_gone=w("ins"))
+    body = package.xml("word/document.xml").find(w("body"))
     if body is not None:
-        reader.walk(body)
-    reader.flush()
-    return reader.words
+        _walk(body, (accept, reject), notes)
+    for side in (accept, reject):
+        side.flush()
+    return accept.words, reject.words
 
 
-class _ResolvedReader:
-    """Collects the words of a DOCX's story parts with one side of every tracked change."""
+class _Side:
+    """One resolution (accept all or reject all): what it hides, and the words it has read."""
 
-    def __init__(self, mode: str, notes: dict) -> None:
-        if mode not in ("accept", "reject"):
-            raise ValueError(f"mode must be accept or reject, not {mode!r}")
-        self.hidden = frozenset({w("del"), w("moveFrom")} if mode == "accept" else {w("ins"), w("moveTo")})
-        self.row_gone = w("del") if mode == "accept" else w("ins")
-        self.notes = notes
+    __slots__ = ("hidden", "row_gone", "words", "parts")
+
+    def __init__(self, hidden: set[str], row_gone: str) -> None:
+        self.hidden = frozenset(hidden)
+        self.row_gone = row_gone
         self.words: list[str] = []
         self.parts: list[str] = []
 
@@ -290,34 +280,57 @@ class _ResolvedReader:
             self.words.extend("".join(self.parts).split())
             self.parts.clear()
 
-    def walk(self, element: etree._Element) -> None:
-        for child in element:
-            tag = child.tag
-            if not isinstance(tag, str) or tag in self.hidden or tag in _NO_TEXT:
+
+_REVISIONS = frozenset(w(tag) for tag in _REVISION_TAGS)
+_P, _TR, _TR_PR = w("p"), w("tr"), w("trPr")
+_NOTE_REFERENCES = {w("footnoteReference"): "footnote", w("endnoteReference"): "endnote"}
+_NO_BREAK_HYPHEN, _SYM = w("noBreakHyphen"), w("sym")
+
+
+def _walk(element: etree._Element, sides: tuple[_Side, ...], notes: dict) -> None:
+    """Collect the words under `element` for each side that shows it (both, until a revision hides it from one)."""
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _NO_TEXT:
+            continue
+        shown = sides
+        if tag in _REVISIONS:
+            shown = tuple(side for side in sides if tag not in side.hidden)
+            if not shown:
                 continue
-            if tag in _TEXT:
-                self.parts.append(child.text or "")
-            elif tag in _SPACES or tag in _MATH:
-                self.parts.append(" ")
-            elif tag == w("p"):
-                if _style(child) not in _META_STYLES:
-                    self.walk(child)
-                self.flush()
-            elif tag == w("tr"):
-                properties = child.find(w("trPr"))
-                if properties is None or properties.find(self.row_gone) is None:
-                    self.walk(child)
-            elif tag == w("footnoteReference") or tag == w("endnoteReference"):
-                self.flush()
-                note = self.notes.get((tag.rsplit("}", 1)[1][:-len("Reference")], child.get(w("id"))))
-                if note is not None:
-                    self.walk(note)
-            elif tag == w("noBreakHyphen"):
-                self.parts.append("\u2011")
-            elif tag == w("sym"):
-                self.parts.append(chr(int(child.get(w("char"), "20"), 16)))
-            else:
-                self.walk(child)
+        if tag in _TEXT:
+            text = child.text or ""
+            for side in shown:
+                side.parts.append(text)
+        elif tag in _SPACES or tag in _MATH:
+            for side in shown:
+                side.parts.append(" ")
+        elif tag == _P:
+            if _style(child) not in _META_STYLES:
+                _walk(child, shown, notes)
+            for side in shown:
+                side.flush()
+        elif tag == _TR:
+            properties = child.find(_TR_PR)
+            if properties is not None:
+                shown = tuple(side for side in shown if properties.find(side.row_gone) is None)
+            if shown:
+                _walk(child, shown, notes)
+        elif tag in _NOTE_REFERENCES:
+            for side in shown:
+                side.flush()
+            note = notes.get((_NOTE_REFERENCES[tag], child.get(w("id"))))
+            if note is not None:
+                _walk(note, shown, notes)
+        elif tag == _NO_BREAK_HYPHEN:
+            for side in shown:
+                side.parts.append("\u2011")
+        elif tag == _SYM:
+            character = chr(int(child.get(w("char"), "20"), 16))
+            for side in shown:
+                side.parts.append(character)
+        else:
+            _walk(child, shown, notes)
 
 
 def _style(paragraph: etree._Element) -> str | None:

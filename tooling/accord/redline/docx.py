@@ -4,11 +4,14 @@ The redline becomes a pandoc AST in which inserted and deleted words are
 insertion/deletion spans (pandoc writes them as w:ins/w:del), and places pandoc
 cannot track — paragraph marks, table rows, moves — carry markers that
 `ooxml.revisions` turns into the real thing. Before the bytes are returned,
-the XML written is resolved twice in process (ooxml.revisions.resolved_words,
-as Word's Accept All / Reject All do): accepting every change must give the
-newer text's words and rejecting every change the older text's, or
-RedlineError. (`docx_words` reads a DOCX with pandoc instead; the tests hold
-the two readings to each other.)
+the XML to be written is resolved both ways in process, in one walk
+(ooxml.revisions.resolved_both, as Word's Accept All / Reject All do):
+accepting every change must give the newer text's words and rejecting every
+change the older text's, or RedlineError. (`docx_words` reads a DOCX with
+pandoc instead; the tests hold the two readings to each other.) pandoc's zip
+is read once (ooxml.package.Package): tracked changes, Word numbering, the
+self-check and the embedded fonts work on the same parsed parts, and the zip
+is written once.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import json
 from pathlib import Path
 
 from ..errors import RedlineError
-from ..ooxml.fonts import embed_fonts
-from ..ooxml.revisions import finalize_revisions, move_author, paragraph_marker, resolved_words, row_marker
+from ..ooxml.fonts import embed_fonts_in
+from ..ooxml.package import Package
+from ..ooxml.revisions import finish_revisions, move_author, paragraph_marker, resolved_both, row_marker
 from ..pandoc import run_pandoc
 from .blocks import Token
 from .layout import ListNode, QuoteNode, effective_marks, nest, run_items
@@ -48,15 +52,19 @@ def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str 
     if reference_doc is not None:
         args += ["--reference-doc", str(reference_doc)]
     env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else None
-    raw = run_pandoc(args, json.dumps(ast), env=env, what="pandoc (DOCX redline)")
-    data = finalize_revisions(raw, author=author, date=date)
+    # One package from pandoc's zip to the bytes returned: each step below works on the same parsed
+    # parts, and the zip is written once.
+    source = json.dumps(ast, separators=(",", ":"))
+    package = Package(run_pandoc(args, source, env=env, what="pandoc (DOCX redline)"))
+    finish_revisions(package, author=author, date=date)
     if builder.label_levels:
         from ..ooxml.numbering import number_bookmarked
 
-        data = number_bookmarked(data, builder.label_levels, paragraphs_numbered=labels.new_numbered)
+        number_bookmarked(package, builder.label_levels, paragraphs_numbered=labels.new_numbered)
     if verify:
-        verify_docx(data, redline)
-    return embed_fonts(data, font_dir)
+        verify_docx(package, redline)
+    embed_fonts_in(package, font_dir)
+    return package.to_bytes()
 
 
 def redline_ast(redline: Redline, *, author: str, date: str, subtitle: str = "",
@@ -74,9 +82,9 @@ def redline_ast(redline: Redline, *, author: str, date: str, subtitle: str = "",
 
 # -- the self-check -------------------------------------------------------------------
 
-def verify_docx(data: bytes, redline: Redline) -> None:
+def verify_docx(docx: bytes | Package, redline: Redline) -> None:
     """Raise RedlineError unless accepting all changes gives the new words and rejecting them the old."""
-    accepted, rejected = resolved_words(data, "accept"), resolved_words(data, "reject")
+    accepted, rejected = resolved_both(docx)
     for got, document, side, action in ((accepted, redline.new, "newer", "accepting"),
                                         (rejected, redline.old, "older", "rejecting")):
         expected = document.words()
@@ -307,14 +315,24 @@ class _Builder:
     # -- inline ------------------------------------------------------------------
     def inlines(self, items, *, notes_as: str = EQUAL, code: bool = False) -> list:
         out: list = []
-        for index, end, op in runs(items, lambda item: item[0]):
+        for index, end, op in runs(items, _item_op):
             chunk = items[index:end]
-            nodes = self.formatted(chunk, effective_marks(chunk), 0, op if op != EQUAL else notes_as, code)
+            note_op = op if op != EQUAL else notes_as
+            if any(token.marks for _op, token in chunk):
+                nodes = self.formatted(chunk, effective_marks(chunk), 0, note_op, code)
+            else:  # most text has no formatting to group by
+                nodes = []
+                for _op, token in chunk:
+                    self.leaf(token, note_op, code, nodes)
             out.extend(nodes if op == EQUAL else [self.span(op, nodes)])
         return out
 
     def formatted(self, items, marks, depth: int, note_op: str, code: bool) -> list:
         out: list = []
+        if not any(len(mark) > depth for mark in marks[:len(items)]):  # most text: no (further) formatting
+            for _op, token in items:
+                self.leaf(token, note_op, code, out)
+            return out
         for index, end, mark in runs(marks[:len(items)], lambda mark: mark[depth] if len(mark) > depth else None):
             if mark is None:
                 for i in range(index, end):
@@ -332,7 +350,12 @@ class _Builder:
             out.append({"t": "Note", "c": self.container(ops)})
             return
         kind = token.kind
-        if code and kind in ("text", "space"):
+        if kind == "text" and not code:  # the common case first; the same as the last branch below
+            if out and out[-1]["t"] == "Str":
+                out[-1] = {"t": "Str", "c": out[-1]["c"] + token.text}
+            else:
+                out.append({"t": "Str", "c": token.text})
+        elif code and kind in ("text", "space"):
             out.append({"t": "Code", "c": [_NO_ATTR, token.text]})
         elif kind == "space":
             out.append({"t": "Space"})
@@ -352,6 +375,10 @@ class _Builder:
             out[-1] = {"t": "Str", "c": out[-1]["c"] + token.text}
         else:
             out.append({"t": "Str", "c": token.text})
+
+
+def _item_op(item: tuple) -> str:
+    return item[0]
 
 
 def _whole_notes(items, op: str):

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from pathlib import Path
 
 from docx import Document as open_docx
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from ..ooxml.fonts import embed_fonts, house_font_dir
+from ..ooxml.fonts import embed_fonts_in, house_font_dir
+from ..ooxml.package import Package
 from ..ooxml.parts import (cell_paragraphs, field, insert_in_pPr, layout_table,
                            paragraph_border, set_custom_properties, spacer_paragraph, tab_stops, text_run,
                            watermark_run)
@@ -44,8 +44,9 @@ def build_docx(document: Document, target: Path) -> bytes:
     raw = pandoc_to(document, ["-t", "docx", f"--reference-doc={reference}", "-o", "-"],
                     metadata={"title": document.statement.title, "lang": document.statement.language},
                     what="pandoc (DOCX)")
-    docx = reproducible_zip(post_process(document, raw), document.provenance.epoch)
-    return embed_fonts(docx, house_font_dir(document.templates, document.settings.embed_fonts))
+    package = Package(post_process(document, raw))
+    embed_fonts_in(package, house_font_dir(document.templates, document.settings.embed_fonts))
+    return reproducible_zip(package, document.provenance.epoch)
 
 
 def post_process(document: Document, docx_bytes: bytes) -> bytes:
@@ -228,20 +229,12 @@ def set_properties(doc, document: Document) -> None:
     set_custom_properties(doc.part.package, document.provenance.properties())
 
 
-def reproducible_zip(docx_bytes: bytes, epoch: int) -> bytes:
-    """The same entries in the same order, each stamped with the commit's time (zip has no zones: UTC)."""
+def reproducible_zip(package: Package, epoch: int) -> bytes:
+    """The same entries in the same order, each stamped with the commit's time (zip has no zones: UTC)
+    and written as a Unix file of mode 644, whatever wrote the package."""
     when = dt.datetime.fromtimestamp(max(epoch, 315532800), dt.timezone.utc)  # zip times start in 1980
     date_time = (when.year, when.month, when.day, when.hour, when.minute, when.second)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as source, \
-            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            target.writestr(info, source.read(item.filename), compresslevel=6)
-    return out.getvalue()
+    return package.to_bytes(date_time=date_time, create_system=3, external_attr=0o100644 << 16)
 
 
 # -- small helpers -------------------------------------------------------------------

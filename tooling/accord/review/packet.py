@@ -108,20 +108,15 @@ def review_note_lines(repo, statement: Statement, partner_label: str, commit: st
 def for_review_in_word(docx: bytes, note_lines: list[str]) -> bytes:
     """The packet as Word should open it: Track Changes on, the note for the partner first (when there
     are note lines); other parts byte for byte."""
-    import io
-    import zipfile
-
+    from ..ooxml.package import Package
     from ..ooxml.packet_parts import track_changes_on, with_review_note
-    from ..ooxml.parts import with_parts
 
-    replaced = {}
-    with zipfile.ZipFile(io.BytesIO(docx)) as source:
-        names = set(source.namelist())
-        if "word/settings.xml" in names:
-            replaced["word/settings.xml"] = track_changes_on(source.read("word/settings.xml"))
-        if note_lines and "word/document.xml" in names:
-            replaced["word/document.xml"] = with_review_note(source.read("word/document.xml"), note_lines)
-    return with_parts(docx, replaced)
+    package = Package(docx)
+    if "word/settings.xml" in package:
+        package.write("word/settings.xml", track_changes_on(package.read("word/settings.xml")))
+    if note_lines and "word/document.xml" in package:
+        package.write("word/document.xml", with_review_note(package.read("word/document.xml"), note_lines))
+    return package.to_bytes()
 
 
 def _check_output(path: Path) -> None:
@@ -260,9 +255,7 @@ def endorsed_text(repo, statement_id: str, partner_id: str):
 
 def with_custom_properties(docx: bytes, properties: dict[str, str]) -> bytes:
     """The DOCX with these custom properties added to (or replacing) its own; other parts byte for byte."""
-    import io
-    import zipfile
-
+    from ..ooxml.package import with_parts
     from ..ooxml.parts import custom_properties_xml
     from ..ooxml.reading import custom_properties, open_docx_bytes
 
@@ -271,12 +264,7 @@ def with_custom_properties(docx: bytes, properties: dict[str, str]) -> bytes:
     if part is None:
         raise ReviewError("the built DOCX has no custom-properties part to record the review base in")
     merged = {**custom_properties(package), **properties}
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = custom_properties_xml(merged) if info.filename == part else source.read(info)
-            target.writestr(info, data)
-    return out.getvalue()
+    return with_parts(docx, {part: custom_properties_xml(merged)})
 
 
 def _reference_docx(repo) -> Path | None:

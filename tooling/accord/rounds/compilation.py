@@ -349,9 +349,9 @@ def _by_partner(entry: Entry) -> list[tuple[str, list[Proposal], list[CommentNot
 
 def compilation_docx(repo, compilation: Compilation) -> bytes:
     """A landscape A4 DOCX on the house reference document: one table, header row repeated on every page."""
-    import io
-    import zipfile
     from xml.sax.saxutils import escape
+
+    from ..ooxml.package import Package
 
     reference = repo.templates_dir / "reference.docx"
     if not reference.is_file():
@@ -412,17 +412,12 @@ def compilation_docx(repo, compilation: Compilation) -> bytes:
                '<w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="567" '
                'w:footer="567" w:gutter="0"/></w:sectPr>')
     body = (paragraph(run(title), "Title") + paragraph(run(sub), "Subtitle") + table + "".join(general) + section)
-    with zipfile.ZipFile(reference) as source:
-        document = source.read("word/document.xml").decode("utf-8")
-        start = document.index("<w:body>") + len("<w:body>")
-        end = document.rindex("</w:body>")
-        document = document[:start] + body + document[end:]
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in source.infolist():
-                data = document.encode("utf-8") if info.filename == "word/document.xml" else source.read(info)
-                target.writestr(info, data)
-    return out.getvalue()
+    package = Package(reference.read_bytes())
+    document = package.read("word/document.xml").decode("utf-8")
+    start = document.index("<w:body>") + len("<w:body>")
+    end = document.rindex("</w:body>")
+    package.write("word/document.xml", (document[:start] + body + document[end:]).encode("utf-8"))
+    return package.to_bytes()
 
 
 def _xml_safe(text: str) -> str:

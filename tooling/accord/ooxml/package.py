@@ -1,0 +1,124 @@
+"""A DOCX package read once and written once: its zip entries in order, XML parts parsed on demand.
+
+Every DOCX writer post-processes pandoc's or python-docx's zip in several steps
+(tracked changes, Word numbering, embedded fonts, review settings). Each step
+used to unzip, parse, serialize and re-zip the whole package; with `Package`
+the steps share the parsed trees and the zip is written once. A part a step
+only reads keeps its bytes; a part it edits (`edit`) is serialized once, at
+the end.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from lxml import etree
+
+from .ns import w as w  # noqa: PLC0414 - re-exported: the one namespace helper
+
+# No entities, no network: a DOCX from outside is parsed as data, never as instructions.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False)
+
+
+def parse_xml_part(data: bytes) -> etree._Element:
+    """An XML part's root, parsed without entity resolution or network access."""
+    return etree.fromstring(data, XML_PARSER)
+
+
+def xml_bytes(root: etree._Element) -> bytes:
+    """A part's bytes as every accord writer serializes them (declaration, UTF-8, standalone)."""
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+class Package:
+    """The entries of a DOCX (a zip), each part's bytes, and the XML trees parsed so far."""
+
+    def __init__(self, docx: bytes) -> None:
+        with zipfile.ZipFile(io.BytesIO(docx)) as source:
+            self.infos = source.infolist()
+            self._blobs = {info.filename: source.read(info) for info in self.infos}
+        self._trees: dict[str, etree._Element] = {}
+        self._edited: set[str] = set()
+        self._added: list[str] = []   # new parts, written after the zip's own entries
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._blobs
+
+    def names(self) -> list[str]:
+        """Every part name, in the zip's order, new parts last."""
+        return [info.filename for info in self.infos] + self._added
+
+    def read(self, name: str) -> bytes:
+        """A part's bytes as they stand (an edited XML part serialized)."""
+        if name in self._edited:
+            return xml_bytes(self._trees[name])
+        return self._blobs[name]
+
+    def xml(self, name: str) -> etree._Element:
+        """A part's XML tree, parsed once; to change it, use `edit`."""
+        tree = self._trees.get(name)
+        if tree is None:
+            tree = self._trees[name] = parse_xml_part(self._blobs[name])
+        return tree
+
+    def edit(self, name: str) -> etree._Element:
+        """A part's XML tree, to be changed in place and serialized when the package is written."""
+        tree = self.xml(name)
+        self._edited.add(name)
+        return tree
+
+    def set_xml(self, name: str, root: etree._Element) -> None:
+        """Replace (or add) an XML part by a tree."""
+        self._trees[name] = root
+        self._edited.add(name)
+        self._note(name)
+
+    def write(self, name: str, data: bytes) -> None:
+        """Replace (or add) a part by its bytes."""
+        self._note(name)
+        self._trees.pop(name, None)
+        self._edited.discard(name)
+        self._blobs[name] = data
+
+    def _note(self, name: str) -> None:
+        if name not in self._blobs:
+            self._blobs[name] = b""
+            self._added.append(name)
+
+    def to_bytes(self, *, date_time: tuple[int, int, int, int, int, int] | None = None,
+                 create_system: int | None = None, external_attr: int | None = None) -> bytes:
+        """The package as a zip: entries in their order and with their times (or `date_time`), new
+        parts after them with the first entry's; every entry deflated at level 6."""
+        first = self.infos[0] if self.infos else None
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for info in self.infos:
+                target.writestr(self._entry(info.filename, info, date_time, create_system, external_attr),
+                                self.read(info.filename), compresslevel=6)
+            for name in self._added:
+                target.writestr(self._entry(name, first, date_time, create_system, external_attr),
+                                self.read(name), compresslevel=6)
+        return out.getvalue()
+
+    @staticmethod
+    def _entry(name: str, template: zipfile.ZipInfo | None, date_time, create_system, external_attr) -> zipfile.ZipInfo:
+        when = date_time or (template.date_time if template is not None else (1980, 1, 1, 0, 0, 0))
+        info = zipfile.ZipInfo(name, date_time=when)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        if template is not None:
+            info.create_system = template.create_system
+            info.external_attr = template.external_attr
+        if create_system is not None:
+            info.create_system = create_system
+        if external_attr is not None:
+            info.external_attr = external_attr
+        return info
+
+
+def with_parts(docx: bytes, replaced: dict[str, bytes]) -> bytes:
+    """The DOCX with these parts' bytes replaced; every other entry, and every entry's order and time, as it was."""
+    package = Package(docx)
+    for name, data in replaced.items():
+        package.write(name, data)
+    return package.to_bytes()
