@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .errors import BuildError, UsageError
 from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
+from .history import release_tag
 from .repo import Repo
 from .statement import Statement
 
@@ -472,7 +473,7 @@ def _releases_table(view: StatementView, redlines: dict[int, str]) -> Markup:
         version = view.statement.version
         if version:
             published = f" on {view.statement.published.isoformat()}" if view.statement.published else ""
-            tag = f"{view.statement.id}/v{version}"
+            tag = release_tag(view.statement.id, version)
             where = (f"its files are not in dist/ here (`accord release {view.statement.id} --rebuild {version}` "
                      f"writes them from the tag {tag})" if view.tagged else
                      "released before accord kept releases: there is no tag or dist/ folder for it")
