@@ -553,11 +553,11 @@ def _body_html(statement: Statement) -> Markup:
     """The text as HTML, read as the official builds read it but with raw blocks always off."""
     from .render.source import LABELS_FILTER, READER
     from .labels import filter_settings, statement_labels
-    from .pandoc import run_pandoc
+    from .pandoc import run_pandoc_cached
 
     labels = statement_labels(statement)
     label_args = [f"--lua-filter={LABELS_FILTER}"] if labels.units else []
-    fragment = run_pandoc(["-f", READER, "-t", "html5", "--wrap=none", "--id-prefix", "text-", *label_args],
+    fragment = run_pandoc_cached(["-f", READER, "-t", "html5", "--wrap=none", "--id-prefix", "text-", *label_args],
                           statement.body, what="pandoc (site HTML)",
                           env={"ACCORD_LABELS": filter_settings(labels, statement.numbered_paragraphs, "site")})
     return sanitize_html(fragment.decode("utf-8"))
