@@ -18,11 +18,13 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Iterator
 
 from .errors import GitError
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     import git as gitpython
 
 # GIT_OPTIONAL_LOCKS=0: a `git status` of ours must never write the index back. Its
@@ -41,7 +43,7 @@ class GitResult:
     stderr: bytes
 
 
-def _gitpython():
+def _gitpython() -> ModuleType:
     """gitpython, imported on first use (`accord --help` and git-free commands never pay for it)."""
     try:
         import git as gitpython
@@ -57,7 +59,7 @@ class _Session:
     # write never fills the pipe while cat-file waits for us to read (which would deadlock).
     BATCH_BYTES = 16 * 1024
 
-    def __init__(self, root: Path, env: dict[str, str], identity: tuple[int, int] | None):
+    def __init__(self, root: Path, env: dict[str, str], identity: tuple[int, int, int] | None):
         self.root = root
         self.identity = identity  # (device, inode) of the git directory: a repository recreated at root is a new one
         self.command: gitpython.Git = _gitpython().Git(str(root))
@@ -99,7 +101,7 @@ class _Session:
         return found
 
     @staticmethod
-    def _answer(stdout) -> tuple[str, str, bytes] | None:
+    def _answer(stdout: IO[bytes]) -> tuple[str, str, bytes] | None:
         header = stdout.readline()
         if not header.endswith(b"\n"):
             raise ValueError("cat-file ended")
@@ -116,18 +118,20 @@ class _Session:
         self.command.clear_cache()  # ends the persistent processes
 
 
-_SESSIONS: OrderedDict[tuple, _Session] = OrderedDict()
+_SESSIONS: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], _Session] = OrderedDict()
 _SESSIONS_LOCK = threading.Lock()
 _KEEP_SESSIONS = 8  # a process that visits many repositories (the test suite) keeps only the recent ones open
 
 
-def _git_dir_identity(root: Path) -> tuple[int, int] | None:
-    """(device, inode) of root/.git (a folder, or a worktree's file), None where root holds no repository."""
+def _git_dir_identity(root: Path) -> tuple[int, int, int] | None:
+    """(device, inode, change time) of root/.git (a folder, or a worktree's file), None where root holds no
+    repository. The change time tells a repository made again at the same path apart even when the new .git
+    reuses the old one's inode (seen under load); a change inside .git only costs a fresh cat-file."""
     try:
         stat = os.stat(os.path.join(root, ".git"))
     except OSError:
         return None
-    return stat.st_dev, stat.st_ino
+    return stat.st_dev, stat.st_ino, stat.st_ctime_ns
 
 
 def _session(root: Path, env: dict[str, str] | None = None) -> _Session:
@@ -149,7 +153,10 @@ def _session(root: Path, env: dict[str, str] | None = None) -> _Session:
 
 
 def _forget_sessions_in_child() -> None:
-    """A forked child must not share its parent's cat-file pipes, nor end its processes: drop them unclosed."""
+    """A forked child must not share its parent's cat-file pipes, nor end its processes: drop them unclosed.
+    The lock is made anew: another thread of the parent may have held it at the fork."""
+    global _SESSIONS_LOCK
+    _SESSIONS_LOCK = threading.Lock()
     for session in _SESSIONS.values():
         for name in ("cat_file_all", "cat_file_header"):
             process = getattr(session.command, name, None)
@@ -169,7 +176,7 @@ def close_sessions() -> None:
             _SESSIONS.popitem()[1].close()
 
 
-def git(root: Path, *args: str, input: bytes | None = None, env: dict | None = None,
+def git(root: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
         check: bool = True) -> GitResult:
     """Run one git command in root through gitpython; GitError with git's first error line when it fails
     (and check is set)."""
@@ -198,7 +205,7 @@ def git(root: Path, *args: str, input: bytes | None = None, env: dict | None = N
     return result
 
 
-def read_objects(root: Path, names: list[str], env: dict | None = None) -> dict[str, tuple[str, bytes]]:
+def read_objects(root: Path, names: list[str], env: dict[str, str] | None = None) -> dict[str, tuple[str, bytes]]:
     """name -> (type, bytes) of each object git can name here (missing names are left out); one persistent
     process for all of them, and for every later call in this process."""
     if _git_dir_identity(Path(root)) is None:
@@ -370,7 +377,7 @@ def _lock_left_behind(error: GitError) -> GitError:
 
 
 @contextmanager
-def path_lock(root: Path, name: str, timeout: float = 120.0):
+def path_lock(root: Path, name: str, timeout: float = 120.0) -> Iterator[None]:
     """Hold an exclusive lock named name for this repository (a file in its git directory, locked with flock).
 
     Two processes that read, change and commit the same file hold it in turn, so the
@@ -459,7 +466,7 @@ def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
     return changes
 
 
-def read_blobs(root: Path, blob_ids: list[str], env: dict | None = None) -> dict[str, bytes]:
+def read_blobs(root: Path, blob_ids: list[str], env: dict[str, str] | None = None) -> dict[str, bytes]:
     """The contents of several blobs (ids, or `<commit>:<path>` names), read by the persistent cat-file
     (env: e.g. NO_REPLACEMENTS, which gets a process of its own)."""
     return {name: data for name, (_, data) in read_objects(root, blob_ids, env).items()}
@@ -512,7 +519,8 @@ def commit_files(root: Path, parent: str | None, files: dict[str, bytes | None],
             mode = _file_mode(root, parent, relpath) if parent else "100644"
             git(root, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{relpath}", env=env)
         tree = git(root, "write-tree", env=env).stdout.decode().strip()
-    author = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email} if author_name else {}
+    author = {name: value for name, value in (("GIT_AUTHOR_NAME", author_name), ("GIT_AUTHOR_EMAIL", author_email))
+              if value is not None} if author_name else {}
     parents = ["-p", parent] if parent else []
     return git(root, "commit-tree", tree, *parents, "-F", "-", input=message.encode("utf-8"),
                env=author).stdout.decode().strip()
