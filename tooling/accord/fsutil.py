@@ -181,10 +181,6 @@ def _inside(path: str, root: str) -> bool:
 
 def _tracked(root: str, relative: str) -> list[str]:
     """Files git tracks at relative (a file) or below it (a folder); [] outside git."""
-    import subprocess
+    from .history import tracked_files
 
-    result = subprocess.run(["git", "-C", root, "ls-files", "-z", "--", f":(literal){relative}"],
-                            capture_output=True, check=False)
-    if result.returncode != 0:
-        return []
-    return [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    return tracked_files(Path(root), relative)

@@ -1,33 +1,224 @@
-"""Git access: commits, the text of a file at a revision, dirtiness. Plain `git`, one process per question."""
+"""Git access, the one module that talks to git: gitpython's persistent `cat-file --batch` for reads, its runner for plumbing.
+
+Reads of objects (a file at a revision, many blobs at once, what a revision names) go
+through one long-lived `git cat-file --batch` per repository, which gitpython keeps
+open: a thousand questions cost one process, not a thousand. Walks (`git log`),
+`git status` and the commands that write (update-index, commit-tree, update-ref) run
+as processes through gitpython's command runner, always with `-C root` and the
+environment guards below. Nothing else in accord starts git.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Iterator
 
 from .errors import GitError
 
+if TYPE_CHECKING:
+    from types import ModuleType
 
-def git(root: Path, *args: str, input: bytes | None = None, env: dict | None = None,
-        check: bool = True) -> subprocess.CompletedProcess:
-    """Run git in root; GitError with git's first error line when it fails (and check is set)."""
-    # GIT_OPTIONAL_LOCKS=0: a `git status` of ours must never write the index back. Its
-    # opportunistic refresh can race with another accord process's `git add` and drop the
-    # entry that process just staged (seen as 1 in ~20 concurrent endorsements failing).
-    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", **(env or {})}
+    import git as gitpython
+
+# GIT_OPTIONAL_LOCKS=0: a `git status` of ours must never write the index back. Its
+# opportunistic refresh can race with another accord process's `git add` and drop the
+# entry that process just staged (seen as 1 in ~20 concurrent endorsements failing).
+ENV_GUARDS = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+NO_REPLACEMENTS = {"GIT_NO_REPLACE_OBJECTS": "1"}
+
+
+@dataclass(frozen=True)
+class GitResult:
+    """What one git command did: its exit code and its output, as bytes."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def _gitpython() -> ModuleType:
+    """gitpython, imported on first use (`accord --help` and git-free commands never pay for it)."""
     try:
-        result = subprocess.run(["git", "-C", str(root), *args], input=input, capture_output=True,
-                                env=full_env, check=False)
+        import git as gitpython
+    except ImportError as exc:  # gitpython refuses to import when it cannot run `git version`
+        raise GitError(f"cannot run git: {str(exc).splitlines()[0]}") from None
+    return gitpython
+
+
+class _Session:
+    """gitpython's command object for one repository, and its persistent `cat-file --batch` behind a lock."""
+
+    # Requests written to cat-file before its answers are read: at most this many bytes, so the
+    # write never fills the pipe while cat-file waits for us to read (which would deadlock).
+    BATCH_BYTES = 16 * 1024
+
+    def __init__(self, root: Path, env: dict[str, str], identity: tuple[int, int, int] | None):
+        self.root = root
+        self.identity = identity  # (device, inode) of the git directory: a repository recreated at root is a new one
+        self.command: gitpython.Git = _gitpython().Git(str(root))
+        self.command.update_environment(**ENV_GUARDS, **env)
+        self.lock = threading.Lock()
+
+    def objects(self, names: list[str]) -> list[tuple[str, str, bytes] | None]:
+        """(object id, type, bytes) of each object name (`<commit>:<path>`, `HEAD^{commit}`, an id), None where
+        git finds none. One persistent process answers all of them, in batches."""
+        with self.lock:
+            try:
+                return self._objects(names)
+            except (OSError, ValueError):  # the process died (or was never a repository's): start afresh once
+                self.close()
+                try:
+                    return self._objects(names)
+                except (OSError, ValueError) as exc:
+                    self.close()
+                    raise GitError(f"git cat-file failed in {self.root}: {exc}") from None
+
+    def _objects(self, names: list[str]) -> list[tuple[str, str, bytes] | None]:
+        process = self.command._get_persistent_cmd("cat_file_all", "cat_file", batch=True)
+        stdin, stdout = process.stdin, process.stdout
+        if stdin is None or stdout is None:
+            raise ValueError("cat-file has no pipes")
+        found: list[tuple[str, str, bytes] | None] = [None] * len(names)
+        asked: list[int] = []
+        pending = 0
+        for index, name in enumerate(names):
+            if "\n" not in name and name:  # a newline would split one request into two
+                asked.append(index)
+                stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+                pending += len(name) + 1
+            if asked and (pending >= self.BATCH_BYTES or index == len(names) - 1):
+                stdin.flush()
+                for at in asked:
+                    found[at] = self._answer(stdout)
+                asked, pending = [], 0
+        return found
+
+    @staticmethod
+    def _answer(stdout: IO[bytes]) -> tuple[str, str, bytes] | None:
+        header = stdout.readline()
+        if not header.endswith(b"\n"):
+            raise ValueError("cat-file ended")
+        fields = header.split()
+        if len(fields) != 3 or not fields[2].isdigit() or fields[2] == b"missing":
+            return None  # "<name> missing" or "<name> ambiguous": nothing follows
+        size = int(fields[2])
+        data = stdout.read(size + 1)
+        if len(data) != size + 1:
+            raise ValueError("cat-file ended")
+        return fields[0].decode(), fields[1].decode(), data[:size]
+
+    def close(self) -> None:
+        self.command.clear_cache()  # ends the persistent processes
+
+
+_SESSIONS: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], _Session] = OrderedDict()
+_SESSIONS_LOCK = threading.Lock()
+_KEEP_SESSIONS = 8  # a process that visits many repositories (the test suite) keeps only the recent ones open
+
+
+def _git_dir_identity(root: Path) -> tuple[int, int, int] | None:
+    """(device, inode, change time) of root/.git (a folder, or a worktree's file), None where root holds no
+    repository. The change time tells a repository made again at the same path apart even when the new .git
+    reuses the old one's inode (seen under load); a change inside .git only costs a fresh cat-file."""
+    try:
+        stat = os.stat(os.path.join(root, ".git"))
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_ctime_ns
+
+
+def _session(root: Path, env: dict[str, str] | None = None) -> _Session:
+    """The session for root (and these extra environment variables), made on first use."""
+    environment = dict(env or {})
+    key = (os.path.abspath(root), tuple(sorted(environment.items())))
+    identity = _git_dir_identity(Path(key[0]))
+    with _SESSIONS_LOCK:
+        session = _SESSIONS.get(key)
+        if session is not None and session.identity != identity:
+            _SESSIONS.pop(key).close()
+            session = None
+        if session is None:
+            session = _SESSIONS[key] = _Session(Path(key[0]), environment, identity)
+            while len(_SESSIONS) > _KEEP_SESSIONS:
+                _SESSIONS.popitem(last=False)[1].close()
+        _SESSIONS.move_to_end(key)
+        return session
+
+
+def _forget_sessions_in_child() -> None:
+    """A forked child must not share its parent's cat-file pipes, nor end its processes: drop them unclosed.
+    The lock is made anew: another thread of the parent may have held it at the fork."""
+    global _SESSIONS_LOCK
+    _SESSIONS_LOCK = threading.Lock()
+    for session in _SESSIONS.values():
+        for name in ("cat_file_all", "cat_file_header"):
+            process = getattr(session.command, name, None)
+            if process is not None:
+                process.proc = None  # its finalizer then leaves the parent's process alone
+                setattr(session.command, name, None)
+    _SESSIONS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_sessions_in_child)
+
+
+def close_sessions() -> None:
+    """End every persistent git process this process holds (they also end with it)."""
+    with _SESSIONS_LOCK:
+        while _SESSIONS:
+            _SESSIONS.popitem()[1].close()
+
+
+def git(root: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
+        check: bool = True) -> GitResult:
+    """Run one git command in root through gitpython; GitError with git's first error line when it fails
+    (and check is set)."""
+    session = _session(root)
+    command = [session.command.GIT_PYTHON_GIT_EXECUTABLE or "git", "-C", str(root), *args]
+    try:
+        # The handle must live until the process ends: its finalizer terminates a process still running.
+        handle = session.command.execute(command, istream=subprocess.PIPE if input is not None else None,
+                                         as_process=True, env=env)
+        process = handle.proc
+        assert process is not None  # a process gitpython has just started
+        stdout, stderr = process.communicate(input)
+        returncode = process.returncode
+        del handle
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror}") from None
+    except Exception as exc:  # gitpython's GitCommandNotFound when git is not on PATH
+        if type(exc).__name__ == "GitCommandNotFound":
+            raise GitError("cannot run git: No such file or directory") from None
+        raise
+    result = GitResult(returncode, stdout or b"", stderr or b"")
     if check and result.returncode != 0:
         message = next((line for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()),
                        f"git {args[0]} failed")
         raise GitError(message.removeprefix("fatal: ").strip())
     return result
+
+
+def read_objects(root: Path, names: list[str], env: dict[str, str] | None = None) -> dict[str, tuple[str, bytes]]:
+    """name -> (type, bytes) of each object git can name here (missing names are left out); one persistent
+    process for all of them, and for every later call in this process."""
+    if _git_dir_identity(Path(root)) is None:
+        return {}
+    wanted = list(dict.fromkeys(names))
+    answers = _session(root, env).objects(wanted)
+    return {name: (answer[1], answer[2]) for name, answer in zip(wanted, answers) if answer is not None}
+
+
+def _object_id(root: Path, name: str) -> str | None:
+    """The id of the object a name (`HEAD^{commit}`, `<rev>:<path>`) resolves to, or None."""
+    answer = _session(root).objects([name])[0] if _git_dir_identity(Path(root)) is not None else None
+    return answer[0] if answer is not None else None
 
 
 def git_text(root: Path, *args: str) -> str:
@@ -36,25 +227,26 @@ def git_text(root: Path, *args: str) -> str:
 
 def head_commit(root: Path) -> str | None:
     """The commit HEAD points at, or None in a repository with no commits (or no git)."""
-    result = git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
-    return result.stdout.decode().strip() if result.returncode == 0 else None
+    return _object_id(root, "HEAD^{commit}")
 
 
 def resolve_revision(root: Path, revision: str) -> str:
     """The full commit id of a revision, or GitError naming it."""
-    if revision.startswith("-"):
+    commit = None if revision.startswith("-") else _object_id(root, f"{revision}^{{commit}}")
+    if commit is None:
         raise GitError(f"unknown revision '{revision}'")
-    result = git(root, "rev-parse", "--verify", "-q", f"{revision}^{{commit}}", check=False)
-    if result.returncode != 0:
-        raise GitError(f"unknown revision '{revision}'")
-    return result.stdout.decode().strip()
+    return commit
 
 
 def commit_epoch(root: Path, revision: str = "HEAD") -> int | None:
     """The committer time of a revision as a Unix epoch, or None without commits."""
-    result = git(root, "log", "-1", "--format=%ct", revision, "--", check=False)
-    text = result.stdout.decode().strip()
-    return int(text) if result.returncode == 0 and text else None
+    found = read_objects(root, [f"{revision}^{{commit}}"]) if not revision.startswith("-") else {}
+    _, data = found.get(f"{revision}^{{commit}}", ("", b""))
+    for line in data.split(b"\n\n", 1)[0].split(b"\n"):
+        if line.startswith(b"committer "):
+            stamp = line.rsplit(b" ", 2)[-2]
+            return int(stamp) if stamp.isdigit() else None
+    return None
 
 
 def is_dirty(root: Path, *paths: Path | str) -> bool:
@@ -69,11 +261,34 @@ def is_dirty(root: Path, *paths: Path | str) -> bool:
 
 def file_at(root: Path, revision: str, relpath: str) -> bytes:
     """The bytes of a file at a revision; GitError when the revision or the file is missing."""
-    commit = resolve_revision(root, revision)
-    result = git(root, "show", f"{commit}:{relpath}", check=False)
-    if result.returncode != 0:
+    data = blob_at(root, resolve_revision(root, revision), relpath)
+    if data is None:
         raise GitError(f"{relpath} does not exist at {revision}")
-    return result.stdout
+    return data
+
+
+def blob_at(root: Path, commit: str, relpath: str) -> bytes | None:
+    """The bytes of a file in a commit (or, with commit "", in the index), None where there is no such file."""
+    name = f"{commit}:{relpath}"
+    kind, data = read_objects(root, [name]).get(name, ("", b""))
+    return data if kind == "blob" else None
+
+
+def tracked_files(root: Path, relative: str) -> list[str]:
+    """Files git tracks at relative (a file) or below it (a folder); [] outside git."""
+    result = git(root, "ls-files", "-z", "--", f":(literal){relative}", check=False)
+    if result.returncode != 0:
+        return []
+    return [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def last_change(root: Path, *pathspecs: str) -> tuple[str, int] | None:
+    """(commit, committer epoch) of the last commit that changed anything under the pathspecs, or None."""
+    result = git(root, "log", "-1", "--format=%H %ct", "--", *pathspecs, check=False)
+    fields = result.stdout.decode().split()
+    if result.returncode != 0 or len(fields) != 2:
+        return None
+    return fields[0], int(fields[1])
 
 
 # -- used by the ledger: who records, committing one's own paths, the history of a folder --------
@@ -162,7 +377,7 @@ def _lock_left_behind(error: GitError) -> GitError:
 
 
 @contextmanager
-def path_lock(root: Path, name: str, timeout: float = 120.0):
+def path_lock(root: Path, name: str, timeout: float = 120.0) -> Iterator[None]:
     """Hold an exclusive lock named name for this repository (a file in its git directory, locked with flock).
 
     Two processes that read, change and commit the same file hold it in turn, so the
@@ -251,24 +466,10 @@ def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
     return changes
 
 
-def read_blobs(root: Path, blob_ids: list[str], env: dict | None = None) -> dict[str, bytes]:
-    """The contents of several blobs in one git process (env: e.g. NO_REPLACEMENTS)."""
-    wanted = list(dict.fromkeys(blob_ids))
-    if not wanted:
-        return {}
-    output = git(root, "cat-file", "--batch", input="".join(f"{blob}\n" for blob in wanted).encode(), env=env).stdout
-    blobs: dict[str, bytes] = {}
-    position = 0
-    for blob in wanted:
-        header_end = output.index(b"\n", position)
-        header = output[position:header_end].split()
-        position = header_end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        blobs[blob] = output[position:position + size]
-        position += size + 1
-    return blobs
+def read_blobs(root: Path, blob_ids: list[str], env: dict[str, str] | None = None) -> dict[str, bytes]:
+    """The contents of several blobs (ids, or `<commit>:<path>` names), read by the persistent cat-file
+    (env: e.g. NO_REPLACEMENTS, which gets a process of its own)."""
+    return {name: data for name, (_, data) in read_objects(root, blob_ids, env).items()}
 
 
 # -- writing commits without a working tree ------------------------------------------
@@ -281,7 +482,7 @@ EMPTY_OLD_VALUE = ""
 
 
 def branch_exists(root: Path, name: str) -> bool:
-    return git(root, "rev-parse", "--verify", "-q", f"refs/heads/{name}", check=False).returncode == 0
+    return _object_id(root, f"refs/heads/{name}") is not None
 
 
 def free_branch_name(root: Path, name: str) -> str:
@@ -294,7 +495,7 @@ def free_branch_name(root: Path, name: str) -> str:
 
 
 def path_exists_at(root: Path, revision: str, relpath: str) -> bool:
-    return git(root, "cat-file", "-e", f"{revision}:{relpath}", check=False).returncode == 0
+    return not revision.startswith("-") and _object_id(root, f"{revision}:{relpath}") is not None
 
 
 def commit_files(root: Path, parent: str | None, files: dict[str, bytes | None], message: str, *,
@@ -318,7 +519,8 @@ def commit_files(root: Path, parent: str | None, files: dict[str, bytes | None],
             mode = _file_mode(root, parent, relpath) if parent else "100644"
             git(root, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{relpath}", env=env)
         tree = git(root, "write-tree", env=env).stdout.decode().strip()
-    author = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email} if author_name else {}
+    author = {name: value for name, value in (("GIT_AUTHOR_NAME", author_name), ("GIT_AUTHOR_EMAIL", author_email))
+              if value is not None} if author_name else {}
     parents = ["-p", parent] if parent else []
     return git(root, "commit-tree", tree, *parents, "-F", "-", input=message.encode("utf-8"),
                env=author).stdout.decode().strip()
@@ -351,29 +553,64 @@ def current_branch(root: Path) -> str | None:
 
 # -- used by releases: the release commit and tag made as objects first, then moved in one transaction ---------
 
-def changed_paths(root: Path) -> list[str]:
-    """Every path with uncommitted changes, staged or not, and every untracked path, as git status names them."""
-    result = git(root, "status", "--porcelain", "-z", "--untracked-files=all")
-    entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    paths = []
+@dataclass(frozen=True)
+class StatusEntry:
+    """One line of `git status --porcelain -z`: its two status letters, its path, and for a rename or copy the
+    path it came from."""
+
+    code: str
+    path: str
+    source: str | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path this change touches: a rename changes the file it left too."""
+        return (self.path, self.source) if self.source else (self.path,)
+
+
+def parse_porcelain(output: bytes) -> list[StatusEntry]:
+    """The entries of `git status --porcelain=v1 -z` output (a `--branch` header line is skipped)."""
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    entries: list[StatusEntry] = []
     index = 0
-    while index < len(entries):
-        entry = entries[index]
+    while index < len(fields):
+        field = fields[index]
         index += 1
-        if not entry:
+        if len(field) < 4 or field.startswith("## "):
             continue
-        if entry[0] in "RC":  # a rename or copy: the original path follows as its own field
+        source = None
+        if field[0] in "RC" or field[1] in "RC":  # the original path follows as its own field
+            source = fields[index] if index < len(fields) else None
             index += 1
-        paths.append(entry[3:])
-    return paths
+        entries.append(StatusEntry(field[:2], field[3:], source))
+    return entries
+
+
+def status(root: Path, *pathspecs: str) -> list[StatusEntry] | None:
+    """Uncommitted changes, staged or not, and untracked files (under the pathspecs), as git status names them;
+    None outside git or in a repository without commits."""
+    result = git(root, "status", "--porcelain=v1", "-z", "--branch", "--untracked-files=all", "--", *pathspecs,
+                 check=False)
+    if result.returncode != 0 or result.stdout.startswith(b"## No commits yet"):
+        return None
+    return parse_porcelain(result.stdout)
+
+
+def changed_paths(root: Path) -> list[str]:
+    """Every path with uncommitted changes, staged or not, and every untracked path (both paths of a rename)."""
+    result = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    return [path for entry in parse_porcelain(result.stdout) for path in entry.paths]
+
+
+def release_tag(statement_id: str, version: int) -> str:
+    """The tag of a statement's release: `<id>/v<N>` (the one place that knows the form)."""
+    return f"{statement_id}/v{version}"
 
 
 def release_tags(root: Path, statement_id: str) -> list[tuple[int, str]]:
     """The release tags of a statement (<id>/v<N>) as (N, tag), lowest N first."""
-    import re
-
-    result = git(root, "tag", "--list", f"{statement_id}/v*", check=False)
-    pattern = re.compile(rf"{re.escape(statement_id)}/v([1-9][0-9]*)")
+    result = git(root, "tag", "--list", release_tag(statement_id, 0)[:-1] + "*", check=False)
+    pattern = re.compile(re.escape(release_tag(statement_id, 0)[:-1]) + "([1-9][0-9]*)")
     found = [(int(match.group(1)), name) for name in result.stdout.decode("utf-8", "replace").split()
              if (match := pattern.fullmatch(name))]
     return sorted(found)
@@ -405,6 +642,20 @@ def update_worktree(root: Path, old: str, new: str) -> None:
     """
     git(root, "update-index", "-q", "--refresh", check=False)
     git(root, "read-tree", "-m", "-u", old, new)
+
+
+def reset_paths(root: Path, commit: str, *relpaths: str) -> None:
+    """Set these paths in the index to what commit has (`git reset -q commit -- paths`); the work tree is left alone."""
+    git(root, "reset", "-q", commit, "--", *relpaths)
+
+
+def parents_of(root: Path, commit: str) -> list[str]:
+    """The parent commits of a commit, read from the commit object itself."""
+    kind, data = read_objects(root, [f"{commit}^{{commit}}"]).get(f"{commit}^{{commit}}", ("", b""))
+    if kind != "commit":
+        raise GitError(f"unknown revision '{commit}'")
+    head = data.split(b"\n\n", 1)[0]
+    return [line[7:].decode() for line in head.split(b"\n") if line.startswith(b"parent ")]
 
 
 def clone_at(root: Path, target: Path, commit: str) -> None:
@@ -457,3 +708,32 @@ def current_author(root: Path) -> tuple[str, int] | None:
     if result.returncode != 0 or not sep or not stamp or not stamp[0].isdigit():
         return None
     return name.strip(), int(stamp[0])
+
+
+def last_author_of(root: Path, relpath: str, revisions: str, adding: str | None = None) -> tuple[str, str] | None:
+    """(commit, author name) of the newest commit in a range (`base..head`) that changed relpath, or with
+    adding, that changed how often the file holds that text (`git log -S`); None when there is none."""
+    pickaxe = [f"-S{adding}"] if adding is not None else []
+    result = git(root, "log", "-1", "--format=%H%x00%an", *pickaxe, revisions, "--", relpath, check=False)
+    found = result.stdout.decode("utf-8", "replace").strip()
+    if result.returncode != 0 or "\x00" not in found:
+        return None
+    commit, author = found.split("\x00", 1)
+    return commit, author
+
+
+def commits_with_message_line(root: Path, line: str) -> list[str]:
+    """Commits on any ref whose message has this exact line, newest first."""
+    result = git(root, "log", "--all", "--fixed-strings", f"--grep={line}", "--format=%H%x00%B%x01", check=False)
+    commits = []
+    for entry in result.stdout.decode("utf-8", "replace").split("\x01"):
+        commit, _, message = entry.strip("\n").partition("\x00")
+        if commit and line in message.splitlines():
+            commits.append(commit)
+    return commits
+
+
+def branches_containing(root: Path, commit: str) -> list[str]:
+    """Short names of the branches whose history holds commit."""
+    result = git(root, "for-each-ref", "--contains", commit, "--format=%(refname:short)", "refs/heads", check=False)
+    return result.stdout.decode("utf-8", "replace").split()

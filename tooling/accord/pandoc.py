@@ -58,3 +58,27 @@ def run_pandoc(args: list[str], stdin: bytes | str | None = None, *, cwd: Path |
             raise FilterRefusal(refusal)
         raise BuildError(f"{what} failed: {lines[0] if lines else f'exit code {result.returncode}'}")
     return result.stdout
+
+
+def run_pandoc_cached(args: list[str], stdin: bytes | str, *, env: dict[str, str] | None = None,
+                      what: str = "pandoc") -> bytes:
+    """run_pandoc, answered from the output cache when pandoc has read exactly these inputs before.
+
+    The key is a SHA-256 over everything the output depends on: the pandoc binary (path, size,
+    time), the arguments, the bytes of every Lua filter they name, the environment given and
+    the text. The site converts a few hundred unchanged texts on every run; with the cache
+    it starts pandoc only for the ones that changed. A failure is never cached.
+    """
+    from .outputcache import OutputCache
+
+    if isinstance(stdin, str):
+        stdin = stdin.encode("utf-8")
+    binary = pandoc_path()
+    stat = os.stat(binary)
+    parts = [f"{binary}:{stat.st_size}:{stat.st_mtime_ns}".encode(), *(arg.encode() for arg in args)]
+    for arg in args:
+        if arg.startswith("--lua-filter="):
+            parts.append(Path(arg.removeprefix("--lua-filter=")).read_bytes())
+    parts += [f"{name}={value}".encode() for name, value in sorted((env or {}).items())]
+    parts.append(stdin)
+    return OutputCache("pandoc").get_or_make(parts, lambda: run_pandoc(args, stdin, env=env, what=what))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import history
+from .history import release_tag
 from .errors import GitError, ReleaseError, UsageError
 from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
 from .repo import Repo
@@ -243,7 +244,7 @@ def interrupted_release(repo: Repo, statement_id: str) -> Interrupted | None:
     if tagged != head:
         return None
     relpath = repo.rel(repo.statement_file(statement_id))
-    parents = history.git_text(repo.root, "rev-list", "--parents", "-n", "1", head).split()[1:]
+    parents = history.parents_of(repo.root, head)
     lags = relpath in history.changed_paths(repo.root)
     missing = not release_folder(repo, statement_id, version).exists()
     if not (lags or missing) or len(parents) != 1:
@@ -263,17 +264,17 @@ def finish_release(repo: Repo, interrupted: Interrupted) -> Release:
     if interrupted.worktree_lags:
         released = history.file_at(root, interrupted.commit, relpath)
         before = history.file_at(root, interrupted.parent, relpath)
-        staged = history.git(root, "show", f":{relpath}", check=False)
+        staged = history.blob_at(root, "", relpath) or b""  # "" names the index
         try:
             on_disk = read_repo_bytes(root / relpath)
         except FileNotFoundError:
             on_disk = None
-        if staged.stdout not in (released, before) or on_disk not in (released, before):
+        if staged not in (released, before) or on_disk not in (released, before):
             raise ReleaseError(f"{relpath} has changes of its own since the release of {interrupted.statement_id} "
                                f"v{interrupted.version} was interrupted; commit or discard them, then run "
                                "`accord release` again")
         write_atomic(root / relpath, released)
-        history.git(root, "reset", "-q", interrupted.commit, "--", relpath)
+        history.reset_paths(root, interrupted.commit, relpath)
     if interrupted.dist_missing:
         return rebuild_release(repo, interrupted.statement_id, interrupted.version)
     return read_manifest(release_folder(repo, interrupted.statement_id, interrupted.version) / MANIFEST,
@@ -400,10 +401,6 @@ def _translations(repo: Repo, statement: Statement) -> tuple[dict, ...]:
     return tuple({"language": t.language, "title": t.title, "translation_status": t.translation_status,
                   "translation_of": t.translation_of, "current": t.is_current(statement)}
                  for t in load_translations(repo, statement))
-
-
-def release_tag(statement_id: str, version: int) -> str:
-    return f"{statement_id}/v{version}"
 
 
 def commit_message(plan: ReleasePlan) -> str:

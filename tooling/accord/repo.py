@@ -159,10 +159,14 @@ class Repo:
     def require_statement(self, statement_id: str, known: list[str] | None = None) -> None:
         if not SLUG.fullmatch(statement_id):
             raise StatementError(f"'{statement_id}' is not a valid statement id (use a-z, 0-9 and '-', 2 to 63 characters)")
-        known = self.statement_ids() if known is None else known
-        if statement_id not in known:
-            raise StatementError(f"unknown statement '{statement_id}'{did_you_mean(statement_id, known)}")
         folder = self.statement_dir(statement_id)
+        # Asking about one statement looks at its folder alone: listing them all for each of a
+        # thousand statements made status and check quadratic. The list is read for the hint only.
+        exists = statement_id in known if known is not None else (
+            os.path.isdir(folder) and os.path.exists(folder / "statement.md"))
+        if not exists:
+            known = self.statement_ids() if known is None else known
+            raise StatementError(f"unknown statement '{statement_id}'{did_you_mean(statement_id, known)}")
         for path in (folder, folder / "statement.md", folder / "endorsements", folder / "reviews"):
             if os.path.islink(path):  # records and review logs would be written, and read, outside
                 raise StatementError(LINK_REFUSAL, path=self.rel(path))

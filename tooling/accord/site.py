@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from .errors import BuildError, UsageError
 from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
+from .history import release_tag
 from .repo import Repo
 from .statement import Statement
 
@@ -413,7 +414,7 @@ def _no_releases(view: StatementView) -> str:
     version = view.statement.version
     if version:
         published = f" on {view.statement.published.isoformat()}" if view.statement.published else ""
-        tag = f"{view.statement.id}/v{version}"
+        tag = release_tag(view.statement.id, version)
         where = (f"its files are not in dist/ here (`accord release {view.statement.id} --rebuild {version}` "
                  f"writes them from the tag {tag})" if view.tagged else
                  "released before accord kept releases: there is no tag or dist/ folder for it")
@@ -475,12 +476,12 @@ def _body_html(statement: Statement) -> Markup:
     """The text as HTML, read as the official builds read it but with raw blocks always off."""
     from .render.source import LABELS_FILTER, READER
     from .labels import filter_settings, statement_labels
-    from .pandoc import run_pandoc
+    from .pandoc import run_pandoc_cached
     from .web import sanitize_html
 
     labels = statement_labels(statement)
     label_args = [f"--lua-filter={LABELS_FILTER}"] if labels.units else []
-    fragment = run_pandoc(["-f", READER, "-t", "html5", "--wrap=none", "--id-prefix", "text-", *label_args],
+    fragment = run_pandoc_cached(["-f", READER, "-t", "html5", "--wrap=none", "--id-prefix", "text-", *label_args],
                           statement.body, what="pandoc (site HTML)",
                           env={"ACCORD_LABELS": filter_settings(labels, statement.numbered_paragraphs, "site")})
     return sanitize_html(fragment.decode("utf-8"))

@@ -378,10 +378,9 @@ def _signer_of_key(partner, public_key):
 
 
 def _committed_bytes(root: Path, commit: str, relpath: str) -> bytes | None:
-    from ..history import git
+    from ..history import blob_at
 
-    result = git(root, "show", f"{commit}:{relpath}", check=False)
-    return result.stdout if result.returncode == 0 else None
+    return blob_at(root, commit, relpath)
 
 
 def signatory_is(signer, signatory: str) -> bool:

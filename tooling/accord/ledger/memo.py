@@ -107,6 +107,11 @@ class ParseMemo:
         data = _read_small(path)
         if data is None:  # let the general reader name the fault (missing, too large, unreadable)
             return read_record(path, display)
+        return self.record_from_bytes(data, display, path)
+
+    def record_from_bytes(self, data: bytes, display: str, path: Path | None = None
+                          ) -> tuple[Record | None, list[Problem]]:
+        """As reading.record_from_bytes, remembered by the SHA-256 of the bytes."""
         key = hashlib.sha256(data).hexdigest()
         fields = self._recall(key, "record")
         if fields is not None:
@@ -169,7 +174,7 @@ def _record_to_memo(record: Record) -> list:
             record.date.isoformat() if record.date else None, record.reason, record.unregistered_signatory]
 
 
-def _record_from_memo(fields: list, path: Path, record_sha256: str) -> Record:
+def _record_from_memo(fields: list, path: Path | None, record_sha256: str) -> Record:
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
      evidence, supersedes, date, reason, unregistered) = fields
     return Record(statement, partner, position, text_hash, signatory, dt.date.fromisoformat(recorded_at),

@@ -12,7 +12,7 @@ from ..errors import LedgerError, Problem
 from ..fsutil import LinkRefused, read_repo_bytes
 from ..yamlio import YAMLProblem, load_yaml
 from .endorse import _signer_of_key, signatory_is
-from .reading import record_from_bytes
+from .memo import ParseMemo
 from .records import Record
 
 
@@ -61,6 +61,9 @@ def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
     pathspecs = ([f"statements/{statement_id}/endorsements" for statement_id in statement_ids] if ids
                  else [":(glob)statements/*/endorsements/*"])
     past = LedgerHistory.read(repo.root, pathspecs)
+    # Every record and every committed version of it parses as it did in the last run: the memo
+    # answers by content hash (a thousand statements' history parsed anew took most of verify's time).
+    memo = ParseMemo.open(repo)
     checks: list[RecordCheck] = []
     by_statement: dict[str, set[str]] = {}
     for path in past.versions:
@@ -68,7 +71,9 @@ def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
         if len(parts) == 4 and parts[0] == "statements" and parts[2] == "endorsements" and path.endswith(".yaml"):
             by_statement.setdefault(parts[1], set()).add(path)
     for statement_id in statement_ids:
-        checks.extend(_verify_statement(repo, statement_id, partners, past, by_statement.get(statement_id, set())))
+        checks.extend(_verify_statement(repo, statement_id, partners, past, by_statement.get(statement_id, set()),
+                                        memo))
+    memo.save(complete=False)  # keep what status remembered too
     for change in past.key_changes:
         if change.problem:
             rel = f"partners/{change.partner}.yaml"
@@ -306,7 +311,8 @@ def _registry_signature_problem(blobs: dict, event: RegistryEvent, authorisers: 
     return None, authoriser
 
 
-def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHistory, in_history: set[str]) -> list[RecordCheck]:
+def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHistory, in_history: set[str],
+                      memo: ParseMemo) -> list[RecordCheck]:
     folder = repo.endorsements_dir(statement_id)
     folder_rel = f"statements/{statement_id}/endorsements"
     present = set(os.listdir(folder)) if folder.is_dir() else set()
@@ -325,7 +331,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
             has_signature = name + ".sig" in present
             signed_at = past.signed_in.get(record_rel, {}).get(_git_blob_id(current))
             record = _check_record(repo, check, statement_id, folder / name, current, has_signature, partners,
-                                   past, signed_at)
+                                   past, signed_at, memo)
             if signed_at and not has_signature:
                 check.problems.append(Problem(record_rel, None, f"signature removed: this record was committed "
                                                                 f"with one in commit {signed_at.commit[:7]}"))
@@ -336,7 +342,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
                         f"an unsigned record supersedes the signed record of commit {replaced.commit[:7]}: "
                         "only a signed record (or an objection) may replace a signed position")))
         check.problems.extend(Problem(record_rel, None, message)
-                              for message in _chain_problems(past.of(record_rel), current))
+                              for message in _chain_problems(past.of(record_rel), current, memo))
         checks.append(check)
     for name in sorted(present):
         if name.endswith(".yaml.sig") and name[:-4] not in present:
@@ -346,8 +352,8 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
 
 
 def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data: bytes, has_signature: bool,
-                  partners: dict, past: LedgerHistory, signed_at: SignedAt | None) -> Record | None:
-    record, problems = record_from_bytes(data, check.path, path)
+                  partners: dict, past: LedgerHistory, signed_at: SignedAt | None, memo: ParseMemo) -> Record | None:
+    record, problems = memo.record_from_bytes(data, check.path, path)
     check.problems.extend(problems)
     if record is not None:
         if record.statement != statement_id:
@@ -465,7 +471,7 @@ def _signature_problem(signature: bytes, data: bytes, partner_id: str, partners:
     return None, signer.principal
 
 
-def _chain_problems(versions: list[tuple[str, bytes | None]], current: bytes | None) -> list[str]:
+def _chain_problems(versions: list[tuple[str, bytes | None]], current: bytes | None, memo: ParseMemo) -> list[str]:
     """Compare a record file's versions in git (oldest first; None where deleted) and in the tree.
 
     The chain's head is the newest version that supersedes the head before it. A version
@@ -485,16 +491,16 @@ def _chain_problems(versions: list[tuple[str, bytes | None]], current: bytes | N
         sha = hashlib.sha256(data).hexdigest()
         if head is not None and sha == head[0]:
             first_break = None  # the head is back
-        elif _field(data, "supersedes") == (head[0] if head else None):
+        elif _field(data, "supersedes", memo) == (head[0] if head else None):
             head, first_break = (sha, commit, data), None
         elif first_break is None:
-            first_break = _break(data, head, seen, f"commit {commit[:7]}", deleted_in)
+            first_break = _break(data, head, seen, f"commit {commit[:7]}", deleted_in, memo)
         seen.setdefault(sha, commit)
         last, deleted_in = (sha, commit, data), None
     if current is None:
         if last is None:
             return []
-        position = _field(last[2], "position") or "unknown"
+        position = _field(last[2], "position", memo) or "unknown"
         where = f"in commit {deleted_in[:7]}" if deleted_in else "from the working tree"
         return [f"record deleted {where}; its last version (commit {last[1][:7]}) records position {position}"]
     sha = hashlib.sha256(current).hexdigest()
@@ -502,32 +508,32 @@ def _chain_problems(versions: list[tuple[str, bytes | None]], current: bytes | N
         return [first_break] if first_break else []
     if head is not None and sha == head[0]:
         return []
-    if _field(current, "supersedes") == (head[0] if head else None):
+    if _field(current, "supersedes", memo) == (head[0] if head else None):
         return []
-    return [first_break or _break(current, head, seen, "the working tree (uncommitted)", deleted_in)]
+    return [first_break or _break(current, head, seen, "the working tree (uncommitted)", deleted_in, memo)]
 
 
-def _break(data: bytes, head, seen: dict[str, str], where: str, deleted_in: str | None) -> str:
+def _break(data: bytes, head, seen: dict[str, str], where: str, deleted_in: str | None, memo: ParseMemo) -> str:
     """Say how a version fails to supersede the chain's head."""
     if head is None:
         return f"the version in {where} supersedes a record that is not in git history"
-    supersedes = _field(data, "supersedes")
+    supersedes = _field(data, "supersedes", memo)
     newest = f"the record of commit {head[1][:7]}"
     sha = hashlib.sha256(data).hexdigest()
     if sha in seen:
         return f"rolled back in {where}: it restores the version of commit {seen[sha][:7]}, hiding {newest}"
     if deleted_in:
         return f"recreated in {where} after its deletion in commit {deleted_in[:7]}, without superseding {newest}"
-    if supersedes == _field(head[2], "supersedes"):
+    if supersedes == _field(head[2], "supersedes", memo):
         return f"edited in {where}: it replaces {newest} without superseding it"
     if supersedes in seen:
         return f"rolled back in {where}: it supersedes the version of commit {seen[supersedes][:7]}, not the newer {newest}"
     return f"supersedes chain broken in {where}: it does not supersede {newest}"
 
 
-def _field(data: bytes, key: str) -> str | None:
+def _field(data: bytes, key: str, memo: ParseMemo) -> str | None:
     """One top-level value of a record's bytes, even of an old version that no longer validates."""
-    record, _ = record_from_bytes(data, "")
+    record, _ = memo.record_from_bytes(data, "")
     if record is not None:
         return getattr(record, key)
     text = data.decode("utf-8", "replace")

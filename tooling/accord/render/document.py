@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..history import git
+from ..history import last_change
 from ..ledger import SignatoryEntry, signatories
 from ..repo import Repo, Settings
 from ..statement import Statement, require_no_conflict_markers
@@ -182,11 +182,8 @@ def provenance_commit(root: Path, statement_id: str, language: str | None = None
 
 
 def _last_commit(root: Path, pathspecs: list[str]) -> tuple[str | None, int | None]:
-    result = git(root, "log", "-1", "--format=%H %ct", "--", *pathspecs, check=False)
-    fields = result.stdout.decode().split()
-    if result.returncode != 0 or len(fields) != 2:
-        return None, None
-    return fields[0], int(fields[1])
+    found = last_change(root, *pathspecs)
+    return found if found is not None else (None, None)
 
 
 def load_document(repo: Repo, statement_id: str, dirty: bool | None = None, language: str | None = None) -> Document:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..fsutil import read_repo_bytes, refuse_links_under, write_atomic
-from ..history import git
+from ..history import status
 
 STAMP_FILE = ".accord-stamp.json"
 # Folders of a statement and of templates/ that no build reads.
@@ -94,23 +94,8 @@ class RepoInputs:
     @cached_property
     def uncommitted(self) -> set[str] | None:
         """Paths with uncommitted changes among the build inputs; None outside git (or without commits)."""
-        result = git(self.root, "status", "--porcelain=v1", "-z", "--branch", "--untracked-files=all", "--",
-                     *input_pathspecs(None), check=False)
-        entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-        if result.returncode != 0 or entries[0].startswith("## No commits yet"):
-            return None
-        paths: set[str] = set()
-        index = 1
-        while index < len(entries):
-            entry = entries[index]
-            if len(entry) > 3:
-                paths.add(entry[3:])
-                if entry[0] in "RC":  # a rename is followed by its source path
-                    index += 1
-                    if index < len(entries):
-                        paths.add(entries[index])
-            index += 1
-        return paths
+        entries = status(self.root, *input_pathspecs(None))
+        return None if entries is None else {path for entry in entries for path in entry.paths}
 
     def is_dirty(self, statement_id: str, language: str | None = None, *, any_version: bool = False) -> bool:
         """Whether the inputs of this statement's source (or of its `language` version; of any version with

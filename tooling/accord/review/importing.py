@@ -231,7 +231,7 @@ def merge_onto_head(base: Statement, ours: Statement, ours_text: str, sent: Vers
 def _name_sides(root: Path, relpath: str, result: ImportResult, merged_text: str) -> str:
     """Each conflict says who stands on each side: after its markup in the text, `{>>main (commit …,
     author) ~> UNICEF (reviewer)<<}`, and in the result, for the summary and the commit message."""
-    from ..history import git
+    from ..history import last_author_of
 
     theirs_side = f"{result.partner_label} ({_plain(result.reviewer)})" if result.reviewer else result.partner_label
     parts = split_front_matter(merged_text)
@@ -241,14 +241,11 @@ def _name_sides(root: Path, relpath: str, result: ImportResult, merged_text: str
         since_base = f"{result.base_commit}..{result.head_commit}"
         changed = None
         if conflict.ours.strip():  # the commit that brought ours' words in, else the last one to the file
-            found = git(root, "log", "-1", "--format=%H%x00%an", f"-S{conflict.ours}", since_base, "--", relpath,
-                        check=False)
-            changed = found.stdout.decode("utf-8", "replace").strip() or None
+            changed = last_author_of(root, relpath, since_base, adding=conflict.ours)
         if changed is None:
-            found = git(root, "log", "-1", "--format=%H%x00%an", since_base, "--", relpath, check=False)
-            changed = found.stdout.decode("utf-8", "replace").strip() or None
+            changed = last_author_of(root, relpath, since_base)
         if changed:
-            commit, author = changed.split("\x00", 1)
+            commit, author = changed
             ours_side = f"{result.head_name} (commit {commit[:12]}, {_plain(author)})"
         else:
             ours_side = f"{result.head_name} ({result.head_commit[:12]})"
@@ -299,14 +296,12 @@ SHA_LINE = "DOCX SHA-256: "
 
 def _refuse_reimport(root: Path, sha256: str, display: str) -> None:
     """Stop when a commit already records this file's SHA-256 (exit 1), naming the branches that hold it."""
-    from ..history import git
+    from ..history import branches_containing, commits_with_message_line
 
-    found = git(root, "log", "--all", f"--grep=^{SHA_LINE}{sha256}$", "--format=%H", check=False)
-    commits = found.stdout.decode("utf-8", "replace").split()
+    commits = commits_with_message_line(root, f"{SHA_LINE}{sha256}")
     if not commits:
         return
-    holders = git(root, "for-each-ref", "--contains", commits[0], "--format=%(refname:short)", "refs/heads",
-                  check=False).stdout.decode("utf-8", "replace").split()
+    holders = branches_containing(root, commits[0])
     where = f"branch {', '.join(holders)}" if holders else "no branch now"
     raise AlreadyImported(f"this DOCX was imported before (SHA-256 {sha256[:12]}…, commit {commits[0][:12]}, on "
                           f"{where}); pass --again to import it once more", path=display)

@@ -1,0 +1,128 @@
+"""accord.history, the one module that talks to git: its persistent reads stay true to the repository, and no
+other module runs git."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from accord import history
+from accord.errors import GitError
+from accord.render.inputs import RepoInputs
+from helpers.alliance import git, write
+
+PACKAGE = Path(history.__file__).parent
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    root = tmp_path / "small"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root / "accord.yaml", "organization: Small\n")
+    write(root / "notes.txt", "first\n")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "first")
+    return root
+
+
+def commit_text(root: Path, text: str) -> str:
+    write(root / "notes.txt", text)
+    git(root, "commit", "-q", "-am", text.strip())
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def test_reads_in_one_process_follow_commits_made_meanwhile(small):
+    first = history.head_commit(small)
+    assert history.file_at(small, "HEAD", "notes.txt") == b"first\n"
+    second = commit_text(small, "second\n")
+    git(small, "gc", "-q")  # the objects move into a pack the running cat-file has not seen
+    assert history.head_commit(small) == second != first
+    assert history.file_at(small, "HEAD", "notes.txt") == b"second\n"
+    assert history.file_at(small, first, "notes.txt") == b"first\n"
+    assert history.parents_of(small, second) == [first]
+    assert history.commit_epoch(small, second) == int(git(small, "log", "-1", "--format=%ct").strip())
+
+
+def test_a_repository_made_again_at_the_same_path_is_read_afresh(small, tmp_path):
+    assert history.file_at(small, "HEAD", "notes.txt") == b"first\n"
+    shutil.rmtree(small)
+    small.mkdir()
+    git(small, "init", "-q", "-b", "main")
+    write(small / "notes.txt", "another repository\n")
+    git(small, "add", ".")
+    git(small, "commit", "-q", "-m", "other")
+    assert history.file_at(small, "HEAD", "notes.txt") == b"another repository\n"
+
+
+def test_outside_git_there_is_no_head_and_no_file(tmp_path):
+    assert history.head_commit(tmp_path) is None
+    with pytest.raises(GitError, match="unknown revision 'HEAD'"):
+        history.file_at(tmp_path, "HEAD", "notes.txt")
+
+
+def test_a_name_with_a_newline_cannot_smuggle_a_second_request(small):
+    """cat-file reads one name per line: 'x\\nHEAD:accord.yaml' must not be answered with accord.yaml."""
+    with pytest.raises(GitError, match="does not exist at HEAD"):
+        history.file_at(small, "HEAD", "missing\nHEAD:accord.yaml")
+    with pytest.raises(GitError, match="unknown revision"):
+        history.resolve_revision(small, "nothing\nHEAD")
+    assert history.read_blobs(small, ["HEAD:notes.txt\nHEAD:accord.yaml", "HEAD:notes.txt"]) == {
+        "HEAD:notes.txt": b"first\n"}
+    assert history.file_at(small, "HEAD", "notes.txt") == b"first\n"  # and the process still answers in step
+
+
+def test_a_folder_is_not_a_file(small):
+    write(small / "sub" / "a.txt", "a\n")
+    git(small, "add", ".")
+    git(small, "commit", "-q", "-m", "sub")
+    with pytest.raises(GitError, match="sub does not exist at HEAD"):
+        history.file_at(small, "HEAD", "sub")
+
+
+def test_a_forked_child_reads_with_its_own_process_and_leaves_the_parents_alone(small):
+    head = history.head_commit(small)
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit code
+        os._exit(0 if history.head_commit(small) == head and history.file_at(small, head, "notes.txt") == b"first\n"
+                 else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert history.file_at(small, head, "notes.txt") == b"first\n"
+
+
+def test_a_staged_rename_names_both_of_its_paths(small):
+    git(small, "mv", "notes.txt", "renamed.txt")
+    write(small / "new file.txt", "untracked\n")
+    entries = history.status(small)
+    assert entries == [history.StatusEntry("R ", "renamed.txt", "notes.txt"),
+                       history.StatusEntry("??", "new file.txt")]
+    assert history.changed_paths(small) == ["renamed.txt", "notes.txt", "new file.txt"]
+    assert RepoInputs(small).uncommitted == set()  # neither path is a build input
+    assert history.status(small, "notes.txt") == [history.StatusEntry("D ", "notes.txt")]  # the left path alone
+
+
+def test_without_commits_there_is_no_status_to_judge(tmp_path):
+    git(tmp_path, "init", "-q")
+    assert history.status(tmp_path) is None
+    assert history.head_commit(tmp_path) is None
+
+
+def test_the_release_tag_has_one_form():
+    assert history.release_tag("child-protection", 3) == "child-protection/v3"
+
+
+def test_no_module_but_history_runs_git():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "history.py" and path.parent == PACKAGE:
+            continue
+        source = path.read_text("utf-8")
+        if re.search(r"""\[\s*["']git["']|history import[^\n]*\bgit\b(?!_)|history\.git\(|^\s*import git\b""",
+                     source, re.M):
+            offenders.append(path.relative_to(PACKAGE).as_posix())
+    assert offenders == []

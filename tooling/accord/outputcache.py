@@ -1,0 +1,63 @@
+"""A content-addressed cache of tool outputs in the user's cache folder (~/.cache/accord/<kind>/)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """$XDG_CACHE_HOME/accord, else ~/.cache/accord."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "accord"
+
+
+class OutputCache:
+    """Outputs keyed by a SHA-256 over their inputs; each file holds the output followed by its own SHA-256,
+    so a torn or altered file is a miss, never a wrong answer. Best effort: a cache that cannot be read or
+    written costs time only."""
+
+    def __init__(self, kind: str, folder: Path | None = None):
+        self.folder = folder if folder is not None else cache_root() / kind
+
+    @staticmethod
+    def key(parts: Iterable[bytes]) -> str:
+        digest = hashlib.sha256()
+        for part in parts:  # each part's length first: no two lists of parts run together alike
+            digest.update(len(part).to_bytes(8, "big") + part)
+        return digest.hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            stored = (self.folder / key[:2] / key).read_bytes()
+        except OSError:
+            return None
+        data, digest = stored[:-32], stored[-32:]
+        return data if len(stored) >= 32 and hashlib.sha256(data).digest() == digest else None
+
+    def put(self, key: str, data: bytes) -> None:
+        folder = self.folder / key[:2]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data + hashlib.sha256(data).digest())
+            os.replace(temporary, folder / key)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+    def get_or_make(self, parts: Iterable[bytes], make: Callable[[], bytes]) -> bytes:
+        key = self.key(parts)
+        found = self.get(key)
+        if found is None:
+            found = make()
+            self.put(key, found)
+        return found
