@@ -23,6 +23,7 @@ from pathlib import Path
 from . import history
 from .errors import GitError, ReleaseError, UsageError
 from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
+from .ledger.records import Endorser, Reservation
 from .repo import Repo
 from .statement import Statement, statement_from_bytes
 
@@ -36,22 +37,6 @@ class ReleaseFile:
     name: str
     sha256: str
     size: int
-
-
-@dataclass(frozen=True)
-class Endorser:
-    """A partner whose counting position on the released text is recorded in the manifest and the tag."""
-
-    partner: str
-    name: str
-    short: str | None
-    position: str
-    signatory: str
-    reservations: tuple[dict, ...] = ()
-
-    def as_dict(self) -> dict:
-        return {"partner": self.partner, "name": self.name, "short": self.short, "position": self.position,
-                "signatory": self.signatory, "reservations": list(self.reservations)}
 
 
 @dataclass(frozen=True)
@@ -145,9 +130,7 @@ def _endorsers(repo: Repo, statement: Statement) -> tuple[Endorser, ...]:
     """The signatory block the builds print, as the manifest and the tag record it."""
     from .ledger import signatories
 
-    return tuple(Endorser(entry.partner_id, entry.name, entry.short, entry.position, entry.signatory,
-                          tuple({"paragraph": item.paragraph, "text": item.text} for item in entry.reservations))
-                 for entry in signatories(repo, statement))
+    return tuple(signatories(repo, statement))
 
 
 # -- making a release -------------------------------------------------------------
@@ -466,7 +449,8 @@ def read_manifest(path: Path, display: str) -> Release:
             published=data["published"], text_sha256=data["text_sha256"], title=data["title"],
             symbol=data.get("symbol"),
             endorsers=tuple(Endorser(e["partner"], e["name"], e.get("short"), e["position"], e["signatory"],
-                                     tuple(e.get("reservations") or ())) for e in data["endorsers"]),
+                                     tuple(Reservation(r["text"], r.get("paragraph")) for r in e.get("reservations") or ()))
+                            for e in data["endorsers"]),
             files=tuple(ReleaseFile(f["name"], f["sha256"], int(f["bytes"])) for f in data["files"]),
             folder=path.parent)
     except LinkRefused:

@@ -17,6 +17,7 @@ from ..partners import require_partner
 from ..yamlio import dump_yaml
 from .gate import describe_position
 from .reading import record_from_bytes
+from .positions import Position
 from .records import OPEN_STATUSES, POSITIONS, REASONED_POSITIONS, RESERVING_POSITIONS, Evidence, Record, Reservation
 
 
@@ -34,10 +35,10 @@ def _today() -> dt.date:
     return sys.modules[__package__].today()
 
 
-def parse_position(text: str) -> str:
+def parse_position(text: str) -> Position:
     """A position name, or LedgerError with a hint and the list of positions."""
     if text in POSITIONS:
-        return text
+        return Position(text)
     return _refuse(f"unknown position '{text}'", text, POSITIONS, f"; positions are {', '.join(POSITIONS)}")
 
 
@@ -127,14 +128,14 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     reservations = tuple(reservations)
     if reservations and position not in RESERVING_POSITIONS:
         raise LedgerError(f"reservations need position endorse-with-reservations or no-objection, not {position}")
-    if position == "endorse-with-reservations" and not reservations:
+    if position == Position.ENDORSE_WITH_RESERVATIONS and not reservations:
         raise LedgerError("position endorse-with-reservations needs at least one reservation")
     refuse_unknown_labels(statement, [r.paragraph for r in reservations if r.paragraph is not None])
     if reason is not None:
         if position not in REASONED_POSITIONS:
             raise LedgerError(f"a reason is recorded with positions object, abstain or withdrawn, not {position}")
         reason = _one_line(reason, "the reason")
-    if evidence is not None and evidence.kind == "silence" and position != "no-objection":
+    if evidence is not None and evidence.kind == "silence" and position != Position.NO_OBJECTION:
         raise LedgerError(f"evidence silence means no objection was raised: it goes with position no-objection, "
                           f"not {position}")
     if date is not None and date > _today():
@@ -254,7 +255,8 @@ def render_record(statement_id: str, partner_id: str, position: str, text_hash: 
                   supersedes: str | None = None, date: dt.date | None = None, reason: str | None = None,
                   unregistered_signatory: bool = False) -> bytes:
     """The bytes of a record in the form accord writes (and the quick reader takes), keys in DESIGN.md order."""
-    fields = {"statement": statement_id, "partner": partner_id, "position": position, "text_sha256": text_hash}
+    fields = {"statement": statement_id, "partner": partner_id, "position": str(position),
+              "text_sha256": text_hash}
     if commit:
         fields["commit"] = commit
     fields["signatory"] = signatory

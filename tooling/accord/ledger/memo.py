@@ -162,7 +162,7 @@ def _read_small(path: Path) -> bytes | None:
 
 
 def _record_to_memo(record: Record) -> list:
-    return [record.statement, record.partner, record.position, record.text_sha256, record.signatory,
+    return [record.statement, record.partner, str(record.position), record.text_sha256, record.signatory,
             record.recorded_at.isoformat(), record.commit, record.recorded_by,
             [[r.text, r.paragraph] for r in record.reservations],
             [record.evidence.kind, record.evidence.ref] if record.evidence else None, record.supersedes,
@@ -181,10 +181,10 @@ def _record_from_memo(fields: list, path: Path, record_sha256: str) -> Record:
 def _code_stamp() -> str:
     """Who parsed: accord's version and the files of the modules that read statements and records."""
     from .. import __version__, schema, statement, yamlio
-    from . import memo, reading, records
+    from . import memo, positions, reading, records
 
     parts = [__version__, str(ParseMemo.VERSION)]
-    for module in (schema, statement, yamlio, records, reading, memo):
+    for module in (schema, statement, yamlio, positions, records, reading, memo):
         try:
             info = os.stat(module.__file__)
             parts.append(f"{module.__name__}:{info.st_size}:{info.st_mtime_ns}")

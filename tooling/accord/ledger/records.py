@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..schema import Field, Schema
+from .positions import COUNTING_POSITIONS, POSITIONS, REASONED_POSITIONS, RESERVING_POSITIONS, Position
 
-POSITIONS = ("endorse", "endorse-with-reservations", "no-objection", "abstain", "object", "withdrawn")
-COUNTING_POSITIONS = ("endorse", "endorse-with-reservations", "no-objection")
+__all__ = ["COUNTING_POSITIONS", "EVIDENCE", "EVIDENCE_KINDS", "OPEN_STATUSES", "POSITIONS", "REASONED_POSITIONS",
+           "RECORD", "RESERVATION", "RESERVING_POSITIONS", "Endorser", "Evidence", "Position", "Record", "Reservation"]
+
 EVIDENCE_KINDS = ("ssh-signature", "letter", "note-verbale", "email", "meeting", "url", "silence", "none")
-RESERVING_POSITIONS = ("endorse-with-reservations", "no-objection")  # the positions that carry reservations
-REASONED_POSITIONS = ("object", "abstain", "withdrawn")  # the positions a reason may be recorded with
 OPEN_STATUSES = ("draft", "consultation", "final")  # a text takes positions and review packets in these only
 
 RESERVATION = Schema("reservation", (
@@ -61,7 +61,7 @@ class Record:
 
     statement: str
     partner: str
-    position: str
+    position: Position  # a str too: a record read from any source compares and prints as its YAML value
     text_sha256: str
     signatory: str
     recorded_at: dt.date
@@ -76,7 +76,53 @@ class Record:
     path: Path | None = None
     record_sha256: str | None = None
 
+    def __post_init__(self) -> None:
+        if type(self.position) is not Position:
+            object.__setattr__(self, "position", Position(self.position))
+
     @property
     def counting(self) -> bool:
         """Whether the position counts towards the gate (staleness aside)."""
-        return self.position in COUNTING_POSITIONS
+        return self.position.counting
+
+    def filing_problems(self, statement_id: str, partner_id: str) -> list[tuple[str, str]]:
+        """(key, message) for each way the record disagrees with where it is filed:
+        statements/<statement_id>/endorsements/<partner_id>.yaml. The one home of that rule."""
+        problems = []
+        if self.statement != statement_id:
+            problems.append(("statement", f"record names statement '{self.statement}', "
+                                          f"but it is filed under '{statement_id}'"))
+        if self.partner != partner_id:
+            problems.append(("partner", f"record names partner '{self.partner}', but its file is '{partner_id}.yaml'"))
+        return problems
+
+
+@dataclass(frozen=True)
+class Endorser:
+    """A partner holding a current counting position: one line of a signatory block, one entry of a release manifest."""
+
+    partner: str
+    name: str
+    short: str | None
+    position: Position
+    signatory: str
+    reservations: tuple[Reservation, ...] = ()
+
+    def __post_init__(self) -> None:
+        if type(self.position) is not Position:
+            object.__setattr__(self, "position", Position(self.position))
+
+    @property
+    def partner_id(self) -> str:  # the name the signatory block used before the types were one
+        return self.partner
+
+    @property
+    def position_note(self) -> str | None:
+        """What to print beside the name when the position is not a plain endorsement."""
+        return self.position.note
+
+    def as_dict(self) -> dict:
+        """The manifest's form (see README, "JSON contracts")."""
+        return {"partner": self.partner, "name": self.name, "short": self.short, "position": str(self.position),
+                "signatory": self.signatory,
+                "reservations": [{"paragraph": r.paragraph, "text": r.text} for r in self.reservations]}

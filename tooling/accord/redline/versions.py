@@ -12,7 +12,7 @@ from ..errors import GitError, LedgerError, RedlineError, StatementError, UsageE
 from ..fsutil import read_repo_bytes
 from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
                        release_tags, resolve_revision)
-from ..ledger import COUNTING_POSITIONS
+from ..ledger import record_versions
 from ..partners import require_partner
 from ..statement import endorsable_hashes, split_front_matter, text_sha256
 from ..yamlio import YAMLProblem, decode_text, load_yaml
@@ -197,31 +197,10 @@ def endorsed_version(repo, statement_id: str, partner_id: str) -> Version:
 
 def _last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, str | None] | None:
     """(text_sha256, commit) of the partner's newest record with a counting position, or None."""
-    path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
-    relpath = repo.rel(path)
-    versions: list[bytes] = []
-    if path.is_file():
-        versions.append(read_repo_bytes(path))
-    history = commits_touching(repo.root, relpath)
-    blobs = _files_at(repo.root, history, relpath)
-    versions += [blobs[c] for c in history if blobs.get(c) is not None]
-    for data in versions:
-        fields = _record_fields(data)
-        if fields and fields.get("position") in COUNTING_POSITIONS and isinstance(fields.get("text_sha256"), str):
-            commit = fields.get("commit")
-            return fields["text_sha256"], str(commit) if commit else None
+    for record in record_versions(repo, statement_id, partner_id):
+        if record.counting:
+            return record.text_sha256, record.commit
     return None
-
-
-def _record_fields(data: bytes) -> dict | None:
-    text, problem = decode_text(data, "record")
-    if problem:
-        return None
-    try:
-        fields = load_yaml(text)
-    except YAMLProblem:
-        return None
-    return fields if isinstance(fields, dict) else None
 
 
 def read_statement_text(data: bytes, display: str) -> tuple[str, str]:
