@@ -70,7 +70,8 @@ def parse_evidence(text: str) -> Evidence:
     kind, _, ref = text.partition(":")
     kind, ref = kind.strip(), ref.strip()
     if kind == "ssh-signature":
-        raise LedgerError("evidence ssh-signature is made by signing the record (--sign KEYFILE), not typed in")
+        raise LedgerError("evidence ssh-signature is made by signing the record ({keyfile} KEYFILE), not typed in",
+                          inputs=["keyfile"])
     if kind not in TYPED_EVIDENCE_KINDS:
         _refuse(f"unknown evidence kind '{kind}'", kind, TYPED_EVIDENCE_KINDS,
                 f"; use KIND:REF with KIND one of {', '.join(TYPED_EVIDENCE_KINDS[:-1])} (or just none)")
@@ -154,7 +155,8 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     if recorded_by is None:
         recorded_by = history.author_identity(root)
         if recorded_by is None:
-            raise LedgerError("cannot tell who is recording this: pass --recorded-by NAME or set git's user.name")
+            raise LedgerError("cannot tell who is recording this: pass {recorded_by} NAME or set git's user.name",
+                              inputs=["recorded_by"])
     recorded_by = _one_line(recorded_by, "recorded-by")
 
     record_path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
@@ -246,7 +248,8 @@ def _refuse_uncommitted_work(root: Path, record_path: Path, record_bytes: bytes,
     except OSError:
         left_by_an_interrupted_run = False
     if not left_by_an_interrupted_run:
-        raise LedgerError(f"{dirty[0]} has uncommitted changes; commit or discard them first, or pass --no-commit")
+        raise LedgerError(f"{dirty[0]} has uncommitted changes; commit or discard them first, or pass {{commit}}",
+                          inputs={"commit": "commit=False"})
 
 
 def render_record(statement_id: str, partner_id: str, position: str, text_hash: str, signatory: str, *,
