@@ -173,9 +173,11 @@ def _record_from_memo(fields: list, path: Path, record_sha256: str) -> Record:
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
      evidence, supersedes, date, reason, unregistered) = fields
     return Record(statement, partner, position, text_hash, signatory, dt.date.fromisoformat(recorded_at),
-                  commit, recorded_by, tuple(Reservation(text, paragraph) for text, paragraph in reservations),
-                  Evidence(*evidence) if evidence else None, supersedes,
-                  dt.date.fromisoformat(date) if date else None, reason, unregistered, path, record_sha256)
+                  commit=commit, recorded_by=recorded_by,
+                  reservations=tuple(Reservation(text, paragraph) for text, paragraph in reservations),
+                  evidence=Evidence(*evidence) if evidence else None, supersedes=supersedes,
+                  date=dt.date.fromisoformat(date) if date else None, reason=reason,
+                  unregistered_signatory=unregistered, path=path, record_sha256=record_sha256)
 
 
 def _code_stamp() -> str:
