@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 _API = ("build", "diff", "endorse", "import_review", "list_statements", "open_repository", "read_status",
         "read_statuses", "render_diff")
 _ERRORS = ("AccordError", "BuildError", "GitError", "LedgerError", "PartnerError", "RedlineError", "ReleaseError",
-           "RepoError", "ReviewError", "RoundError", "SignatoryError", "SigningError", "StatementError", "UsageError")
+           "RepoError", "ReviewError", "RoundError", "SignatoryError", "SigningError", "StatementError", "TranslationError",
+           "UsageError")
 _HOMES = {**dict.fromkeys(_API, "accord.api"), **dict.fromkeys(_ERRORS, "accord.errors"),
           "Position": "accord.ledger.positions"}
 
@@ -24,7 +25,8 @@ __all__ = [  # _API, _ERRORS and Position, written out for tools that read __all
     "build", "diff", "endorse", "import_review", "list_statements", "open_repository", "read_status",
     "read_statuses", "render_diff",
     "AccordError", "BuildError", "GitError", "LedgerError", "PartnerError", "RedlineError", "ReleaseError",
-    "RepoError", "ReviewError", "RoundError", "SignatoryError", "SigningError", "StatementError", "UsageError",
+    "RepoError", "ReviewError", "RoundError", "SignatoryError", "SigningError", "StatementError", "TranslationError",
+    "UsageError",
     "Position",
 ]
 

@@ -14,9 +14,10 @@ from ..errors import AccordError, UsageError
 FLAGS = {
     "repo": "--repo", "keyfile": "--sign", "recorded_by": "--recorded-by", "commit": "--no-commit",
     "base": "--base", "again": "--again", "partner": "--partner", "redline": "--redline",
-    "since_endorsement": "--since-endorsement", "from_rev": "--from", "to_rev": "--to",
+    "since_endorsement": "--since-endorsement", "since_translation": "--since-translation", "from_rev": "--from", "to_rev": "--to",
     "timezone": "--timezone", "deadline": "--deadline", "time": "--time", "note": "--note",
-    "title": "--title", "force": "--force", "fmt": "--format",
+    "title": "--title", "force": "--force", "fmt": "--format", "partners": "--partners", "early": "--early",
+    "language": "--lang",
 }
 
 

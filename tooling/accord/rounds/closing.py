@@ -49,7 +49,8 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
     state = status_of(repo, statement_id, item, at=moment)
     if not state.passed and not early:
         raise RoundError(f"round {item.number} of {statement_id} runs until {state.deadline} "
-                         f"({state.time_left}); pass --early to close it before the deadline")
+                         f"({state.time_left}); pass {{early}} to close it before the deadline",
+                         inputs={"early": "early=True"})
     root = repo.root
     log_path = rounds_path(repo, statement_id)
     log_rel = repo.rel(log_path)

@@ -133,7 +133,7 @@ def _partners(statement, asked: list[str] | None, registry: dict, statement_rel:
     if not asked:
         if not invited:
             raise RoundError(f"no partner is invited to endorse {statement.id}; add them to endorsement.invited "
-                             f"in {statement_rel}, or pass --partners")
+                             f"in {statement_rel}, or pass {{partners}}", inputs=["partners"])
         return invited
     chosen = []
     for partner_id in asked:

@@ -1,0 +1,1 @@
+"""Languages: translations of a statement and their staleness (accord/i18n/translations.py)."""
