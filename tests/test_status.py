@@ -101,6 +101,26 @@ def test_status_json_of_a_statement_has_every_field_a_script_needs(repo):
         "unregistered_signatory": False}
 
 
+def test_status_json_gives_no_short_name_for_a_partner_that_has_none(repo):
+    partner = repo / "partners/iom.yaml"
+    write(partner, partner.read_text().replace("short: IOM\n", ""))
+    git(repo, "commit", "-q", "-am", "IOM without a short name")
+    endorse(repo, "iom")
+    data = json.loads(run("status", "child-protection", "--json", "--repo", str(repo)).out)
+    assert [(e["partner"], e["name"], e["short"]) for e in data["endorsements"]] == [
+        ("iom", "International Organization for Migration", None)]
+
+
+def test_status_json_lists_objections_under_positions_not_endorsements(repo):
+    endorse(repo, "unicef")
+    endorse(repo, "iom", "object", "--reason", "Paragraph 2 goes too far.")
+    endorse(repo, "unodc", "abstain")
+    data = json.loads(run("status", "child-protection", "--json", "--repo", str(repo)).out)
+    assert [(e["partner"], e["position"]) for e in data["endorsements"]] == [("unicef", "endorse")]
+    assert sorted((e["partner"], e["position"]) for e in data["positions"]) == [
+        ("iom", "object"), ("unicef", "endorse"), ("unodc", "abstain")]
+
+
 def add_second_statement(repo) -> None:
     write(repo / "statements/labour-2027/statement.md",
           STATEMENT.format(id="labour-2027", status="consultation").replace("[unicef, iom, unodc, ecpat]",

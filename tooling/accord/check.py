@@ -143,12 +143,8 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: 
         if record is None:
             continue
         text = path.read_text("utf-8", errors="replace")
-        if record.statement != statement_id:
-            problems.append(Problem(display, _text_line(text, "statement"),
-                                    f"record names statement '{record.statement}', but it is filed under '{statement_id}'"))
-        if record.partner != path.stem:
-            problems.append(Problem(display, _text_line(text, "partner"),
-                                    f"record names partner '{record.partner}', but its file is '{path.name}'"))
+        problems.extend(Problem(display, _text_line(text, key), message)
+                        for key, message in record.filing_problems(statement_id, path.stem))
         if record.partner not in partners:
             problems.append(Problem(display, _text_line(text, "partner"),
                                     f"unknown partner '{record.partner}'{did_you_mean(record.partner, partners)}"))

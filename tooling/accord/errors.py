@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
 class AccordError(Exception):
-    """A failure a user can act on; its message is one line."""
+    """A failure a user can act on; its message is one line.
+
+    The facts are attributes: `path` and `line` (where), `inputs` (the caller's inputs the error
+    is about, by parameter name) and `value` (the value given, when one was). A message that tells
+    the caller which input to give names it as `{name}`: str() spells it as the library call does
+    (inputs maps each name to that spelling: `commit=False`), the command line as its flag
+    (`spelled`, with accord.cli's table), so only the CLI speaks of flags.
+    """
 
     exit_code = 2
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 inputs: Mapping[str, str] | Iterable[str] = (), value: object = None):
+        self.template = message
+        self.inputs = dict(inputs) if isinstance(inputs, Mapping) else {name: name for name in inputs}
+        self.value = value
+        self.message = _spell(message, self.inputs)
+        super().__init__(self.message)
         self.path = path
         self.line = line
 
     def __str__(self) -> str:
         return format_location(self.path, self.line, self.message)
+
+    def spelled(self, spelling: Mapping[str, str]) -> str:
+        """The message with each input spelled as `spelling` says (the CLI's flags), where and all."""
+        return format_location(self.path, self.line,
+                               _spell(self.template, {name: spelling.get(name, said) for name, said in self.inputs.items()}))
+
+
+def _spell(template: str, inputs: Mapping[str, str]) -> str:
+    for name, said in inputs.items():
+        template = template.replace("{" + name + "}", said)
+    return template
 
 
 class UsageError(AccordError):

@@ -24,7 +24,9 @@ from . import history
 from .history import release_tag
 from .errors import GitError, ReleaseError, UsageError
 from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
+from .ledger.records import Endorser
 from .repo import Repo
+from .schema import build as from_schema, field, schema_of
 from .statement import Statement, statement_from_bytes
 
 RELEASE_FORMATS = ("docx", "pdf", "html")
@@ -34,45 +36,37 @@ CHECKSUMS = "SHA256SUMS"
 
 @dataclass(frozen=True)
 class ReleaseFile:
-    name: str
-    sha256: str
-    size: int
+    """One released document, as the manifest lists it."""
 
+    schema_name = "release file"
 
-@dataclass(frozen=True)
-class Endorser:
-    """A partner whose counting position on the released text is recorded in the manifest and the tag."""
-
-    partner: str
-    name: str
-    short: str | None
-    position: str
-    signatory: str
-    reservations: tuple[dict, ...] = ()
-
-    def as_dict(self) -> dict:
-        return {"partner": self.partner, "name": self.name, "short": self.short, "position": self.position,
-                "signatory": self.signatory, "reservations": list(self.reservations)}
+    name: str = field("text", "The file's name in the release folder.", required=True)
+    sha256: str = field("sha256", "SHA-256 of the file's bytes.", required=True)
+    size: int = field("int", "The file's size in bytes.", required=True, minimum=0, key="bytes")
 
 
 @dataclass(frozen=True)
 class Release:
-    """A release as its manifest in dist/<id>/v<N>/ describes it."""
+    """A release as its manifest in dist/<id>/v<N>/ describes it (the manifest is read with this schema)."""
 
-    statement: str
-    version: int
-    tag: str
-    commit: str
-    published: str
-    text_sha256: str
-    title: str
-    symbol: str | None
-    endorsers: tuple[Endorser, ...]
-    files: tuple[ReleaseFile, ...]
+    schema_name = "release manifest"
+
+    statement: str = field("slug", "The statement released.", required=True)
+    version: int = field("int", "The release number N of tag <id>/vN.", required=True, minimum=1)
+    tag: str = field("text", "The release tag.", required=True)
+    commit: str = field("text", "The release commit.", required=True)
+    published: str = field("text", "The publication date, YYYY-MM-DD.", required=True)
+    text_sha256: str = field("sha256", "The canonical text hash of the released text.", required=True)
+    title: str = field("text", "The statement's title.", required=True)
+    symbol: str | None = field("text", "The official document symbol, if any.")
+    endorsers: tuple[Endorser, ...] = field("list:map", "The signatory block of the release.", required=True,
+                                            of=Endorser)
+    files: tuple[ReleaseFile, ...] = field("list:map", "The released documents.", required=True, of=ReleaseFile)
     folder: Path
     # The language versions released beside the source: language, title, translation status, the source
     # text hash each renders and whether that is the released text (a manifest without them has none).
-    translations: tuple[dict, ...] = ()
+    translations: tuple[dict, ...] = field("list:any", "The language versions released beside the source.",
+                                           default=())
 
     def manifest(self) -> dict:
         manifest = {
@@ -152,9 +146,7 @@ def _endorsers(repo: Repo, statement: Statement) -> tuple[Endorser, ...]:
     """The signatory block the builds print, as the manifest and the tag record it."""
     from .ledger import signatories
 
-    return tuple(Endorser(entry.partner_id, entry.name, entry.short, entry.position, entry.signatory,
-                          tuple({"paragraph": item.paragraph, "text": item.text} for item in entry.reservations))
-                 for entry in signatories(repo, statement))
+    return tuple(signatories(repo, statement))
 
 
 # -- making a release -------------------------------------------------------------
@@ -474,18 +466,15 @@ def read_releases(repo: Repo, statement_id: str) -> list[Release]:
 def read_manifest(path: Path, display: str) -> Release:
     try:
         data = json.loads(read_repo_bytes(path).decode("utf-8"))
-        release = Release(
-            statement=data["statement"], version=int(data["version"]), tag=data["tag"], commit=data["commit"],
-            published=data["published"], text_sha256=data["text_sha256"], title=data["title"],
-            symbol=data.get("symbol"),
-            endorsers=tuple(Endorser(e["partner"], e["name"], e.get("short"), e["position"], e["signatory"],
-                                     tuple(e.get("reservations") or ())) for e in data["endorsers"]),
-            files=tuple(ReleaseFile(f["name"], f["sha256"], int(f["bytes"])) for f in data["files"]),
-            folder=path.parent, translations=tuple(data.get("translations") or ()))
     except LinkRefused:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise ReleaseError(f"unreadable release manifest ({type(exc).__name__}: {exc})", path=display) from None
+    values, problems = schema_of(Release).validate(data, display)
+    if problems:
+        raise ReleaseError(f"unreadable release manifest: {problems[0].message}", path=display)
+    release = from_schema(Release, {**values, "folder": path.parent,
+                                    "translations": tuple(values["translations"] or ())})
     for item in release.files:
         if not _FILE_NAME.fullmatch(item.name):
             raise ReleaseError(f"release manifest names a file outside its folder: '{item.name}'", path=display)

@@ -74,22 +74,23 @@ class Repo:
 
     @classmethod
     def find(cls, start: str | os.PathLike | None = None) -> "Repo":
-        """The repo at --repo DIR, or the git top level above the working directory."""
+        """The repo at start, or the git top level above the working directory."""
         if start is not None:
             root = Path(start)
             if not root.is_dir():
-                raise RepoError(f"--repo {start}: no such directory")
+                raise RepoError(f"{{repo}} {start}: no such directory", inputs=["repo"], value=start)
             root = root.resolve()
             outer = _enclosing_repository(root)
             if outer is not None:  # git would commit to the outer repository, into its ledger
-                raise RepoError(f"--repo {start}: is a folder inside the git repository {outer}, not a repository "
-                                "of its own; pass the top level of an accord repository")
+                raise RepoError(f"{{repo}} {start}: is a folder inside the git repository {outer}, not a repository "
+                                "of its own; pass the top level of an accord repository", inputs=["repo"], value=start)
             return cls(root)
         here = Path.cwd().resolve()
         for candidate in (here, *here.parents):
             if (candidate / ".git").exists():
                 return cls(candidate)
-        raise RepoError(f"not inside a git repository ({here}); run accord in an accord repository or pass --repo DIR")
+        raise RepoError(f"not inside a git repository ({here}); run accord in an accord repository or pass {{repo}} DIR",
+                       inputs=["repo"])
 
     # -- places -------------------------------------------------------------
     @property

@@ -18,7 +18,7 @@ def new_statement(repo: Repo, statement_id: str, kind: str, title: str, today: d
     if not SLUG.fullmatch(statement_id):
         raise StatementError(f"'{statement_id}' is not a valid statement id (use a-z, 0-9 and '-', 2 to 63 characters)")
     if not title.strip() or "\n" in title:
-        raise StatementError("--title must be one non-empty line")
+        raise StatementError("{title} must be one non-empty line", inputs=["title"], value=title)
     target = repo.statement_file(statement_id)
     _refuse_links_to(repo, target)
     if target.parent.exists():
@@ -56,7 +56,8 @@ def init_ci(repo: Repo, host: str, force: bool = False) -> Path:
     target = repo.root / target_name
     _refuse_links_to(repo, target)
     if target.exists() and not force:
-        raise StatementError(f"{target_name} already exists (pass --force to replace it)")
+        raise StatementError(f"{target_name} already exists (pass {{force}} to replace it)",
+                             inputs={"force": "force=True"})
     write_atomic(target, read_repo_bytes(source))
     return target
 

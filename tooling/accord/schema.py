@@ -1,9 +1,17 @@
-"""Declarative schemas: typed fields with docstrings, validated all at once with line numbers."""
+"""Declarative schemas: typed fields with docstrings, validated all at once with line numbers.
+
+A data type is declared once, as a dataclass whose fields carry their schema in metadata
+(`field("slug", "The statement id.", required=True)`); `schema_of(cls)` reads it. A field of a
+long-lived signed record that is renamed keeps its old key in `renamed_from`: a record with the old
+key is still read, with a DeprecationWarning naming both.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+import warnings
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
@@ -29,10 +37,12 @@ class Field:
     minimum: int | None = None
     pattern: str | None = None  # a regular expression text values must match in full
     pattern_hint: str = ""      # what a matching value looks like, for the error message
+    name: str | None = None     # the attribute, when it is not the key with '-' as '_'
+    renamed_from: tuple[str, ...] = ()  # keys this field had before; read with a DeprecationWarning
 
     @property
     def attr(self) -> str:
-        return self.key.replace("-", "_")
+        return self.name or self.key.replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Schema:
             problems.append(Problem(path, _line(data, line), f"expected a mapping of keys for {self.name}, found {_kind(data)}"))
             return values, problems
         known = self.keys()
+        data = self._renamed(data, path)
         for key in data:
             if key not in known:
                 problems.append(Problem(path, _key_line(data, key, line),
@@ -68,9 +79,75 @@ class Schema:
                 values[f.attr] = value
         return values, problems
 
-    def describe(self) -> str:
-        """A readable listing of the fields, for documentation."""
-        return "\n".join(f"{f.key} ({f.type}{', required' if f.required else ''}): {f.doc}" for f in self.fields)
+    def _renamed(self, data: dict, path: str) -> dict:
+        """data with each old key of a renamed field read as its new key (warning once per key)."""
+        for f in self.fields:
+            for old in f.renamed_from:
+                if old in data and f.key not in data:
+                    warnings.warn(f"{path}: '{old}' in {self.name} is now called '{f.key}'; "
+                                  f"it is read as '{f.key}'", DeprecationWarning, stacklevel=3)
+                    renamed = {f.key if key == old else key: value for key, value in data.items()}
+                    if isinstance(data, LineDict):
+                        with_lines = LineDict(renamed)
+                        with_lines.line = data.line
+                        with_lines.key_lines = {f.key if key == old else key: line for key, line in data.key_lines.items()}
+                        renamed = with_lines
+                    data = renamed
+        return data
+
+
+def field(type: str, doc: str, *, required: bool = False, choices: tuple = (), of: type | None = None,
+          minimum: int | None = None, pattern: str | None = None, pattern_hint: str = "", key: str | None = None,
+          renamed_from: tuple[str, ...] = (), **dataclass_args: Any) -> Any:
+    """A dataclass field that declares its schema too: its type, meaning, and rules (see Field).
+
+    of: the dataclass a map (or list:map) holds; key: the YAML or JSON key, when it is not the
+    attribute's name; dataclass_args go to dataclasses.field (default, kw_only...).
+    """
+    spec = {"type": type, "doc": doc, "required": required, "choices": choices, "of": of, "minimum": minimum,
+            "pattern": pattern, "pattern_hint": pattern_hint, "key": key, "renamed_from": renamed_from}
+    return dc_field(metadata={"accord": spec}, **dataclass_args)
+
+
+_SCHEMAS: dict[type, Schema] = {}
+
+
+def schema_of(cls: type, name: str | None = None) -> Schema:
+    """The Schema of a dataclass declared with `field`: its fields in declaration order, those without
+    a schema (computed attributes such as a record's path) left out."""
+    if cls in _SCHEMAS:
+        return _SCHEMAS[cls]
+    fields = []
+    for item in dataclasses.fields(cls):
+        spec = item.metadata.get("accord")
+        if spec is None:
+            continue
+        default = item.default if item.default is not dataclasses.MISSING else None
+        if item.default_factory is not dataclasses.MISSING:
+            default = item.default_factory()
+        key = spec["key"] or item.name
+        fields.append(Field(key, spec["type"], spec["doc"], required=spec["required"], choices=spec["choices"],
+                            schema=schema_of(spec["of"]) if spec["of"] else None, default=default,
+                            minimum=spec["minimum"], pattern=spec["pattern"], pattern_hint=spec["pattern_hint"],
+                            name=item.name if key.replace("-", "_") != item.name else None,
+                            renamed_from=spec["renamed_from"]))
+    schema = Schema(name or str(getattr(cls, "schema_name", cls.__name__)), tuple(fields))
+    _SCHEMAS[cls] = schema
+    return schema
+
+
+def build(cls: type, values: dict) -> Any:
+    """An instance of a dataclass declared with `field` from validated values, nested maps made too."""
+    made = dict(values)
+    for item in dataclasses.fields(cls):
+        spec = item.metadata.get("accord")
+        if spec is None or not spec["of"] or made.get(item.name) is None:
+            continue
+        if spec["type"].startswith("list:"):
+            made[item.name] = tuple(build(spec["of"], value) for value in made[item.name])
+        else:
+            made[item.name] = build(spec["of"], made[item.name])
+    return cls(**made)
 
 
 def _convert(f: Field, type_: str, value: Any, path: str, line: int | None, label: str) -> tuple[Any, list[Problem]]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from .errors import BuildError, UsageError
 from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
 from .history import release_tag
+from .ledger.positions import Position
 from .repo import Repo
 from .statement import Statement
 
@@ -37,16 +38,8 @@ PARTNER_KIND_LABELS = {
     "partner-state": "Partner State",
     "other": "Other",
 }
-POSITION_LABELS = {
-    "endorse": "endorses",
-    "endorse-with-reservations": "endorses with reservations",
-    "no-objection": "no objection",
-    "abstain": "abstains",
-    "object": "objects",
-    "withdrawn": "withdrawn",
-}
-POSITION_MARKS = {"endorse": "✓", "endorse-with-reservations": "✓*", "no-objection": "○", "abstain": "–",
-                  "object": "✗", "withdrawn": "↩", "invited": "…"}
+POSITION_LABELS = {position.value: position.label for position in Position}
+POSITION_MARKS = {**{position.value: position.mark for position in Position}, "invited": "…"}
 
 
 # -- what the pages show ----------------------------------------------------------
@@ -325,8 +318,8 @@ def _endorsement_summary(view: StatementView) -> dict:
 def counting_phrase(standings, invited: int) -> str:
     """What the count counts: `5 endorsements and 1 no-objection of 12 invited` (current positions only)."""
     current = [s for s in standings if s.counting]
-    endorsements = sum(1 for s in current if s.record.position in ("endorse", "endorse-with-reservations"))
-    no_objections = sum(1 for s in current if s.record.position == "no-objection")
+    endorsements = sum(1 for s in current if s.record.position.endorsing)
+    no_objections = sum(1 for s in current if s.record.position == Position.NO_OBJECTION)
     parts = [f"{endorsements} endorsement{'s' if endorsements != 1 else ''}"]
     if no_objections:
         parts.append(f"{no_objections} no-objection{'s' if no_objections != 1 else ''}")

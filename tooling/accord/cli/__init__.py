@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except AccordError as error:
         if debug:
             raise
-        click.echo(f"Error: {error}", err=True)
+        from .options import error_message
+
+        click.echo(f"Error: {error_message(error)}", err=True)
         return error.exit_code
     except click.exceptions.Abort:
         click.echo("Error: aborted", err=True)

@@ -27,7 +27,8 @@ def build(ids, formats, out_dir, jobs, force, shard, repo):
     import sys
     from pathlib import Path
 
-    from ..render.pipeline import Shard, build_statements, parse_formats
+    from ..render.pipeline import build_statements
+    from .options import parse_formats, parse_shard
     from ..errors import UsageError
 
     chosen = parse_formats(formats, repo.settings.formats)
@@ -35,7 +36,7 @@ def build(ids, formats, out_dir, jobs, force, shard, repo):
         raise UsageError(f"--jobs {jobs}: must be 1 or more")
     selected = repo.resolve_ids(ids)
     if shard is not None:
-        selected = Shard.parse(shard).select(selected)
+        selected = parse_shard(shard).select(selected)
     if not selected:
         click.echo("no statements to build")
         return

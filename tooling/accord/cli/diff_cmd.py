@@ -38,7 +38,8 @@ def diff(statement_id, from_rev, to_rev, partner, language, since_translation, f
     from ..errors import UsageError
     from ..fsutil import check_output_path, write_atomic
     from ..redline.term import summary
-    from ..redline.versions import choose_format, diff_statement, output_path, render_statement_diff, renumbered
+    from ..redline.versions import diff_statement, render_statement_diff, renumbered
+    from .options import choose_format, output_path
 
     if since_translation and language is None:
         raise UsageError("--since-translation needs --lang LANG: which language version's source text")

@@ -142,7 +142,7 @@ def _colour(standing) -> str | None:
 
 
 def _print_matrix(results, repo) -> None:
-    from ..ledger import POSITION_LETTERS, LedgerStatus
+    from ..ledger import LedgerStatus
 
     statuses = [result for result in results if isinstance(result, LedgerStatus)]
     if not results:
@@ -166,7 +166,7 @@ def _print_matrix(results, repo) -> None:
         for pid, width in zip(columns, widths):
             standing = by_partner.get(pid)
             if standing is not None:
-                cell = POSITION_LETTERS[standing.record.position] + ("" if standing.current else "~")
+                cell = standing.record.position.letter + ("" if standing.current else "~")
                 cells.append(click.style(cell.ljust(width), fg=_colour(standing)))
             elif pid in result.statement.endorsement.invited:
                 cells.append(click.style(".".ljust(width), dim=True))

@@ -32,7 +32,8 @@ def open_(statement_id, deadline, time_, timezone, partners, silence, note, repo
     round: deadline, text hash, commit, partners, mode and packets. The text must
     be committed and free of conflict markers; one round is open at a time."""
     from ..rounds.model import show_time
-    from ..rounds.opening import open_round, parse_partner_list
+    from ..rounds.opening import open_round
+    from .options import parse_partner_list
 
     opened = open_round(repo, statement_id, deadline=deadline, time=time_, timezone=timezone,
                         partners=parse_partner_list(partners), silence=silence, note=note)

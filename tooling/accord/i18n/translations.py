@@ -445,7 +445,7 @@ def _refuse_uncommitted_source(root: Path, head: str | None, source, source_rel:
         committed = None
     if committed != source.text_sha256:
         raise TranslationError(f"{source_rel} has uncommitted changes to its text; commit them first, as a "
-                               "translation renders committed text (or pass --no-commit)")
+                               "translation renders committed text (or pass {commit})", inputs={"commit": "commit=False"})
 
 
 _TRANSLATION_OF = re.compile(rb"^translation-of:[^\n]*$", re.MULTILINE)

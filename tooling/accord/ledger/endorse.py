@@ -17,6 +17,7 @@ from ..partners import require_partner
 from ..yamlio import dump_yaml
 from .gate import describe_position
 from .reading import record_from_bytes
+from .positions import Position
 from .records import OPEN_STATUSES, POSITIONS, REASONED_POSITIONS, RESERVING_POSITIONS, Evidence, Record, Reservation
 
 
@@ -34,10 +35,10 @@ def _today() -> dt.date:
     return sys.modules[__package__].today()
 
 
-def parse_position(text: str) -> str:
+def parse_position(text: str) -> Position:
     """A position name, or LedgerError with a hint and the list of positions."""
     if text in POSITIONS:
-        return text
+        return Position(text)
     return _refuse(f"unknown position '{text}'", text, POSITIONS, f"; positions are {', '.join(POSITIONS)}")
 
 
@@ -69,7 +70,8 @@ def parse_evidence(text: str) -> Evidence:
     kind, _, ref = text.partition(":")
     kind, ref = kind.strip(), ref.strip()
     if kind == "ssh-signature":
-        raise LedgerError("evidence ssh-signature is made by signing the record (--sign KEYFILE), not typed in")
+        raise LedgerError("evidence ssh-signature is made by signing the record ({keyfile} KEYFILE), not typed in",
+                          inputs=["keyfile"])
     if kind not in TYPED_EVIDENCE_KINDS:
         _refuse(f"unknown evidence kind '{kind}'", kind, TYPED_EVIDENCE_KINDS,
                 f"; use KIND:REF with KIND one of {', '.join(TYPED_EVIDENCE_KINDS[:-1])} (or just none)")
@@ -130,14 +132,14 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     reservations = tuple(reservations)
     if reservations and position not in RESERVING_POSITIONS:
         raise LedgerError(f"reservations need position endorse-with-reservations or no-objection, not {position}")
-    if position == "endorse-with-reservations" and not reservations:
+    if position == Position.ENDORSE_WITH_RESERVATIONS and not reservations:
         raise LedgerError("position endorse-with-reservations needs at least one reservation")
     refuse_unknown_labels(statement, [r.paragraph for r in reservations if r.paragraph is not None])
     if reason is not None:
         if position not in REASONED_POSITIONS:
             raise LedgerError(f"a reason is recorded with positions object, abstain or withdrawn, not {position}")
         reason = _one_line(reason, "the reason")
-    if evidence is not None and evidence.kind == "silence" and position != "no-objection":
+    if evidence is not None and evidence.kind == "silence" and position != Position.NO_OBJECTION:
         raise LedgerError(f"evidence silence means no objection was raised: it goes with position no-objection, "
                           f"not {position}")
     if date is not None and date > _today():
@@ -156,7 +158,8 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     if recorded_by is None:
         recorded_by = history.author_identity(root)
         if recorded_by is None:
-            raise LedgerError("cannot tell who is recording this: pass --recorded-by NAME or set git's user.name")
+            raise LedgerError("cannot tell who is recording this: pass {recorded_by} NAME or set git's user.name",
+                              inputs=["recorded_by"])
     recorded_by = _one_line(recorded_by, "recorded-by")
 
     record_path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
@@ -257,7 +260,8 @@ def _refuse_uncommitted_work(root: Path, record_path: Path, record_bytes: bytes,
     except OSError:
         left_by_an_interrupted_run = False
     if not left_by_an_interrupted_run:
-        raise LedgerError(f"{dirty[0]} has uncommitted changes; commit or discard them first, or pass --no-commit")
+        raise LedgerError(f"{dirty[0]} has uncommitted changes; commit or discard them first, or pass {{commit}}",
+                          inputs={"commit": "commit=False"})
 
 
 def render_record(statement_id: str, partner_id: str, position: str, text_hash: str, signatory: str, *,
@@ -266,7 +270,8 @@ def render_record(statement_id: str, partner_id: str, position: str, text_hash: 
                   supersedes: str | None = None, date: dt.date | None = None, reason: str | None = None,
                   unregistered_signatory: bool = False) -> bytes:
     """The bytes of a record in the form accord writes (and the quick reader takes), keys in DESIGN.md order."""
-    fields = {"statement": statement_id, "partner": partner_id, "position": position, "text_sha256": text_hash}
+    fields = {"statement": statement_id, "partner": partner_id, "position": str(position),
+              "text_sha256": text_hash}
     if commit:
         fields["commit"] = commit
     fields["signatory"] = signatory

@@ -10,27 +10,14 @@ from ..errors import LedgerError, Problem
 from ..statement import with_earlier_bindings
 from .memo import ParseMemo
 from .reading import read_record, read_records
-from .records import Record, Reservation
+from .positions import POSITION_LETTERS, Position
+from .records import Endorser, Record
 
 
-@dataclass(frozen=True)
-class SignatoryEntry:
-    """One line of a signatory block: a partner holding a current counting position."""
-
-    partner_id: str
-    name: str
-    short: str | None
-    position: str
-    signatory: str
-    reservations: tuple[Reservation, ...] = ()
-
-    @property
-    def position_note(self) -> str | None:
-        """What to print beside the name when the position is not a plain endorsement."""
-        return {"endorse-with-reservations": "with reservations", "no-objection": "no objection"}.get(self.position)
+SignatoryEntry = Endorser  # the signatory block's line and the manifest's endorser are one type
 
 
-def signatories(repo, statement) -> list[SignatoryEntry]:
+def signatories(repo, statement) -> list[Endorser]:
     """The signatory block of a statement: current counting positions, in the repository's order.
 
     This is the one function builds read the ledger through; nothing is ever hand-typed.
@@ -43,33 +30,24 @@ def signatories(repo, statement) -> list[SignatoryEntry]:
     for partner_id, record in records.items():
         if partner_id not in partners:
             raise LedgerError(f"unknown partner '{partner_id}'", path=repo.rel(record.path))
-    entries = [SignatoryEntry(s.partner, s.name, partners[s.partner].short, s.record.position, s.record.signatory,
-                              s.record.reservations)
+    entries = [Endorser(s.partner, s.name, s.short, s.record.position, s.record.signatory, s.record.reservations)
                for s in evaluate(with_earlier_bindings(repo, statement, records.values()), records, partners).standings
                if s.counting]
     settings = repo.settings
     order = {pid: index for index, pid in enumerate(settings.partners_order)} if settings.signatory_order == "registry" else {}
-    return sorted(entries, key=lambda e: (order.get(e.partner_id, len(order)), e.name.casefold()))
+    return sorted(entries, key=lambda e: (order.get(e.partner, len(order)), e.name.casefold()))
 
 
 # -- positions, staleness and the gate -------------------------------------------------
 
-POSITION_LETTERS = {"endorse": "E", "endorse-with-reservations": "R", "no-objection": "N",
-                    "abstain": "A", "object": "X", "withdrawn": "W"}
-
-_POSITION_PHRASES = {
-    "endorse": "{who} endorses {what}",
-    "endorse-with-reservations": "{who} endorses {what} with reservations",
-    "no-objection": "{who} raises no objection to {what}",
-    "abstain": "{who} abstains on {what}",
-    "object": "{who} objects to {what}",
-    "withdrawn": "{who} withdraws its position on {what}",
-}
+__all__ = ["POSITION_LETTERS", "Endorser", "Gate", "LedgerStatus", "SignatoryEntry", "Standing", "UnreadableStatement",
+           "describe_position", "evaluate", "ledger_status", "ledger_statuses", "release_gate", "signatories",
+           "status_reason"]
 
 
 def describe_position(partner_label: str, position: str, statement_id: str) -> str:
     """'UNICEF endorses 2010-child-protection': the position as a sentence."""
-    return _POSITION_PHRASES[position].format(who=partner_label, what=statement_id)
+    return Position(position).phrase(partner_label, statement_id)
 
 
 @dataclass(frozen=True)
@@ -83,6 +61,7 @@ class Standing:
     current: bool
     signed: bool
     invited: bool = True
+    short: str | None = None  # the partner's short name, None when it has none (label is then its name)
 
     @property
     def counting(self) -> bool:
@@ -92,12 +71,13 @@ class Standing:
     @property
     def objecting(self) -> bool:
         """An objection stays in force across text changes until the partner records another position."""
-        return self.record.position == "object"
+        return self.record.position.binding_across_versions
 
     def as_dict(self) -> dict:
+        """One entry of `status --json` (see README, "JSON contracts")."""
         record = self.record
         return {
-            "partner": self.partner, "name": self.name, "short": self.label, "position": record.position,
+            "partner": self.partner, "name": self.name, "short": self.short, "position": str(record.position),
             "current": self.current, "counting": self.counting, "signed": self.signed, "invited": self.invited,
             "signatory": record.signatory, "recorded_at": record.recorded_at.isoformat(),
             "recorded_by": record.recorded_by, "text_sha256": record.text_sha256,
@@ -138,7 +118,8 @@ class LedgerStatus:
         return {
             "id": statement.id, "title": statement.title, "status": statement.status,
             "text_sha256": statement.text_sha256,
-            "endorsements": [standing.as_dict() for standing in self.standings],
+            "endorsements": [standing.as_dict() for standing in self.standings if standing.record.counting],
+            "positions": [standing.as_dict() for standing in self.standings],
             "pending": list(self.pending), "gate": self.gate.as_dict(),
         }
 
@@ -159,13 +140,9 @@ def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[
     problems: list[str] = [str(problem) for problem in record_problems]
     standings: list[Standing] = []
     for partner_id, record in records.items():
-        if record.statement != statement.id:
-            problems.append(f"{_display(record)}: record names statement '{record.statement}', "
-                            f"but it is filed under '{statement.id}'")
-            continue
-        if record.partner != partner_id:
-            problems.append(f"{_display(record)}: record names partner '{record.partner}', "
-                            f"but its file is '{partner_id}.yaml'")
+        misfiled = record.filing_problems(statement.id, partner_id)
+        if misfiled:
+            problems.append(f"{_display(record)}: {misfiled[0][1]}")
             continue
         partner = partners.get(partner_id)
         if partner is None:
@@ -173,7 +150,8 @@ def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[
             continue
         standings.append(Standing(partner_id, partner.label, partner.name, record,
                                   current=statement.binds(record.text_sha256, record.commit),
-                                  signed=partner_id in signed, invited=partner_id in statement.endorsement.invited))
+                                  signed=partner_id in signed, invited=partner_id in statement.endorsement.invited,
+                                  short=partner.short))
     rank = {pid: index for index, pid in enumerate(order or [])}
     standings.sort(key=lambda s: (rank.get(s.partner, len(rank)), s.label.casefold()))
     heard = {standing.partner for standing in standings}

@@ -167,7 +167,7 @@ def _read_small(path: Path) -> bytes | None:
 
 
 def _record_to_memo(record: Record) -> list:
-    return [record.statement, record.partner, record.position, record.text_sha256, record.signatory,
+    return [record.statement, record.partner, str(record.position), record.text_sha256, record.signatory,
             record.recorded_at.isoformat(), record.commit, record.recorded_by,
             [[r.text, r.paragraph] for r in record.reservations],
             [record.evidence.kind, record.evidence.ref] if record.evidence else None, record.supersedes,
@@ -178,18 +178,20 @@ def _record_from_memo(fields: list, path: Path | None, record_sha256: str) -> Re
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
      evidence, supersedes, date, reason, unregistered) = fields
     return Record(statement, partner, position, text_hash, signatory, dt.date.fromisoformat(recorded_at),
-                  commit, recorded_by, tuple(Reservation(text, paragraph) for text, paragraph in reservations),
-                  Evidence(*evidence) if evidence else None, supersedes,
-                  dt.date.fromisoformat(date) if date else None, reason, unregistered, path, record_sha256)
+                  commit=commit, recorded_by=recorded_by,
+                  reservations=tuple(Reservation(text, paragraph) for text, paragraph in reservations),
+                  evidence=Evidence(*evidence) if evidence else None, supersedes=supersedes,
+                  date=dt.date.fromisoformat(date) if date else None, reason=reason,
+                  unregistered_signatory=unregistered, path=path, record_sha256=record_sha256)
 
 
 def _code_stamp() -> str:
     """Who parsed: accord's version and the files of the modules that read statements and records."""
     from .. import __version__, schema, statement, yamlio
-    from . import memo, reading, records
+    from . import memo, positions, reading, records
 
     parts = [__version__, str(ParseMemo.VERSION)]
-    for module in (schema, statement, yamlio, records, reading, memo):
+    for module in (schema, statement, yamlio, positions, records, reading, memo):
         try:
             info = os.stat(module.__file__)
             parts.append(f"{module.__name__}:{info.st_size}:{info.st_mtime_ns}")

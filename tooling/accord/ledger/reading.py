@@ -57,6 +57,30 @@ def load_record(path: Path, display: str) -> Record:
     return record
 
 
+def record_versions(repo, statement_id: str, partner_id: str) -> list[Record]:
+    """A partner's record on a statement as the working tree holds it, then each committed version, newest first.
+
+    Every version is read by the one record reader; a version it cannot read (it no longer passes the
+    record schema, or is not a record at all) is left out, since nothing it says can be trusted.
+    """
+    from .. import history
+
+    path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
+    relpath = repo.rel(path)
+    versions: list[bytes] = []
+    if path.is_file():
+        versions.append(read_repo_bytes(path))
+    commits = history.commits_touching(repo.root, relpath)
+    blobs = history.read_blobs(repo.root, [f"{commit}:{relpath}" for commit in commits])
+    versions += [blobs[f"{commit}:{relpath}"] for commit in commits if f"{commit}:{relpath}" in blobs]
+    records = []
+    for data in versions:
+        record, _ = record_from_bytes(data, relpath)
+        if record is not None:
+            records.append(record)
+    return records
+
+
 def read_records(repo, statement_id: str) -> tuple[dict[str, Record], list[Problem]]:
     """Every record filed under statements/<id>/endorsements/, by partner id, with problems found."""
     folder = repo.endorsements_dir(statement_id)

@@ -13,6 +13,7 @@ from ..fsutil import LinkRefused, read_repo_bytes
 from ..yamlio import YAMLProblem, load_yaml
 from .endorse import _signer_of_key, signatory_is
 from .memo import ParseMemo
+from .positions import Position
 from .records import Record
 
 
@@ -335,7 +336,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
             if signed_at and not has_signature:
                 check.problems.append(Problem(record_rel, None, f"signature removed: this record was committed "
                                                                 f"with one in commit {signed_at.commit[:7]}"))
-            elif record is not None and not has_signature and record.position != "object":
+            elif record is not None and not has_signature and record.position is not Position.OBJECT:
                 replaced = past.signed_versions(record_rel).get(record.supersedes)
                 if replaced is not None:
                     check.problems.append(Problem(record_rel, None, (
@@ -356,12 +357,8 @@ def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data:
     record, problems = memo.record_from_bytes(data, check.path, path)
     check.problems.extend(problems)
     if record is not None:
-        if record.statement != statement_id:
-            check.problems.append(Problem(check.path, None, f"record names statement '{record.statement}', "
-                                                            f"but it is filed under '{statement_id}'"))
-        if record.partner != check.partner:
-            check.problems.append(Problem(check.path, None, f"record names partner '{record.partner}', "
-                                                            f"but its file is '{check.partner}.yaml'"))
+        check.problems.extend(Problem(check.path, None, message)
+                              for _, message in record.filing_problems(statement_id, check.partner))
     if check.partner not in partners:
         check.problems.append(Problem(check.path, None, f"record of unknown partner '{check.partner}'"))
         return record

@@ -13,7 +13,7 @@ from ..errors import GitError, LedgerError, RedlineError, StatementError, Transl
 from ..fsutil import read_repo_bytes
 from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
                        release_tags, resolve_revision)
-from ..ledger import COUNTING_POSITIONS
+from ..ledger import record_versions
 from ..partners import require_partner
 from ..statement import endorsable_hashes, split_front_matter, text_sha256
 from ..yamlio import YAMLProblem, decode_text, load_yaml
@@ -78,18 +78,18 @@ def diff_statement(repo, statement_id: str, *, from_rev: str | None = None, to_r
     from . import compare
 
     repo.require_statement(statement_id)
-    chosen = [option for option, value in (("--since-endorsement", since_endorsement), ("--from", from_rev),
-                                           ("--since-translation", since_translation)) if value is not None]
+    chosen = [name for name, value in (("since_endorsement", since_endorsement), ("from_rev", from_rev),
+                                       ("since_translation", since_translation)) if value is not None]
     if len(chosen) > 1:
-        raise UsageError(f"{chosen[0]} and {chosen[1]} cannot be used together")
-    new = version_at(repo, statement_id, to_rev, option="--to") if to_rev is not None else working_version(
+        raise UsageError(f"{{{chosen[0]}}} and {{{chosen[1]}}} cannot be used together", inputs=chosen[:2])
+    new = version_at(repo, statement_id, to_rev, option="to_rev") if to_rev is not None else working_version(
         repo, statement_id)
     if since_endorsement is not None:
         old = endorsed_version(repo, statement_id, since_endorsement)
     elif since_translation is not None:
         old = translated_version(repo, statement_id, since_translation)
     elif from_rev is not None:
-        old = version_at(repo, statement_id, from_rev, option="--from")
+        old = version_at(repo, statement_id, from_rev, option="from_rev")
     else:
         revision, label = base_revision(repo, statement_id)
         old = version_at(repo, statement_id, revision, label=label)
@@ -118,14 +118,14 @@ def working_version(repo, statement_id: str) -> Version:
 
 
 def version_at(repo, statement_id: str, revision: str, *, label: str | None = None, option: str = "") -> Version:
-    """The statement at a revision (commit, tag, branch); GitError naming the option and revision if missing."""
+    """The statement at a revision (commit, tag, branch); GitError naming the input (option) and revision if missing."""
     relpath = _relpath(repo, statement_id)
-    where = f"{option}: " if option else ""
+    where = "{" + option + "}: " if option else ""
     try:
         commit = resolve_revision(repo.root, revision)
         data = file_at(repo.root, revision, relpath)
     except GitError as error:
-        raise GitError(f"{where}{error.message}") from None
+        raise GitError(f"{where}{error.message}", inputs=[option] if option else [], value=revision) from None
     title, body = read_statement_text(data, f"{relpath} at {revision}")
     made = last_commit_touching(repo.root, relpath, commit)
     author, epoch = (made.author, made.epoch) if made else ("accord", 0)
@@ -154,7 +154,7 @@ def _numbered_paragraphs(data: bytes) -> bool:
 
 
 def base_revision(repo, statement_id: str) -> tuple[str, str]:
-    """The default --from: the last release tag <id>/vN, else the first commit holding the statement."""
+    """The default from_rev: the last release tag <id>/vN, else the first commit holding the statement."""
     tags = release_tags(repo.root, statement_id)
     if tags:
         tag = tags[-1][1]
@@ -162,7 +162,7 @@ def base_revision(repo, statement_id: str) -> tuple[str, str]:
     commits = commits_touching(repo.root, _relpath(repo, statement_id))
     if not commits:
         raise RedlineError(f"{_relpath(repo, statement_id)} has no committed version to compare with; "
-                           "commit it first or pass --from REV")
+                           "commit it first or pass {from_rev} REV", inputs=["from_rev"])
     return commits[-1], "first version"
 
 
@@ -208,7 +208,8 @@ def translated_version(repo, statement_id: str, language: str) -> Version:
 
     source = repo.load_statement(statement_id)
     if language == source.language:
-        raise UsageError(f"--lang {language}: statement.md is the {language} version, the source itself")
+        raise UsageError(f"{{language}} {language}: statement.md is the {language} version, the source itself",
+                         inputs=["language"], value=language)
     translation, problems = read_translation(repo, statement_id, language) if os.path.lexists(
         translation_file(repo, statement_id, language)) else (None, [])
     if translation is None:
@@ -238,31 +239,10 @@ def translated_version(repo, statement_id: str, language: str) -> Version:
 
 def _last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, str | None] | None:
     """(text_sha256, commit) of the partner's newest record with a counting position, or None."""
-    path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
-    relpath = repo.rel(path)
-    versions: list[bytes] = []
-    if path.is_file():
-        versions.append(read_repo_bytes(path))
-    history = commits_touching(repo.root, relpath)
-    blobs = _files_at(repo.root, history, relpath)
-    versions += [blobs[c] for c in history if blobs.get(c) is not None]
-    for data in versions:
-        fields = _record_fields(data)
-        if fields and fields.get("position") in COUNTING_POSITIONS and isinstance(fields.get("text_sha256"), str):
-            commit = fields.get("commit")
-            return fields["text_sha256"], str(commit) if commit else None
+    for record in record_versions(repo, statement_id, partner_id):
+        if record.counting:
+            return record.text_sha256, record.commit
     return None
-
-
-def _record_fields(data: bytes) -> dict | None:
-    text, problem = decode_text(data, "record")
-    if problem:
-        return None
-    try:
-        fields = load_yaml(text)
-    except YAMLProblem:
-        return None
-    return fields if isinstance(fields, dict) else None
 
 
 def read_statement_text(data: bytes, display: str) -> tuple[str, str]:
@@ -338,7 +318,7 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
                            subtitle=f"Changes from {diff.old.label} to {diff.new.label}",
                            properties=properties, epoch=diff.new.epoch, labels=diff_labels(diff),
                            font_dir=house_font_dir(repo.templates_dir, repo.settings.embed_fonts))
-    raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+    raise UsageError(f"{{fmt}}: unknown format '{fmt}' (choose from {', '.join(FORMATS)})", inputs=["fmt"], value=fmt)
 
 
 def renumbered(diff: StatementDiff) -> list[str]:
@@ -355,32 +335,3 @@ def diff_labels(diff: StatementDiff):
     return redline_labels(diff.redline, body_labels(diff.old.body, diff.old.numbered_paragraphs),
                           body_labels(diff.new.body, diff.new.numbered_paragraphs),
                           diff.old.numbered_paragraphs, diff.new.numbered_paragraphs)
-
-
-def output_path(output: str | None) -> Path | None:
-    """Check -o before any work is done: its folder must exist and it must not be a folder itself."""
-    if output is None:
-        return None
-    path = Path(output)
-    if path.is_dir():
-        raise UsageError(f"-o {output}: is a folder, not a file")
-    parent = path.parent
-    if not parent.is_dir():
-        raise UsageError(f"-o {output}: the folder {parent} does not exist")
-    return path
-
-
-def choose_format(fmt: str | None, output: str | None) -> str:
-    """--format as given, else from -o's extension, else term."""
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise UsageError(f"--format: unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
-        return fmt
-    if output is None:
-        return "term"
-    suffix = Path(output).suffix.lower()
-    by_suffix = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".docx": "docx", ".txt": "term"}
-    if suffix not in by_suffix:
-        raise UsageError(f"-o {output}: cannot tell the format from '{suffix or output}'; "
-                         f"pass --format ({', '.join(FORMATS)})")
-    return by_suffix[suffix]

@@ -36,16 +36,6 @@ class Shard:
     index: int
     count: int
 
-    @classmethod
-    def parse(cls, text: str) -> "Shard":
-        parts = text.split("/")
-        if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
-            raise UsageError(f"--shard {text}: expected I/N, e.g. --shard 1/4")
-        index, count = int(parts[0]), int(parts[1])
-        if count < 1 or not 1 <= index <= count:
-            raise UsageError(f"--shard {text}: I must be between 1 and N")
-        return cls(index, count)
-
     def select(self, ids: list[str]) -> list[str]:
         return sorted(ids)[self.index - 1::self.count]
 
@@ -69,16 +59,6 @@ class Outcome:
 
 
 Progress = Callable[[Outcome, int, int], None]
-
-
-def parse_formats(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    if text is None:
-        return default
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise UsageError(f"--format: unknown format '{unknown[0] if unknown else text}' (choose from docx, pdf, html)")
-    return chosen
 
 
 def output_paths(target: Path, statement_id: str, formats: tuple[str, ...],

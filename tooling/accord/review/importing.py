@@ -84,7 +84,7 @@ def import_review(repo, statement_id: str, docx_path: Path, *, partner: str | No
     if base is None and properties.get(PROPERTY_TEXT_HASH) and properties[PROPERTY_TEXT_HASH] not in sent_hashes:
         raise ReviewError(f"the DOCX says its text hash is {properties[PROPERTY_TEXT_HASH][:12]}, but the statement at "
                           f"its base commit {base_commit[:12]} hashes to {base_statement.text_sha256[:12]}; "
-                          "pass --base REV with the commit whose text was sent", path=display)
+                          "pass {base} REV with the commit whose text was sent", path=display, inputs=["base"])
     head = head_commit(root)
     if head is None:
         raise ReviewError("the repository has no commits to merge onto")
@@ -304,7 +304,8 @@ def _refuse_reimport(root: Path, sha256: str, display: str) -> None:
     holders = branches_containing(root, commits[0])
     where = f"branch {', '.join(holders)}" if holders else "no branch now"
     raise AlreadyImported(f"this DOCX was imported before (SHA-256 {sha256[:12]}…, commit {commits[0][:12]}, on "
-                          f"{where}); pass --again to import it once more", path=display)
+                          f"{where}); pass {{again}} to import it once more", path=display,
+                          inputs={"again": "again=True"})
 
 
 def _require_sent_to(repo, statement_id: str, partner_id: str, base_commit: str, display: str) -> None:
@@ -326,7 +327,8 @@ def _require_sent_to(repo, statement_id: str, partner_id: str, base_commit: str,
 
 def _partner(repo, partner_id: str | None, display: str) -> str:
     if not partner_id:
-        raise ReviewError("the DOCX does not say which partner reviewed it; pass --partner P", path=display)
+        raise ReviewError("the DOCX does not say which partner reviewed it; pass {partner} P", path=display,
+                          inputs=["partner"])
     require_partner(repo.partners(), partner_id)
     return partner_id
 
@@ -337,12 +339,13 @@ def _base_commit(root: Path, base: str | None, properties: dict[str, str], displ
     named = properties.get(PROPERTY_BASE)
     if not named:
         raise ReviewError("the DOCX does not say which text it was made from (it was not sent by `accord review "
-                          "send`); pass --base REV, the commit whose text the partner reviewed", path=display)
+                          "send`); pass {base} REV, the commit whose text the partner reviewed", path=display,
+                          inputs=["base"])
     try:
         return resolve_revision(root, named)
     except GitError:
         raise ReviewError(f"the DOCX was made from commit {named[:12]}, which is not in this repository; "
-                          "fetch it, or pass --base REV", path=display) from None
+                          "fetch it, or pass {base} REV", path=display, inputs=["base"]) from None
 
 
 def _statement_at(root: Path, commit: str, relpath: str) -> Statement:

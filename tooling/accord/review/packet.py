@@ -64,7 +64,7 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
         redline_from, endorsed = endorsed_text(repo, statement_id, partner_id)
         if endorsed.text_sha256 == statement.title_and_body_sha256:  # the redline shows title and body
             raise ReviewError(f"{partners[partner_id].label} endorsed the current text (commit {redline_from[:12]}); "
-                              "there are no changes to show: send it without --redline")
+                              "there are no changes to show: send it without {redline}", inputs={"redline": "redline=True"})
         properties[PROPERTY_REDLINE_FROM] = redline_from
         docx = redline_docx(repo, endorsed, statement, properties,
                             subtitle=f"Changes since {partners[partner_id].label} endorsed the text of "

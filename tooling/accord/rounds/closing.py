@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from ..errors import RoundError
+from ..ledger.positions import Position
 from .model import Closure, Round, commit_together, now, render_rounds, replaced, require_open_round, rounds_path, zone
 from .status import status_of
 
@@ -48,7 +49,8 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
     state = status_of(repo, statement_id, item, at=moment)
     if not state.passed and not early:
         raise RoundError(f"round {item.number} of {statement_id} runs until {state.deadline} "
-                         f"({state.time_left}); pass --early to close it before the deadline")
+                         f"({state.time_left}); pass {{early}} to close it before the deadline",
+                         inputs={"early": "early=True"})
     root = repo.root
     log_path = rounds_path(repo, statement_id)
     log_rel = repo.rel(log_path)
@@ -61,10 +63,10 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
         raise problems[0].error(RoundError)
     deadline_day = item.deadline.astimezone(zone(item.timezone)).date()
     objecting = tuple(pid for pid in item.partners
-                      if pid in records and records[pid].position == "object"
+                      if pid in records and records[pid].position == Position.OBJECT
                       and records[pid].recorded_at <= deadline_day)
     unanswered = tuple(p.partner for p in state.partners if not p.position_on_round_text
-                       and p.position != "object")
+                       and p.position != Position.OBJECT)
     written: dict[str, bytes | None] = {}
     note = None
     before_deadline = not state.passed
@@ -109,7 +111,7 @@ def _silence_records(repo, statement_id: str, item: Round, silent: tuple[str, ..
         if is_dirty(root, rel) or is_dirty(root, rel + ".sig"):
             raise RoundError(f"{rel} has uncommitted changes; commit or discard them first")
         previous = file_at(root, head, rel) if path_exists_at(root, head, rel) else None
-        data = render_record(statement_id, partner_id, "no-objection", item.text_sha256,
+        data = render_record(statement_id, partner_id, Position.NO_OBJECTION, item.text_sha256,
                              SILENCE_SIGNATORY.format(number=item.number), recorded_by=recorder,
                              recorded_at=deadline_day, commit=item.commit,
                              evidence=Evidence("silence", f"round-{item.number}"),

@@ -292,28 +292,29 @@ def zone(name: str):
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"--timezone {name}: unknown time zone (use an IANA name such as Europe/Vienna, "
-                         "or UTC)") from None
+        raise UsageError(f"{{timezone}} {name}: unknown time zone (use an IANA name such as Europe/Vienna, "
+                         "or UTC)", inputs=["timezone"], value=name) from None
 
 
 def parse_deadline(day: str, time: str | None, timezone: str) -> dt.datetime:
-    """--deadline YYYY-MM-DD [--time HH:MM] in a time zone: the aware moment it names (end of day by default)."""
+    """A deadline day YYYY-MM-DD [and time HH:MM] in a time zone: the aware moment it names (end of day by default)."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day or ""):
-        raise UsageError(f"--deadline {day}: expected a date as YYYY-MM-DD")
+        raise UsageError(f"{{deadline}} {day}: expected a date as YYYY-MM-DD", inputs=["deadline"], value=day)
     try:
         date = dt.date.fromisoformat(day)
     except ValueError:
-        raise UsageError(f"--deadline {day}: no such date") from None
+        raise UsageError(f"{{deadline}} {day}: no such date", inputs=["deadline"], value=day) from None
     clock = time or "23:59"
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", clock)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise UsageError(f"--time {clock}: expected a time of day as HH:MM (00:00 to 23:59)")
+        raise UsageError(f"{{time}} {clock}: expected a time of day as HH:MM (00:00 to 23:59)", inputs=["time"],
+                         value=clock)
     tz = zone(timezone)
     moment = dt.datetime(date.year, date.month, date.day, int(match.group(1)), int(match.group(2)), tzinfo=tz)
     # A wall time the clocks skip (spring forward) does not exist: say so rather than guess.
     if moment.astimezone(dt.timezone.utc).astimezone(tz).replace(tzinfo=None) != moment.replace(tzinfo=None):
-        raise UsageError(f"--deadline {day} --time {clock}: that time does not exist in {timezone} "
-                         "(the clocks skip it)")
+        raise UsageError(f"{{deadline}} {day} {{time}} {clock}: that time does not exist in {timezone} "
+                         "(the clocks skip it)", inputs=["deadline", "time"])
     return moment
 
 

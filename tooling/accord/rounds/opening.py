@@ -122,7 +122,7 @@ def _one_line_note(note: str | None) -> str | None:
 
     text = " ".join(note.split())
     if any(unicodedata.category(char) == "Cc" for char in text):
-        raise UsageError("--note must not contain control characters")
+        raise UsageError("{note} must not contain control characters", inputs=["note"])
     return text or None
 
 
@@ -133,7 +133,7 @@ def _partners(statement, asked: list[str] | None, registry: dict, statement_rel:
     if not asked:
         if not invited:
             raise RoundError(f"no partner is invited to endorse {statement.id}; add them to endorsement.invited "
-                             f"in {statement_rel}, or pass --partners")
+                             f"in {statement_rel}, or pass {{partners}}", inputs=["partners"])
         return invited
     chosen = []
     for partner_id in asked:
@@ -186,13 +186,4 @@ def packet_email(repo, statement, partner, number: int, deadline: str, note: str
     return message.as_bytes()
 
 
-def parse_partner_list(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if not items:
-        raise UsageError("--partners needs at least one partner id (a,b,c)")
-    return items
-
-
-__all__ = ["MODES", "Opened", "open_round", "parse_partner_list", "refuse_conflict_markers"]
+__all__ = ["MODES", "Opened", "open_round", "refuse_conflict_markers"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ..ledger.positions import Position
 from .model import Return, Round, latest_round, now, open_round_of, read_rounds, show_time, time_left, zone
 
 
@@ -29,7 +30,7 @@ class PartnerState:
 
     @property
     def answered(self) -> bool:
-        return bool(self.returns) or self.position_on_round_text or self.position == "object"
+        return bool(self.returns) or self.position_on_round_text or self.position == Position.OBJECT
 
     def as_dict(self) -> dict:
         return {"partner": self.partner, "label": self.label, "sent": self.sent,
@@ -104,7 +105,7 @@ def status_of(repo, statement_id: str, item: Round, *, at: dt.datetime | None = 
         partner = registry.get(partner_id)
         record = records.get(partner_id)
         on_text = record is not None and record.text_sha256 == item.text_sha256
-        position = record.position if record is not None and (on_text or record.position == "object") else None
+        position = record.position if record is not None and (on_text or record.position == Position.OBJECT) else None
         returns = tuple(item.returns_of(partner_id))
         late = on_text and record.recorded_at > deadline_day
         state = PartnerState(partner_id, partner.label if partner else partner_id, partner_id in sent, returns,
