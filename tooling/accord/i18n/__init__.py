@@ -1,0 +1,1 @@
+"""Languages: tags, scripts and their fonts, and the furniture (labels, dates, quotes) of each language."""
