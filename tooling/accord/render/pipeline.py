@@ -92,6 +92,7 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     inputs = RepoInputs(repo.root)
     stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
     document = load_document(repo, statement_id, inputs.is_dirty(statement_id) if dirty is None else dirty)
+    document.check_fonts()  # a character no font can set, or a missing CJK pack, stops the build before any file is written
     target = (out_dir or repo.build_dir) / statement_id
     check_output_path(repo.root, target, repo.rel(target), folder=True, own_folder=True)  # e.g. a committed link
     try:
