@@ -64,13 +64,13 @@ def pdf_fonts(path: Path) -> set[str]:
 
 
 @functools.cache
-def font_cmaps() -> dict[str, frozenset[int]]:
-    """PostScript name -> code points, for every bundled face and the pack's."""
+def font_cmaps(with_pack: bool) -> dict[str, frozenset[int]]:
+    """PostScript name -> code points, for every bundled face (and the pack's)."""
     cmaps = {}
     for path in sorted((ROOT / "templates" / "fonts").glob("*.ttf")):
         with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
             cmaps[str(font["name"].getDebugName(6))] = frozenset(font.getBestCmap())
-    if HAS_PACK:
+    if with_pack:
         with TTCollection(io.BytesIO((scripts.cjk_pack_dir() / scripts.CJK_FILE).read_bytes()), lazy=True) as pack:
             for font in pack.fonts:
                 cmaps[str(font["name"].getDebugName(6))] = frozenset(font.getBestCmap())
@@ -87,7 +87,7 @@ def test_pdf_is_set_in_the_house_and_pack_fonts_only(built, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_character_of_the_text_has_a_glyph_in_the_fonts_the_pdf_uses(built, language):
     used = {re.sub(r"-Identity-H$", "", name) for name in pdf_fonts(output(built, language, "pdf"))}
-    cmaps = font_cmaps()
+    cmaps = font_cmaps(any("CJK" in name for name in used))
     covered = frozenset().union(*(cmaps[name] for name in used if name in cmaps))
     title, paragraphs = TEXTS[language]
     missing = {c for c in title + "".join(paragraphs) if not c.isspace() and ord(c) not in covered}
@@ -237,10 +237,15 @@ def test_check_accepts_bcp47_tags(tmp_path, language):
     assert run("check", "one", "--repo", str(root)).code == 0
 
 
-def test_docx_names_each_scripts_faces_in_its_styles(built):
+def test_docx_names_each_scripts_faces_in_its_styles_and_carries_them(built):
     with zipfile.ZipFile(output(built, "ar", "docx")) as package:
         styles = package.read("word/styles.xml").decode()
+        font_table = package.read("word/fontTable.xml").decode()
+        header = next(package.read(n).decode() for n in package.namelist() if re.fullmatch(r"word/header\d+\.xml", n))
     assert 'w:cs="Noto Naskh Arabic"' in styles and 'w:cs="Noto Sans Arabic"' in styles
+    for family in ("Noto Naskh Arabic", "Noto Sans Arabic"):
+        assert re.search(f'<w:font w:name="{family}">((?!</w:font>).)*<w:embedRegular ', font_table, re.S), family
+    assert 'font-family:&quot;Noto Sans Arabic&quot;' in header and 'string="مسودة"' in header  # the watermark
 
 
 def test_quotes_are_the_languages_own_in_every_format(tmp_path):

@@ -18,6 +18,7 @@ from functools import cached_property
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .i18n.tags import is_rtl
 from .errors import BuildError, UsageError
 from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
 from .repo import Repo
@@ -380,6 +381,8 @@ def counting_phrase(standings, invited: int) -> str:
 
 def _statement_page(view: StatementView, partners: dict, body: Markup, redlines: dict[int, str]) -> Markup:
     statement = view.statement
+    # The site speaks English; the statement's own title and text read in their language and direction.
+    direction = "rtl" if is_rtl(statement.language) else None
     facts = [("Symbol", statement.symbol or "—"), ("Kind", statement.kind_label), ("Status", _status(statement.status)),
              ("Date", statement.date.isoformat()), ("Language", statement.language)]
     if view.latest_version:
@@ -402,14 +405,15 @@ def _statement_page(view: StatementView, partners: dict, body: Markup, redlines:
                       else el("ul", [el("li", problem) for problem in gate.problems], class_="unmet")))
     return join([
         el("p", el("a", "All statements", href="../index.html")),
-        el("h1", statement.title),
+        el("h1", statement.title, lang=None if statement.language.startswith("en") else statement.language,
+           dir=direction),
         el("dl", [(el("dt", name), el("dd", value)) for name, value in facts], class_="facts"),
         el("h2", "Endorsers and positions", id="positions"),
         _positions_table(view, partners),
         el("h2", "Releases", id="releases"),
         _releases_table(view, redlines),
         el("h2", "Text", id="text"),
-        el("article", body, class_="text", lang=statement.language),
+        el("article", body, class_="text", lang=statement.language, dir=direction),
     ])
 
 

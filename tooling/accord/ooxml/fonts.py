@@ -27,6 +27,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,11 +295,26 @@ class _RunStyle:
     bold: bool | None = None
     italic: bool | None = None
     caps: bool | None = None
+    # Word's other font slots: hAnsi (Latin beyond ASCII, Georgian, Armenian ...), cs (Arabic, Hebrew), eastAsia.
+    h_ansi: str | None = None
+    complex_script: str | None = None
+    east_asia: str | None = None
 
     def over(self, base: "_RunStyle") -> "_RunStyle":
         return _RunStyle(*(mine if mine is not None else theirs for mine, theirs in
                            ((self.family, base.family), (self.bold, base.bold), (self.italic, base.italic),
-                            (self.caps, base.caps))))
+                            (self.caps, base.caps), (self.h_ansi, base.h_ansi),
+                            (self.complex_script, base.complex_script), (self.east_asia, base.east_asia))))
+
+    def slot_family(self, character: str) -> str | None:
+        """The family Word sets this character in: by its script, as Word picks among a run's four fonts."""
+        if character < "\x80":
+            return self.family
+        if unicodedata.bidirectional(character) in ("R", "AL", "AN"):
+            return self.complex_script or self.family
+        if unicodedata.east_asian_width(character) in ("W", "F"):
+            return self.east_asia or self.family
+        return self.h_ansi or self.family
 
 
 def _on(element) -> bool | None:
@@ -346,8 +362,10 @@ class _Styles:
                 family = self.theme.get("major" if theme.startswith("major") else "minor")
         caps = _on(rpr.find(w("caps")))
         small = _on(rpr.find(w("smallCaps")))
+        slots = (fonts.get(w("hAnsi")), fonts.get(w("cs")), fonts.get(w("eastAsia"))) if fonts is not None \
+            else (None, None, None)
         return _RunStyle(family, _on(rpr.find(w("b"))), _on(rpr.find(w("i"))),
-                         caps if small is None else (small or bool(caps)))
+                         caps if small is None else (small or bool(caps)), *slots)
 
     def chain(self, style_id: str | None) -> _RunStyle:
         """A style's run properties with its basedOn ancestors' beneath them."""
@@ -453,9 +471,9 @@ def _collect(root, styles: _Styles, use: FontUse) -> None:
             props = styles.run_props(rpr).over(character).over(base)
             text = "".join(node.text or "" for node in run if node.tag in (w("t"), w("delText")))
             text += "".join("\u2011" for _ in run.iter(w("noBreakHyphen")))
-            if text:
-                for face in _faces(props, table_bold, table_italic):
-                    use.add(face, text, caps=bool(props.caps))
+            for family, characters in _by_family(props, text).items():
+                for face in _faces(props, table_bold, table_italic, family):
+                    use.add(face, characters, caps=bool(props.caps))
         _collect_number(ppr, paragraph_style, base, styles, use)
     for textpath in root.iter(f"{{{V_NS}}}textpath"):
         style = dict(part.split(":", 1) for part in (textpath.get("style") or "").split(";") if ":" in part)
@@ -465,13 +483,27 @@ def _collect(root, styles: _Styles, use: FontUse) -> None:
                          style.get("font-style", "").strip() == "italic"), textpath.get("string"))
 
 
-def _faces(props: _RunStyle, table_bold: bool, table_italic: bool) -> list[Face]:
-    if not props.family:
+def _by_family(props: _RunStyle, text: str) -> dict[str | None, str]:
+    """A run's characters by the family each is set in (most runs: all in one)."""
+    if not text:
+        return {}
+    if all(c < "\x80" for c in text) or not (props.h_ansi or props.complex_script or props.east_asia):
+        return {props.family: text}
+    families: dict[str | None, str] = {}
+    for character in text:
+        family = props.slot_family(character)
+        families[family] = families.get(family, "") + character
+    return families
+
+
+def _faces(props: _RunStyle, table_bold: bool, table_italic: bool, family: str | None = None) -> list[Face]:
+    family = family or props.family
+    if not family:
         return []
     bold, italic = bool(props.bold), bool(props.italic)
     boldness = {bold, True} if table_bold and props.bold is None else {bold}
     slants = {italic, True} if table_italic and props.italic is None else {italic}
-    return [Face(props.family, b, i) for b in sorted(boldness) for i in sorted(slants)]
+    return [Face(family, b, i) for b in sorted(boldness) for i in sorted(slants)]
 
 
 def _collect_number(ppr, paragraph_style, base: _RunStyle, styles: _Styles, use: FontUse) -> None:

@@ -254,12 +254,18 @@ def provenance_commit(root: Path, statement_id: str) -> tuple[str | None, int | 
     return fields[0], int(fields[1])
 
 
-def load_document(repo: Repo, statement_id: str, dirty: bool | None = None) -> Document:
-    """Read a statement, its ledger and its provenance: stage one of every build."""
+def load_document(repo: Repo, statement_id: str, dirty: bool | None = None, *,
+                  statement: Statement | None = None, source: Path | None = None) -> Document:
+    """Read a statement, its ledger and its provenance: stage one of every build.
+
+    statement (read from source) replaces the statement's own text, e.g. a language version:
+    the document is then that text, in its language, with the statement's ledger and provenance.
+    """
     if dirty is None:
         dirty = RepoInputs(repo.root).is_dirty(statement_id)
-    statement = repo.load_statement(statement_id)
-    require_no_conflict_markers(statement, repo.rel(repo.statement_file(statement_id)))
+    source = source or repo.statement_file(statement_id)
+    statement = statement or repo.load_statement(statement_id)
+    require_no_conflict_markers(statement, repo.rel(source))
     entries = tuple(signatories(repo, statement))
     commit, epoch = provenance_commit(repo.root, statement_id)
     if epoch is None:
@@ -268,7 +274,7 @@ def load_document(repo: Repo, statement_id: str, dirty: bool | None = None) -> D
                             statement.is_draft)
     folder = repo.statement_dir(statement_id)
     images, outside = statement_images(folder)
-    return Document(statement, repo.settings, entries, provenance, repo.rel(repo.statement_file(statement_id)),
+    return Document(statement, repo.settings, entries, provenance, repo.rel(source),
                     repo.rel(folder), images, tuple(outside), repo.templates_dir)
 
 

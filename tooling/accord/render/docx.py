@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from ..ooxml.parts import (cell_paragraphs, field, insert_in_pPr, layout_table,
 from ..errors import BuildError
 from ..labels import ITEM
 from ..ooxml.numbering import add_label_list, set_paragraph_number
-from ..ooxml.scripts import make_right_to_left, set_script_fonts
+from ..ooxml.scripts import has_rtl_letters, make_right_to_left, set_script_fonts
 from .document import Document
 from .source import pandoc_to
 
@@ -176,8 +177,9 @@ def add_page_furniture(doc, document: Document) -> None:
 
     first = _reset(section.first_page_header)
     mark = document.furniture.label("draft-mark")
+    mark_font = _face_for(document, mark)
     if statement.is_draft:
-        first._p.append(watermark_run(mark, font=SANS, shape_id=next(watermarks)))
+        first._p.append(watermark_run(mark, font=mark_font, shape_id=next(watermarks)))
 
     header = section.header
     header.is_linked_to_previous = False
@@ -193,7 +195,7 @@ def add_page_furniture(doc, document: Document) -> None:
     header._element.append(row)
     trailer = spacer_paragraph("Header")
     if statement.is_draft:
-        trailer.append(watermark_run(mark, font=SANS, shape_id=next(watermarks)))
+        trailer.append(watermark_run(mark, font=mark_font, shape_id=next(watermarks)))
     header._element.append(trailer)
 
     for footer_part in (section.first_page_footer, section.footer):
@@ -234,6 +236,17 @@ def set_scripts(doc, document: Document) -> None:
     fonts = document.fonts
     if fonts.extra_serif:
         set_script_fonts(doc.styles.element, {SERIF: _slots(fonts.extra_serif), SANS: _slots(fonts.extra_sans)})
+
+
+def _face_for(document: Document, text: str) -> str:
+    """The sans family a whole label is set in: the house one, or the face of the label's script
+    (a WordArt watermark names one font for all its letters)."""
+    for family in document.fonts.extra_sans:
+        slot = _slots((family,))
+        if "cs" in slot and has_rtl_letters(text) or "eastAsia" in slot and any(
+                unicodedata.east_asian_width(c) in ("W", "F") for c in text):
+            return family
+    return SANS
 
 
 def _slots(families: tuple[str, ...]) -> dict[str, str]:

@@ -13,12 +13,15 @@ import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import AccordError, BuildError, UsageError
 from ..fsutil import check_output_path, write_atomic
 from ..repo import FORMATS, Repo
 from .inputs import RepoInputs, read_stamps, up_to_date, write_stamps
+
+if TYPE_CHECKING:
+    from .document import Document
 
 # format -> "module:function" under accord.render, imported only when that format is built
 BUILDERS = {"docx": "docx:build_docx", "pdf": "pdf:build_pdf", "html": "html:build_html"}
@@ -84,9 +87,6 @@ def output_paths(target: Path, statement_id: str, formats: tuple[str, ...]) -> t
 def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None,
                     *, dirty: bool | None = None, stamp: str | None = None) -> BuildResult:
     """Build one statement's documents into <out>/<id>/ and record their input stamp."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ..pandoc import pandoc_path
     from .document import load_document
 
     inputs = RepoInputs(repo.root)
@@ -99,21 +99,14 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BuildError(f"cannot create the folder {repo.rel(target)}: {exc.strerror or exc}") from None
-    pandoc_path()  # looked up once, before the threads
-    # The PDF is the long pole (pandoc, then Typst), so it starts first; the others share the
-    # remaining cores one after the other rather than slowing it down.
-    builders = {fmt: _builder(fmt) for fmt in sorted(formats, key=LONGEST_FIRST.index)}
-    with ThreadPoolExecutor(max_workers=min(len(formats), os.cpu_count() or 1)) as threads:
-        futures = {fmt: threads.submit(builder, document, target) for fmt, builder in builders.items()}
+    rendered = render_documents(document, formats, target)
     stamps = read_stamps(target)
     failures = []
     for fmt in formats:
-        future = futures[fmt]
+        data = rendered[fmt]
         path = target / f"{statement_id}.{fmt}"
-        try:
-            data = future.result()
-        except AccordError as error:
-            failures.append(error)
+        if isinstance(data, AccordError):
+            failures.append(data)
             stamps.pop(fmt, None)
             path.unlink(missing_ok=True)  # a stale document beside fresh ones would mislead
             continue
@@ -126,6 +119,33 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     if failures:
         raise failures[0]
     return BuildResult(statement_id, output_paths(target, statement_id, formats))
+
+
+def render_documents(document: Document, formats: tuple[str, ...], target: Path) -> dict[str, bytes | AccordError]:
+    """Each format of one statement text, as bytes, or the error that stopped that format; nothing is written.
+
+    The building block for any text with its own language (a translation is a Statement with its
+    own `language`: load_document(..., statement=it) gives its Document, whose furniture, fonts and
+    direction follow that language). target is the folder Typst may read (images go to target/media).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..pandoc import pandoc_path
+
+    document.check_fonts()
+    pandoc_path()  # looked up once, before the threads
+    # The PDF is the long pole (pandoc, then Typst), so it starts first; the others share the
+    # remaining cores one after the other rather than slowing it down.
+    builders = {fmt: _builder(fmt) for fmt in sorted(formats, key=LONGEST_FIRST.index)}
+    with ThreadPoolExecutor(max_workers=min(len(formats), os.cpu_count() or 1)) as threads:
+        futures = {fmt: threads.submit(builder, document, target) for fmt, builder in builders.items()}
+    results: dict[str, bytes | AccordError] = {}
+    for fmt in formats:
+        try:
+            results[fmt] = futures[fmt].result()
+        except AccordError as error:
+            results[fmt] = error
+    return results
 
 
 def _builder(fmt: str):
