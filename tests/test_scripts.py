@@ -255,3 +255,17 @@ def test_quotes_are_the_languages_own_in_every_format(tmp_path):
     assert "«защита прежде всего»" in (root / "build" / "one" / "one.html").read_text("utf-8")
     with zipfile.ZipFile(io.BytesIO((root / "build" / "one" / "one.docx").read_bytes())) as package:
         assert "«" in package.read("word/document.xml").decode()
+
+
+def test_every_label_table_has_every_label_with_the_same_placeholders():
+    import string
+
+    from accord.i18n.furniture import ENGLISH, LABELS
+
+    def placeholders(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for language, table in LABELS.items():
+        assert set(table) == set(ENGLISH), language
+        assert all(placeholders(text) == placeholders(ENGLISH[key]) for key, text in table.items()), language
+    assert {"en", "fr", "de", "it", "ru", "es", "ar", "zh", "uk"} <= set(LABELS)

@@ -1,6 +1,6 @@
 """The furniture of a document in its language: labels, the date, quotation marks.
 
-One table per language (LABELS); a language without one, or a key a table lacks,
+One table per language (LABELS: en, fr, de, it, es, ru, uk, ar, zh, ja, he, el); a language without one, or a key a table lacks,
 falls back to English. `{name}` marks where a value goes. Dates come from CLDR
 (babel), long form; English keeps its day-month-year form in every region.
 """
@@ -106,6 +106,33 @@ LABELS: dict[str, dict[str, str]] = {
         "no-endorsements": "尚无赞同记录", "with-reservations": "有保留",
         "no-objection": "无异议", "reservation": "保留意见：{text}",
         "reservation-on": "对第 {paragraph} 段的保留意见：{text}", "not-agreed": "非商定文本",
+    },
+    "ja": {
+        "joint-statement": "共同声明", "recommendations": "勧告", "draft-mark": "草案",
+        "status-line": "状態：{status}", "status:draft": "草案", "status:consultation": "意見募集中",
+        "status:final": "確定版", "status:published": "公表済み", "status:withdrawn": "撤回",
+        "page": "{page} / {pages} ページ", "endorsed-by": "賛同者",
+        "no-endorsements": "賛同の記録はありません", "with-reservations": "留保付き",
+        "no-objection": "異議なし", "reservation": "留保：{text}",
+        "reservation-on": "第 {paragraph} 項に対する留保：{text}", "not-agreed": "合意された文書ではありません",
+    },
+    "he": {
+        "joint-statement": "הצהרה משותפת", "recommendations": "המלצות", "draft-mark": "טיוטה",
+        "status-line": "מצב: {status}", "status:draft": "טיוטה", "status:consultation": "בהתייעצות",
+        "status:final": "סופי", "status:published": "פורסם", "status:withdrawn": "בוטל",
+        "page": "עמוד {page} מתוך {pages}", "endorsed-by": "תומכים",
+        "no-endorsements": "לא נרשמה תמיכה", "with-reservations": "בהסתייגויות",
+        "no-objection": "ללא התנגדות", "reservation": "הסתייגות: {text}",
+        "reservation-on": "הסתייגות לסעיף {paragraph}: {text}", "not-agreed": "נוסח שלא הוסכם",
+    },
+    "el": {
+        "joint-statement": "Κοινή δήλωση", "recommendations": "Συστάσεις", "draft-mark": "ΣΧΕΔΙΟ",
+        "status-line": "Κατάσταση: {status}", "status:draft": "Σχέδιο", "status:consultation": "Διαβούλευση",
+        "status:final": "Τελικό", "status:published": "Δημοσιευμένο", "status:withdrawn": "Αποσυρμένο",
+        "page": "Σελίδα {page} από {pages}", "endorsed-by": "Υποστηρίζουν",
+        "no-endorsements": "Δεν έχει καταγραφεί υποστήριξη", "with-reservations": "με επιφυλάξεις",
+        "no-objection": "χωρίς αντίρρηση", "reservation": "Επιφύλαξη: {text}",
+        "reservation-on": "Επιφύλαξη για την παράγραφο {paragraph}: {text}", "not-agreed": "μη συμφωνημένο κείμενο",
     },
 }
 
