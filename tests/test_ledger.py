@@ -203,6 +203,18 @@ def test_a_broken_memo_is_ignored(repo):
     assert [s.partner for s in status.standings] == ["unicef"]
 
 
+def test_the_memo_is_keyed_by_every_ledger_module_that_parses_records():
+    # a change to the record model, either reader or the memo's own encoding must forget what the memo holds
+    import os
+
+    from accord.ledger import memo, reading, records
+
+    stamp = memo._code_stamp().split("|")
+    for module in (records, reading, memo):
+        info = os.stat(module.__file__)
+        assert f"{module.__name__}:{info.st_size}:{info.st_mtime_ns}" in stamp
+
+
 def test_status_of_every_statement_reports_an_unreadable_statement_and_goes_on(repo):
     write(repo / "statements/second-text/statement.md", "no front matter\n")
     first, second = ledger_statuses(Repo(repo))
