@@ -269,3 +269,8 @@ def test_every_label_table_has_every_label_with_the_same_placeholders():
         assert set(table) == set(ENGLISH), language
         assert all(placeholders(text) == placeholders(ENGLISH[key]) for key, text in table.items()), language
     assert {"en", "fr", "de", "it", "ru", "es", "ar", "zh", "uk"} <= set(LABELS)
+
+
+def test_a_repository_without_the_house_fonts_builds_with_the_engines_own_as_before(tmp_path):
+    fonts = scripts.choose_fonts([scripts.TextPart("Texte en français")], "fr", tmp_path / "no-fonts")
+    assert (fonts.serif, fonts.sans) == (("Noto Serif",), ("Noto Sans",))

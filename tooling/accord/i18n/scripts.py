@@ -94,6 +94,8 @@ def choose_fonts(parts: list[TextPart], language: str, font_dir: Path, display: 
     Raises BuildError naming the pack when CJK characters need it and it is not installed, and
     naming the character and where it stands when no font has a glyph for it.
     """
+    if not Path(font_dir).is_dir():  # a repository without the house fonts: the engines' own fonts, unchecked, as ever
+        return ScriptFonts((SERIF,), (SANS,), (font_dir,))
     serif_cmap = _family_cmap(font_dir, SERIF)
     needed = {c for part in parts for c in part.text if not _ignorable(c)} - serif_cmap
     serif, sans, paths = [SERIF], [SANS], [font_dir]
