@@ -60,8 +60,7 @@ def pdf():
 
 def html():
     pypandoc.convert_file(source, "html5", format="markdown", outputfile=out + "/raw.html",
-                          extra_args=["--sandbox", "--standalone", f"--template={templates}/statement.html",
-                                      "--wrap=none", *meta])
+                          extra_args=["--sandbox", "--standalone", "--wrap=none", *meta])
 
 jobs = [{"pdf": pdf, "docx": docx, "html": html}[name] for name in formats.split(",")]
 with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as threads:

@@ -348,6 +348,17 @@ CASES = [
      "repository of its own; pass the top level of an accord repository"),
     ("ci for an unknown service", None, ["init-ci", "jenkins"], 2, "",
      "Error: Invalid value for '{github|gitlab}': 'jenkins' is not one of 'github', 'gitlab'."),
+    ("language version without its status / build",
+     lambda repo, tmp: write(repo / "statements/child-protection/statement.fr.md",
+                             "---\nid: child-protection\ntitle: Déclaration\nlanguage: fr\n"
+                             f"translation-of: {'ab' * 32}\n---\n\nTexte.\n"), ["build"], 2, "",
+     "Error: statements/child-protection/statement.fr.md:2: missing required key 'translation-status' in "
+     "translation front matter"),
+    ("translate into a tag that is no tag", None, ["translate", "child-protection", "fr_FR"], 2, "",
+     "Error: 'fr_FR' is not a language tag (e.g. fr, ru, pt-BR)"),
+    ("mark current a version that does not exist", None, ["translate", "child-protection", "fr", "--mark-current"],
+     2, "", "Error: 'child-protection' has no fr version (statements/child-protection/statement.fr.md; it has none "
+            "yet); `accord translate child-protection fr` starts one"),
 ]
 
 

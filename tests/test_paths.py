@@ -114,7 +114,7 @@ def test_a_committed_link_for_one_statements_build_folder_does_not_redirect_it(r
     assert list(elsewhere.iterdir()) == []
 
 
-@pytest.mark.parametrize("template", ["statement.html", "reference.docx", "fonts/Extra.ttf"])
+@pytest.mark.parametrize("template", ["statement.typ", "reference.docx", "fonts/Extra.ttf"])
 def test_a_template_linked_to_a_system_file_never_reaches_a_build(repo, template):
     target = repo / "templates" / template
     target.unlink(missing_ok=True)
@@ -401,6 +401,26 @@ def test_dist_html_carries_a_policy_that_forbids_scripts(repo):
     with zipfile.ZipFile(repo / "build" / SID / f"{SID}.docx") as package:
         rels = package.read("word/_rels/document.xml.rels").decode()
     assert "https://example.org" in rels and "javascript" not in rels.lower()
+
+
+RAW_ATTACKS = """
+<div class="annex" onmouseover="document.title='ran'">Annex <svg><animate attributeName="href" values="javascript:alert(1)"/></svg>
+<img srcset="javascript:alert(1) 1x" src="http://evil.example/pixel.png" alt="pixel">
+<p style="background: url(javascript:alert(1))">styled</p>
+<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">data</a> <a href="java&#x09;script:alert(1)">tab</a>
+<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe><!-- a comment -->x</div>
+"""
+
+
+def test_raw_html_reaches_the_official_html_only_as_far_as_the_allowlist_lets_it(repo):
+    write(repo / S, (repo / S).read_text().replace("language: en\n", "language: en\nallow-raw: [html]\n")
+          + "\n" + RAW_ATTACKS)
+    assert run("build", SID, "--format", "html", "--repo", str(repo)).code == 0
+    page = (repo / "build" / SID / f"{SID}.html").read_text()
+    body = page[page.index('<main class="body">'):page.index("</main>")]
+    annex = body[body.index('<div class="annex">'):]
+    assert annex[:annex.index("</div>")] == ('<div class="annex">\nAnnex  <img alt="pixel" />\n<p>\nstyled\n</p>\n'
+                                             "<a>data</a> <a>tab</a> x\n")
 
 
 def test_the_policy_is_added_once_and_kept_on_a_page_that_has_it():

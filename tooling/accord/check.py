@@ -68,7 +68,15 @@ def check_statement(repo: Repo, statement_id: str, partners: dict, notes: list[P
                                         statement.endorsement.invited if statement is not None else None,
                                         statement, notes))
     problems.extend(rounds_problems(repo, statement_id))
+    problems.extend(translation_problems(repo, statement_id, statement))
     return problems
+
+
+def translation_problems(repo: Repo, statement_id: str, statement: Statement | None) -> list[Problem]:
+    """Every statement.LANG.md beside the source must read and have its paragraphs (accord/i18n/translations.py)."""
+    from .i18n.translations import translation_problems as problems_of
+
+    return problems_of(repo, statement_id, statement)
 
 
 def rounds_problems(repo: Repo, statement_id: str) -> list[Problem]:
@@ -96,6 +104,14 @@ def _check_statement_content(statement: Statement, folder: str, display: str, pa
     if policy.threshold > len(policy.invited) and policy.invited:
         problems.append(Problem(display, _line(policy_tree, "threshold"),
                                 f"threshold {policy.threshold} is more than the {len(policy.invited)} invited partners"))
+    problems.extend(body_problems(statement, display))
+    return problems
+
+
+def body_problems(statement: Statement, display: str) -> list[Problem]:
+    """Raw blocks the front matter does not allow, and links that run code, in a statement's (or a language
+    version's) body."""
+    problems = []
     for number, line in enumerate(statement.body.split("\n"), statement.body_line):
         for match in _RAW.finditer(line):
             fmt = match.group(1).lower()

@@ -68,6 +68,10 @@ class ReviewError(AccordError):
     """A review packet could not be made or a returned DOCX cannot be imported."""
 
 
+class TranslationError(AccordError):
+    """A language version of a statement is missing, invalid, or cannot be marked current."""
+
+
 class RoundError(AccordError):
     """A consultation round cannot be opened, read, imported, compiled, merged or closed."""
 

@@ -69,15 +69,21 @@ class Release:
     endorsers: tuple[Endorser, ...]
     files: tuple[ReleaseFile, ...]
     folder: Path
+    # The language versions released beside the source: language, title, translation status, the source
+    # text hash each renders and whether that is the released text (a manifest without them has none).
+    translations: tuple[dict, ...] = ()
 
     def manifest(self) -> dict:
-        return {
+        manifest = {
             "statement": self.statement, "version": self.version, "tag": self.tag, "commit": self.commit,
             "published": self.published, "title": self.title, "symbol": self.symbol,
             "text_sha256": self.text_sha256,
             "endorsers": [endorser.as_dict() for endorser in self.endorsers],
             "files": [{"name": f.name, "sha256": f.sha256, "bytes": f.size} for f in self.files],
         }
+        if self.translations:
+            manifest["translations"] = list(self.translations)
+        return manifest
 
 
 @dataclass(frozen=True)
@@ -370,6 +376,7 @@ def _build_release(repo: Repo, statement_id: str, version: int, commit: str, sta
             raise ReleaseError(f"commit {commit[:12]} is not the release of {statement_id} v{version}: its front "
                                f"matter lacks status: published, version: {version} and a published date")
         endorsers = _endorsers(checkout, statement)
+        translations = _translations(checkout, statement)
         result = build_statement(checkout, statement_id, RELEASE_FORMATS, Path(work) / "out")
         files = []
         for output in result.outputs:
@@ -378,12 +385,21 @@ def _build_release(repo: Repo, statement_id: str, version: int, commit: str, sta
             files.append(ReleaseFile(output.name, hashlib.sha256(data).hexdigest(), len(data)))
     release = Release(statement_id, statement.version, release_tag(statement_id, statement.version), commit,
                       statement.published.isoformat(), statement.text_sha256, statement.title, statement.symbol,
-                      endorsers, tuple(files), staging)
+                      endorsers, tuple(files), staging, translations)
     manifest = (json.dumps(release.manifest(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     (staging / MANIFEST).write_bytes(manifest)
     sums = [*((f.sha256, f.name) for f in files), (hashlib.sha256(manifest).hexdigest(), MANIFEST)]
     (staging / CHECKSUMS).write_text("".join(f"{digest}  {name}\n" for digest, name in sums), "utf-8")
     return release
+
+
+def _translations(repo: Repo, statement: Statement) -> tuple[dict, ...]:
+    """The language versions as the manifest records them."""
+    from .i18n.translations import load_translations
+
+    return tuple({"language": t.language, "title": t.title, "translation_status": t.translation_status,
+                  "translation_of": t.translation_of, "current": t.is_current(statement)}
+                 for t in load_translations(repo, statement))
 
 
 def release_tag(statement_id: str, version: int) -> str:
@@ -468,7 +484,7 @@ def read_manifest(path: Path, display: str) -> Release:
             endorsers=tuple(Endorser(e["partner"], e["name"], e.get("short"), e["position"], e["signatory"],
                                      tuple(e.get("reservations") or ())) for e in data["endorsers"]),
             files=tuple(ReleaseFile(f["name"], f["sha256"], int(f["bytes"])) for f in data["files"]),
-            folder=path.parent)
+            folder=path.parent, translations=tuple(data.get("translations") or ()))
     except LinkRefused:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:

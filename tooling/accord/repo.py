@@ -20,6 +20,11 @@ BUILD_SETTINGS = Schema("build settings", (
           default=True),
 ))
 
+RELEASE_SETTINGS = Schema("release settings", (
+    Field("languages", "list:text", "Language versions (statement.LANG.md) every release needs, each current.",
+          default=()),
+))
+
 SETTINGS = Schema("accord.yaml", (
     Field("organization", "text", "The organization that publishes the texts.", default="Alliance"),
     Field("team", "text", "The team that drafts and records them.", default="Co-ordination Team"),
@@ -33,6 +38,7 @@ SETTINGS = Schema("accord.yaml", (
           pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
     Field("timezone", "text", "The secretariat's time zone (IANA name, e.g. Europe/Vienna): round deadlines "
           "are in it.", default="UTC"),
+    Field("release", "map", "What `accord release` needs beside the ledger.", schema=RELEASE_SETTINGS),
 ))
 
 
@@ -48,6 +54,7 @@ class Settings:
     secretariat_keys: tuple[str, ...] = ()
     timezone: str = "UTC"
     embed_fonts: bool = True
+    release_languages: tuple[str, ...] = ()
 
 
 @dataclass
@@ -198,6 +205,8 @@ class Repo:
         if problems:
             return Settings(), problems
         build = values.pop("build") or {}
+        release = values.pop("release") or {}
+        values["release_languages"] = tuple(release.get("languages") or ())
         values["partners_order"] = tuple(values["partners_order"] or ())
         values["secretariat_keys"] = tuple(values["secretariat_keys"] or ())
         formats = tuple(build.get("formats") or FORMATS)

@@ -2,27 +2,30 @@
 
 Pages are plain HTML and one stylesheet, with relative links only, so the site works
 opened from the file system and served from anywhere. No page carries a script, and a
-Content-Security-Policy forbids them: every piece of user text is escaped on the way in,
-and the policy stops whatever an escaping mistake would let through.
+Content-Security-Policy forbids them: the pages are accord.web's Jinja2 templates (site/),
+which escape every piece of user text, a statement's own HTML goes through the allowlist
+sanitizer, and the policy stops whatever a mistake would let through. This module gathers
+what each page shows; the templates decide how it looks.
 """
 
 from __future__ import annotations
 
-import html
 import os
 import shutil
-import string
 import tempfile
 from dataclasses import dataclass
 from functools import cached_property
-from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .i18n.tags import is_rtl
 from .errors import BuildError, UsageError
 from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
 from .repo import Repo
 from .statement import Statement
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 SITE_MARKER = ".accord-site"
 
@@ -43,44 +46,6 @@ POSITION_LABELS = {
 }
 POSITION_MARKS = {"endorse": "✓", "endorse-with-reservations": "✓*", "no-objection": "○", "abstain": "–",
                   "object": "✗", "withdrawn": "↩", "invited": "…"}
-
-
-# -- HTML that escapes by default ---------------------------------------------------
-
-class Markup(str):
-    """HTML made by this module, safe to insert as is; every other str is escaped."""
-
-
-def esc(value) -> Markup:
-    if isinstance(value, Markup):
-        return value
-    return Markup(html.escape(str(value), quote=True))
-
-
-def join(items, separator: str = "") -> Markup:
-    return Markup(esc(separator).join(esc(item) for item in items if item is not None))
-
-
-def el(name: str, *children, **attrs) -> Markup:
-    """An element; attribute names take '_' for '-' and a trailing '_' for Python keywords (class_)."""
-    parts = [name]
-    for key, value in attrs.items():
-        if value is None or value is False:
-            continue
-        attr = key.rstrip("_").replace("_", "-")
-        parts.append(attr if value is True else f'{attr}="{esc(value)}"')
-    if name in _VOID:
-        return Markup(f"<{' '.join(parts)}>")
-    inner = join(_flatten(children))
-    return Markup(f"<{' '.join(parts)}>{inner}</{name}>")
-
-
-def _flatten(children):
-    for child in children:
-        if isinstance(child, (list, tuple)):
-            yield from _flatten(child)
-        elif child is not None:
-            yield child
 
 
 # -- what the pages show ----------------------------------------------------------
@@ -144,14 +109,14 @@ def build_site(repo: Repo, out_dir: Path | None = None) -> SiteResult:
     _check_target(repo, out_dir)
     partners = ordered_partners(repo)
     views = [statement_view(repo, statement_id) for statement_id in repo.statement_ids()]
-    layout = _read_layout(repo)
+    assets = _read_layout(repo)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     except OSError as exc:
         raise UsageError(f"-o {out_dir}: cannot write there: {exc.strerror or exc}") from None
     try:
-        pages = _write_site(repo, staging, views, partners, layout)
+        pages = _write_site(repo, staging, views, partners, assets)
         (staging / SITE_MARKER).write_text("written by `accord site`; the whole folder is replaced on each run\n")
         _replace_folder(staging, out_dir)
     except BaseException:
@@ -190,42 +155,39 @@ def _replace_folder(staging: Path, out_dir: Path) -> None:
         os.replace(staging, out_dir)
 
 
-def _read_layout(repo: Repo) -> tuple[string.Template, dict[str, bytes]]:
-    """The page template, and the assets beside it (stylesheet, icon, logos) copied as they are."""
+def _read_layout(repo: Repo) -> dict[str, bytes]:
+    """The assets of every page: accord's stylesheet, then the repository's own files in templates/site/
+    (icon, logos, or a stylesheet of its own in place of accord's), copied as they are."""
+    assets = {"style.css": resources.files("accord.web").joinpath("static/site.css").read_bytes()}
     folder = repo.templates_dir / "site"
     try:
-        page = read_repo_bytes(folder / "page.html").decode("utf-8")
-        assets = {path.name: read_repo_bytes(path) for path in sorted(folder.iterdir())
-                  if path.is_file() and path.name != "page.html" and not path.name.startswith(".")}
+        if folder.is_dir():
+            assets.update((path.name, read_repo_bytes(path)) for path in sorted(folder.iterdir())
+                          if path.is_file() and not path.name.startswith("."))
     except LinkRefused:
         raise
     except OSError as exc:
         raise BuildError(f"cannot read the site template: {repo.rel(Path(exc.filename))}: {exc.strerror}") from None
-    return string.Template(page), assets
+    return assets
 
 
 def _write_site(repo: Repo, staging: Path, views: list[StatementView], partners: dict,
-                layout: tuple[string.Template, dict[str, bytes]]) -> list[Path]:
-    template, assets = layout
-    settings = repo.settings
-    footer = _footer(repo)
+                assets: dict[str, bytes]) -> list[Path]:
+    from .web import render
 
-    def page(relpath: str, title: str, content: Markup, language: str = "en") -> Path:
-        root = "../" * relpath.count("/")
-        try:
-            text = template.substitute(
-                lang=esc(language), title=esc(title), root=root, organization=esc(settings.organization),
-                team=esc(settings.team), content=content, footer=footer)
-        except (KeyError, ValueError) as exc:
-            raise BuildError(f"unknown or malformed placeholder {exc} (write $$ for a dollar sign)",
-                             path="templates/site/page.html") from None
+    settings = repo.settings
+    made = _made(repo)
+
+    def page(relpath: str, title: str, template: str, language: str = "en", **content) -> Path:
+        text = render(f"site/{template}", lang=language, title=title, root="../" * relpath.count("/"),
+                      organization=settings.organization, team=settings.team, made=made, **content)
         path = staging / relpath
         write_atomic(path, text)
         return path
 
     for name, data in assets.items():
         write_atomic(staging / "assets" / name, data)
-    pages = [page("index.html", f"Statements · {settings.organization}", _index(views, partners))]
+    pages = [page("index.html", f"Statements · {settings.organization}", "index.html.j2", **_index(views, partners))]
     for view in views:
         statement = view.statement
         redlines = {}
@@ -236,21 +198,52 @@ def _write_site(repo: Repo, staging: Path, views: list[StatementView], partners:
                 write_atomic(staging / name, redline)
                 pages.append(staging / name)
                 redlines[newer.version] = name
-        pages.append(page(f"statements/{statement.id}.html", statement.title,
-                          _statement_page(view, partners, _body_html(statement), redlines), statement.language))
+        versions = _language_versions(repo, statement)
+        links = _version_links(statement, versions)
+        pages.append(page(f"statements/{statement.id}.html", statement.title, "statement.html.j2", statement.language,
+                          languages=links, **_statement_page(view, partners, _body_html(statement), redlines)))
+        for translation in versions:
+            version = translation.version_of(statement)
+            pages.append(page(f"statements/{statement.id}.{translation.language}.html", version.title,
+                              "translation.html.j2", translation.language, languages=links,
+                              **_translation_page(statement, translation, _body_html(version))))
         for release in view.releases:
             _copy_release(release, staging / "dist" / statement.id / f"v{release.version}")
     for partner in partners.values():
-        pages.append(page(f"partners/{partner.id}.html", partner.name, _partner_page(partner, views)))
+        pages.append(page(f"partners/{partner.id}.html", partner.name, "partner.html.j2", **_partner_page(partner, views)))
     return pages
 
 
-def _footer(repo: Repo) -> Markup:
+def _language_versions(repo: Repo, statement: Statement) -> list:
+    """The statement's language versions (accord/i18n/translations.py), each valid, or TranslationError."""
+    from .i18n.translations import load_translations
+
+    return load_translations(repo, statement)
+
+
+def _version_links(statement: Statement, translations: list) -> list[tuple[str, str, str]]:
+    """(language, page, title) of every language version, the source first; [] when it has none."""
+    if not translations:
+        return []
+    return [(statement.language, f"{statement.id}.html", statement.title),
+            *((t.language, f"{statement.id}.{t.language}.html", t.title) for t in translations)]
+
+
+def _translation_page(statement: Statement, translation, body) -> dict:
+    """What a language version's page shows: what it renders (current or stale), and its text."""
+    renders = ("the current source text" if translation.is_current(statement) else
+               f"source text {translation.translation_of[:12]}, not the current {statement.text_sha256[:12]}: "
+               "stale until its translator carries over the changes")
+    return {"heading": translation.title, "translation_status": translation.translation_status, "renders": renders,
+            "source_href": f"{statement.id}.html", "source_language": statement.language,
+            "source_title": statement.title, "body": body}
+
+
+def _made(repo: Repo) -> str:
     from .history import head_commit
 
     commit = head_commit(repo.root)
-    made = f"from commit {commit[:12]}" if commit else "from an uncommitted repository"
-    return Markup(f"Made by accord {esc(made)}. Positions count only while they bind the current text.")
+    return f"from commit {commit[:12]}" if commit else "from an uncommitted repository"
 
 
 def _copy_release(release, target: Path) -> None:
@@ -268,72 +261,38 @@ def _copy_release(release, target: Path) -> None:
             write_atomic(target / name, data)
 
 
-# -- pages ------------------------------------------------------------------------
+# -- what each page shows (templates in accord/web/templates/site/ lay it out) -----
 
-def _index(views: list[StatementView], partners: dict) -> Markup:
-    rows = []
-    for view in views:
-        statement = view.statement
-        rows.append(el("tr",
-                       el("td", el("a", statement.title, href=f"statements/{statement.id}.html")),
-                       el("td", statement.symbol or "—"),
-                       el("td", statement.kind_label),
-                       el("td", _status(statement.status)),
-                       el("td", f"v{view.latest_version}" if view.latest_version else "—"),
-                       el("td", _endorsement_summary(view))))
-    statements_table = el("div", el("table",
-                                    el("thead", el("tr", [el("th", h, scope="col") for h in
-                                                          ("Title", "Symbol", "Kind", "Status", "Version", "Endorsements")])),
-                                    el("tbody", rows), class_="statements"), class_="scroll")
-    return join([
-        el("h1", "Statements"),
-        el("p", f"{len(views)} statement{'s' if len(views) != 1 else ''}, {len(partners)} partners.", class_="lead"),
-        statements_table if views else el("p", "No statements yet.", class_="none"),
-        el("h2", "Positions of the partners", id="matrix"),
-        _matrix(views, partners),
-        _legend(),
-        el("h2", "Partners", id="partners"),
-        el("ul", [el("li", el("a", partner.name, href=f"partners/{partner.id}.html"),
-                      f" ({partner.short})" if partner.short else None)
-                  for partner in partners.values()]),
-    ])
+def _index(views: list[StatementView], partners: dict) -> dict:
+    statements = [{"id": view.statement.id, "title": view.statement.title, "symbol": view.statement.symbol or "—",
+                   "kind": view.statement.kind_label, "status": view.statement.status,
+                   "version": f"v{view.latest_version}" if view.latest_version else "—",
+                   "summary": _endorsement_summary(view)}
+                  for view in views]
+    matrix = [{"id": view.statement.id, "title": view.statement.running_title,
+               "cells": [_cell(view, partner_id) for partner_id in partners]}
+              for view in views]
+    legend = [(kind, POSITION_MARKS[kind], label, False)
+              for kind, label in (*POSITION_LABELS.items(), ("invited", "invited, no response yet"))]
+    legend.append(("endorse", POSITION_MARKS["endorse"], "taken on an earlier text", True))
+    return {"statements": statements, "matrix": matrix, "legend": legend, "partners": list(partners.values())}
 
 
-def _matrix(views: list[StatementView], partners: dict) -> Markup:
-    head = el("tr", el("th", "Statement", scope="col"),
-              [el("th", el("a", partner.short or partner.name, href=f"partners/{partner.id}.html", title=partner.name),
-                  scope="col", class_="partner") for partner in partners.values()])
-    rows = []
-    for view in views:
-        statement = view.statement
-        cells = [el("td", _cell(view, partner_id)) for partner_id in partners]
-        rows.append(el("tr", el("th", el("a", statement.running_title, href=f"statements/{statement.id}.html"),
-                                scope="row"), cells))
-    return el("div", el("table", el("thead", head), el("tbody", rows), class_="matrix"), class_="scroll")
-
-
-def _cell(view: StatementView, partner_id: str) -> Markup | str:
+def _cell(view: StatementView, partner_id: str) -> dict | None:
     if partner_id in view.standings:
         return _standing_badge(view.standings[partner_id], compact=True)
     if partner_id in view.status.pending:
         if view.statement.status == "published":
             return _badge("none", "·", title="no position recorded before the release")
         return _badge("invited", POSITION_MARKS["invited"], title="invited, no response yet")
-    return ""
+    return None
 
 
-def _legend() -> Markup:
-    entries = [el("span", _badge(kind, POSITION_MARKS[kind]), " ", label)
-               for kind, label in (*POSITION_LABELS.items(), ("invited", "invited, no response yet"))]
-    entries.append(el("span", _badge("endorse", POSITION_MARKS["endorse"], stale=True), " taken on an earlier text"))
-    return el("p", entries, class_="legend")
+def _badge(kind: str, label: str, *, stale: bool = False, title: str | None = None) -> dict:
+    return {"kind": kind, "label": label, "stale": stale, "title": title}
 
 
-def _badge(kind: str, label: str, *, stale: bool = False, title: str | None = None) -> Markup:
-    return el("span", label, class_=f"pos pos-{kind}{' stale' if stale else ''}", title=title)
-
-
-def _standing_badge(standing, *, compact: bool = False) -> Markup:
+def _standing_badge(standing, *, compact: bool = False) -> dict:
     """A position as a coloured badge: its words, or in the matrix its mark with the words as a tooltip."""
     record = standing.record
     label = POSITION_LABELS[record.position]
@@ -354,17 +313,12 @@ def record_date_phrase(record) -> str:
     return f"dated {date.isoformat()}" if date else f"recorded {record.recorded_at.isoformat()}"
 
 
-def _status(status: str) -> Markup:
-    return el("span", status, class_=f"status status-{status}")
-
-
-def _endorsement_summary(view: StatementView) -> Markup:
+def _endorsement_summary(view: StatementView) -> dict:
+    """The count of current positions; `met` (the gate's verdict) is None on a published statement."""
     policy = view.statement.endorsement
     text = counting_phrase(view.status.standings, len(policy.invited))
-    if view.statement.status == "published":
-        return el("span", text)
-    return join([el("span", text, class_="met" if view.status.gate.ok else "unmet"),
-                 f" (threshold {policy.threshold})"])
+    met = None if view.statement.status == "published" else view.status.gate.ok
+    return {"text": text, "met": met, "threshold": policy.threshold}
 
 
 def counting_phrase(standings, invited: int) -> str:
@@ -379,157 +333,122 @@ def counting_phrase(standings, invited: int) -> str:
     return f"{text} of {invited} invited" if invited else text
 
 
-def _statement_page(view: StatementView, partners: dict, body: Markup, redlines: dict[int, str]) -> Markup:
+def _statement_page(view: StatementView, partners: dict, body: Markup, redlines: dict[int, str]) -> dict:
+    """The facts (name, kind, value: kind says how the template shows the value), positions, releases and text."""
     statement = view.statement
-    # The site speaks English; the statement's own title and text read in their language and direction.
-    direction = "rtl" if is_rtl(statement.language) else None
-    facts = [("Symbol", statement.symbol or "—"), ("Kind", statement.kind_label), ("Status", _status(statement.status)),
-             ("Date", statement.date.isoformat()), ("Language", statement.language)]
+    facts = [("Symbol", "text", statement.symbol or "—"), ("Kind", "text", statement.kind_label),
+             ("Status", "status", statement.status), ("Date", "text", statement.date.isoformat()),
+             ("Language", "text", statement.language)]
     if view.latest_version:
-        facts.append(("Latest release", f"v{view.latest_version}"))
+        facts.append(("Latest release", "text", f"v{view.latest_version}"))
     if statement.drafters:
-        facts.append(("Drafted by", ", ".join(statement.drafters)))
-    facts.append(("Text SHA-256", el("span", statement.text_sha256, class_="hash")))
-    facts.append(("Endorsements", _endorsement_summary(view)))
+        facts.append(("Drafted by", "text", ", ".join(statement.drafters)))
+    facts.append(("Text SHA-256", "hash", statement.text_sha256))
+    facts.append(("Endorsements", "summary", _endorsement_summary(view)))
     if statement.endorsement.required:
         labels = view.status.labels
-        facts.append(("Required", ", ".join(labels.get(pid, pid) for pid in statement.endorsement.required)))
+        facts.append(("Required", "text", ", ".join(labels.get(pid, pid) for pid in statement.endorsement.required)))
     gate = view.status.gate
     if statement.status == "published":
         release = view.releases[-1] if view.releases else None
         when = release.published if release else (statement.published.isoformat() if statement.published else None)
-        facts.append(("Ledger", f"published as v{view.latest_version}" + (f" on {when}" if when else "")
+        facts.append(("Ledger", "text", f"published as v{view.latest_version}" + (f" on {when}" if when else "")
                       if view.latest_version else "published"))
+    elif gate.ok:
+        facts.append(("Ledger", "text", "the required partners and the threshold hold current positions"))
     else:
-        facts.append(("Ledger", "the required partners and the threshold hold current positions" if gate.ok
-                      else el("ul", [el("li", problem) for problem in gate.problems], class_="unmet")))
-    return join([
-        el("p", el("a", "All statements", href="../index.html")),
-        el("h1", statement.title, lang=None if statement.language.startswith("en") else statement.language,
-           dir=direction),
-        el("dl", [(el("dt", name), el("dd", value)) for name, value in facts], class_="facts"),
-        el("h2", "Endorsers and positions", id="positions"),
-        _positions_table(view, partners),
-        el("h2", "Releases", id="releases"),
-        _releases_table(view, redlines),
-        el("h2", "Text", id="text"),
-        el("article", body, class_="text", lang=statement.language, dir=direction),
-    ])
+        facts.append(("Ledger", "problems", list(gate.problems)))
+    return {"heading": statement.title, "facts": facts, "columns": POSITION_COLUMNS,
+            "positions": _positions(view, partners), "releases": _releases(view, redlines),
+            "no_releases": _no_releases(view), "text_language": statement.language, "body": body}
 
 
 POSITION_COLUMNS = ("Position", "Taken on", "Signatory", "Recorded", "Evidence", "Reservations")
 
 
-def _position_cells(standing) -> list[Markup]:
+def _position_cells(standing) -> dict:
     record = standing.record
     evidence = "signed" if standing.signed else "attested"
     if record.evidence and record.evidence.kind not in ("none", "ssh-signature"):
         evidence += f" ({record.evidence.kind})"
-    return [el("td", _standing_badge(standing)),
-            el("td", "the current text" if standing.current else "an earlier text"),
-            el("td", record.signatory),
-            el("td", record_date(record).isoformat()),
-            el("td", evidence),
-            el("td", _reservations(record))]
+    return {"standing": True, "badge": _standing_badge(standing),
+            "taken_on": "the current text" if standing.current else "an earlier text",
+            "signatory": record.signatory, "date": record_date(record).isoformat(), "evidence": evidence,
+            "reservations": _reservations(record)}
 
 
-def _no_position_cells(published: bool = False) -> list[Markup]:
+def _no_position_cells(published: bool = False) -> dict:
     badge = (_badge("none", "no position before the release") if published
              else _badge("invited", "invited, no response yet"))
-    return [el("td", badge), *(el("td", "—") for _ in POSITION_COLUMNS[1:])]
+    return {"standing": False, "badge": badge, "blanks": len(POSITION_COLUMNS) - 1}
 
 
-def _positions_table(view: StatementView, partners: dict) -> Markup:
+def _positions(view: StatementView, partners: dict) -> list[dict]:
     required = set(view.statement.endorsement.required)
     rows = []
     for standing in view.status.standings:
-        rows.append(el("tr", el("td", _partner_link(partners, standing.partner, standing.partner in required)),
-                       _position_cells(standing)))
+        rows.append({"partner": _partner_link(partners, standing.partner, standing.partner in required),
+                     **_position_cells(standing)})
     for partner_id in view.status.pending:
-        rows.append(el("tr", el("td", _partner_link(partners, partner_id, partner_id in required)),
-                       _no_position_cells(view.statement.status == "published")))
-    if not rows:
-        return el("p", "No partner has been invited or has taken a position yet.", class_="none")
-    head = el("tr", [el("th", h, scope="col") for h in ("Partner", *POSITION_COLUMNS)])
-    return el("div", el("table", el("thead", head), el("tbody", rows), class_="positions"), class_="scroll")
+        rows.append({"partner": _partner_link(partners, partner_id, partner_id in required),
+                     **_no_position_cells(view.statement.status == "published")})
+    return rows
 
 
-def _partner_link(partners: dict, partner_id: str, required: bool) -> Markup:
+def _partner_link(partners: dict, partner_id: str, required: bool) -> dict:
     partner = partners.get(partner_id)
-    link = el("a", partner.name, href=f"../partners/{partner_id}.html") if partner else esc(partner_id)
-    return join([link, el("br"), el("small", "required")]) if required else link
+    return {"id": partner_id, "name": partner.name if partner else None, "required": required}
 
 
-def _reservations(record) -> Markup | str:
-    if not record.reservations:
-        return "—"
+def _reservations(record) -> list[dict]:
     from .labels import anchor
 
     page = f"../statements/{record.statement}.html"
-    return el("ul", [el("li", el("a", f"¶ {item.paragraph}", href=f"{page}#text-{anchor(str(item.paragraph))}")
-                            if item.paragraph else None, ": " if item.paragraph else None, item.text)
-                     for item in record.reservations])
+    return [{"paragraph": item.paragraph, "text": item.text,
+             "href": f"{page}#text-{anchor(str(item.paragraph))}" if item.paragraph else None}
+            for item in record.reservations or ()]
 
 
-def _releases_table(view: StatementView, redlines: dict[int, str]) -> Markup:
-    if not view.releases:
-        version = view.statement.version
-        if version:
-            published = f" on {view.statement.published.isoformat()}" if view.statement.published else ""
-            tag = f"{view.statement.id}/v{version}"
-            where = (f"its files are not in dist/ here (`accord release {view.statement.id} --rebuild {version}` "
-                     f"writes them from the tag {tag})" if view.tagged else
-                     "released before accord kept releases: there is no tag or dist/ folder for it")
-            return el("p", f"Released as v{version}{published}; {where}.", class_="none")
-        return el("p", "Not released yet.", class_="none")
-    statement_id = view.statement.id
+def _no_releases(view: StatementView) -> str:
+    version = view.statement.version
+    if version:
+        published = f" on {view.statement.published.isoformat()}" if view.statement.published else ""
+        tag = f"{view.statement.id}/v{version}"
+        where = (f"its files are not in dist/ here (`accord release {view.statement.id} --rebuild {version}` "
+                 f"writes them from the tag {tag})" if view.tagged else
+                 "released before accord kept releases: there is no tag or dist/ folder for it")
+        return f"Released as v{version}{published}; {where}."
+    return "Not released yet."
+
+
+def _releases(view: StatementView, redlines: dict[int, str]) -> list[dict]:
+    """The releases, newest first, with their downloads and the redline from the one before."""
     rows = []
     previous = None
     for release in view.releases:
-        base = f"../dist/{statement_id}/v{release.version}/"
-        downloads = [el("li", el("a", f"{item.name.rsplit('.', 1)[-1].upper()}", href=base + item.name, download=item.name,
-                                 title=f"{item.name}, {item.size} bytes, SHA-256 {item.sha256}"))
-                     for item in release.files]
-        downloads.append(el("li", el("a", "manifest", href=base + "manifest.json")))
-        downloads.append(el("li", el("a", "SHA256SUMS", href=base + "SHA256SUMS")))
-        changes = "—"
-        if release.version in redlines:
-            changes = el("a", f"changes from v{previous.version}", href=f"../{redlines[release.version]}")
-        rows.append(el("tr",
-                       el("td", f"v{release.version}"),
-                       el("td", release.published),
-                       el("td", el("code", release.commit[:12], title=release.commit)),
-                       el("td", ", ".join(e.short or e.name for e in release.endorsers) or "—"),
-                       el("td", el("ul", downloads, class_="downloads")),
-                       el("td", changes)))
+        rows.append({"version": release.version, "published": release.published, "commit": release.commit,
+                     "endorsers": ", ".join(e.short or e.name for e in release.endorsers) or "—",
+                     "base": f"../dist/{view.statement.id}/v{release.version}/", "files": release.files,
+                     "redline": redlines.get(release.version), "previous": previous.version if previous else None})
         previous = release
-    head = el("tr", [el("th", h, scope="col") for h in
-                     ("Version", "Published", "Commit", "Endorsed by", "Downloads", "Redline")])
-    return el("div", el("table", el("thead", head), el("tbody", list(reversed(rows))), class_="releases"), class_="scroll")
+    return list(reversed(rows))
 
 
-def _partner_page(partner, views: list[StatementView]) -> Markup:
-    facts = [("Short name", partner.short or "—"), ("Kind", PARTNER_KIND_LABELS.get(partner.kind, partner.kind))]
+def _partner_page(partner, views: list[StatementView]) -> dict:
+    facts = [("Short name", "text", partner.short or "—"),
+             ("Kind", "text", PARTNER_KIND_LABELS.get(partner.kind, partner.kind))]
     if partner.signers:
-        facts.append(("May sign", ", ".join(f"{s.name}, {s.title}" if s.title else s.name for s in partner.signers)))
+        facts.append(("May sign", "text",
+                      ", ".join(f"{s.name}, {s.title}" if s.title else s.name for s in partner.signers)))
     rows = []
     for view in views:
-        link = el("td", el("a", view.statement.title, href=f"../statements/{view.statement.id}.html"))
+        link = {"statement_id": view.statement.id, "statement_title": view.statement.title}
         standing = view.standings.get(partner.id)
         if standing is not None:
-            rows.append(el("tr", link, _position_cells(standing)))
+            rows.append({**link, **_position_cells(standing)})
         elif partner.id in view.status.pending:
-            rows.append(el("tr", link, _no_position_cells(view.statement.status == "published")))
-    head = el("tr", [el("th", h, scope="col") for h in ("Statement", *POSITION_COLUMNS)])
-    table = (el("div", el("table", el("thead", head), el("tbody", rows), class_="positions"), class_="scroll")
-             if rows else el("p", "Not invited to any statement yet.", class_="none"))
-    return join([
-        el("p", el("a", "All statements", href="../index.html")),
-        el("h1", partner.name),
-        el("dl", [(el("dt", name), el("dd", value)) for name, value in facts], class_="facts"),
-        el("h2", "Positions"),
-        table,
-    ])
+            rows.append({**link, **_no_position_cells(view.statement.status == "published")})
+    return {"heading": partner.name, "facts": facts, "columns": POSITION_COLUMNS, "positions": rows}
 
 
 REDLINE_POLICY = ('<meta http-equiv="Content-Security-Policy" '
@@ -557,6 +476,7 @@ def _body_html(statement: Statement) -> Markup:
     from .render.source import LABELS_FILTER, READER
     from .labels import filter_settings, statement_labels
     from .pandoc import run_pandoc
+    from .web import sanitize_html
 
     labels = statement_labels(statement)
     label_args = [f"--lua-filter={LABELS_FILTER}"] if labels.units else []
@@ -564,70 +484,3 @@ def _body_html(statement: Statement) -> Markup:
                           statement.body, what="pandoc (site HTML)",
                           env={"ACCORD_LABELS": filter_settings(labels, statement.numbered_paragraphs, "site")})
     return sanitize_html(fragment.decode("utf-8"))
-
-
-_DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "frame", "frameset"}
-_VOID = {"br", "hr", "img", "col", "wbr", "input", "source", "track", "area", "meta", "link", "base", "param"}
-_URL_ATTRS = {"href", "src", "cite", "action", "formaction", "poster", "xlink:href"}
-_SAFE_SCHEMES = ("http:", "https:", "mailto:")
-
-
-class _Sanitizer(HTMLParser):
-    """Re-serialises pandoc's HTML: drops scripts, event handlers and unsafe URLs, re-escapes all text."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _DROP_WITH_CONTENT:
-            self.skipping += 1
-            return
-        if self.skipping or tag in {"meta", "link", "base", "form", "input", "button"}:
-            return
-        if tag == "img":
-            src = dict(attrs).get("src") or ""
-            if not src.startswith("data:image/"):
-                alt = dict(attrs).get("alt")
-                if alt:
-                    self.out.append(f"[{esc(alt)}]")
-                return
-        kept = []
-        for name, value in attrs:
-            if name.startswith("on") or name in {"style", "srcdoc", "formaction"}:
-                continue
-            if name in _URL_ATTRS and not _safe_url(value or ""):
-                continue
-            kept.append(f' {esc(name)}="{esc(value or "")}"' if value is not None else f" {esc(name)}")
-        self.out.append(f"<{tag}{''.join(kept)}>")
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag):
-        if tag in _DROP_WITH_CONTENT:
-            self.skipping = max(0, self.skipping - 1)
-            return
-        if self.skipping or tag in _VOID or tag in {"meta", "link", "base", "form", "input", "button"}:
-            return
-        self.out.append(f"</{tag}>")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.out.append(esc(data))
-
-
-def _safe_url(url: str) -> bool:
-    compact = "".join(url.split()).lower()
-    if ":" not in compact.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
-        return True  # relative or a fragment
-    return compact.startswith(_SAFE_SCHEMES)
-
-
-def sanitize_html(fragment: str) -> Markup:
-    """An HTML fragment with scripts, event handlers, styles and unsafe URLs removed and text re-escaped."""
-    sanitizer = _Sanitizer()
-    sanitizer.feed(fragment)
-    sanitizer.close()
-    return Markup("".join(sanitizer.out))

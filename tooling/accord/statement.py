@@ -40,6 +40,8 @@ FRONT_MATTER = Schema("statement front matter", (
     Field("endorsement", "map", "Who is asked to endorse and what a release needs.", schema=ENDORSEMENT_POLICY),
     Field("numbered-paragraphs", "bool", "Number body paragraphs 1, 2, 3 ... across headings.", default=False),
     Field("allow-raw", "list:text", "Raw blocks of these formats are allowed in the body.", default=(), choices=RAW_FORMATS),
+    Field("release-languages", "list:text", "Language versions (statement.LANG.md) a release needs, each "
+          "current; replaces `release: languages` of accord.yaml for this text ([] needs none)."),
     Field("version", "int", "The release number, set by `accord release`.", minimum=1),
     Field("published", "date", "The release date, set by `accord release`."),
 ))
@@ -74,6 +76,7 @@ class Statement:
     allow_raw: tuple[str, ...] = ()
     version: int | None = None
     published: dt.date | None = None
+    release_languages: tuple[str, ...] | None = None  # None: accord.yaml's `release: languages`
     body_line: int = 1
     front_matter: str = ""
     # The parsed front matter with the line of every key and item, for checks that name a place.
@@ -163,6 +166,8 @@ def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[
     ) if policy_values else EndorsementPolicy()
     values["drafters"] = tuple(values["drafters"] or ())
     values["allow_raw"] = tuple(values["allow_raw"] or ())
+    if values["release_languages"] is not None:
+        values["release_languages"] = tuple(values["release_languages"])
     statement = Statement(**values, endorsement=policy, body=body, path=path,
                           body_line=body_line, front_matter=yaml_text, front_matter_tree=data)
     return statement, []

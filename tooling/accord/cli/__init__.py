@@ -27,6 +27,7 @@ COMMANDS = {
     "site": "site_cmd",
     "init-ci": "ci_cmd",
     "round": "round_cmd",
+    "translate": "translate_cmd",
 }
 
 

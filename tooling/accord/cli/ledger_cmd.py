@@ -21,24 +21,30 @@ def status(statement_id, as_json, repo):
     attested), reservations, invited partners not yet heard from, and every reason
     the gate is closed. Without ID: a statements x partners matrix. "signed" means a
     signature is filed; `accord verify` checks it. Exit 0 either way."""
-    from ..ledger import ledger_status, ledger_statuses
+    from ..i18n.translations import translation_versions
+    from ..ledger import LedgerStatus, ledger_status, ledger_statuses
 
     if statement_id is not None:
         from ..rounds.status import status_json, status_lines
 
         result = ledger_status(repo, statement_id, lifecycle=True)
         if as_json:
-            echo_json({**result.as_dict(), "round": status_json(repo, statement_id)})
+            echo_json({**result.as_dict(), "round": status_json(repo, statement_id),
+                       "translations": [v.as_dict() for v in translation_versions(repo, result.statement)]})
         else:
             _print_statement(result, repo)
             for line in status_lines(repo, statement_id):  # the open round's deadline, who is overdue or late
                 click.echo(line)
         return
     results = ledger_statuses(repo, lifecycle=True)
+    translations = {result.id: translation_versions(repo, result.statement) for result in results
+                    if isinstance(result, LedgerStatus)}
     if as_json:
-        _echo_json_lines([result.as_dict() for result in results])
+        _echo_json_lines([{**result.as_dict(), "translations": [v.as_dict() for v in translations[result.id]]}
+                          if result.id in translations else result.as_dict() for result in results])
     else:
         _print_matrix(results, repo)
+        _print_translations(translations)
 
 
 def _echo_json_lines(items: list) -> None:
@@ -77,6 +83,7 @@ def _print_statement(result, repo=None) -> None:
         click.echo("No positions recorded yet.")
     if result.pending:
         click.echo(f"Not yet heard from: {', '.join(result.labels.get(p, p) for p in result.pending)}")
+    _print_versions(repo, statement)
     click.echo()
     if result.gate.ok:
         click.echo(f"Gate: {click.style('open', fg='green')}")
@@ -84,6 +91,46 @@ def _print_statement(result, repo=None) -> None:
         click.echo(f"Gate: {click.style('closed', fg='red')}")
         for problem in result.gate.problems:
             click.echo(f"  - {problem}")
+
+
+def _print_versions(repo, statement) -> None:
+    """The language versions, when the statement has any: `fr  checked  current  statements/.../statement.fr.md`."""
+    from ..i18n.translations import language_versions
+
+    if repo is None:
+        return
+    versions = language_versions(repo, statement)
+    if len(versions) < 2:
+        return
+    click.echo()
+    click.echo("Languages:")
+    width = max(len(version.language) for version in versions)
+    colours = {"source": None, "current": "green", "stale": "yellow", "unreadable": "red"}
+    for version in versions:
+        state = "missing" if version.problem == "missing" else version.state
+        what = ("source" if version.source else
+                f"{version.translation_status or '-'}, {click.style(state, fg=colours.get(state, 'red'))}")
+        if not version.source and not version.current and version.translation_of:
+            what += f" (renders {version.translation_of[:8]})"
+        if version.required:
+            what += ", required for release"
+        click.echo(f"  {version.language.ljust(width)}  {what}  {version.file}")
+
+
+def _print_translations(translations: dict) -> None:
+    """Under the matrix: each statement's language versions, current or stale."""
+    shown = {sid: versions for sid, versions in translations.items() if versions}
+    if not shown:
+        return
+    click.echo()
+    click.echo("Translations:")
+    for statement_id, versions in shown.items():
+        cells = []
+        for version in versions:
+            state = "missing" if version.problem == "missing" else version.state
+            colour = {"current": "green", "stale": "yellow"}.get(state, "red")
+            cells.append(f"{version.language} {click.style(state, fg=colour)}")
+        click.echo(f"  {statement_id}: {', '.join(cells)}")
 
 
 def _colour(standing) -> str | None:

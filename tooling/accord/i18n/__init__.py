@@ -1,1 +1,2 @@
-"""Languages: tags, scripts and their fonts, and the furniture (labels, dates, quotes) of each language."""
+"""Languages: tags, scripts and their fonts, furniture (labels, dates, quotes), and translations of a statement
+and their staleness (accord/i18n/translations.py)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import LedgerError, Problem
@@ -309,4 +309,10 @@ def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMe
             if f"{name}.sig" in names:
                 signed.add(partner_id)
     statement = with_earlier_bindings(repo, statement, records.values())
-    return evaluate(statement, records, partners, signed, problems, order, lifecycle)
+    status = evaluate(statement, records, partners, signed, problems, order, lifecycle)
+    from ..i18n.translations import language_gate
+
+    languages = language_gate(repo, statement)  # required language versions, missing or stale
+    if languages:
+        status = replace(status, gate=Gate(False, (*status.gate.problems, *languages)))
+    return status

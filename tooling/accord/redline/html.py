@@ -1,57 +1,19 @@
-"""The HTML rendering: one self-contained page (no scripts, no outside files) with a legend and counts."""
+"""The HTML rendering: one self-contained page (no scripts, no outside files) with a legend and counts.
+
+The page is a Jinja2 template (accord/web/templates/redline/page.html.j2); the merged text inside it is
+written here, a token at a time, with every piece of text through html.escape (as the templates escape).
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
+from importlib import resources
 
 from .blocks import Token
 from .layout import (ListNode, MovePlace, NoteCounter, QuoteNode, edge_spaces, effective_marks, move_places, nest,
                      plain_text, run_items)
 from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, NoteChange, Redline, runs
-
-_CSS = """
-:root { --ins: #0b6e2f; --ins-bg: #e3f6e8; --del: #a3161c; --del-bg: #fde7e8; --move: #1f4e9c; --move-bg: #e6eefc; }
-* { box-sizing: border-box; }
-body { font: 17px/1.55 Georgia, "Times New Roman", serif; color: #1b1b1b; margin: 0; background: #fafafa; }
-header.redline, main, section.footnotes { max-width: 46rem; margin: 0 auto; padding: 0 1.5rem; }
-header.redline { padding-top: 2rem; padding-bottom: 1rem; border-bottom: 1px solid #ddd;
-  font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 15px; }
-header.redline .kicker { text-transform: uppercase; letter-spacing: .08em; color: #666; margin: 0; }
-header.redline h1 { font-size: 1.4rem; margin: .2rem 0 .6rem; }
-.versions { margin: 0 0 .8rem; }
-.counts { display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; list-style: none; padding: 0; margin: 0 0 .8rem; }
-.counts b { font-variant-numeric: tabular-nums; }
-.legend { display: flex; flex-wrap: wrap; gap: .4rem 1rem; margin: 0; }
-main { background: #fff; padding-top: 1.5rem; padding-bottom: 2rem; }
-ins { color: var(--ins); background: var(--ins-bg); text-decoration: underline; }
-del { color: var(--del); background: var(--del-bg); text-decoration: line-through; }
-.moved-from del, del.moved { color: var(--move); background: var(--move-bg); text-decoration: line-through double; }
-.moved-to ins, ins.moved { color: var(--move); background: var(--move-bg); text-decoration: underline double; }
-.moved-to ins.edit { color: var(--ins); background: var(--ins-bg); text-decoration: underline; }
-.moved-to del.edit { color: var(--del); background: var(--del-bg); }
-.changed, .inserted, .deleted, .moved-from, .moved-to {
-  border-left: 3px solid #bbb; padding-left: .6rem; margin-left: -.9rem; }
-.inserted { border-color: var(--ins); } .deleted { border-color: var(--del); }
-.moved-from, .moved-to { border-color: var(--move); }
-a.move { font: 12px system-ui, sans-serif; color: var(--move); text-decoration: none; border: 1px solid var(--move);
-  border-radius: 3px; padding: 0 .3rem; margin-right: .3rem; white-space: nowrap; }
-table { border-collapse: collapse; margin: 1rem 0; }
-td, th { border: 1px solid #ccc; padding: .3rem .6rem; vertical-align: top; text-align: left; }
-tr.inserted td { background: var(--ins-bg); } tr.deleted td { background: var(--del-bg); }
-pre { background: #f4f4f4; padding: .6rem; overflow-x: auto; }
-section.footnotes { font-size: .9rem; border-top: 1px solid #ddd; padding-top: 1rem; padding-bottom: 2rem; }
-h1.doc-title { font-size: 1.6rem; }
-main { padding-left: 4rem; }
-main > p, main > .changed, main > .inserted, main > .deleted { position: relative; }
-main > p > .label:first-child { position: absolute; left: -3rem; width: 2.4rem; text-align: right; color: #666;
-  font-size: .9em; }
-ol.labelled, ul.labelled { list-style: none; padding-left: 2.4rem; }
-ol.labelled > li > p, ul.labelled > li > p { position: relative; }
-ol.labelled > li > p > .label:first-child, ul.labelled > li > p > .label:first-child { position: absolute;
-  left: -2.4rem; }
-.label-was { font: 12px system-ui, sans-serif; color: #666; border: 1px dashed #999; border-radius: 3px;
-  padding: 0 .3rem; margin-right: .3rem; white-space: nowrap; }
-"""
 
 _TAGS = {"emph": "em", "strong": "strong", "underline": "u", "strikeout": "s", "superscript": "sup",
          "subscript": "sub"}
@@ -60,40 +22,33 @@ _SAFE_SCHEMES = ("http:", "https:", "mailto:", "#", "/", "./", "../")
 
 def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", new_label: str = "new",
                 labels=None) -> str:
-    """A complete HTML page: header (versions, counts, legend), the merged text, its footnotes.
+    """A complete HTML page (web/templates/redline/page.html.j2): header (versions, counts, legend), the merged
+    text, its footnotes.
 
     `labels` (accord.labels.RedlineLabels) puts the newer version's paragraph labels on the
     text, with the older label beside any that changed and on deleted paragraphs."""
+    from ..web import Markup, render
+
     writer = _Writer(move_places(redline.ops), labels)
     body = writer.nodes(nest(list(redline.ops)))
     counts = redline.counts
-    title = heading or plain_text(redline.new.title.tokens) or "Redline"
-    items = [(counts.words_inserted, "word", "inserted"), (counts.words_deleted, "word", "deleted"),
-             (counts.blocks_changed, "paragraph", "changed"), (counts.blocks_inserted, "paragraph", "inserted"),
-             (counts.blocks_deleted, "paragraph", "deleted"), (counts.moves, "paragraph", "moved")]
-    count_html = "".join(f"<li><b>{number}</b> {noun}{'' if number == 1 else 's'} {verb}</li>"
-                         for number, noun, verb in items)
-    notes = writer.footnotes()
-    status = "" if redline.changed else '<p class="nochange">No changes: both versions have the same text.</p>'
+    renumbered: list[str] = []
     if labels is not None:
         from ..labels import renumbering
 
-        moves = renumbering(labels, redline.ops)
-        if moves:
-            status += f'<p class="renumbered">Renumbered: {escape("; ".join(moves))}</p>\n'
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Changes: {escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        '<header class="redline">\n<p class="kicker">Redline</p>\n'
-        f"<h1>{escape(title)}</h1>\n"
-        f'<p class="versions">From <b>{escape(old_label)}</b> to <b>{escape(new_label)}</b></p>\n'
-        f'<ul class="counts">{count_html}</ul>\n'
-        '<p class="legend"><span>Legend:</span> <ins>inserted</ins> <del>deleted</del> '
-        '<del class="moved">moved away</del> <ins class="moved">moved here</ins></p>\n'
-        f"{status}</header>\n<main>\n{body}</main>\n{notes}</body>\n</html>\n"
-    )
+        renumbered = renumbering(labels, redline.ops)
+    return render("redline/page.html.j2", title=heading or plain_text(redline.new.title.tokens) or "Redline",
+                  old_label=old_label, new_label=new_label, changed=redline.changed, renumbered=renumbered,
+                  counts=[(counts.words_inserted, "word", "inserted"), (counts.words_deleted, "word", "deleted"),
+                          (counts.blocks_changed, "paragraph", "changed"),
+                          (counts.blocks_inserted, "paragraph", "inserted"),
+                          (counts.blocks_deleted, "paragraph", "deleted"), (counts.moves, "paragraph", "moved")],
+                  css=Markup(_stylesheet()), body=Markup(body), notes=Markup(writer.footnotes()))
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> str:
+    return resources.files("accord.web").joinpath("static/redline.css").read_text("utf-8")
 
 
 class _Writer:

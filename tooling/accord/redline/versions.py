@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import GitError, LedgerError, RedlineError, StatementError, UsageError
+from ..errors import GitError, LedgerError, RedlineError, StatementError, TranslationError, UsageError
 from ..fsutil import read_repo_bytes
 from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
                        release_tags, resolve_revision)
@@ -70,18 +71,23 @@ class StatementDiff:
 
 
 def diff_statement(repo, statement_id: str, *, from_rev: str | None = None, to_rev: str | None = None,
-                   since_endorsement: str | None = None) -> StatementDiff:
-    """Compare two versions of a statement: --from (default: last release tag, else first commit) or the text
-    a partner last endorsed, with --to (default: the working tree)."""
+                   since_endorsement: str | None = None, since_translation: str | None = None) -> StatementDiff:
+    """Compare two versions of a statement: --from (default: last release tag, else first commit), the text
+    a partner last endorsed, or the source text a language version renders, with --to (default: the
+    working tree)."""
     from . import compare
 
     repo.require_statement(statement_id)
-    if since_endorsement is not None and from_rev is not None:
-        raise UsageError("--since-endorsement and --from cannot be used together")
+    chosen = [option for option, value in (("--since-endorsement", since_endorsement), ("--from", from_rev),
+                                           ("--since-translation", since_translation)) if value is not None]
+    if len(chosen) > 1:
+        raise UsageError(f"{chosen[0]} and {chosen[1]} cannot be used together")
     new = version_at(repo, statement_id, to_rev, option="--to") if to_rev is not None else working_version(
         repo, statement_id)
     if since_endorsement is not None:
         old = endorsed_version(repo, statement_id, since_endorsement)
+    elif since_translation is not None:
+        old = translated_version(repo, statement_id, since_translation)
     elif from_rev is not None:
         old = version_at(repo, statement_id, from_rev, option="--from")
     else:
@@ -193,6 +199,41 @@ def endorsed_version(repo, statement_id: str, partner_id: str) -> Version:
         return Version(f"{label} (working tree)", current.title, current.body, None, current.author, current.epoch,
                        current.numbered_paragraphs)
     raise RedlineError(f"the text {partner_id} endorsed (sha256 {wanted_hash[:12]}) is in no commit of {relpath}")
+
+
+def translated_version(repo, statement_id: str, language: str) -> Version:
+    """The source text a language version renders: the newest commit of statement.md whose text hash is the
+    version's `translation-of` (else the working tree, when the version renders it)."""
+    from ..i18n.translations import read_translation, translation_file
+
+    source = repo.load_statement(statement_id)
+    if language == source.language:
+        raise UsageError(f"--lang {language}: statement.md is the {language} version, the source itself")
+    translation, problems = read_translation(repo, statement_id, language) if os.path.lexists(
+        translation_file(repo, statement_id, language)) else (None, [])
+    if translation is None:
+        if problems:
+            raise problems[0].error(TranslationError)
+        from ..i18n.translations import load_translation
+
+        load_translation(repo, statement_id, language, source)  # names the missing file and what exists
+    assert translation is not None
+    wanted_hash = translation.translation_of
+    relpath = _relpath(repo, statement_id)
+    label = f"as the {language} version renders it"
+    candidates = commits_touching(repo.root, relpath)
+    texts = _files_at(repo.root, candidates, relpath)
+    for commit in candidates:
+        data = texts.get(commit)
+        if data is not None and wanted_hash in endorsable_hashes(data):
+            return version_at(repo, statement_id, commit, label=label)
+    if source.text_sha256 == wanted_hash:
+        current = working_version(repo, statement_id)
+        return Version(f"{label} (working tree)", current.title, current.body, None, current.author, current.epoch,
+                       current.numbered_paragraphs)
+    raise RedlineError(f"the source text the {language} version renders (translation-of {wanted_hash[:12]}) is in "
+                       f"no commit of {relpath}; its translator must compare it with the source by hand, then run "
+                       f"`accord translate {statement_id} {language} --mark-current`")
 
 
 def _last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, str | None] | None:

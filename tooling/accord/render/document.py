@@ -18,7 +18,7 @@ from ..ledger import SignatoryEntry, signatories
 from ..repo import Repo, Settings
 from ..statement import Statement, require_no_conflict_markers, source_blocks
 from ..yamlio import LineDict
-from .inputs import RepoInputs, input_pathspecs, statement_images
+from .inputs import RepoInputs, input_pathspecs, statement_images, version_pathspecs
 
 NO_SIGNATORIES = "No endorsements recorded"
 # Unicode's first-strong isolate and its end: a name or reservation in a script of the other direction
@@ -39,6 +39,8 @@ class Provenance:
     epoch: int
     dirty: bool
     is_draft: bool = True
+    translation_of: str | None = None   # a language version: the source text hash it renders
+    language: str | None = None         # a language version's language (None: the source)
 
     @property
     def version_name(self) -> str:
@@ -59,6 +61,8 @@ class Provenance:
     def line(self) -> str:
         """The footer line: `draft · commit 1a2b3c4 · text 9f8e7d6c`, and a warning when built from changes."""
         parts = [self.version_label, f"commit {self.short_commit}", f"text {self.text_sha256[:8]}"]
+        if self.translation_of:
+            parts.append(f"{self.language} translation of {self.translation_of[:8]}")
         if self.dirty:
             parts.append("uncommitted changes")
         return " · ".join(parts)
@@ -70,6 +74,7 @@ class Provenance:
             "accord.version": self.version_name,
             "accord.commit": (self.commit or "none") + ("+uncommitted" if self.dirty else ""),
             "accord.text_sha256": self.text_sha256,
+            **({"accord.translation_of": self.translation_of} if self.translation_of else {}),
         }
 
 
@@ -160,7 +165,10 @@ class Document:
 
     @property
     def keywords(self) -> list[str]:
-        return [f"{key}={value}" for key, value in self.provenance.properties().items()]
+        # Word keeps at most 255 characters of keywords: a language version's source hash is in the
+        # custom properties and the footer, not here.
+        return [f"{key}={value}" for key, value in self.provenance.properties().items()
+                if key != "accord.translation_of"]
 
     @property
     def labels(self):
@@ -181,7 +189,7 @@ class Document:
                            "outside": list(self.outside_images), "raw": list(self.statement.allow_raw)})
 
     def template_values(self) -> dict:
-        """The variables of templates/statement.typ and statement.html (see templates/README.md)."""
+        """The variables of templates/statement.typ and of the HTML page (render/parts.html; see templates/README.md)."""
         statement = self.statement
         values = {
             "title": statement.title,                    # Markdown, as in the front matter
@@ -245,36 +253,51 @@ def literal(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
-def provenance_commit(root: Path, statement_id: str) -> tuple[str | None, int | None]:
-    """The last commit that changed any input of the statement, and its committer time."""
-    result = git(root, "log", "-1", "--format=%H %ct", "--", *input_pathspecs(statement_id), check=False)
+def provenance_commit(root: Path, statement_id: str, language: str | None = None) -> tuple[str | None, int | None]:
+    """The last commit that changed any input of the statement's source (or of its `language` version: the
+    source's inputs and its own file), and its committer time."""
+    found = _last_commit(root, input_pathspecs(statement_id))
+    if language is not None:
+        own = _last_commit(root, version_pathspecs(statement_id, language))
+        if own[1] is not None and (found[1] is None or own[1] > found[1]):
+            found = own
+    return found
+
+
+def _last_commit(root: Path, pathspecs: list[str]) -> tuple[str | None, int | None]:
+    result = git(root, "log", "-1", "--format=%H %ct", "--", *pathspecs, check=False)
     fields = result.stdout.decode().split()
     if result.returncode != 0 or len(fields) != 2:
         return None, None
     return fields[0], int(fields[1])
 
 
-def load_document(repo: Repo, statement_id: str, dirty: bool | None = None, *,
-                  statement: Statement | None = None, source: Path | None = None) -> Document:
-    """Read a statement, its ledger and its provenance: stage one of every build.
+def load_document(repo: Repo, statement_id: str, dirty: bool | None = None, language: str | None = None) -> Document:
+    """Read a statement (or one of its language versions), its ledger and its provenance: stage one of every build.
 
-    statement (read from source) replaces the statement's own text, e.g. a language version:
-    the document is then that text, in its language, with the statement's ledger and provenance.
+    A language version is the source with its own title, body and language; the signatories
+    are the source's, whose text the endorsements bind.
     """
     if dirty is None:
-        dirty = RepoInputs(repo.root).is_dirty(statement_id)
-    source = source or repo.statement_file(statement_id)
-    statement = statement or repo.load_statement(statement_id)
-    require_no_conflict_markers(statement, repo.rel(source))
-    entries = tuple(signatories(repo, statement))
-    commit, epoch = provenance_commit(repo.root, statement_id)
+        dirty = RepoInputs(repo.root).is_dirty(statement_id, language)
+    source = repo.load_statement(statement_id)
+    statement, display, translation_of = source, repo.rel(repo.statement_file(statement_id)), None
+    if language is not None:
+        from ..i18n.translations import load_translation
+
+        translation = load_translation(repo, statement_id, language, source)
+        statement, display, translation_of = translation.version_of(source), translation.display, \
+            translation.translation_of
+    require_no_conflict_markers(statement, display)
+    entries = tuple(signatories(repo, source))
+    commit, epoch = provenance_commit(repo.root, statement_id, language)
     if epoch is None:
         epoch = _fallback_epoch(statement.date)
     provenance = Provenance(statement.id, statement.version, commit, statement.text_sha256, epoch, dirty,
-                            statement.is_draft)
+                            statement.is_draft, translation_of, language)
     folder = repo.statement_dir(statement_id)
     images, outside = statement_images(folder)
-    return Document(statement, repo.settings, entries, provenance, repo.rel(source),
+    return Document(statement, repo.settings, entries, provenance, display,
                     repo.rel(folder), images, tuple(outside), repo.templates_dir)
 
 

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -111,15 +112,20 @@ class RepoInputs:
             index += 1
         return paths
 
-    def is_dirty(self, statement_id: str) -> bool:
-        """Whether this statement's inputs differ from HEAD (always True outside git)."""
+    def is_dirty(self, statement_id: str, language: str | None = None, *, any_version: bool = False) -> bool:
+        """Whether the inputs of this statement's source (or of its `language` version; of any version with
+        any_version) differ from HEAD (always True outside git).
+
+        The source is not made of its language versions, so an uncommitted translation leaves
+        the source's documents clean; a language version is made of the source and itself.
+        """
         if self.uncommitted is None:
             return True
         own = f"statements/{statement_id}/"
         skipped = tuple(f"{own}{name}/" for name in STATEMENT_SKIP)
         for path in self.uncommitted:
             if path.startswith(own):
-                if not path.startswith(skipped):
+                if not path.startswith(skipped) and (any_version or not _other_version(path[len(own):], language)):
                     return True
             elif not path.startswith("statements/"):
                 return True  # templates, partners, accord.yaml: they shape every statement
@@ -129,15 +135,33 @@ class RepoInputs:
         digest = hashlib.sha256(self.shared_digest)
         digest.update(statement_id.encode() + b"\0")
         _hash_tree(digest, statement_dir, STATEMENT_SKIP, refuse_links=False)
-        digest.update(b"dirty" if self.is_dirty(statement_id) else b"clean")
+        digest.update(b"dirty" if self.is_dirty(statement_id, any_version=True) else b"clean")
         return digest.hexdigest()
 
 
+# statement.LANG.md beside statement.md: a language version (accord/i18n/translations.py)
+_VERSION_FILE = re.compile(r"statement\.[^/]+\.md")
+
+
+def _other_version(relpath: str, language: str | None) -> bool:
+    """Whether a path inside a statement folder is a language version other than `language` (None: the source)."""
+    return bool(_VERSION_FILE.fullmatch(relpath)) and relpath != f"statement.{language}.md"
+
+
 def input_pathspecs(statement_id: str | None) -> list[str]:
-    """git pathspecs of a statement's inputs (of every statement's, without an id)."""
-    own = [f"statements/{statement_id}", *(f":(exclude)statements/{statement_id}/{name}" for name in STATEMENT_SKIP)] \
-        if statement_id else ["statements"]
+    """git pathspecs of a statement source's inputs (of every statement's, without an id).
+
+    A statement's language versions are not inputs of its source; a version's inputs are the
+    source's and its own file (see version_pathspecs).
+    """
+    own = [f"statements/{statement_id}", *(f":(exclude)statements/{statement_id}/{name}" for name in STATEMENT_SKIP),
+           f":(exclude,glob)statements/{statement_id}/statement.*.md"] if statement_id else ["statements"]
     return [*own, "templates", *(f":(exclude)templates/{name}" for name in TEMPLATES_SKIP), "partners", "accord.yaml"]
+
+
+def version_pathspecs(statement_id: str, language: str) -> list[str]:
+    """git pathspecs of the one file a language version adds to its source's inputs."""
+    return [f"statements/{statement_id}/statement.{language}.md"]
 
 
 def read_stamps(target: Path) -> dict[str, str]:
@@ -153,10 +177,25 @@ def write_stamps(target: Path, stamps: dict[str, str]) -> None:
     write_atomic(target / STAMP_FILE, json.dumps(stamps, indent=1, sort_keys=True) + "\n")
 
 
-def up_to_date(target: Path, statement_id: str, formats: tuple[str, ...], stamp: str) -> bool:
-    """Whether every format's output exists and was built from exactly these inputs."""
+def output_name(statement_id: str, fmt: str, language: str | None = None) -> str:
+    """ID.pdf for the source, ID.LANG.pdf for a language version; the stamp key is the name without the id."""
+    return f"{statement_id}.{language}.{fmt}" if language else f"{statement_id}.{fmt}"
+
+
+def stamp_key(fmt: str, language: str | None = None) -> str:
+    return f"{language}.{fmt}" if language else fmt
+
+
+def up_to_date(target: Path, statement_id: str, formats: tuple[str, ...], stamp: str,
+               languages: list[str] | tuple[str, ...] = ()) -> bool:
+    """Whether every format's output of the source and of each language version exists and was built from
+    exactly these inputs (and no output of a version that is gone remains)."""
     stamps = read_stamps(target)
-    return all(stamps.get(fmt) == stamp and (target / f"{statement_id}.{fmt}").is_file() for fmt in formats)
+    keys = [(fmt, language) for language in (None, *languages) for fmt in formats]
+    if any(key.count(".") and key.partition(".")[0] not in languages for key in stamps):
+        return False
+    return all(stamps.get(stamp_key(fmt, language)) == stamp
+               and (target / output_name(statement_id, fmt, language)).is_file() for fmt, language in keys)
 
 
 def statement_images(statement_dir: Path) -> tuple[dict[str, tuple[str, str]], list[str]]:

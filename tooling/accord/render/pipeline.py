@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING, Callable
 from ..errors import AccordError, BuildError, UsageError
 from ..fsutil import check_output_path, write_atomic
 from ..repo import FORMATS, Repo
-from .inputs import RepoInputs, read_stamps, up_to_date, write_stamps
+from ..i18n.translations import translation_languages
+from .inputs import RepoInputs, output_name, read_stamps, stamp_key, up_to_date, write_stamps
+
+if TYPE_CHECKING:
+    from .document import Document
 
 if TYPE_CHECKING:
     from .document import Document
@@ -80,45 +84,82 @@ def parse_formats(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]
     return chosen
 
 
-def output_paths(target: Path, statement_id: str, formats: tuple[str, ...]) -> tuple[Path, ...]:
-    return tuple(target / f"{statement_id}.{fmt}" for fmt in formats)
+def output_paths(target: Path, statement_id: str, formats: tuple[str, ...],
+                 languages: list[str] | tuple[str, ...] = ()) -> tuple[Path, ...]:
+    """The source's documents, then each language version's (ID.LANG.pdf ...)."""
+    return tuple(target / output_name(statement_id, fmt, language) for language in (None, *languages)
+                 for fmt in formats)
 
 
 def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None,
                     *, dirty: bool | None = None, stamp: str | None = None) -> BuildResult:
-    """Build one statement's documents into <out>/<id>/ and record their input stamp."""
+    """Build one statement's documents, and those of each language version, into <out>/<id>/ and record
+    their input stamp.
+
+    Every version is read and checked before anything is written: a language version that
+    does not read (or lacks a paragraph of the source) stops the build, naming it, as a
+    broken source does.
+    """
+    from ..pandoc import pandoc_path
     from .document import load_document
 
     inputs = RepoInputs(repo.root)
     stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
-    document = load_document(repo, statement_id, inputs.is_dirty(statement_id) if dirty is None else dirty)
-    document.check_fonts()  # a character no font can set, or a missing CJK pack, stops the build before any file is written
+    languages = translation_languages(repo.statement_dir(statement_id))
+    source_dirty = inputs.is_dirty(statement_id) if dirty is None else dirty
+    documents: dict[str | None, Document] = {None: load_document(repo, statement_id, source_dirty)}
+    for language in languages:
+        documents[language] = load_document(repo, statement_id, inputs.is_dirty(statement_id, language), language)
+    for document in documents.values():
+        document.check_fonts()  # a character no font can set, or a missing CJK pack, stops the build before any write
     target = (out_dir or repo.build_dir) / statement_id
     check_output_path(repo.root, target, repo.rel(target), folder=True, own_folder=True)  # e.g. a committed link
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BuildError(f"cannot create the folder {repo.rel(target)}: {exc.strerror or exc}") from None
-    rendered = render_documents(document, formats, target)
+    pandoc_path()  # looked up once, before the threads
     stamps = read_stamps(target)
+    for key in [key for key in stamps if "." in key and key.partition(".")[0] not in languages]:
+        gone, _, fmt = key.partition(".")  # a version that is gone: its documents would mislead
+        (target / output_name(statement_id, fmt, gone)).unlink(missing_ok=True)
+        stamps.pop(key)
+    failures: list[AccordError] = []
+    for version, document in documents.items():
+        failures += _build_formats(repo, document, formats, target, stamps, stamp, version)
+    write_stamps(target, stamps)
+    if failures:
+        raise failures[0]
+    return BuildResult(statement_id, output_paths(target, statement_id, formats, languages))
+
+
+def _build_formats(repo: Repo, document: Document, formats: tuple[str, ...], target: Path, stamps: dict, stamp: str,
+                   language: str | None) -> list[AccordError]:
+    """Write one version's documents; each format that fails is removed and returned."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The PDF is the long pole (pandoc, then Typst), so it starts first; the others share the
+    # remaining cores one after the other rather than slowing it down.
+    builders = {fmt: _builder(fmt) for fmt in sorted(formats, key=LONGEST_FIRST.index)}
+    with ThreadPoolExecutor(max_workers=min(len(formats), os.cpu_count() or 1)) as threads:
+        futures = {fmt: threads.submit(builder, document, target) for fmt, builder in builders.items()}
     failures = []
     for fmt in formats:
-        data = rendered[fmt]
-        path = target / f"{statement_id}.{fmt}"
-        if isinstance(data, AccordError):
-            failures.append(data)
-            stamps.pop(fmt, None)
+        future = futures[fmt]
+        path = target / output_name(document.statement.id, fmt, language)
+        try:
+            data = future.result()
+        except AccordError as error:
+            failures.append(error)
+            stamps.pop(stamp_key(fmt, language), None)
             path.unlink(missing_ok=True)  # a stale document beside fresh ones would mislead
             continue
         try:
             write_atomic(path, data)
         except OSError as exc:
             raise BuildError(f"cannot write {repo.rel(path)}: {exc.strerror or exc}") from None
-        stamps[fmt] = stamp
-    write_stamps(target, stamps)
-    if failures:
-        raise failures[0]
-    return BuildResult(statement_id, output_paths(target, statement_id, formats))
+        stamps[stamp_key(fmt, language)] = stamp
+    return failures
 
 
 def render_documents(document: Document, formats: tuple[str, ...], target: Path) -> dict[str, bytes | AccordError]:
@@ -174,8 +215,9 @@ def build_statements(repo: Repo, ids: list[str], formats: tuple[str, ...], *, ou
     for statement_id in ids:
         stamp = inputs.stamp(statement_id, repo.statement_dir(statement_id))
         target = base / statement_id
-        if not force and up_to_date(target, statement_id, formats, stamp):
-            report(Outcome(statement_id, "unchanged", output_paths(target, statement_id, formats)))
+        languages = translation_languages(repo.statement_dir(statement_id))
+        if not force and up_to_date(target, statement_id, formats, stamp, languages):
+            report(Outcome(statement_id, "unchanged", output_paths(target, statement_id, formats, languages)))
         else:
             pending.append((statement_id, stamp, inputs.is_dirty(statement_id)))
     if not pending:

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .layout import FOOTNOTE_REF, Block, block_kind
+from .layout import FOOTNOTE_REF, Block, block_kind, is_rule_row
 from .merge import ExactMatcher, merge_words, pair_blocks, shorten
 
 _LIST_MARKER = re.compile(r"^(?:[-*+]|\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s+")
@@ -29,6 +29,8 @@ def plain_key(text: str, *, marker: bool = True) -> str:
     marker=False keeps a leading list number: for a line like "2003. The ..." that
     `markdown_blocks` splits off a paragraph, the number is words, not a marker.
     """
+    if is_rule_row(text):  # a table's rule, however its columns are aligned: it has no words to match by
+        return "| table rule |"
     definition = re.match(r"\[\^([^\]\s]+)\]:", text)
     prefix = f"note {definition.group(1)} " if definition else ""
     if definition:
@@ -151,6 +153,11 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
                 previous = sent_of[k]
                 anchor = mapping.get(previous)
                 continue
+            if _splits_a_table(returned, k):
+                carried.outside.append(f"¶ {k + 1} of the returned file: a table split in two or begun right "
+                                       f"after another could not be carried; the tables stay as they were: "
+                                       f"\"{shorten(returned[k - 1].text)}\"")
+                continue
             lost = _lost_block_at(source, sent_lost, anchor, returned[k].text)
             if lost is not None:
                 sent_lost.discard(lost)
@@ -168,6 +175,11 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
         carried.edited += (j2 - j1) + (k2 - k1) - len(pairs) - found_again
     if carried.edited:
         _number_list_starts(source, returned, source_of_returned, replaced)
+        # A block the DOCX reading never showed (an empty list item, say) cannot be compared:
+        # whether the partner kept it is unknown, so it stays, and the summary says so.
+        carried.outside += [f"¶ {index + 1} of the statement, \"{shorten(source[index].text)}\", has no paragraph "
+                            "in the DOCX as read, so whether the partner kept it cannot be told; it stays"
+                            for index in sorted(sent_lost) if block_kind(source[index].text) != "table"]
     blocks = list(after[None])
     for index, block in enumerate(source):
         if index in replaced:
@@ -194,9 +206,17 @@ def _lost_block_at(source: list[Block], lost: set[int], anchor: int | None, text
     return None
 
 
+def _splits_a_table(returned: list[Block], k: int) -> bool:
+    """Whether the new block k is the rule of a table that begins right where another ends (a
+    table split in two, or a new one joined on): blocks do not say where a table ends, so such a
+    rule would land inside the table before it."""
+    return (is_rule_row(returned[k].text) and k >= 2 and block_kind(returned[k - 1].text) == "table"
+            and block_kind(returned[k - 2].text) == "table")
+
+
 def _same_table_shape(old: str, new: str) -> bool:
-    """Two table rows with as many cells, the old one empty (its cells blank or rules)."""
-    if block_kind(old) != "table" or block_kind(new) != "table":
+    """Two table rows with as many cells, the old one empty (its cells blank or rules), the new one a row."""
+    if block_kind(old) != "table" or block_kind(new) != "table" or is_rule_row(new):
         return False
     old_cells, new_cells = old.strip("|").split("|"), new.strip("|").split("|")
     return len(old_cells) == len(new_cells) and all(re.fullmatch(r"\s*:?-*:?\s*", cell) for cell in old_cells)

@@ -11,10 +11,34 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from ..statement import _FENCE, SourceBlock as Block, block_kind, source_blocks  # noqa: F401 (re-exported)
+from ..statement import _FENCE, SourceBlock as Block, block_kind  # noqa: F401 (re-exported)
 from ..statement import _FOOTNOTE_DEF, _HEADING, _is_list_item
+from ..statement import source_blocks as canonical_blocks
 
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_EMPTY_ROW = re.compile(r"\|(?:[ \t]*\|)+")
+_RULE_ROW = re.compile(r"\| ?:?-+:?(?: \| :?-+:?)* ?\|")
+
+
+def source_blocks(body: str) -> list[Block]:
+    """The canonical blocks, but a table row whose cells are all empty reads `|  |  |`, not `| --- | --- |`.
+
+    The canonical text writes both an empty row and a table's rule as `| --- |`; the
+    import must tell them apart: a rule starts a table's body, an empty row is a row
+    (written back as a rule it would read as a row of dashes).
+    """
+    lines = body.split("\n")
+    blocks = canonical_blocks(body)
+    for index, block in enumerate(blocks):
+        if block.end == block.start + 1 and _EMPTY_ROW.fullmatch(lines[block.start].strip()):
+            cells = lines[block.start].strip().count("|") - 1
+            blocks[index] = Block("|" + "  |" * cells, block.start, block.end, block.indent)
+    return blocks
+
+
+def is_rule_row(text: str) -> bool:
+    """A table's rule (`| --- | :--- |`), as a block's text reads it."""
+    return bool(_RULE_ROW.fullmatch(text))
 
 
 @dataclass(frozen=True)
@@ -134,9 +158,9 @@ def _separator(lines: list[str], ours: list[Block], before: Piece, after: Piece)
     blocks never run together unless both are list items.
     """
     kinds = {block_kind(before.text), block_kind(after.text)}
-    if kinds == {"table"}:
-        return []
     left, right = _position(before), _position(after)
+    if kinds == {"table"}:  # two tables side by side in ours keep the blank line between them
+        return lines[ours[left].end:ours[right].start] if left is not None and right == left + 1 else []
     if left is not None and right == left + 1:
         return lines[ours[left].end:ours[right].start]
     if left is not None and left + 1 < len(ours) and right is None:

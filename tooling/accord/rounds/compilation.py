@@ -311,67 +311,23 @@ def heading_lines(repo, compilation: Compilation) -> tuple[str, str]:
 
 
 def compilation_html(repo, compilation: Compilation) -> str:
-    from html import escape
+    """One self-contained page (accord/web/templates/rounds/compilation.html.j2): a row per heading and
+    paragraph, then a row per partner with its proposals as redlines and its comments."""
+    from ..web import render
 
     title, sub = heading_lines(repo, compilation)
-    rows = []
+    rows: list[dict] = []
     for entry in compilation.entries:
         if entry.kind == "rule":
             continue
         if entry.kind == "heading":
-            rows.append(f'<tr class="heading"><th colspan="3">{escape(entry.text)}</th></tr>')
+            rows.append({"kind": "heading", "text": entry.text})
             continue
-        rows.append(f'<tr class="paragraph"><td class="label">{escape(entry.label or "")}</td>'
-                    f'<td>{escape(entry.text)}</td><td class="response"></td></tr>')
-        by_partner = _by_partner(entry)
-        for label, proposals, comments in by_partner:
-            parts = [f'<p class="partner">{escape(label)}</p>']
-            for proposal in proposals:
-                parts.append(f'<p class="redline {proposal.kind}">' + "".join(
-                    escape(text) if op == "equal" else f"<{op[:3]}>{escape(text)}</{op[:3]}>"
-                    for op, text in proposal.script) + "</p>")
-            for note in comments:
-                parts.append(f'<p class="comment">{escape(comment_heading(note))}: {escape(note.text)}</p>')
-            rows.append(f'<tr class="proposal"><td></td><td>{"".join(parts)}</td><td class="response"></td></tr>')
-    general = "".join(f'<li><strong>{escape(label)}</strong> ({escape(note.author)}): {escape(note.text)}'
-                      f'{" <q>" + escape(note.anchor) + "</q>" if note.anchor else ""}</li>'
-                      for label, note in compilation.general)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>{escape(title)}</title>
-<style>
-body {{ font-family: "Source Sans 3", "Source Sans Pro", Arial, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border: 1px solid #999; padding: 0.4em 0.6em; vertical-align: top; text-align: left; }}
-thead th {{ background: #dde3ea; }}
-tr.heading th {{ background: #f2f2f2; }}
-td.label {{ width: 4em; font-weight: bold; }}
-td.response {{ width: 28%; }}
-tr.proposal td {{ background: #fbfbf6; }}
-p {{ margin: 0.2em 0; }}
-p.partner {{ font-weight: bold; }}
-p.comment {{ font-style: italic; }}
-ins {{ color: #1f5fbf; text-decoration: underline; }}
-del {{ color: #b3261e; text-decoration: line-through; }}
-</style>
-</head>
-<body>
-<h1>{escape(title)}</h1>
-<p>{escape(sub)}</p>
-<table>
-<thead><tr><th>¶</th><th>Text and proposals</th><th>Secretariat response</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-<h2>General comments</h2>
-{f"<ul>{general}</ul>" if general else "<p>None.</p>"}
-</body>
-</html>
-"""
+        rows.append({"kind": "paragraph", "label": entry.label or "", "text": entry.text})
+        for label, proposals, comments in _by_partner(entry):
+            rows.append({"kind": "proposal", "partner": label, "proposals": proposals,
+                         "comments": [(comment_heading(note), note.text) for note in comments]})
+    return render("rounds/compilation.html.j2", title=title, sub=sub, rows=rows, general=compilation.general)
 
 
 def comment_heading(note: CommentNote) -> str:
