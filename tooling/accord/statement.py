@@ -11,8 +11,9 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import Problem, StatementError
+from .i18n.tags import language_problem
 from .schema import Field, Schema
-from .yamlio import YAMLProblem, decode_text, load_yaml, read_text_file
+from .yamlio import LineDict, YAMLProblem, decode_text, load_yaml, read_text_file
 
 KINDS = ("joint-statement", "recommendations")
 STATUSES = ("draft", "consultation", "final", "published", "withdrawn")
@@ -152,6 +153,9 @@ def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[
     if data is None:
         return None, [Problem(display, 1, "front matter is empty")]
     values, problems = FRONT_MATTER.validate(data, display, 2)
+    language = language_problem(values["language"])
+    if language:  # refused here, so that no command builds or records a text in a language the PDF cannot set
+        problems.append(Problem(display, data.line_of("language", 1) if isinstance(data, LineDict) else 1, language))
     if problems:
         return None, problems
     policy_values = values.pop("endorsement")
@@ -200,6 +204,7 @@ _LIST_ITEM = re.compile(r"([-*+]|\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s")
 _FOOTNOTE_DEF = re.compile(r"\[\^[^\]]+\]:")
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _SETEXT = re.compile(r"(=+|-+)\s*")
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff]")
 _TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
 
 
@@ -262,7 +267,7 @@ def source_blocks(body: str) -> list[SourceBlock]:
 
     def flush() -> None:
         if current:
-            blocks.append(SourceBlock(_WS.sub(" ", " ".join(current)).strip(), span[0], span[1],
+            blocks.append(SourceBlock(_WS.sub(" ", join_wrapped_lines(current)).strip(), span[0], span[1],
                                       _indent(lines[span[0]])))
             current.clear()
 
@@ -307,6 +312,29 @@ def source_blocks(body: str) -> list[SourceBlock]:
         add(index, line)
     flush()
     return blocks
+
+
+def join_wrapped_lines(lines: list[str]) -> str:
+    """The lines of one block as one line: a line break is a space, except between two wide (CJK) characters.
+
+    Chinese and Japanese put no space between words, so a break between two of their
+    characters is no space either (as pandoc's `east_asian_line_breaks` reads it, with
+    which builds are made): re-wrapping such a text keeps its hash. Hangul is not
+    counted, as Korean spaces its words (and Korean builds go without the extension).
+    Texts without such a break hash as before.
+    """
+    joined = lines[0] if lines else ""
+    for line in lines[1:]:
+        if joined and line and _is_wide(joined[-1]) and _is_wide(line[0]):
+            joined += line
+        else:
+            joined += " " + line
+    return joined
+
+
+def _is_wide(character: str) -> bool:
+    """A wide character of a script written without spaces: not Hangul, since Korean spaces its words."""
+    return unicodedata.east_asian_width(character) in ("W", "F") and not _HANGUL.match(character)
 
 
 def _indent(line: str) -> str:

@@ -27,6 +27,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -370,11 +371,26 @@ class _RunStyle:
     bold: bool | None = None
     italic: bool | None = None
     caps: bool | None = None
+    # Word's other font slots: hAnsi (Latin beyond ASCII, Georgian, Armenian ...), cs (Arabic, Hebrew), eastAsia.
+    h_ansi: str | None = None
+    complex_script: str | None = None
+    east_asia: str | None = None
 
     def over(self, base: "_RunStyle") -> "_RunStyle":
         return _RunStyle(*(mine if mine is not None else theirs for mine, theirs in
                            ((self.family, base.family), (self.bold, base.bold), (self.italic, base.italic),
-                            (self.caps, base.caps))))
+                            (self.caps, base.caps), (self.h_ansi, base.h_ansi),
+                            (self.complex_script, base.complex_script), (self.east_asia, base.east_asia))))
+
+    def slot_family(self, character: str) -> str | None:
+        """The family Word sets this character in: by its script, as Word picks among a run's four fonts."""
+        if character < "\x80":
+            return self.family
+        if unicodedata.bidirectional(character) in ("R", "AL", "AN"):
+            return self.complex_script or self.family
+        if unicodedata.east_asian_width(character) in ("W", "F"):
+            return self.east_asia or self.family
+        return self.h_ansi or self.family
 
 
 def _on(element) -> bool | None:
@@ -439,8 +455,10 @@ class _Styles:
                 family = self.theme.get("major" if theme.startswith("major") else "minor")
         caps = _on(rpr.find(w("caps")))
         small = _on(rpr.find(w("smallCaps")))
+        slots = (fonts.get(w("hAnsi")), fonts.get(w("cs")), fonts.get(w("eastAsia"))) if fonts is not None \
+            else (None, None, None)
         return _RunStyle(family, _on(rpr.find(w("b"))), _on(rpr.find(w("i"))),
-                         caps if small is None else (small or bool(caps)))
+                         caps if small is None else (small or bool(caps)), *slots)
 
     def chain(self, style_id: str | None) -> _RunStyle:
         """A style's run properties with its basedOn ancestors' beneath them."""
@@ -543,7 +561,7 @@ class _Collector:
     def __init__(self, styles: _Styles, use: FontUse) -> None:
         self.styles = styles
         self.use = use
-        self.resolved: dict[tuple, tuple[list[Face], bool]] = {}
+        self.resolved: dict[tuple, tuple] = {}
         self.texts: dict[tuple[Face, bool], list[str]] = {}
 
     def paragraph(self, paragraph) -> tuple:
@@ -568,10 +586,15 @@ class _Collector:
             character = styles.chain(rstyle.get(w("val")) if rstyle is not None else styles.default_character)
             props = styles.run_props(rpr).over(character).over(base)
             table_bold, table_italic = styles.table_toggles(table_style) if in_table else (False, False)
-            found = self.resolved[key] = (_faces(props, table_bold, table_italic), bool(props.caps))
-        faces, caps = found
-        for face in faces:
-            self.texts.setdefault((face, caps), []).append(text)
+            found = self.resolved[key] = (props, table_bold, table_italic, {})
+        props, table_bold, table_italic, by_family = found
+        caps = bool(props.caps)
+        for family, characters in _by_family(props, text).items():
+            faces = by_family.get(family)
+            if faces is None:
+                faces = by_family[family] = _faces(props, table_bold, table_italic, family)
+            for face in faces:
+                self.texts.setdefault((face, caps), []).append(characters)
 
     def number(self, context: tuple) -> None:
         paragraph_style, base, _in_table, _table_style, ppr = context
@@ -647,13 +670,27 @@ def _collect_nested(root, collector: _Collector) -> None:
         collector.number(context)
 
 
-def _faces(props: _RunStyle, table_bold: bool, table_italic: bool) -> list[Face]:
-    if not props.family:
+def _by_family(props: _RunStyle, text: str) -> dict[str | None, str]:
+    """A run's characters by the family each is set in (most runs: all in one)."""
+    if not text:
+        return {}
+    if all(c < "\x80" for c in text) or not (props.h_ansi or props.complex_script or props.east_asia):
+        return {props.family: text}
+    families: dict[str | None, str] = {}
+    for character in text:
+        family = props.slot_family(character)
+        families[family] = families.get(family, "") + character
+    return families
+
+
+def _faces(props: _RunStyle, table_bold: bool, table_italic: bool, family: str | None = None) -> list[Face]:
+    family = family or props.family
+    if not family:
         return []
     bold, italic = bool(props.bold), bool(props.italic)
     boldness = {bold, True} if table_bold and props.bold is None else {bold}
     slants = {italic, True} if table_italic and props.italic is None else {italic}
-    return [Face(props.family, b, i) for b in sorted(boldness) for i in sorted(slants)]
+    return [Face(family, b, i) for b in sorted(boldness) for i in sorted(slants)]
 
 
 def _collect_number(ppr, paragraph_style, base: _RunStyle, styles: _Styles, use: FontUse) -> None:

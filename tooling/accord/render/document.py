@@ -6,18 +6,24 @@ import datetime as dt
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..history import last_change
+from ..i18n.furniture import Furniture
+from ..i18n.scripts import ScriptFonts, TextPart, choose_fonts
 from ..ledger import SignatoryEntry, signatories
 from ..repo import Repo, Settings
-from ..statement import Statement, require_no_conflict_markers
+from ..statement import Statement, require_no_conflict_markers, source_blocks
+from ..yamlio import LineDict
 from .inputs import RepoInputs, input_pathspecs, statement_images, version_pathspecs
 
 NO_SIGNATORIES = "No endorsements recorded"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+# Unicode's first-strong isolate and its end: a name or reservation in a script of the other direction
+# keeps its own order (and its full stop) inside a right-to-left line.
+ISOLATE_START, ISOLATE_END = "\u2068", "\u2069"
 # Markdown punctuation; a backslash before each keeps names and symbols literal in pandoc metadata.
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$@&\"'=:;%/,?])")
 
@@ -91,16 +97,70 @@ class Document:
         return f"{self.settings.team}, {self.settings.organization}"
 
     @property
+    def furniture(self) -> Furniture:
+        """Labels, date form and quotation marks in the statement's language."""
+        return Furniture(self.statement.language)
+
+    @property
+    def rtl(self) -> bool:
+        return self.furniture.rtl
+
+    @property
     def date_label(self) -> str:
-        date = self.statement.date
-        if self.statement.language.lower().startswith("en"):
-            return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
-        return date.isoformat()
+        return self.furniture.date(self.statement.date)
+
+    @property
+    def kind_label(self) -> str:
+        return self.furniture.label(self.statement.kind)
+
+    @property
+    def status_label(self) -> str:
+        return self.furniture.status(self.statement.status)
+
+    def isolated(self, text: str) -> str:
+        """Text shown inside a right-to-left document, isolated when it holds left-to-right letters."""
+        if self.rtl and any(unicodedata.bidirectional(c) == "L" for c in text):
+            return ISOLATE_START + text + ISOLATE_END
+        return text
+
+    def position_note(self, entry: SignatoryEntry) -> str | None:
+        note = entry.position_note
+        if note is None or self.furniture.is_english:
+            return note
+        return self.furniture.label({"with reservations": "with-reservations", "no objection": "no-objection"}[note])
+
+    def reservation_line(self, reservation) -> str:
+        """`Reservation on paragraph 10(f): text`, in the statement's language."""
+        text = self.isolated(reservation.text)
+        if reservation.paragraph:
+            return self.furniture.label("reservation-on", paragraph=str(reservation.paragraph), text=text)
+        return self.furniture.label("reservation", text=text)
+
+    def check_fonts(self) -> ScriptFonts:
+        """The fonts, chosen before anything is written (see fonts)."""
+        return self.fonts
+
+    @cached_property
+    def fonts(self) -> ScriptFonts:
+        """The fonts that set every character the documents show; BuildError names a character none has."""
+        statement = self.statement
+        tree = statement.front_matter_tree
+        title_line = tree.line_of("title", 1) if isinstance(tree, LineDict) else 1
+        parts = [TextPart(statement.title, title_line, "the title")]
+        parts += [TextPart(block.text, statement.body_line + block.start, "the paragraph")
+                  for block in source_blocks(statement.body)]
+        furniture = [self.settings.organization, self.settings.team, statement.symbol or "",
+                     statement.running_title, self.date_label, self.provenance.line, self.furniture.characters()]
+        parts.append(TextPart(" ".join(furniture), None, "the title block or page furniture"))
+        for entry in self.signatories:
+            parts.append(TextPart(" ".join([entry.name, entry.signatory, *(r.text for r in entry.reservations)]),
+                                  None, f"the signatory block ({entry.partner_id})"))
+        return choose_fonts(parts, statement.language, self.templates / "fonts", self.source_display)
 
     @property
     def subject(self) -> str:
         statement = self.statement
-        name = f"{statement.kind_label} {statement.symbol}" if statement.symbol else statement.kind_label
+        name = f"{self.kind_label} {statement.symbol}" if statement.symbol else self.kind_label
         return f"{name} ({statement.id}), {self.provenance.line}, text sha256 {self.provenance.text_sha256}"
 
     @property
@@ -135,7 +195,7 @@ class Document:
             "title": statement.title,                    # Markdown, as in the front matter
             "short-title": statement.running_title,
             "date": literal(self.date_label),
-            "kind-label": literal(statement.kind_label),
+            "kind-label": literal(self.kind_label),
             "status": literal(statement.status),
             "organization": literal(self.settings.organization),
             "team": literal(self.settings.team),
@@ -148,21 +208,44 @@ class Document:
             "draft": statement.is_draft,
             "numbered-paragraphs": statement.numbered_paragraphs,
             "lang": statement.language,
-            "signatories": [_signatory_value(entry) for entry in self.signatories],
-            "no-signatories": NO_SIGNATORIES,
+            "signatories": [self._signatory_value(entry) for entry in self.signatories],
+            "no-signatories": literal(self.furniture.label("no-endorsements")),
+            **self._language_values(),
         }
         if statement.symbol:
-            values["symbol"] = literal(statement.symbol)
+            values["symbol"] = literal(self.isolated(statement.symbol))
         return values
 
+    def _language_values(self) -> dict:
+        """What the templates need beyond English: labels, direction, the fonts of other scripts."""
+        furniture, fonts = self.furniture, self.fonts
+        values: dict = {}
+        if not furniture.is_english:
+            values.update({
+                "status-name": literal(self.status_label),
+                "status-line": literal(furniture.label("status-line", status=self.status_label)),
+                "draft-label": literal(furniture.label("draft-mark")),
+                "page-label": literal(furniture.label("page")),
+                "signatories-title": literal(furniture.label("endorsed-by")),
+                "not-agreed": literal(furniture.label("not-agreed")),
+            })
+        if self.rtl:
+            values["dir"] = "rtl"
+            values["provenance"] = literal(self.isolated(self.provenance.line))
+        if fonts.extra_serif:
+            values["script-serif"] = list(fonts.extra_serif)
+            values["script-sans"] = list(fonts.extra_sans)
+        return values
 
-def _signatory_value(entry: SignatoryEntry) -> dict:
-    value = {"name": literal(entry.name), "signatory": literal(entry.signatory),
-             "reservations": [{"text": literal(r.text), **({"paragraph": literal(str(r.paragraph))} if r.paragraph else {})}
-                              for r in entry.reservations]}
-    if entry.position_note:
-        value["position-note"] = literal(entry.position_note)
-    return value
+    def _signatory_value(self, entry: SignatoryEntry) -> dict:
+        value = {"name": literal(self.isolated(entry.name)), "signatory": literal(self.isolated(entry.signatory)),
+                 "reservations": [{"text": literal(r.text), "line": literal(self.reservation_line(r)),
+                                   **({"paragraph": literal(str(r.paragraph))} if r.paragraph else {})}
+                                  for r in entry.reservations]}
+        note = self.position_note(entry)
+        if note:
+            value["position-note"] = literal(note)
+        return value
 
 
 def literal(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 from docx import Document as open_docx
@@ -25,24 +26,26 @@ from ..ooxml.parts import (cell_paragraphs, field, insert_in_pPr, layout_table,
 from ..errors import BuildError
 from ..labels import ITEM
 from ..ooxml.numbering import add_label_list, set_paragraph_number
-from .document import NO_SIGNATORIES, Document
+from ..ooxml.scripts import has_rtl_letters, make_right_to_left, set_script_fonts
+from .document import Document
 from .source import pandoc_to
 
 ACCENT = "2E4053"      # as in statement.typ and statement.css
 MUTED = "5F5F5F"
 ALERT = "8B1A1A"
 SANS = "Noto Sans"
+SERIF = "Noto Serif"
 TEXT_WIDTH = 9072      # twips between the margins of reference.docx (A4, 2.5 cm margins)
 HEADER_COLUMNS = [3836, 1400, 3836]  # symbol | status | short title, as the PDF's (1fr, auto, 1fr)
 RULE = "B3B3B3"
 LABEL_BOOKMARK = "accord_label_"  # as build/labels.lua names them
-SIGNATORIES_TITLE = "Endorsed by"
 
 
 def build_docx(document: Document, target: Path) -> bytes:
     reference = document.templates / "reference.docx"
     raw = pandoc_to(document, ["-t", "docx", f"--reference-doc={reference}", "-o", "-"],
-                    metadata={"title": document.statement.title, "lang": document.statement.language},
+                    metadata={"title": document.statement.title, "lang": document.statement.language,
+                              **({"dir": "rtl"} if document.rtl else {})},
                     what="pandoc (DOCX)")
     package = Package(post_process(document, raw))
     embed_fonts_in(package, house_font_dir(document.templates, document.settings.embed_fonts))
@@ -56,6 +59,7 @@ def post_process(document: Document, docx_bytes: bytes) -> bytes:
     add_signatory_block(doc, document)
     add_page_furniture(doc, document)
     set_properties(doc, document)
+    set_scripts(doc, document)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -71,20 +75,21 @@ def add_title_block(doc, document: Document) -> None:
         return
     top = _paragraph(doc, "Author", [
         text_run(settings.organization, bold=True, caps=True, color=ACCENT, size_pt=9),
-        text_run("\t"), text_run(statement.symbol or "", bold=True, size_pt=11, color="000000")])
+        text_run("\t"), text_run(document.isolated(statement.symbol or ""), bold=True, size_pt=11, color="000000")])
     second = _paragraph(doc, "Author", [
         text_run(settings.team, size_pt=8), text_run("\t"), text_run(document.date_label, size_pt=9)])
     for paragraph in (top, second):
         insert_in_pPr(paragraph._p.get_or_add_pPr(), tab_stops(("right", TEXT_WIDTH)))
     insert_in_pPr(second._p.get_or_add_pPr(), paragraph_border("bottom", color=ACCENT, size_eighths=12, space_pt=4))
     second.paragraph_format.space_after = Pt(18)
-    kind = _paragraph(doc, "Subtitle", [text_run(statement.kind_label, bold=True, caps=True, size_pt=9.5)])
+    kind = _paragraph(doc, "Subtitle", [text_run(document.kind_label, bold=True, caps=True, size_pt=9.5)])
     kind.paragraph_format.space_after = Pt(4)
     for paragraph in (top, second, kind):
         title._p.addprevious(paragraph._p)
     last = title
     if statement.is_draft:
-        status = _paragraph(doc, "Author", [text_run("Status: " + statement.status.capitalize(), bold=True, color=ALERT, size_pt=9)])
+        line = document.furniture.label("status-line", status=document.status_label)
+        status = _paragraph(doc, "Author", [text_run(line, bold=True, color=ALERT, size_pt=9)])
         title._p.addnext(status._p)
         last = status
     insert_in_pPr(last._p.get_or_add_pPr(), paragraph_border("bottom", space_pt=8))
@@ -136,28 +141,29 @@ def _remove_bookmark(p, start) -> None:
 
 def add_signatory_block(doc, document: Document) -> None:
     """Who endorsed the current text, from the ledger: names, marked positions, reservations as notes."""
-    heading = doc.add_paragraph(SIGNATORIES_TITLE, style="Heading 2")
+    heading = doc.add_paragraph(document.furniture.label("endorsed-by"), style="Heading 2")
     insert_in_pPr(heading._p.get_or_add_pPr(), paragraph_border("bottom", space_pt=2))
     if not document.signatories:
         empty = doc.add_paragraph()
-        empty._p.append(text_run(NO_SIGNATORIES, italic=True, color=MUTED))
+        empty._p.append(text_run(document.furniture.label("no-endorsements"), italic=True, color=MUTED))
         return
     for entry in document.signatories:
         paragraph = doc.add_paragraph()
         paragraph.paragraph_format.keep_together = True
         paragraph.paragraph_format.space_after = Pt(2 if entry.reservations else 9)
-        paragraph._p.append(text_run(entry.name, bold=True))
-        if entry.position_note:
-            paragraph._p.append(text_run(f" ({entry.position_note})", italic=True, color=MUTED))
+        paragraph._p.append(text_run(document.isolated(entry.name), bold=True))
+        note = document.position_note(entry)
+        if note:
+            paragraph._p.append(text_run(f" ({note})", italic=True, color=MUTED))
         if entry.signatory:
             paragraph.add_run().add_break()
-            paragraph._p.append(text_run(entry.signatory, size_pt=9.5))
+            paragraph._p.append(text_run(document.isolated(entry.signatory), size_pt=9.5))
         for index, reservation in enumerate(entry.reservations):
-            where = f" on paragraph {reservation.paragraph}" if reservation.paragraph else ""
-            note = doc.add_paragraph()
-            note.paragraph_format.left_indent = Cm(0.6)
-            note.paragraph_format.space_after = Pt(9 if index == len(entry.reservations) - 1 else 2)
-            note._p.append(text_run(f"Reservation{where}: {reservation.text}", size_pt=9))
+            line = doc.add_paragraph()
+            # the start side: python-docx's left_indent is w:ind w:left, which Word reads as the start in a bidi paragraph
+            line.paragraph_format.left_indent = Cm(0.6)
+            line.paragraph_format.space_after = Pt(9 if index == len(entry.reservations) - 1 else 2)
+            line._p.append(text_run(document.reservation_line(reservation), size_pt=9))
 
 
 # -- header, footer, watermark -------------------------------------------------------
@@ -171,8 +177,10 @@ def add_page_furniture(doc, document: Document) -> None:
     watermarks = iter(range(1, 3))
 
     first = _reset(section.first_page_header)
+    mark = document.furniture.label("draft-mark")
+    mark_font = _face_for(document, mark)
     if statement.is_draft:
-        first._p.append(watermark_run("DRAFT", font=SANS, shape_id=next(watermarks)))
+        first._p.append(watermark_run(mark, font=mark_font, shape_id=next(watermarks)))
 
     header = section.header
     header.is_linked_to_previous = False
@@ -180,24 +188,28 @@ def add_page_furniture(doc, document: Document) -> None:
     # A table rather than tab stops: a long short title wraps inside its own column, as in the PDF.
     row = layout_table(HEADER_COLUMNS, ["left", "center", "right"], style="Header", rule=RULE)
     left, middle, right = cell_paragraphs(row)
-    left.append(text_run(statement.symbol or ""))
+    left.append(text_run(document.isolated(statement.symbol or "")))
     if statement.is_draft:
-        middle.append(text_run(statement.status, bold=True, caps=True, color=ALERT))
+        shown = statement.status if document.furniture.is_english else document.status_label
+        middle.append(text_run(shown, bold=True, caps=True, color=ALERT))
     right.append(text_run(plain_text(statement.running_title)))
     header._element.append(row)
     trailer = spacer_paragraph("Header")
     if statement.is_draft:
-        trailer.append(watermark_run("DRAFT", font=SANS, shape_id=next(watermarks)))
+        trailer.append(watermark_run(mark, font=mark_font, shape_id=next(watermarks)))
     header._element.append(trailer)
 
     for footer_part in (section.first_page_footer, section.footer):
         footer = _reset(footer_part, style="Footer")
         insert_in_pPr(footer._p.get_or_add_pPr(), tab_stops(("right", TEXT_WIDTH)))
         insert_in_pPr(footer._p.get_or_add_pPr(), paragraph_border("top"))
-        footer._p.append(text_run(document.provenance.line + "\tPage "))
+        before, between, after = document.furniture.label_parts("page", "page", "pages")
+        footer._p.append(text_run(document.isolated(document.provenance.line) + "\t" + before))
         footer._p.append(field("PAGE"))
-        footer._p.append(text_run(" of "))
+        footer._p.append(text_run(between))
         footer._p.append(field("NUMPAGES"))
+        if after:
+            footer._p.append(text_run(after))
 
 
 def _reset(part, style: str = "Header"):
@@ -210,6 +222,41 @@ def _reset(part, style: str = "Header"):
 def _clear(element) -> None:
     for child in list(element):
         element.remove(child)
+
+
+# -- scripts and direction ---------------------------------------------------------
+
+def set_scripts(doc, document: Document) -> None:
+    """Right to left throughout for Arabic and Hebrew (pandoc marks its own paragraphs; this marks the
+    furniture's too), and each script's faces named in the styles beside the house faces."""
+    if document.rtl:
+        make_right_to_left(doc.element.body)
+        for section in doc.sections:
+            for part in (section.header, section.footer, section.first_page_header, section.first_page_footer):
+                make_right_to_left(part._element)
+    fonts = document.fonts
+    if fonts.extra_serif:
+        set_script_fonts(doc.styles.element, {SERIF: _slots(fonts.extra_serif), SANS: _slots(fonts.extra_sans)})
+
+
+def _face_for(document: Document, text: str) -> str:
+    """The sans family a whole label is set in: the house one, or the face of the label's script
+    (a WordArt watermark names one font for all its letters)."""
+    for family in document.fonts.extra_sans:
+        slot = _slots((family,))
+        if "cs" in slot and has_rtl_letters(text) or "eastAsia" in slot and any(
+                unicodedata.east_asian_width(c) in ("W", "F") for c in text):
+            return family
+    return SANS
+
+
+def _slots(families: tuple[str, ...]) -> dict[str, str]:
+    """Word's font slot of each script face: complex script (Arabic, Hebrew), East Asian, or hAnsi."""
+    slots: dict[str, str] = {}
+    for family in families:
+        slot = "cs" if family.endswith(("Arabic", "Hebrew")) else "eastAsia" if " CJK " in family else "hAnsi"
+        slots.setdefault(slot, family)
+    return slots
 
 
 # -- properties ----------------------------------------------------------------------

@@ -25,7 +25,7 @@ def compile_pdf(document: Document, source: bytes, target: Path) -> bytes:
 
     try:
         pdf, _warnings = typst.compile_with_warnings(
-            source, root=str(target), font_paths=[str(document.templates / "fonts")], ignore_system_fonts=True,
+            source, root=str(target), font_paths=[str(path) for path in document.fonts.font_paths], ignore_system_fonts=True,
             timestamp=document.provenance.epoch)
     except typst.TypstError as error:
         raise BuildError(f"typst failed: {_one_line(error.message)}", path=document.source_display) from None

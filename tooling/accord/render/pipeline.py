@@ -24,6 +24,9 @@ from .inputs import RepoInputs, output_name, read_stamps, stamp_key, up_to_date,
 if TYPE_CHECKING:
     from .document import Document
 
+if TYPE_CHECKING:
+    from .document import Document
+
 # format -> "module:function" under accord.render, imported only when that format is built
 BUILDERS = {"docx": "docx:build_docx", "pdf": "pdf:build_pdf", "html": "html:build_html"}
 LONGEST_FIRST = ("pdf", "docx", "html")
@@ -87,6 +90,8 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     documents: dict[str | None, Document] = {None: load_document(repo, statement_id, source_dirty)}
     for language in languages:
         documents[language] = load_document(repo, statement_id, inputs.is_dirty(statement_id, language), language)
+    for document in documents.values():
+        document.check_fonts()  # a character no font can set, or a missing CJK pack, stops the build before any write
     target = (out_dir or repo.build_dir) / statement_id
     check_output_path(repo.root, target, repo.rel(target), folder=True, own_folder=True)  # e.g. a committed link
     try:
@@ -135,6 +140,33 @@ def _build_formats(repo: Repo, document: Document, formats: tuple[str, ...], tar
             raise BuildError(f"cannot write {repo.rel(path)}: {exc.strerror or exc}") from None
         stamps[stamp_key(fmt, language)] = stamp
     return failures
+
+
+def render_documents(document: Document, formats: tuple[str, ...], target: Path) -> dict[str, bytes | AccordError]:
+    """Each format of one statement text, as bytes, or the error that stopped that format; nothing is written.
+
+    The building block for any text with its own language (a translation is a Statement with its
+    own `language`: load_document(..., statement=it) gives its Document, whose furniture, fonts and
+    direction follow that language). target is the folder Typst may read (images go to target/media).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..pandoc import pandoc_path
+
+    document.check_fonts()
+    pandoc_path()  # looked up once, before the threads
+    # The PDF is the long pole (pandoc, then Typst), so it starts first; the others share the
+    # remaining cores one after the other rather than slowing it down.
+    builders = {fmt: _builder(fmt) for fmt in sorted(formats, key=LONGEST_FIRST.index)}
+    with ThreadPoolExecutor(max_workers=min(len(formats), os.cpu_count() or 1)) as threads:
+        futures = {fmt: threads.submit(builder, document, target) for fmt, builder in builders.items()}
+    results: dict[str, bytes | AccordError] = {}
+    for fmt in formats:
+        try:
+            results[fmt] = futures[fmt].result()
+        except AccordError as error:
+            results[fmt] = error
+    return results
 
 
 def _builder(fmt: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from .document import Document
 
 FILTER = Path(__file__).with_name("statement.lua")
 LABELS_FILTER = Path(__file__).with_name("labels.lua")
+QUOTES_FILTER = Path(__file__).with_name("quotes.lua")
+_WIDE = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
 # The body's own YAML blocks, raw HTML/TeX and raw attributes are off: metadata comes
 # only from accord, and raw blocks only where the front matter allows their format.
 READER = "markdown-yaml_metadata_block-raw_html-raw_attribute-raw_tex"
@@ -20,9 +23,26 @@ RAW_EXTENSIONS = {"html": "+raw_html", "latex": "+raw_tex"}
 
 def reader(document: Document) -> str:
     allowed = document.statement.allow_raw
+    extensions = READER + east_asian_line_breaks(document)
     if not allowed:
-        return READER
-    return READER + "+raw_attribute" + "".join(RAW_EXTENSIONS[f] for f in allowed if f in RAW_EXTENSIONS)
+        return extensions
+    return extensions + "+raw_attribute" + "".join(RAW_EXTENSIONS[f] for f in allowed if f in RAW_EXTENSIONS)
+
+
+def east_asian_line_breaks(document: Document) -> str:
+    """A line break between two Chinese or Japanese characters is no space (statement.join_wrapped_lines
+    hashes it so); Korean, which spaces its words, keeps its breaks as spaces."""
+    if document.furniture.primary == "ko" or not _WIDE.search(document.statement.body):
+        return ""
+    return "+east_asian_line_breaks"
+
+
+def quotes_filter_args(document: Document) -> tuple[list[str], dict[str, str]]:
+    """Quotation marks of the statement's language in every format (pandoc and Typst would differ otherwise);
+    English keeps pandoc's and Typst's own, which are already English."""
+    if document.furniture.is_english or '"' not in document.statement.body and "'" not in document.statement.body:
+        return [], {}
+    return [f"--lua-filter={QUOTES_FILTER}"], {"ACCORD_QUOTES": json.dumps(document.furniture.quotes)}
 
 
 def filter_args(document: Document) -> list[str]:
@@ -50,10 +70,11 @@ def pandoc_to(document: Document, writer_args: list[str], *, what: str, cwd: Pat
     with tempfile.TemporaryDirectory(prefix="accord-") as scratch:
         metadata_file = Path(scratch) / "metadata.json"
         metadata_file.write_text(json.dumps(values, ensure_ascii=False), "utf-8")
+        quotes, quotes_env = quotes_filter_args(document)
         args = ["-f", reader(document), f"--metadata-file={metadata_file}", *filter_args(document),
-                *label_filter_args(document), *writer_args]
+                *label_filter_args(document), *quotes, *writer_args]
         env = {"SOURCE_DATE_EPOCH": str(document.provenance.epoch), "ACCORD_FILTER": document.filter_settings(),
-               "ACCORD_LABELS": document.label_settings(what)}
+               "ACCORD_LABELS": document.label_settings(what), **quotes_env}
         try:
             return run_pandoc(args, document.statement.body, cwd=cwd, env=env, what=what)
         except FilterRefusal as refusal:
