@@ -107,11 +107,6 @@ def test_right_to_left_texts_are_right_to_left_in_docx_and_html(built, language)
     assert f'<html lang="{language}" dir="rtl">' in html
 
 
-HTML_NOT_PORTED = ("the official HTML moved to Jinja2 (accord/web/templates/statement/page.html.j2) in main: its "
-                   "RTL stylesheet and localized labels are still to port from templates/statement.html")
-
-
-@pytest.mark.xfail(reason=HTML_NOT_PORTED, strict=True)
 @pytest.mark.parametrize("language", ["ar", "he"])
 def test_html_numbers_of_right_to_left_texts_hang_on_the_start_side(built, language):
     html = output(built, language, "html").read_text("utf-8")
@@ -125,7 +120,6 @@ def test_an_english_reservation_keeps_its_own_order_in_an_arabic_text(built):
     assert RESERVATION in PdfReader(output(built, "ar", "pdf")).pages[0].extract_text()
 
 
-@pytest.mark.xfail(reason=HTML_NOT_PORTED, strict=True)
 def test_html_reservation_is_localized_and_isolated(built):
     html = output(built, "ar", "html").read_text("utf-8")
     assert f"<li>تحفظ على الفقرة 2: \u2068{RESERVATION}\u2069</li>" in html

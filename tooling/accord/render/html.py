@@ -30,7 +30,8 @@ _POLICY_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SE
 _HEAD = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
 PARTS_TEMPLATE = Path(__file__).with_name("parts.html")
 # Variables pandoc gives as lists; every other one is a single value, absent when pandoc finds it false.
-_LISTS = ("author", "keywords", "header-includes", "include-before", "include-after", "signatories")
+_LISTS = ("author", "keywords", "header-includes", "include-before", "include-after", "signatories",
+          "script-serif", "script-sans")
 # The drafter's own HTML: what pandoc made of the body and of the title (Markdown, raw HTML where allowed).
 _FROM_THE_TEXT = ("body", "title")
 
@@ -42,7 +43,10 @@ def build_html(document: Document, target: Path) -> bytes:
     output = pandoc_to(document, ["-t", "html5", "--standalone", f"--template={PARTS_TEMPLATE}", "--wrap=none",
                                   "-V", f"accord-nonce={nonce}"], what="pandoc (HTML)")
     parts = read_parts(output.decode("utf-8"), nonce)
-    css = resources.files("accord.web").joinpath("static/statement.css").read_text("utf-8").rstrip("\n")
+    static = resources.files("accord.web").joinpath("static")
+    css = static.joinpath("statement.css").read_text("utf-8").rstrip("\n")
+    if parts["dir"] == "rtl":
+        css += "\n" + static.joinpath("statement-rtl.css").read_text("utf-8").rstrip("\n")
     page = render("statement/page.html.j2", p=parts, css=Markup(css))
     return with_content_security_policy(page.encode("utf-8"))
 
