@@ -296,6 +296,18 @@ def last_change(root: Path, *pathspecs: str) -> tuple[str, int] | None:
 LOCK_MARKERS = ("index.lock", ".lock': File exists", "cannot lock ref", "Unable to create", "unable to write new index")
 
 
+def config_value(root: Path, key: str) -> str | None:
+    """A git config value as this repository sees it, or None when it is not set."""
+    result = git(root, "config", "--get", key, check=False)
+    return result.stdout.decode("utf-8", "replace").strip() if result.returncode == 0 else None
+
+
+def branch_names(root: Path, prefix: str = "") -> list[str]:
+    """Short names of the local branches under refs/heads/PREFIX (e.g. "review/")."""
+    listed = git(root, "for-each-ref", "--format=%(refname:short)", f"refs/heads/{prefix}").stdout
+    return listed.decode("utf-8", "replace").split()
+
+
 def author_identity(root: Path) -> str | None:
     """'Name <email>' of whoever git would record as author here, or None when git knows no one."""
     result = git(root, "var", "GIT_AUTHOR_IDENT", check=False)

@@ -47,7 +47,7 @@ def serve(host, port, keyfile, database, secure_cookies, forwarded_allow_ips, lo
     import uvicorn
 
     from ..errors import PortalError
-    from ..history import git
+    from ..history import config_value
     from ..ledger import portal_signing_key
     from ..portal.app import Portal, create_app
 
@@ -58,7 +58,7 @@ def serve(host, port, keyfile, database, secure_cookies, forwarded_allow_ips, lo
     portal_signing_key(repo, key)  # refuses a key accord.yaml does not list
     accounts = _accounts(repo, database)
     accounts.create()
-    if git(repo.root, "config", "user.email", check=False).returncode != 0:
+    if config_value(repo.root, "user.email") is None:
         # the portal's commits need a committer; the author of each record is in the record (recorded_by)
         for variable, value in (("GIT_AUTHOR_NAME", "accord portal"), ("GIT_AUTHOR_EMAIL", "portal@accord.invalid"),
                                 ("GIT_COMMITTER_NAME", "accord portal"),

@@ -241,11 +241,10 @@ def review_branch_page(repo: Any, statement: Any, branch: str) -> str:
 
 def review_branches(repo: Any, statement: Any, partner_id: str | None) -> list[str]:
     """The review branches of a statement: review/P/ID (and -2, -3...) and a round's merge; one partner's only if named."""
-    from ..history import git
+    from ..history import branch_names
 
-    listed = git(repo.root, "for-each-ref", "--format=%(refname:short)", "refs/heads/review/").stdout.decode()
     branches = []
-    for name in listed.split():
+    for name in branch_names(repo.root, "review/"):
         parts = name.split("/")
         if len(parts) != 3 or not (parts[2] == statement.id or parts[2].startswith(statement.id + "-")):
             continue
