@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .errors import Problem, StatementError
 from .i18n.tags import language_problem
@@ -139,8 +140,9 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return yaml_text, body, body_line
 
 
-def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[Statement | None, list[Problem]]:
-    """Parse and validate a statement's text; all problems are returned, none raised."""
+def read_front_matter(text: str, display: str) -> tuple[tuple[Any, str, str, int] | None, list[Problem]]:
+    """(front matter as YAML data and as text, body, the body's first line) of a statement or a language version,
+    or None and the one problem that stops reading it."""
     parts = split_front_matter(text)
     if parts is None:
         return None, [Problem(display, 1, "no front matter: the file must start with a '---' line, "
@@ -152,6 +154,15 @@ def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[
         return None, [Problem(display, problem.line, problem.message)]
     if data is None:
         return None, [Problem(display, 1, "front matter is empty")]
+    return (data, yaml_text, body, body_line), []
+
+
+def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[Statement | None, list[Problem]]:
+    """Parse and validate a statement's text; all problems are returned, none raised."""
+    found, problems = read_front_matter(text, display)
+    if found is None:
+        return None, problems
+    data, yaml_text, body, body_line = found
     values, problems = FRONT_MATTER.validate(data, display, 2)
     language = language_problem(values["language"])
     if language:  # refused here, so that no command builds or records a text in a language the PDF cannot set

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import Problem, StatementError, TranslationError
 from ..schema import Field, Schema
-from ..yamlio import LineDict, YAMLProblem, load_yaml, read_text_file
+from ..yamlio import LineDict, read_text_file
 
 TRANSLATION_STATUSES = ("draft", "checked", "authentic")
 # statement.LANG.md: LANG a language tag as file names spell it (fr, pt-br, zh-hant); language tags
@@ -83,19 +83,12 @@ def translation_languages(statement_dir: Path | str) -> list[str]:
 def parse_translation(text: str, display: str, language: str, path: Path | None = None
                       ) -> tuple[Translation | None, list[Problem]]:
     """Parse and validate a language version's text; all problems are returned, none raised."""
-    from ..statement import split_front_matter
+    from ..statement import read_front_matter
 
-    parts = split_front_matter(text)
-    if parts is None:
-        return None, [Problem(display, 1, "no front matter: the file must start with a '---' line, "
-                                          "then YAML, then a closing '---' line")]
-    yaml_text, body, body_line = parts
-    try:
-        data = load_yaml(yaml_text, line_offset=1)
-    except YAMLProblem as problem:
-        return None, [Problem(display, problem.line, problem.message)]
-    if data is None:
-        return None, [Problem(display, 1, "front matter is empty")]
+    found, problems = read_front_matter(text, display)
+    if found is None:
+        return None, problems
+    data, yaml_text, body, body_line = found
     values, problems = TRANSLATION_FRONT_MATTER.validate(data, display, 2)
     if not problems and values["language"] != language:
         problems.append(Problem(display, data.line_of("language", 2) if hasattr(data, "line_of") else 2,
