@@ -444,3 +444,31 @@ def test_each_format_costs_one_pandoc_process(repo, monkeypatch):
     monkeypatch.setattr(accord.pandoc.subprocess, "run", counting_run)
     assert build(repo, "--jobs", "1").code == 0
     assert sorted(calls) == ["docx", "html5", "typst"]
+
+
+BUILD_TWICE_IN_ONE_PROCESS = """\
+import sys
+from accord.cli import main
+
+if __name__ == "__main__":
+    root = sys.argv[1]
+    first = main(["build", "child-protection", "--format", "pdf", "--jobs", "1", "--repo", root])
+    assert "typst" in sys.modules
+    second = main(["build", "--force", "--format", "pdf", "--jobs", "2", "--repo", root])
+    print(first, second)
+"""
+
+
+def test_a_process_that_ran_typst_can_build_in_parallel_again(tmp_path):
+    """A build in a process that had already run Typst forked workers that deadlocked on Typst's threads
+    (a long-lived process builds twice: the tests, the portal). It never finished; now it does."""
+    root = make_repo(tmp_path / "alliance")
+    write(root / "statements/second/statement.md", STATEMENT.format(id="second", status="draft"))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "A second statement")
+    script = tmp_path / "build_twice.py"
+    script.write_text(BUILD_TWICE_IN_ONE_PROCESS)
+    import sys
+
+    result = subprocess.run([sys.executable, str(script), str(root)], capture_output=True, text=True, timeout=180)
+    assert (result.returncode, result.stdout.split()[-2:]) == (0, ["0", "0"]), result.stderr[-2000:]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -213,7 +214,10 @@ def build_statements(repo: Repo, ids: list[str], formats: tuple[str, ...], *, ou
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    context = multiprocessing.get_context("fork")
+    # Fork is cheapest, but a process that has run Typst holds Typst's worker threads, and a child forked
+    # from it can deadlock on a lock one of them held (seen as a build that never ends when one process
+    # builds twice, as the tests and a long-lived server do). Such a process spawns fresh workers instead.
+    context = multiprocessing.get_context("spawn" if "typst" in sys.modules else "fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(_build_in_worker, repo.root, statement_id, formats, out_dir, stamp, dirty)
                    for statement_id, stamp, dirty in pending]
