@@ -16,6 +16,38 @@ def cache_root() -> Path:
     return Path(base) / "accord"
 
 
+def write_best_effort(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all (a temporary file renamed over it); a cache that cannot be
+    written costs time, never a result."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def write_verified(path: Path, data: bytes) -> None:
+    """A cache file holding data followed by its own SHA-256 (read back with read_verified)."""
+    write_best_effort(path, data + hashlib.sha256(data).digest())
+
+
+def read_verified(path: Path) -> bytes | None:
+    """The data of a file write_verified made, or None when it is missing, torn or altered."""
+    try:
+        stored = path.read_bytes()
+    except OSError:
+        return None
+    data, digest = stored[:-32], stored[-32:]
+    return data if len(stored) >= 32 and hashlib.sha256(data).digest() == digest else None
+
+
 class OutputCache:
     """Outputs keyed by a SHA-256 over their inputs; each file holds the output followed by its own SHA-256,
     so a torn or altered file is a miss, never a wrong answer. Best effort: a cache that cannot be read or
@@ -32,27 +64,10 @@ class OutputCache:
         return digest.hexdigest()
 
     def get(self, key: str) -> bytes | None:
-        try:
-            stored = (self.folder / key[:2] / key).read_bytes()
-        except OSError:
-            return None
-        data, digest = stored[:-32], stored[-32:]
-        return data if len(stored) >= 32 and hashlib.sha256(data).digest() == digest else None
+        return read_verified(self.folder / key[:2] / key)
 
     def put(self, key: str, data: bytes) -> None:
-        folder = self.folder / key[:2]
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data + hashlib.sha256(data).digest())
-            os.replace(temporary, folder / key)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        write_verified(self.folder / key[:2] / key, data)
 
     def get_or_make(self, parts: Iterable[bytes], make: Callable[[], bytes]) -> bytes:
         key = self.key(parts)

@@ -3,13 +3,10 @@ character has a glyph (the PDF engine falls back to its own fonts, or to empty b
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import io
 import json
-import os
-import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -234,8 +231,9 @@ def _to_ranges(codes: list[int]) -> list[list[int]]:
 
 
 def _cache_file(key: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "accord" / "fonts" / f"cmaps-{key}.json"
+    from ..outputcache import cache_root
+
+    return cache_root() / "fonts" / f"cmaps-{key}.json"
 
 
 def _read_cache(key: str) -> dict[str, list[list[int]]] | None:
@@ -247,16 +245,6 @@ def _read_cache(key: str) -> dict[str, list[list[int]]] | None:
 
 
 def _write_cache(key: str, ranges: dict[str, list[list[int]]]) -> None:
-    path = _cache_file(key)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".cmaps-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(ranges, handle)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    from ..outputcache import write_best_effort
+
+    write_best_effort(_cache_file(key), json.dumps(ranges).encode("utf-8"))

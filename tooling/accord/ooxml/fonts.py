@@ -20,12 +20,9 @@ in the house body face, so that a list does not call for a font nobody has.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import os
 import re
-import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -260,21 +257,12 @@ def _write_facts(cached: Path, facts: _FontFacts) -> None:
     """Best effort, as for subsets: a cache that cannot be written costs time, never a build."""
     import json
 
+    from ..outputcache import write_best_effort
+
     data = json.dumps({"family": facts.family, "bold": facts.bold, "italic": facts.italic,
                        "codes": sorted(facts.codes), "panose": facts.panose, "ranges": list(facts.ranges),
                        "code_pages": list(facts.code_pages), "serif": facts.serif}).encode("utf-8")
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=cached.parent, prefix=".facts-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, cached)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    write_best_effort(cached, data)
 
 
 def _cmap(path: Path) -> frozenset[int]:
@@ -308,38 +296,24 @@ def _subset(path: Path, pages: frozenset[int]) -> bytes:
 
 
 def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "accord" / "fonts"
+    from ..outputcache import cache_root
+
+    return cache_root() / "fonts"
 
 
 def _read_cached(folder: Path | None, key: str) -> bytes | None:
     """A cached subset, if its file is whole: the font's bytes followed by their SHA-256."""
-    if folder is None:
-        return None
-    try:
-        stored = (folder / f"{key}.ttf").read_bytes()
-    except OSError:
-        return None
-    data, digest = stored[:-32], stored[-32:]
-    return data if len(stored) > 32 and hashlib.sha256(data).digest() == digest else None
+    from ..outputcache import read_verified
+
+    return (read_verified(folder / f"{key}.ttf") or None) if folder is not None else None
 
 
 def _write_cached(folder: Path | None, key: str, data: bytes) -> None:
     """Best effort: a cache that cannot be written costs time, never a build."""
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".subset-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data + hashlib.sha256(data).digest())
-        os.replace(temporary, folder / f"{key}.ttf")
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    from ..outputcache import write_verified
+
+    if folder is not None:
+        write_verified(folder / f"{key}.ttf", data)
 
 
 # -- obfuscation (ECMA-376 Part 1, §17.8.1) ------------------------------------------------
