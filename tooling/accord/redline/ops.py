@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ..textdiff import DELETE, EQUAL, INSERT
 from .blocks import Block, Document, Token
 
-EQUAL, INSERT, DELETE = "equal", "insert", "delete"
 CHANGE, MOVE_FROM, MOVE_TO = "change", "move-from", "move-to"
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .. import criticmarkup
 from ..errors import GitError, LedgerError, RedlineError, StatementError, TranslationError, UsageError
 from ..fsutil import read_repo_bytes
 from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
@@ -296,8 +297,7 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
             text = "\n".join([*lines[:3], f"Renumbered: {'; '.join(moves)}", *lines[3:]])
         return text
     if fmt == "md":
-        about = f"Changes to {diff.statement_id}: {diff.old.label} -> {diff.new.label}".replace("<<}", "")
-        header = "{>>" + about + "<<}"
+        header = criticmarkup.comment(f"Changes to {diff.statement_id}: {diff.old.label} -> {diff.new.label}")
         return header + "\n\n" + render_markdown(diff.redline)
     if fmt == "html":
         return render_html(diff.redline, heading=diff.new.title, old_label=diff.old_label, new_label=diff.new_label,
