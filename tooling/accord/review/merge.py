@@ -3,6 +3,9 @@
 Edits are placed only where merge3 finds them between blocks (or words) that
 all three versions share; nothing is fuzzily patched. Where both sides changed
 the same words, the result holds `{~~ours~>theirs~~}` and a Conflict says so.
+merge3 finds the regions; which blocks and words match is textdiff's `Matcher`
+(the engine every comparison uses), and edited blocks are paired by textdiff's
+alignment.
 """
 
 from __future__ import annotations

@@ -207,7 +207,7 @@ class AnchorFinder:
 
 def _proposal(partner_id: str, label: str, old: str, new: str) -> Proposal:
     from ..redline.blocks import SPACE, word_token
-    from ..textdiff import diff_tokens
+    from ..textdiff import DELETE, diff_tokens
 
     old, new = display(old), display(new)
 
@@ -216,7 +216,7 @@ def _proposal(partner_id: str, label: str, old: str, new: str) -> Proposal:
 
     script = []
     for op, old_tokens, new_tokens in diff_tokens(tokens(old), tokens(new)):
-        text = "".join(token.text for token in (old_tokens if op == "delete" else new_tokens))
+        text = "".join(token.text for token in (old_tokens if op == DELETE else new_tokens))
         if text:
             script.append((op, text))
     return Proposal(partner_id, label, old, new, tuple(script))
