@@ -174,7 +174,7 @@ def endorsed_version(repo, statement_id: str, partner_id: str) -> Version:
     position is no longer a counting one sends us back through the record's own
     history to the last counting position."""
     require_partner(repo.partners(), partner_id)
-    endorsed = _last_endorsement(repo, statement_id, partner_id)
+    endorsed = last_endorsement(repo, statement_id, partner_id)
     if endorsed is None:
         raise LedgerError(f"partner '{partner_id}' has never endorsed '{statement_id}'")
     wanted_hash, record_commit = endorsed
@@ -238,7 +238,7 @@ def translated_version(repo, statement_id: str, language: str) -> Version:
                        f"`accord translate {statement_id} {language} --mark-current`")
 
 
-def _last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, str | None] | None:
+def last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, str | None] | None:
     """(text_sha256, commit) of the partner's newest record with a counting position, or None."""
     for record in record_versions(repo, statement_id, partner_id):
         if record.counting:
