@@ -6,14 +6,14 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dc_field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem, StatementError
 from .i18n.tags import language_problem
-from .schema import Field, Schema
+from .schema import build, field, schema_of
 from .yamlio import LineDict, YAMLProblem, decode_text, load_yaml, read_text_file
 
 KINDS = ("joint-statement", "recommendations")
@@ -22,68 +22,63 @@ FINAL_STATUSES = ("final", "published")
 RAW_FORMATS = ("openxml", "typst", "html", "latex")
 KIND_LABELS = {"joint-statement": "Joint Statement", "recommendations": "Recommendations"}
 
-ENDORSEMENT_POLICY = Schema("endorsement", (
-    Field("invited", "list:slug", "Partner ids asked to endorse the text."),
-    Field("required", "list:slug", "Partners that must hold a counting position on the current text."),
-    Field("threshold", "int", "Distinct partners with counting positions needed, at least.", default=1, minimum=0),
-))
-
-FRONT_MATTER = Schema("statement front matter", (
-    Field("id", "slug", "The statement id; equals its folder name.", required=True),
-    Field("symbol", "text", "The official document symbol, e.g. AECT/JS/2010/1."),
-    Field("title", "text", "The full title; part of the endorsed text.", required=True),
-    Field("short-title", "text", "A short title for running headers; defaults to the title."),
-    Field("kind", "text", "What the text is.", required=True, choices=KINDS),
-    Field("status", "text", "Where the text is in its life.", required=True, choices=STATUSES),
-    Field("date", "date", "The date the text bears (YYYY-MM-DD).", required=True),
-    Field("language", "text", "BCP 47 language tag of the text.", default="en"),
-    Field("drafters", "list:text", "People who drafted the text.", default=()),
-    Field("endorsement", "map", "Who is asked to endorse and what a release needs.", schema=ENDORSEMENT_POLICY),
-    Field("numbered-paragraphs", "bool", "Number body paragraphs 1, 2, 3 ... across headings.", default=False),
-    Field("allow-raw", "list:text", "Raw blocks of these formats are allowed in the body.", default=(), choices=RAW_FORMATS),
-    Field("release-languages", "list:text", "Language versions (statement.LANG.md) a release needs, each "
-          "current; replaces `release: languages` of accord.yaml for this text ([] needs none)."),
-    Field("version", "int", "The release number, set by `accord release`.", minimum=1),
-    Field("published", "date", "The release date, set by `accord release`."),
-))
-
-
 @dataclass(frozen=True)
 class EndorsementPolicy:
     """Who is invited, who is required, and how many counting positions a release needs."""
 
-    invited: tuple[str, ...] = ()
-    required: tuple[str, ...] = ()
-    threshold: int = 1
+    schema_name = "endorsement"
+
+    invited: tuple[str, ...] = field("list:slug", "Partner ids asked to endorse the text.", default=())
+    required: tuple[str, ...] = field("list:slug", "Partners that must hold a counting position on the current text.",
+                                      default=())
+    threshold: int = field("int", "Distinct partners with counting positions needed, at least.", default=1, minimum=0)
 
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement as read from statements/<id>/statement.md."""
+    """A statement as read from statements/<id>/statement.md.
 
-    id: str
-    title: str
-    kind: str
-    status: str
-    date: dt.date
+    The front matter's fields are declared in the order of the file's schema, which is also the order
+    problems are reported in; those a statement may lack are keyword-only, so the constructor reads
+    Statement(id, title, kind, status, date, body, ...).
+    """
+
+    schema_name = "statement front matter"
+
+    id: str = field("slug", "The statement id; equals its folder name.", required=True)
+    symbol: str | None = field("text", "The official document symbol, e.g. AECT/JS/2010/1.", default=None,
+                               kw_only=True)
+    title: str = field("text", "The full title; part of the endorsed text.", required=True)
+    short_title: str | None = field("text", "A short title for running headers; defaults to the title.",
+                                    key="short-title", default=None, kw_only=True)
+    kind: str = field("text", "What the text is.", required=True, choices=KINDS)
+    status: str = field("text", "Where the text is in its life.", required=True, choices=STATUSES)
+    date: dt.date = field("date", "The date the text bears (YYYY-MM-DD).", required=True)
+    language: str = field("text", "BCP 47 language tag of the text.", default="en", kw_only=True)
+    drafters: tuple[str, ...] = field("list:text", "People who drafted the text.", default=(), kw_only=True)
+    endorsement: EndorsementPolicy = field("map", "Who is asked to endorse and what a release needs.",
+                                           of=EndorsementPolicy, default_factory=EndorsementPolicy, kw_only=True)
+    numbered_paragraphs: bool = field("bool", "Number body paragraphs 1, 2, 3 ... across headings.",
+                                      key="numbered-paragraphs", default=False, kw_only=True)
+    allow_raw: tuple[str, ...] = field("list:text", "Raw blocks of these formats are allowed in the body.",
+                                       key="allow-raw", default=(), choices=RAW_FORMATS, kw_only=True)
+    # None: accord.yaml's `release: languages`
+    release_languages: tuple[str, ...] | None = field(
+        "list:text", "Language versions (statement.LANG.md) a release needs, each current; replaces "
+        "`release: languages` of accord.yaml for this text ([] needs none).", key="release-languages", default=None,
+        kw_only=True)
+    version: int | None = field("int", "The release number, set by `accord release`.", minimum=1, default=None,
+                                kw_only=True)
+    published: dt.date | None = field("date", "The release date, set by `accord release`.", default=None,
+                                      kw_only=True)
     body: str
     path: Path | None = None
-    symbol: str | None = None
-    short_title: str | None = None
-    language: str = "en"
-    drafters: tuple[str, ...] = ()
-    endorsement: EndorsementPolicy = field(default_factory=EndorsementPolicy)
-    numbered_paragraphs: bool = False
-    allow_raw: tuple[str, ...] = ()
-    version: int | None = None
-    published: dt.date | None = None
-    release_languages: tuple[str, ...] | None = None  # None: accord.yaml's `release: languages`
     body_line: int = 1
     front_matter: str = ""
     # The parsed front matter with the line of every key and item, for checks that name a place.
-    front_matter_tree: dict | None = field(default=None, compare=False, repr=False)
+    front_matter_tree: dict | None = dc_field(default=None, compare=False, repr=False)
     # Commits at which the publishing fields were as they are now (set by with_earlier_bindings).
-    fields_unchanged_since: frozenset = field(default=frozenset(), compare=False, repr=False)
+    fields_unchanged_since: frozenset = dc_field(default=frozenset(), compare=False, repr=False)
 
     @property
     def is_draft(self) -> bool:
@@ -125,6 +120,10 @@ class Statement:
         """
         return text_hash == self.text_sha256 or (
             commit is not None and text_hash == self.title_and_body_sha256 and commit in self.fields_unchanged_since)
+
+ENDORSEMENT_POLICY = schema_of(EndorsementPolicy)
+FRONT_MATTER = schema_of(Statement)
+
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """Split '---' front matter from the body: (yaml, body, first body line), or None."""
@@ -169,18 +168,8 @@ def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[
         problems.append(Problem(display, data.line_of("language", 1) if isinstance(data, LineDict) else 1, language))
     if problems:
         return None, problems
-    policy_values = values.pop("endorsement")
-    policy = EndorsementPolicy(
-        invited=tuple(policy_values["invited"] or ()),
-        required=tuple(policy_values["required"] or ()),
-        threshold=policy_values["threshold"] if policy_values["threshold"] is not None else 1,
-    ) if policy_values else EndorsementPolicy()
-    values["drafters"] = tuple(values["drafters"] or ())
-    values["allow_raw"] = tuple(values["allow_raw"] or ())
-    if values["release_languages"] is not None:
-        values["release_languages"] = tuple(values["release_languages"])
-    statement = Statement(**values, endorsement=policy, body=body, path=path,
-                          body_line=body_line, front_matter=yaml_text, front_matter_tree=data)
+    statement = build(Statement, values, body=body, path=path, body_line=body_line, front_matter=yaml_text,
+                      front_matter_tree=data)
     return statement, []
 
 
