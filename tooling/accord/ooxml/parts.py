@@ -1,8 +1,16 @@
-"""Raw OOXML for official builds: fields, watermark, borders, tab stops and the custom-properties part.
+"""Raw OOXML for official builds: runs, fields, watermark, borders, tab stops and the custom-properties part.
 
 Each helper makes one piece of WordprocessingML (an lxml element from python-docx's
-parser) or one package part; docx post-processing composes them and never writes
-XML strings itself.
+parser) or one package part, or puts one into a python-docx object where its public API
+has no place for it; docx post-processing composes them and never writes XML strings or
+reaches into python-docx's private attributes itself.
+
+Runs and tab stops stay raw here although python-docx has `add_run` and `tab_stops`:
+its `run.bold = True` writes <w:b/> without <w:bCs/> (bold would not reach Arabic or Hebrew
+letters, which Word sets with the complex-script properties) and its runs carry
+xml:space="preserve" only on text with outer spaces, and its add_tab_stop writes w:pos before
+w:val; each changes the bytes of every official DOCX, which must stay reproducible from
+one commit to the next.
 """
 
 from __future__ import annotations
@@ -86,6 +94,36 @@ def tab_stops(*stops: tuple[str, int]):
     """A w:tabs element from (alignment, position in twips) pairs."""
     tabs = "".join(f'<w:tab w:val="{alignment}" w:pos="{position}"/>' for alignment, position in stops)
     return parse_xml(f'<w:tabs {nsdecls("w")}>{tabs}</w:tabs>')
+
+
+def append_to(paragraph, *elements) -> None:
+    """Runs, fields or watermarks (text_run, field, watermark_run) appended to a python-docx Paragraph."""
+    p = paragraph._p
+    for element in elements:
+        p.append(element)
+
+
+def set_paragraph_property(paragraph, element) -> None:
+    """A w:pBdr or w:tabs (paragraph_border, tab_stops) set on a python-docx Paragraph, in schema order."""
+    insert_in_pPr(paragraph._p.get_or_add_pPr(), element)
+
+
+def move_after(paragraph, anchor) -> None:
+    """Move a python-docx Paragraph to just after another (python-docx only inserts before)."""
+    anchor._p.addnext(paragraph._p)
+
+
+def story_element(part):
+    """The w:hdr or w:ftr element of a python-docx header or footer, for content its API cannot add
+    (a layout table, a watermark paragraph)."""
+    return part._element
+
+
+def clear_story(part) -> None:
+    """Empty a python-docx header or footer of everything the reference document put in it."""
+    element = part._element
+    for child in list(element):
+        element.remove(child)
 
 
 def insert_in_pPr(pPr, element) -> None:
