@@ -39,8 +39,8 @@ class Statement:
     """A statement as read from statements/<id>/statement.md.
 
     The front matter's fields are declared in the order of the file's schema, which is also the order
-    problems are reported in; those a statement may lack are keyword-only, so the constructor reads
-    Statement(id, title, kind, status, date, body, ...).
+    problems are reported in; those a statement may lack, and its body, are keyword-only, so the
+    constructor reads Statement(id, title, kind, status, date, body=..., ...).
     """
 
     schema_name = "statement front matter"
@@ -71,7 +71,8 @@ class Statement:
                                 kw_only=True)
     published: dt.date | None = field("date", "The release date, set by `accord release`.", default=None,
                                       kw_only=True)
-    body: str
+    # keyword-only too: mypy takes every schema field for one with a default
+    body: str = dc_field(kw_only=True)
     path: Path | None = None
     body_line: int = 1
     front_matter: str = ""

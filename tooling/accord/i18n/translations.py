@@ -48,8 +48,9 @@ class Translation:
     translation_status: str = field("text", "draft, checked (reviewed against the source) or authentic "
                                     "(an equally authentic text).", key="translation-status", required=True,
                                     choices=TRANSLATION_STATUSES)
-    body: str
-    display: str
+    # keyword-only too: mypy takes every schema field for one with a default
+    body: str = dataclasses.field(kw_only=True)
+    display: str = dataclasses.field(kw_only=True)
     path: Path | None = None
     body_line: int = 1
     front_matter: str = ""
