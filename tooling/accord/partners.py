@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .repo import Repo
 
 from .errors import PartnerError, Problem, did_you_mean
 from .schema import NOT_AN_SSH_PUBLIC_KEY, SSH_PUBLIC_KEY, build, field, schema_of
-from .yamlio import YAMLProblem, load_yaml, read_text_file
+from .yamlio import LineDict, YAMLProblem, load_yaml, read_text_file
 
 PARTNER_KINDS = ("igo", "ngo", "state", "partner-state", "other")
 
@@ -94,7 +99,7 @@ def parse_partner(text: str, display: str, path: Path | None = None) -> tuple[Pa
     return partner, _key_problems(data, partner.signers, display)
 
 
-def _key_problems(data, signers: tuple[Signer, ...], display: str) -> list[Problem]:
+def _key_problems(data: Any, signers: tuple[Signer, ...], display: str) -> list[Problem]:
     """A key must decode as the SSH key it says it is ('ssh-ed25519 NOTAKEY' matches the pattern, but is no key)."""
     from .signing import PublicKey
 
@@ -103,7 +108,7 @@ def _key_problems(data, signers: tuple[Signer, ...], display: str) -> list[Probl
     for index, signer in enumerate(signers):
         if signer.key and PublicKey.parse(signer.key) is None:
             item = items[index] if isinstance(items, list) and index < len(items) else None
-            line = item.line_of("key") if hasattr(item, "line_of") else None
+            line = item.line_of("key") if isinstance(item, LineDict) else None
             problems.append(Problem(display, line, f"'key' of {signer.name} is not a valid SSH public key: "
                                                    f"its key data does not decode"))
     return problems
@@ -117,8 +122,8 @@ def read_partners(partners_dir: Path, display_root: Path) -> tuple[dict[str, Par
     for path in files:
         display = _display(path, display_root)
         text, problem = read_text_file(path, display)
-        if problem:
-            problems.append(problem)
+        if problem or text is None:
+            problems.extend([problem] if problem else [])
             continue
         partner, found = parse_partner(text, display, path)
         problems.extend(found)
@@ -127,7 +132,7 @@ def read_partners(partners_dir: Path, display_root: Path) -> tuple[dict[str, Par
         if partner.id != path.stem:
             problems.append(Problem(display, _id_line(text), f"id '{partner.id}' differs from the file name '{path.stem}'"))
         if partner.id in partners:
-            other = _display(partners[partner.id].path, display_root)
+            other = _display(partners[partner.id].path or path, display_root)
             problems.append(Problem(display, _id_line(text), f"duplicate partner id '{partner.id}' (also in {other})"))
             continue
         partners[partner.id] = partner
@@ -164,7 +169,7 @@ def allowed_signers(partners: dict[str, Partner]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def authorise_registry(repo, partner_id: str, keyfile) -> Path:
+def authorise_registry(repo: Repo, partner_id: str, keyfile: str | os.PathLike[str]) -> Path:
     """Sign partners/<id>.yaml as it is in the working tree into partners/<id>.yaml.sig (not committed).
 
     A commit that adds or replaces a signer's key is trusted by `accord verify` only when it
@@ -184,7 +189,7 @@ def authorise_registry(repo, partner_id: str, keyfile) -> Path:
         raise PartnerError(f"the key {keyfile} ({key.public.fingerprint}) is neither a secretariat key in accord.yaml "
                            f"nor the key of a signer in partners/{partner_id}.yaml, so it cannot authorise a key change")
     signature = signing.sign(path.read_bytes(), key, signing.REGISTRY_NAMESPACE)
-    target = path.with_name(path.name + ".sig")
+    target: Path = path.with_name(path.name + ".sig")
     write_atomic(target, signature)
     return target
 

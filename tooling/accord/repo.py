@@ -6,6 +6,11 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .partners import Partner
+    from .statement import Statement
 
 from .errors import Problem, RepoError, StatementError, did_you_mean
 from .fsutil import LINK_REFUSAL, refuse_links_under, register_repo_root
@@ -88,13 +93,13 @@ class Repo:
     """A content repository: statements/, partners/, templates/ and accord.yaml under one root."""
 
     root: Path
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         register_repo_root(self.root)  # every read of a file under root now refuses links
 
     @classmethod
-    def find(cls, start: str | os.PathLike | None = None) -> "Repo":
+    def find(cls, start: str | os.PathLike[str] | None = None) -> "Repo":
         """The repo at start, or the git top level above the working directory."""
         if start is not None:
             root = Path(start)
@@ -194,7 +199,7 @@ class Repo:
                 raise StatementError(LINK_REFUSAL, path=self.rel(path))
 
     # -- loading ------------------------------------------------------------
-    def load_statement(self, statement_id: str):
+    def load_statement(self, statement_id: str) -> Statement:
         """The statement with this id, validated; StatementError if unknown or invalid."""
         from .statement import load_statement
 
@@ -206,13 +211,14 @@ class Repo:
                                  path=self.rel(path), line=_key_line(statement.front_matter, "id"))
         return statement
 
-    def partners(self):
+    def partners(self) -> dict[str, Partner]:
         """The partner registry by id; PartnerError on the first invalid file."""
         if "partners" not in self._cache:
             from .partners import load_partners
 
             self._cache["partners"] = load_partners(self.partners_dir, self.root)
-        return self._cache["partners"]
+        partners: dict[str, Partner] = self._cache["partners"]
+        return partners
 
     @cached_property
     def settings(self) -> Settings:
@@ -226,8 +232,8 @@ class Repo:
         if not path.exists():
             return Settings(), []
         text, problem = read_text_file(path, "accord.yaml")
-        if problem:
-            return Settings(), [problem]
+        if problem or text is None:
+            return Settings(), [problem] if problem else []
         try:
             data = load_yaml(text)
         except YAMLProblem as exc:
