@@ -181,7 +181,7 @@ def test_a_font_replaced_in_place_is_read_again_and_a_damaged_facts_file_is_igno
     with other bytes is another font, and a cache file that does not parse is read from the font."""
     import shutil
 
-    from accord.ooxml import fonts
+    from accord.ooxml import fontfiles as fonts
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(fonts, "_facts_cache", {})  # as in a new process: earlier tests read these fonts
