@@ -15,8 +15,13 @@ import unicodedata
 from pathlib import Path
 
 from docx import Document as open_docx
+from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import _Footer, _Header
 from docx.shared import Cm, Pt
+from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from ..ooxml.fonts import embed_fonts_in, house_font_dir
 from ..ooxml.package import Package
@@ -67,7 +72,7 @@ def post_process(document: Document, docx_bytes: bytes) -> bytes:
 
 # -- title block ---------------------------------------------------------------------
 
-def add_title_block(doc, document: Document) -> None:
+def add_title_block(doc: WordDocument, document: Document) -> None:
     """Organization and symbol, team and date above a rule; the kind over the title; the status under it."""
     statement, settings = document.statement, document.settings
     title = next((p for p in doc.paragraphs if p.style is not None and p.style.style_id == "Title"), None)
@@ -95,7 +100,7 @@ def add_title_block(doc, document: Document) -> None:
 
 # -- numbered paragraphs -------------------------------------------------------------
 
-def number_labelled_units(doc, document: Document) -> int:
+def number_labelled_units(doc: WordDocument, document: Document) -> int:
     """Give every labelled unit real Word numbering: paragraphs 1., 2. ... and their items (a), (b) ...
 
     build/labels.lua marks the first paragraph of each unit with a bookmark
@@ -126,7 +131,7 @@ def number_labelled_units(doc, document: Document) -> int:
     return len(found)
 
 
-def _remove_bookmark(p, start) -> None:
+def _remove_bookmark(p: etree._Element, start: etree._Element) -> None:
     bookmark_id = start.get(qn("w:id"))
     for end in p.findall(qn("w:bookmarkEnd")):
         if end.get(qn("w:id")) == bookmark_id:
@@ -136,7 +141,7 @@ def _remove_bookmark(p, start) -> None:
 
 # -- signatory block -----------------------------------------------------------------
 
-def add_signatory_block(doc, document: Document) -> None:
+def add_signatory_block(doc: WordDocument, document: Document) -> None:
     """Who endorsed the current text, from the ledger: names, marked positions, reservations as notes."""
     heading = doc.add_paragraph(document.furniture.label("endorsed-by"), style="Heading 2")
     set_paragraph_property(heading, paragraph_border("bottom", space_pt=2))
@@ -165,7 +170,7 @@ def add_signatory_block(doc, document: Document) -> None:
 
 # -- header, footer, watermark -------------------------------------------------------
 
-def add_page_furniture(doc, document: Document) -> None:
+def add_page_furniture(doc: WordDocument, document: Document) -> None:
     """As in the PDF: from page 2 a header with symbol, status and short title; a footer with the
     provenance line and Page X of Y on every page; on a draft, a diagonal DRAFT on every page."""
     statement = document.statement
@@ -209,7 +214,7 @@ def add_page_furniture(doc, document: Document) -> None:
             append_to(footer, text_run(after))
 
 
-def _reset(part, style: str = "Header"):
+def _reset(part: _Header | _Footer, style: str = "Header") -> Paragraph:
     """Empty a header or footer part (the reference document's included) and give it one paragraph."""
     part.is_linked_to_previous = False
     clear_story(part)
@@ -218,7 +223,7 @@ def _reset(part, style: str = "Header"):
 
 # -- scripts and direction ---------------------------------------------------------
 
-def set_scripts(doc, document: Document) -> None:
+def set_scripts(doc: WordDocument, document: Document) -> None:
     """Right to left throughout for Arabic and Hebrew (pandoc marks its own paragraphs; this marks the
     furniture's too), and each script's faces named in the styles beside the house faces."""
     if document.rtl:
@@ -253,7 +258,7 @@ def _slots(families: tuple[str, ...]) -> dict[str, str]:
 
 # -- properties ----------------------------------------------------------------------
 
-def set_properties(doc, document: Document) -> None:
+def set_properties(doc: WordDocument, document: Document) -> None:
     """Core properties (title, author, subject, keywords, commit time) and accord's custom properties."""
     core = doc.core_properties
     when = dt.datetime.fromtimestamp(document.provenance.epoch, dt.timezone.utc).replace(tzinfo=None)
@@ -286,14 +291,14 @@ def plain_text(markdown: str) -> str:
     return _MARKUP.sub(lambda m: m.group(1) or "", markdown).strip()
 
 
-def _paragraph_after(doc, anchor, style: str, runs) -> object:
+def _paragraph_after(doc: WordDocument, anchor: Paragraph, style: str, runs: list[BaseOxmlElement]) -> Paragraph:
     paragraph = doc.add_paragraph(style=style)
     append_to(paragraph, *runs)
     move_after(paragraph, anchor)
     return paragraph
 
 
-def _paragraph_before(anchor, style: str, runs) -> object:
+def _paragraph_before(anchor: Paragraph, style: str, runs: list[BaseOxmlElement]) -> Paragraph:
     paragraph = anchor.insert_paragraph_before(style=style)
     append_to(paragraph, *runs)
     return paragraph
