@@ -9,12 +9,17 @@ import unicodedata
 from dataclasses import dataclass, field as dc_field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, StatementError
 from .i18n.tags import language_problem
 from .schema import build, field, schema_of
 from .yamlio import LineDict, YAMLProblem, decode_text, load_yaml, read_text_file
+
+if TYPE_CHECKING:
+    from .ledger.records import Record
+    from .repo import Repo
 
 KINDS = ("joint-statement", "recommendations")
 STATUSES = ("draft", "consultation", "final", "published", "withdrawn")
@@ -404,7 +409,7 @@ def text_sha256(title: str, body: str, publishing: dict | None = None) -> str:
     return _hash(canonical_text(title, body), publishing or {})
 
 
-def with_earlier_bindings(repo, statement, records):
+def with_earlier_bindings(repo: Repo, statement: Statement, records: Iterable[Record]) -> Statement:
     """The statement, knowing at which of the records' commits its publishing fields were as they are now.
 
     A record on the title-and-body hash was made when the publishing fields were not
