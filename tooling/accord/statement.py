@@ -82,9 +82,9 @@ class Statement:
     body_line: int = 1
     front_matter: str = ""
     # The parsed front matter with the line of every key and item, for checks that name a place.
-    front_matter_tree: dict | None = dc_field(default=None, compare=False, repr=False)
+    front_matter_tree: dict[str, Any] | None = dc_field(default=None, compare=False, repr=False)
     # Commits at which the publishing fields were as they are now (set by with_earlier_bindings).
-    fields_unchanged_since: frozenset = dc_field(default=frozenset(), compare=False, repr=False)
+    fields_unchanged_since: frozenset[str] = dc_field(default=frozenset(), compare=False, repr=False)
 
     @property
     def is_draft(self) -> bool:
@@ -103,7 +103,7 @@ class Statement:
         return canonical_text(self.title, self.body)
 
     @cached_property
-    def publishing(self) -> dict:
+    def publishing(self) -> dict[str, Any]:
         """The front-matter fields beside the title that change what is published (see PUBLISHING_FIELDS)."""
         return publishing_fields(self.short_title, self.allow_raw, self.numbered_paragraphs, self.title)
 
@@ -183,10 +183,10 @@ def load_statement(path: Path, display: str | None = None) -> Statement:
     """Read a statement file or raise StatementError naming the first problem."""
     display = display or str(path)
     text, problem = read_text_file(path, display)
-    if problem:
-        raise problem.error(StatementError)
+    if problem or text is None:
+        raise (problem or Problem(display, None, "file is empty")).error(StatementError)
     statement, problems = parse_statement(text, display, path)
-    if problems:
+    if problems or statement is None:
         raise problems[0].error(StatementError)
     return statement
 
@@ -194,10 +194,10 @@ def load_statement(path: Path, display: str | None = None) -> Statement:
 def statement_from_bytes(data: bytes, display: str) -> Statement:
     """Parse a statement from bytes (e.g. a file at a git revision), raising on any problem."""
     text, problem = decode_text(data, display)
-    if problem:
-        raise problem.error(StatementError)
+    if problem or text is None:
+        raise (problem or Problem(display, None, "file is empty")).error(StatementError)
     statement, problems = parse_statement(text, display)
-    if problems:
+    if problems or statement is None:
         raise problems[0].error(StatementError)
     return statement
 
@@ -377,9 +377,10 @@ def canonical_text(title: str, body: str) -> str:
 PUBLISHING_FIELDS = ("short-title", "allow-raw", "numbered-paragraphs")
 
 
-def publishing_fields(short_title: str | None, allow_raw, numbered_paragraphs: bool, title: str) -> dict:
+def publishing_fields(short_title: str | None, allow_raw: Iterable[str], numbered_paragraphs: bool,
+                      title: str) -> dict[str, Any]:
     """The publishing fields that differ from their defaults, in canonical form."""
-    fields: dict = {}
+    fields: dict[str, Any] = {}
     if short_title is not None:
         short = _WS.sub(" ", unicodedata.normalize("NFC", short_title)).strip()
         if short != _WS.sub(" ", unicodedata.normalize("NFC", title)).strip():
@@ -391,7 +392,7 @@ def publishing_fields(short_title: str | None, allow_raw, numbered_paragraphs: b
     return fields
 
 
-def _hash(canonical: str, publishing: dict) -> str:
+def _hash(canonical: str, publishing: dict[str, Any]) -> str:
     """SHA-256 of the canonical text, preceded, when any publishing field is set, by those fields.
 
     The fields come first as one JSON line ended by a NUL byte; no text can contain NUL, so
@@ -405,7 +406,7 @@ def _hash(canonical: str, publishing: dict) -> str:
     return hashlib.sha256(f"accord-publishing {head}\0{canonical}".encode("utf-8")).hexdigest()
 
 
-def text_sha256(title: str, body: str, publishing: dict | None = None) -> str:
+def text_sha256(title: str, body: str, publishing: dict[str, Any] | None = None) -> str:
     return _hash(canonical_text(title, body), publishing or {})
 
 
@@ -432,10 +433,10 @@ def with_earlier_bindings(repo: Repo, statement: Statement, records: Iterable[Re
 
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
-_PUBLISHING_CACHE: dict[str, dict] = {}
+_PUBLISHING_CACHE: dict[str, dict[str, Any]] = {}
 
 
-def _publishing_at(root: Path, commits: list[str], relpath: str) -> dict[str, list | None]:
+def _publishing_at(root: Path, commits: list[str], relpath: str) -> dict[str, list[Any] | None]:
     """[title-and-body hash, publishing fields] of the statement file at each commit (None where unreadable).
 
     Commits never change, so answers are kept in .git/accord/publishing-at.json: status
@@ -470,7 +471,7 @@ def _publishing_at(root: Path, commits: list[str], relpath: str) -> dict[str, li
     return {commit: cache.get(key) for commit, key in keys.items()}
 
 
-def publishing_of(data: bytes) -> tuple[str, dict, str] | None:
+def publishing_of(data: bytes) -> tuple[str, dict[str, Any], str] | None:
     """(title-and-body hash, publishing fields, full hash) of a statement file's bytes, read leniently
     (only the title must be there, as in an old version); None if unreadable."""
     text, problem = decode_text(data, "statement")
@@ -485,7 +486,8 @@ def publishing_of(data: bytes) -> tuple[str, dict, str] | None:
     if not isinstance(front, dict) or front.get("title") is None:
         return None
     title = str(front["title"])
-    allow_raw = front.get("allow-raw") if isinstance(front.get("allow-raw"), list) else []
+    listed = front.get("allow-raw")
+    allow_raw = listed if isinstance(listed, list) else []
     short_title = front.get("short-title")
     publishing = publishing_fields(None if short_title is None else str(short_title), [str(f) for f in allow_raw],
                                    front.get("numbered-paragraphs") is True, title)
