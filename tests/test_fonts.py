@@ -181,7 +181,7 @@ def test_a_font_replaced_in_place_is_read_again_and_a_damaged_facts_file_is_igno
     with other bytes is another font, and a cache file that does not parse is read from the font."""
     import shutil
 
-    from accord.ooxml import fonts
+    from accord.ooxml import fontfiles as fonts
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(fonts, "_facts_cache", {})  # as in a new process: earlier tests read these fonts
@@ -198,6 +198,21 @@ def test_a_font_replaced_in_place_is_read_again_and_a_damaged_facts_file_is_igno
     monkeypatch.setattr(fonts, "_facts_cache", {})
     monkeypatch.setattr(fonts, "_faces_cache", {})
     assert list(fonts.house_faces(folder)) == [fonts.Face("Noto Sans", True, False)]
+
+
+def test_the_glyph_check_reads_the_same_font_facts_as_embedding(tmp_path, monkeypatch):
+    """One cache of what a font maps: choosing a text's fonts leaves the facts files embedding reads, nothing else."""
+    from accord.i18n.scripts import TextPart, choose_fonts
+    from accord.ooxml import fontfiles
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name in ("_facts_cache", "_faces_cache"):
+        monkeypatch.setattr(fontfiles, name, {})
+    fonts = choose_fonts([TextPart("Peace \u0633\u0644\u0627\u0645", 3, "the title")], "en", FONTS)
+    assert fonts.extra_serif == ("Noto Naskh Arabic",)
+    cached = sorted(path.name for path in (tmp_path / "cache" / "accord" / "fonts").iterdir())
+    faces = sorted(path for path in FONTS.iterdir() if path.suffix == ".ttf")
+    assert len(cached) == len(faces) and all(name.startswith("facts-") for name in cached)
 
 
 def test_review_packets_and_docx_redlines_carry_the_house_fonts(alliance, tmp_path):

@@ -240,6 +240,24 @@ def test_an_output_path_never_overwrites_a_tracked_file_or_writes_into_git(repo,
     assert sorted(os.listdir(repo / ".git" / "hooks")) == hooks
 
 
+def test_the_library_names_its_own_inputs_and_only_the_cli_names_flags(repo):
+    from accord.cli.options import error_message
+    from accord.errors import UsageError
+    from accord.render.pipeline import build_statements
+    from accord.repo import Repo
+    from accord.review.packet import send_packet
+
+    library = Repo(repo)
+    with pytest.raises(UsageError) as built:
+        build_statements(library, [SID], ("html",), out_dir=repo / ".git")
+    with pytest.raises(UsageError) as sent:
+        send_packet(library, SID, "unicef", output=repo / "partners" / "unicef.yaml")
+    assert str(built.value) == f"out_dir {repo / '.git'}: is inside .git/, git's own folder; accord never writes there"
+    assert error_message(built.value).startswith(f"--out {repo / '.git'}: is inside .git/")
+    assert str(sent.value).startswith(f"output {repo / 'partners' / 'unicef.yaml'}: is a file tracked by git")
+    assert error_message(sent.value).startswith(f"-o {repo / 'partners' / 'unicef.yaml'}: is a file tracked by git")
+
+
 def test_an_output_beside_the_text_that_git_does_not_track_is_written(repo, monkeypatch):
     monkeypatch.chdir(repo)
     result = run("diff", SID, "--format", "md", "--from", "HEAD", "-o", "changes.md", "--repo", str(repo))

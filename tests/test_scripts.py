@@ -287,29 +287,33 @@ def test_a_repository_without_the_house_fonts_builds_with_the_engines_own_as_bef
 
 def test_a_copy_of_the_house_fonts_finds_the_character_maps_its_twin_cached_and_a_changed_font_is_read(
         tmp_path, monkeypatch):
+    from accord.ooxml import fontfiles
+
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(scripts, "_memo", {})
+    for memo in ("_facts_cache", "_faces_cache", "_file_hashes"):
+        monkeypatch.setattr(fontfiles, memo, {})
     hebrew = [scripts.TextPart("שלום", 3, "the title")]
     first = shutil.copytree(ROOT / "templates" / "fonts", tmp_path / "first")
     chosen = scripts.choose_fonts(hebrew, "he", first)
     assert "Noto Serif Hebrew" in chosen.serif
 
-    def no_fonttools(font_dir):
-        raise AssertionError(f"fontTools read {font_dir} again")
+    read_font_facts = fontfiles._read_font_facts
+    read = []
 
-    read_house_cmaps = scripts._read_house_cmaps
-    monkeypatch.setattr(scripts, "_read_house_cmaps", no_fonttools)
+    def reading(path, shown, number=0):
+        read.append(path.parent)
+        return read_font_facts(path, shown, number)
+
+    monkeypatch.setattr(fontfiles, "_read_font_facts", reading)
     second = shutil.copytree(first, tmp_path / "second")  # another clone: other paths, other times
     assert scripts.choose_fonts(hebrew, "he", second) == scripts.ScriptFonts(
         chosen.serif, chosen.sans, (second, *chosen.font_paths[1:]))
+    assert read == [], "fontTools read a copy of fonts whose facts its twin cached"
 
-    # the same names with other bytes are other fonts: their maps are read, not taken from the cache
+    # the same names with other bytes are other fonts: their maps are those of the bytes (here the Latin
+    # faces', whose facts are cached under their own hash), never the cached maps of the names
     third = shutil.copytree(first, tmp_path / "third")
     (third / "NotoSerifHebrew-Regular.ttf").write_bytes((third / "NotoSerif-Regular.ttf").read_bytes())
     (third / "NotoSansHebrew-Regular.ttf").write_bytes((third / "NotoSans-Regular.ttf").read_bytes())
-    read = []
-    monkeypatch.setattr(scripts, "_read_house_cmaps", lambda font_dir: read.append(font_dir) or
-                        read_house_cmaps(font_dir))
     with pytest.raises(BuildError, match="no font has a glyph for"):
         scripts.choose_fonts(hebrew, "he", third)
-    assert read == [third]

@@ -7,7 +7,7 @@ import re
 from .errors import Problem, did_you_mean
 from .labels import reservation_findings
 from .ledger import read_record
-from .partners import read_partners
+from .partners import Partner, read_partners
 from .repo import Repo
 from .schema import SLUG
 from .statement import (RAW_FORMATS, SCRIPT_LINK_REFUSAL, Statement, conflict_marker_problems, parse_statement,
@@ -49,7 +49,7 @@ def _statement_folders(repo: Repo, problems: list[Problem]) -> list[str]:
     return folders
 
 
-def check_statement(repo: Repo, statement_id: str, partners: dict, notes: list[Problem] | None = None) -> list[Problem]:
+def check_statement(repo: Repo, statement_id: str, partners: dict[str, Partner], notes: list[Problem] | None = None) -> list[Problem]:
     path = repo.statement_file(statement_id)
     display = repo.rel(path)
     problems: list[Problem] = []
@@ -57,8 +57,8 @@ def check_statement(repo: Repo, statement_id: str, partners: dict, notes: list[P
         problems.append(Problem(repo.rel(path.parent), None,
                                 f"folder name '{statement_id}' is not a valid id (use a-z, 0-9 and '-', 2 to 63 characters)"))
     text, problem = read_text_file(path, display)
-    if problem:
-        return [*problems, problem]
+    if problem or text is None:
+        return [*problems, *([problem] if problem else [])]
     statement, found = parse_statement(text, display, path)
     problems.extend(found)
     problems.extend(conflict_marker_problems(text, display))
@@ -86,7 +86,7 @@ def rounds_problems(repo: Repo, statement_id: str) -> list[Problem]:
     return problems_of(repo, statement_id)
 
 
-def _check_statement_content(statement: Statement, folder: str, display: str, partners: dict) -> list[Problem]:
+def _check_statement_content(statement: Statement, folder: str, display: str, partners: dict[str, Partner]) -> list[Problem]:
     problems = []
     front = statement.front_matter_tree
     if statement.id != folder:
@@ -123,7 +123,7 @@ def body_problems(statement: Statement, display: str) -> list[Problem]:
     return problems
 
 
-def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: tuple | None = None,
+def _check_endorsements(repo: Repo, statement_id: str, partners: dict[str, Partner], invited: tuple[str, ...] | None = None,
                         statement: Statement | None = None, notes: list[Problem] | None = None) -> list[Problem]:
     folder = repo.endorsements_dir(statement_id)
     if not folder.is_dir():
@@ -160,7 +160,7 @@ def _check_endorsements(repo: Repo, statement_id: str, partners: dict, invited: 
     return problems
 
 
-def _line(tree, key: str) -> int | None:
+def _line(tree: object, key: str) -> int | None:
     if isinstance(tree, LineDict):
         return tree.line_of(key)
     return None

@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import RepoError, UsageError
@@ -141,13 +142,14 @@ def _display(path: Path | str, root: Path | str | None) -> str:
 # -- output paths: never into .git/, never over a tracked file, never through a link -----------------------
 
 def check_output_path(root: Path | str, path: Path | str, shown: str, *, folder: bool = False,
-                      own_folder: bool = False) -> None:
+                      own_folder: bool = False, inputs: Iterable[str] = ()) -> None:
     """UsageError unless accord may write path (a file, or with folder=True a folder of outputs).
 
     Inside the repository an output must not lie in .git/, overwrite a file git tracks
     (or, for a folder, hold one), or be reached through a symbolic link (a committed
     `build` or `dist` link would send outputs anywhere). `shown` is how the message
-    names the path, e.g. "-o statement.md" or "build". Outside the repository the user's
+    names the path, e.g. "{output} statement.md" or "build", with inputs the caller's inputs it
+    names (see AccordError: the CLI spells {output} as its flag). Outside the repository the user's
     choice stands. own_folder=True marks accord's own output folders (build/, site/, dist/):
     a repository may track what accord writes there, and rebuilding it is what it asks for.
     """
@@ -158,21 +160,21 @@ def check_output_path(root: Path | str, path: Path | str, shown: str, *, folder:
         link = link_on_the_way(lexical, root)
         if link is not None:
             which = "" if link == os.path.relpath(lexical, root).replace(os.sep, "/") else f"{link} "
-            raise UsageError(f"{shown}: {which}is a symbolic link; accord writes no output through a link")
+            raise UsageError(f"{shown}: {which}is a symbolic link; accord writes no output through a link", inputs=inputs)
     real_root = os.path.realpath(root)
     if not _inside(real, real_root):
         return
     relative = os.path.relpath(real, real_root)
     parts = relative.split(os.sep)
     if parts[0] == ".git":
-        raise UsageError(f"{shown}: is inside .git/, git's own folder; accord never writes there")
+        raise UsageError(f"{shown}: is inside .git/, git's own folder; accord never writes there", inputs=inputs)
     if relative == ".":
-        raise UsageError(f"{shown}: is the repository itself; choose a folder for outputs only")
+        raise UsageError(f"{shown}: is the repository itself; choose a folder for outputs only", inputs=inputs)
     tracked = [] if own_folder else _tracked(real_root, relative.replace(os.sep, "/"))
     if tracked and folder:
-        raise UsageError(f"{shown}: holds files tracked by git ({tracked[0]}); choose a folder for outputs only")
+        raise UsageError(f"{shown}: holds files tracked by git ({tracked[0]}); choose a folder for outputs only", inputs=inputs)
     if tracked:
-        raise UsageError(f"{shown}: is a file tracked by git; accord never overwrites one (choose another file)")
+        raise UsageError(f"{shown}: is a file tracked by git; accord never overwrites one (choose another file)", inputs=inputs)
 
 
 def _inside(path: str, root: str) -> bool:

@@ -25,11 +25,20 @@ when their view and this one disagree.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import LabelError
 from .blockrules import FENCE, SourceBlock, block_kind, source_blocks
+
+if TYPE_CHECKING:
+    from .errors import Problem
+    from .ledger.records import Record
+    from .repo import Repo
+    from .statement import Statement
 
 PARAGRAPH = "paragraph"
 ITEM = "item"
@@ -93,7 +102,7 @@ class Labels:
         return describe_labels(self.labels, limit)
 
 
-def sort_key(label: str | int) -> tuple:
+def sort_key(label: str | int) -> tuple[int, int]:
     """Order labels as the text does: 2 < 9 < 9(a) < 9(z) < 9(aa) < 10; for a compilation of amendments."""
     text = str(label)
     parent, _, letter = text.partition("(")
@@ -107,7 +116,7 @@ def letters(number: int) -> str:
     return chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)
 
 
-def statement_labels(statement) -> Labels:
+def statement_labels(statement: Statement) -> Labels:
     """The labels of a Statement (cached on its body and numbering)."""
     return body_labels(statement.body, statement.numbered_paragraphs)
 
@@ -191,7 +200,7 @@ def parse_label(text: str) -> str | None:
     return compact if LABEL.fullmatch(compact) else None
 
 
-def refuse_unknown_labels(statement, labels: list) -> None:
+def refuse_unknown_labels(statement: Statement, labels: Sequence[str | int]) -> None:
     """Raise LabelError unless every label names a unit of the statement's text, listing the valid labels."""
     known = statement_labels(statement)
     for label in labels:
@@ -270,7 +279,7 @@ def pair_units(labels: Labels, seen: list[str], what: str) -> list[Unit]:
 
 # -- reservations in records -------------------------------------------------------------------
 
-def bound_labels(repo, statement, record) -> Labels | None:
+def bound_labels(repo: Repo, statement: Statement | None, record: Record) -> Labels | None:
     """The labels of the text a record is bound to (its text_sha256): the current text, else the text
     at the record's commit, else the newest committed version with that hash; None when none has it."""
     if statement is not None and record.text_sha256 == statement.text_sha256:
@@ -279,7 +288,7 @@ def bound_labels(repo, statement, record) -> Labels | None:
     return body_labels(version[1], version[2]) if version else None
 
 
-def bound_version(repo, statement_id: str, record) -> tuple[str, str, bool] | None:
+def bound_version(repo: Repo, statement_id: str, record: Record) -> tuple[str, str, bool] | None:
     """(commit, body, numbered-paragraphs) of the committed text with the record's hash, or None."""
     key = (str(repo.root), repo.rel(repo.statement_file(statement_id)), record.text_sha256,
            str(record.commit) if record.commit else None)
@@ -291,10 +300,10 @@ def bound_version(repo, statement_id: str, record) -> tuple[str, str, bool] | No
     return found
 
 
-_BOUND: dict[tuple, tuple[str, str, bool]] = {}
+_BOUND: dict[tuple[str, str, str, str | None], tuple[str, str, bool]] = {}
 
 
-def _bound_version(root, relpath: str, wanted: str, commit: str | None) -> tuple[str, str, bool] | None:
+def _bound_version(root: Path, relpath: str, wanted: str, commit: str | None) -> tuple[str, str, bool] | None:
     from types import SimpleNamespace
 
     from .errors import AccordError
@@ -315,7 +324,7 @@ def _bound_version(root, relpath: str, wanted: str, commit: str | None) -> tuple
     for commit in candidates:
         data = blobs.get(f"{commit}:{relpath}")
         parsed = _lenient_statement(data, relpath) if data is not None else None
-        if parsed and record.text_sha256 in _hashes_of(data, relpath, parsed):
+        if parsed and data is not None and record.text_sha256 in _hashes_of(data, relpath, parsed):
             return commit, parsed[1], parsed[2]
     return None
 
@@ -340,7 +349,7 @@ def _lenient_statement(data: bytes, display: str) -> tuple[str, str, bool] | Non
     from .yamlio import YAMLProblem, decode_text, load_yaml
 
     text, problem = decode_text(data, display)
-    if problem:
+    if problem or text is None:
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     parts = split_front_matter(text)
@@ -355,7 +364,8 @@ def _lenient_statement(data: bytes, display: str) -> tuple[str, str, bool] | Non
     return str(front["title"]), parts[1], front.get("numbered-paragraphs") is True
 
 
-def reservation_findings(repo, statement, record, display: str, record_text: str) -> tuple[list, list]:
+def reservation_findings(repo: Repo, statement: Statement | None, record: Record, display: str,
+                         record_text: str) -> tuple[list[Problem], list[Problem]]:
     """(problems, notes) about a record's reservation labels, for `accord check`.
 
     A problem: a label the bound text does not have (with the valid labels). A note:
@@ -364,8 +374,8 @@ def reservation_findings(repo, statement, record, display: str, record_text: str
     """
     from .errors import Problem
 
-    problems: list = []
-    notes: list = []
+    problems: list[Problem] = []
+    notes: list[Problem] = []
     labelled = [r for r in record.reservations if r.paragraph is not None]
     if not labelled:
         return problems, notes
@@ -374,6 +384,8 @@ def reservation_findings(repo, statement, record, display: str, record_text: str
     labels = bound_labels(repo, statement, record)
     for index, reservation in enumerate(labelled):
         line = lines[index] if index < len(lines) else None
+        if reservation.paragraph is None:  # not in labelled
+            continue
         if labels is None:
             notes.append(Problem(display, line, f"reservation on paragraph {reservation.paragraph}: cannot check "
                                                 f"the label, no committed text has hash {record.text_sha256[:12]}"))
@@ -381,8 +393,7 @@ def reservation_findings(repo, statement, record, display: str, record_text: str
         problem = unknown_label_problem(labels, reservation.paragraph)
         if problem:
             problems.append(Problem(display, line, problem))
-        elif isinstance(reservation.paragraph, int):
-            unit = labels.unit(reservation.paragraph)
+        elif isinstance(reservation.paragraph, int) and (unit := labels.unit(reservation.paragraph)) is not None:
             notes.append(Problem(display, line, f"reservation on paragraph {reservation.paragraph} is a plain number "
                                                 f"from before paragraph labels; it is read as paragraph "
                                                 f"{unit.label} (\"{_opening(unit.text)}\")"))
@@ -403,17 +414,17 @@ class RedlineLabels:
     """The labels of both versions a redline compares, by block: the newer version's label is shown,
     with the older one beside it where it differs (and alone on a deleted block)."""
 
-    new: dict          # id(block) -> Unit, for the newer version's blocks
-    old: dict          # id(block) -> Unit, for the older version's blocks
-    new_first: frozenset  # ids of blocks that open a unit (the others continue one)
-    old_first: frozenset
+    new: dict[int, Unit]          # id(block) -> Unit, for the newer version's blocks
+    old: dict[int, Unit]          # id(block) -> Unit, for the older version's blocks
+    new_first: frozenset[int]  # ids of blocks that open a unit (the others continue one)
+    old_first: frozenset[int]
     new_numbered: bool = False   # whether the newer version numbers its paragraphs
 
     def level(self, unit: Unit) -> int:
         """The Word list level of a unit of the newer version: 0 for numbers, 1 for letters."""
         return 1 if unit.kind == ITEM and self.new_numbered else 0
 
-    def for_op(self, op) -> tuple[Unit | None, Unit | None]:
+    def for_op(self, op: Any) -> tuple[Unit | None, Unit | None]:
         """(unit shown, older unit when its label differs or the block is gone) for a redline BlockOp;
         only for the block that opens a unit."""
         gone = op.op in ("delete", "move-from")
@@ -427,7 +438,7 @@ class RedlineLabels:
         return new_unit, old_unit
 
 
-def redline_labels(redline, old_labels: Labels, new_labels: Labels, old_numbered: bool,
+def redline_labels(redline: Any, old_labels: Labels, new_labels: Labels, old_numbered: bool,
                    new_numbered: bool) -> RedlineLabels:
     """Attach each version's labels to the redline's blocks (pandoc's reading), in order; LabelError
     when the two readings disagree."""
@@ -436,7 +447,7 @@ def redline_labels(redline, old_labels: Labels, new_labels: Labels, old_numbered
     return RedlineLabels(new, old, frozenset(new_first), frozenset(old_first), new_numbered)
 
 
-def _document_units(blocks, labels: Labels, numbered: bool, what: str) -> tuple[dict, set]:
+def _document_units(blocks: Sequence[Any], labels: Labels, numbered: bool, what: str) -> tuple[dict[int, Unit], set[int]]:
     seen: list[str] = []
     owners: list[tuple[object, int | None, bool]] = []   # (block, unit index, opens the unit)
     current: int | None = None
@@ -461,11 +472,11 @@ def _document_units(blocks, labels: Labels, numbered: bool, what: str) -> tuple[
     return by_block, first
 
 
-def _image_only(block) -> bool:
+def _image_only(block: Any) -> bool:
     return bool(block.tokens) and all(token.kind in ("image", "space") for token in block.tokens)
 
 
-def renumbering(redline_labels_: RedlineLabels, ops) -> list[str]:
+def renumbering(redline_labels_: RedlineLabels, ops: Sequence[Any]) -> list[str]:
     """What renumbering the changes cause, as a reader says it: `paragraphs 7–13 are now 8–14`,
     `9(e) is now 9(d)`. Items that only follow their paragraph's new number are not listed again."""
     moved: list[tuple[Unit, Unit]] = []
@@ -488,11 +499,11 @@ def renumbering(redline_labels_: RedlineLabels, ops) -> list[str]:
         if _letter(old.label) == _letter(new.label) and paragraph_shift.get(_parent(old.label)) == _parent(new.label):
             continue  # follows its paragraph
         pending.append((old.label, new.label))
-    for first, last in _label_runs(pending):
-        if first == last:
-            lines.append(f"{first[0]} is now {first[1]}")
+    for first_item, last_item in _label_runs(pending):
+        if first_item == last_item:
+            lines.append(f"{first_item[0]} is now {first_item[1]}")
         else:
-            lines.append(f"{first[0]}\u2013{last[0]} are now {first[1]}\u2013{last[1]}")
+            lines.append(f"{first_item[0]}\u2013{last_item[0]} are now {first_item[1]}\u2013{last_item[1]}")
     return lines
 
 
@@ -504,33 +515,33 @@ def _letter(label: str) -> str:
     return label[label.index("("):] if "(" in label else ""
 
 
-def _runs(pairs: list[tuple[int, int]]):
+def _runs(pairs: list[tuple[int, int]]) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
     """Consecutive pairs with the same shift, as (first, last)."""
-    start = None
-    previous = None
+    start: tuple[int, int] | None = None
+    previous: tuple[int, int] | None = None
     for pair in pairs:
         if previous is not None and pair[0] == previous[0] + 1 and pair[1] == previous[1] + 1:
             previous = pair
             continue
-        if start is not None:
+        if start is not None and previous is not None:
             yield start, previous
         start = previous = pair
-    if start is not None:
+    if start is not None and previous is not None:
         yield start, previous
 
 
-def _label_runs(pairs: list[tuple[str, str]]):
+def _label_runs(pairs: list[tuple[str, str]]) -> Iterator[tuple[tuple[str, str], tuple[str, str]]]:
     """Item label changes grouped while they follow one another within the same paragraphs."""
-    start = None
-    previous = None
+    start: tuple[str, str] | None = None
+    previous: tuple[str, str] | None = None
     for pair in pairs:
         if previous is not None and _next_item(previous[0]) == pair[0] and _next_item(previous[1]) == pair[1]:
             previous = pair
             continue
-        if start is not None:
+        if start is not None and previous is not None:
             yield start, previous
         start = previous = pair
-    if start is not None:
+    if start is not None and previous is not None:
         yield start, previous
 
 
@@ -562,7 +573,7 @@ def label_map(old: Labels, old_blocks: list[str], new: Labels, new_blocks: list[
     return moved
 
 
-def reservation_moves(repo, statement, record) -> dict[str, str]:
+def reservation_moves(repo: Repo, statement: Statement, record: Record) -> dict[str, str]:
     """For a record made on an older text: each reservation label whose unit now has another label,
     or is gone, with what to say (`now 11(f)`, `the paragraph is gone`). Empty for a current record."""
     from .blockrules import markdown_blocks

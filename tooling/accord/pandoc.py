@@ -27,7 +27,7 @@ def pandoc_path() -> str:
     import pypandoc  # slower, but knows every other place pandoc may live
 
     try:
-        return pypandoc.get_pandoc_path()
+        return str(pypandoc.get_pandoc_path())
     except OSError:
         raise BuildError("pandoc not found: install the package with `make setup` (pypandoc-binary bundles it)") from None
 

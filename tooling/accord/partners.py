@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .repo import Repo
 
 from .errors import PartnerError, Problem, did_you_mean
-from .schema import Field, Schema
-from .yamlio import YAMLProblem, load_yaml, read_text_file
+from .schema import NOT_AN_SSH_PUBLIC_KEY, SSH_PUBLIC_KEY, build, field, schema_of
+from .yamlio import LineDict, YAMLProblem, load_yaml, read_text_file
 
 PARTNER_KINDS = ("igo", "ngo", "state", "partner-state", "other")
 
@@ -16,47 +22,25 @@ PARTNER_KINDS = ("igo", "ngo", "state", "partner-state", "other")
 # a key sign for more people than the registry names. check and verify share this rule.
 EXACT_PRINCIPAL = re.compile(r"[A-Za-z0-9._+@=-]+")
 
-SIGNER = Schema("signer", (
-    Field("name", "text", "The signer's full name.", required=True),
-    Field("title", "text", "The signer's title or function."),
-    Field("principal", "text", "The identity an SSH signature must carry, e.g. an e-mail address.",
-          pattern=EXACT_PRINCIPAL.pattern,
-          pattern_hint="must be one exact identity (no spaces, wildcards or lists)"),
-    Field("key", "text", "An SSH public key ('ssh-ed25519 AAAA...'); enables signed endorsements.",
-          pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
-          pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
-    Field("valid-after", "date", "The first day (UTC) the key may sign; records committed earlier do not verify."),
-    Field("valid-before", "date", "The day (UTC) from which the key no longer signs, e.g. after a rotation."),
-))
-
-CONTACT = Schema("contact", (
-    Field("name", "text", "The contact's full name.", required=True),
-    Field("email", "text", "Where review packets and consultation rounds are sent.", required=True,
-          pattern=r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", pattern_hint="is not an e-mail address"),
-))
-
-PARTNER = Schema("partner", (
-    Field("id", "slug", "The partner id; equals its file name.", required=True),
-    Field("name", "text", "The full official name, as printed in signatory lists.", required=True),
-    Field("short", "text", "The short name or acronym, e.g. UNICEF."),
-    Field("kind", "text", "What kind of body the partner is.", required=True, choices=PARTNER_KINDS),
-    Field("signers", "list:map", "People who may sign for this partner.", default=(), schema=SIGNER),
-    Field("contacts", "list:map", "People consultation rounds write to: name and e-mail.", default=(), schema=CONTACT),
-))
-
-
 @dataclass(frozen=True)
 class Signer:
     """A person who may sign for a partner, with an optional SSH key."""
 
-    name: str
-    title: str | None = None
-    principal: str | None = None
-    key: str | None = None
-    valid_after: object = None  # datetime.date
-    valid_before: object = None  # datetime.date
+    schema_name = "signer"
 
-    def valid_on(self, day) -> bool:
+    name: str = field("text", "The signer's full name.", required=True)
+    title: str | None = field("text", "The signer's title or function.", default=None)
+    principal: str | None = field("text", "The identity an SSH signature must carry, e.g. an e-mail address.",
+                                  pattern=EXACT_PRINCIPAL.pattern,
+                                  pattern_hint="must be one exact identity (no spaces, wildcards or lists)", default=None)
+    key: str | None = field("text", "An SSH public key ('ssh-ed25519 AAAA...'); enables signed endorsements.",
+                            pattern=SSH_PUBLIC_KEY, pattern_hint=NOT_AN_SSH_PUBLIC_KEY, default=None)
+    valid_after: dt.date | None = field("date", "The first day (UTC) the key may sign; records committed earlier "
+                                        "do not verify.", key="valid-after", default=None)
+    valid_before: dt.date | None = field("date", "The day (UTC) from which the key no longer signs, e.g. after a "
+                                         "rotation.", key="valid-before", default=None)
+
+    def valid_on(self, day: dt.date) -> bool:
         """Whether the key's validity window (valid-after <= day < valid-before) holds a date."""
         return (self.valid_after is None or day >= self.valid_after) and (self.valid_before is None or day < self.valid_before)
 
@@ -65,25 +49,41 @@ class Signer:
 class Contact:
     """Someone at a partner whom consultation rounds write to."""
 
-    name: str
-    email: str
+    schema_name = "contact"
+
+    name: str = field("text", "The contact's full name.", required=True)
+    email: str = field("text", "Where review packets and consultation rounds are sent.", required=True,
+                       pattern=r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", pattern_hint="is not an e-mail address")
 
 
 @dataclass(frozen=True)
 class Partner:
-    """A partner organization or State."""
+    """A partner organization or State.
 
-    id: str
-    name: str
-    kind: str
-    short: str | None = None
-    signers: tuple[Signer, ...] = ()
-    path: Path | None = None
-    contacts: tuple[Contact, ...] = ()
+    The fields are declared in the order of the file's schema; those a partner may lack are keyword-only,
+    so the constructor reads Partner(id, name, kind, ...).
+    """
+
+    schema_name = "partner"
+
+    id: str = field("slug", "The partner id; equals its file name.", required=True)
+    name: str = field("text", "The full official name, as printed in signatory lists.", required=True)
+    short: str | None = field("text", "The short name or acronym, e.g. UNICEF.", default=None, kw_only=True)
+    kind: str = field("text", "What kind of body the partner is.", required=True, choices=PARTNER_KINDS)
+    signers: tuple[Signer, ...] = field("list:map", "People who may sign for this partner.", of=Signer, default=(),
+                                        kw_only=True)
+    contacts: tuple[Contact, ...] = field("list:map", "People consultation rounds write to: name and e-mail.",
+                                          of=Contact, default=(), kw_only=True)
+    path: Path | None = dc_field(default=None, kw_only=True)
 
     @property
     def label(self) -> str:
         return self.short or self.name
+
+
+SIGNER = schema_of(Signer)
+CONTACT = schema_of(Contact)
+PARTNER = schema_of(Partner)
 
 
 def parse_partner(text: str, display: str, path: Path | None = None) -> tuple[Partner | None, list[Problem]]:
@@ -94,13 +94,12 @@ def parse_partner(text: str, display: str, path: Path | None = None) -> tuple[Pa
     values, problems = PARTNER.validate(data, display, 1)
     if problems:
         return None, problems
-    values["signers"] = tuple(Signer(**signer) for signer in values["signers"] or ())
-    values["contacts"] = tuple(Contact(**contact) for contact in values["contacts"] or ())
+    partner = build(Partner, values, path=path)
     # the partner stays known (so statements naming it are not misreported), its bad key is reported
-    return Partner(**values, path=path), _key_problems(data, values["signers"], display)
+    return partner, _key_problems(data, partner.signers, display)
 
 
-def _key_problems(data, signers: tuple[Signer, ...], display: str) -> list[Problem]:
+def _key_problems(data: Any, signers: tuple[Signer, ...], display: str) -> list[Problem]:
     """A key must decode as the SSH key it says it is ('ssh-ed25519 NOTAKEY' matches the pattern, but is no key)."""
     from .signing import PublicKey
 
@@ -109,7 +108,7 @@ def _key_problems(data, signers: tuple[Signer, ...], display: str) -> list[Probl
     for index, signer in enumerate(signers):
         if signer.key and PublicKey.parse(signer.key) is None:
             item = items[index] if isinstance(items, list) and index < len(items) else None
-            line = item.line_of("key") if hasattr(item, "line_of") else None
+            line = item.line_of("key") if isinstance(item, LineDict) else None
             problems.append(Problem(display, line, f"'key' of {signer.name} is not a valid SSH public key: "
                                                    f"its key data does not decode"))
     return problems
@@ -123,8 +122,8 @@ def read_partners(partners_dir: Path, display_root: Path) -> tuple[dict[str, Par
     for path in files:
         display = _display(path, display_root)
         text, problem = read_text_file(path, display)
-        if problem:
-            problems.append(problem)
+        if problem or text is None:
+            problems.extend([problem] if problem else [])
             continue
         partner, found = parse_partner(text, display, path)
         problems.extend(found)
@@ -133,7 +132,7 @@ def read_partners(partners_dir: Path, display_root: Path) -> tuple[dict[str, Par
         if partner.id != path.stem:
             problems.append(Problem(display, _id_line(text), f"id '{partner.id}' differs from the file name '{path.stem}'"))
         if partner.id in partners:
-            other = _display(partners[partner.id].path, display_root)
+            other = _display(partners[partner.id].path or path, display_root)
             problems.append(Problem(display, _id_line(text), f"duplicate partner id '{partner.id}' (also in {other})"))
             continue
         partners[partner.id] = partner
@@ -170,7 +169,7 @@ def allowed_signers(partners: dict[str, Partner]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def authorise_registry(repo, partner_id: str, keyfile) -> Path:
+def authorise_registry(repo: Repo, partner_id: str, keyfile: str | os.PathLike[str]) -> Path:
     """Sign partners/<id>.yaml as it is in the working tree into partners/<id>.yaml.sig (not committed).
 
     A commit that adds or replaces a signer's key is trusted by `accord verify` only when it
@@ -190,7 +189,7 @@ def authorise_registry(repo, partner_id: str, keyfile) -> Path:
         raise PartnerError(f"the key {keyfile} ({key.public.fingerprint}) is neither a secretariat key in accord.yaml "
                            f"nor the key of a signer in partners/{partner_id}.yaml, so it cannot authorise a key change")
     signature = signing.sign(path.read_bytes(), key, signing.REGISTRY_NAMESPACE)
-    target = path.with_name(path.name + ".sig")
+    target: Path = path.with_name(path.name + ".sig")
     write_atomic(target, signature)
     return target
 

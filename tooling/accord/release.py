@@ -16,9 +16,11 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field as dc_field, replace
 from pathlib import Path
+from typing import Any
 
 from . import history
 from .history import release_tag
@@ -62,13 +64,13 @@ class Release:
     endorsers: tuple[Endorser, ...] = field("list:map", "The signatory block of the release.", required=True,
                                             of=Endorser)
     files: tuple[ReleaseFile, ...] = field("list:map", "The released documents.", required=True, of=ReleaseFile)
-    folder: Path
+    folder: Path = dc_field(kw_only=True)  # keyword-only: mypy reads each schema field() as one with a default
     # The language versions released beside the source: language, title, translation status, the source
     # text hash each renders and whether that is the released text (a manifest without them has none).
-    translations: tuple[dict, ...] = field("list:any", "The language versions released beside the source.",
+    translations: tuple[dict[str, Any], ...] = field("list:any", "The language versions released beside the source.",
                                            default=())
 
-    def manifest(self) -> dict:
+    def manifest(self) -> dict[str, Any]:
         manifest = {
             "statement": self.statement, "version": self.version, "tag": self.tag, "commit": self.commit,
             "published": self.published, "title": self.title, "symbol": self.symbol,
@@ -157,26 +159,28 @@ def make_release(repo: Repo, plan: ReleasePlan) -> Release:
         raise ReleaseError(f"the release of {plan.statement.id} is refused: {plan.reasons[0]}")
     statement = plan.statement
     root = repo.root
+    head = plan.head
+    assert head is not None  # an accepted plan has a commit: plan_release refuses a repository without one
     relpath = repo.rel(repo.statement_file(statement.id))
-    released_text = set_release_fields(history.file_at(root, plan.head, relpath), plan.version, plan.published)
+    released_text = set_release_fields(history.file_at(root, head, relpath), plan.version, plan.published)
     _check_release_text(released_text, relpath, plan)
     author_name, author_email = _author(root)
-    commit = history.commit_files(root, plan.head, {relpath: released_text}, commit_message(plan),
+    commit = history.commit_files(root, head, {relpath: released_text}, commit_message(plan),
                                   author_name=author_name, author_email=author_email)
     folder = release_folder(repo, statement.id, plan.version)
     with _release_lock(repo), _staging(repo, folder) as staging:
         release = _build_release(repo, statement.id, plan.version, commit, staging)
         tag_ref = f"refs/tags/{plan.tag}"
         tag_object = history.make_tag(root, commit, plan.tag, tag_message(plan))
-        history.update_refs(root, [("update", "HEAD", commit, plan.head), ("create", tag_ref, tag_object)],
+        history.update_refs(root, [("update", "HEAD", commit, head), ("create", tag_ref, tag_object)],
                             f"accord release {plan.tag}")
         try:
-            history.update_worktree(root, plan.head, commit)
+            history.update_worktree(root, head, commit)
             os.rename(staging, folder)
         except BaseException:
-            history.update_refs(root, [("update", "HEAD", plan.head, commit), ("delete", tag_ref, tag_object)],
+            history.update_refs(root, [("update", "HEAD", head, commit), ("delete", tag_ref, tag_object)],
                                 f"accord release {plan.tag} undone")
-            history.update_worktree(root, commit, plan.head)
+            history.update_worktree(root, commit, head)
             raise
     return replace(release, folder=folder)
 
@@ -274,7 +278,7 @@ def finish_release(repo: Repo, interrupted: Interrupted) -> Release:
 
 
 @contextmanager
-def _release_lock(repo: Repo):
+def _release_lock(repo: Repo) -> Iterator[None]:
     """One release at a time in this clone; whoever holds the lock may sweep what killed runs left in dist/.
 
     The lock is an flock on .git/accord/release.lock, which the kernel drops when its holder
@@ -315,7 +319,7 @@ def release_folder(repo: Repo, statement_id: str, version: int) -> Path:
 
 
 @contextmanager
-def _staging(repo: Repo, folder: Path):
+def _staging(repo: Repo, folder: Path) -> Iterator[Path]:
     """A folder beside the release folder to build into; removed, with any parent it made, unless renamed."""
     made = [path for path in (repo.dist_dir, folder.parent) if not path.exists()]
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -376,9 +380,9 @@ def _build_release(repo: Repo, statement_id: str, version: int, commit: str, sta
             data = output.read_bytes()
             (staging / output.name).write_bytes(data)
             files.append(ReleaseFile(output.name, hashlib.sha256(data).hexdigest(), len(data)))
-    release = Release(statement_id, statement.version, release_tag(statement_id, statement.version), commit,
+    release = Release(statement_id, version, release_tag(statement_id, version), commit,
                       statement.published.isoformat(), statement.text_sha256, statement.title, statement.symbol,
-                      endorsers, tuple(files), staging, translations)
+                      endorsers, tuple(files), folder=staging, translations=translations)
     manifest = (json.dumps(release.manifest(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     (staging / MANIFEST).write_bytes(manifest)
     sums = [*((f.sha256, f.name) for f in files), (hashlib.sha256(manifest).hexdigest(), MANIFEST)]
@@ -386,7 +390,7 @@ def _build_release(repo: Repo, statement_id: str, version: int, commit: str, sta
     return release
 
 
-def _translations(repo: Repo, statement: Statement) -> tuple[dict, ...]:
+def _translations(repo: Repo, statement: Statement) -> tuple[dict[str, Any], ...]:
     """The language versions as the manifest records them."""
     from .i18n.translations import load_translations
 
@@ -452,7 +456,7 @@ def set_release_fields(data: bytes, version: int, published: dt.date) -> bytes:
 def read_releases(repo: Repo, statement_id: str) -> list[Release]:
     """The releases of a statement found in dist/<id>/v<N>/, oldest first; folders without a manifest are skipped."""
     folder = repo.dist_dir / statement_id
-    releases = []
+    releases: list[Release] = []
     if not folder.is_dir():
         return releases
     for entry in folder.iterdir():
@@ -473,8 +477,8 @@ def read_manifest(path: Path, display: str) -> Release:
     values, problems = schema_of(Release).validate(data, display)
     if problems:
         raise ReleaseError(f"unreadable release manifest: {problems[0].message}", path=display)
-    release = from_schema(Release, {**values, "folder": path.parent,
-                                    "translations": tuple(values["translations"] or ())})
+    release: Release = from_schema(Release, {**values, "folder": path.parent,
+                                             "translations": tuple(values["translations"] or ())})
     for item in release.files:
         if not _FILE_NAME.fullmatch(item.name):
             raise ReleaseError(f"release manifest names a file outside its folder: '{item.name}'", path=display)

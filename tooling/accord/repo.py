@@ -6,60 +6,86 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .partners import Partner
+    from .statement import Statement
 
 from .errors import Problem, RepoError, StatementError, did_you_mean
 from .fsutil import LINK_REFUSAL, refuse_links_under, register_repo_root
-from .schema import SLUG, Field, Schema
+from .schema import NOT_AN_SSH_PUBLIC_KEY, SLUG, SSH_PUBLIC_KEY, build as from_schema, field as schema_field, schema_of
 from .yamlio import YAMLProblem, load_yaml, read_text_file
 
 FORMATS = ("docx", "pdf", "html")
 
-BUILD_SETTINGS = Schema("build settings", (
-    Field("formats", "list:text", "Formats `accord build` makes by default.", default=FORMATS, choices=FORMATS),
-    Field("embed-fonts", "bool", "Embed the house fonts (templates/fonts), subset, in every DOCX accord writes.",
-          default=True),
-))
+@dataclass(frozen=True)
+class BuildSettings:
+    """accord.yaml's `build:` map: what a build makes when no format is asked for."""
 
-RELEASE_SETTINGS = Schema("release settings", (
-    Field("languages", "list:text", "Language versions (statement.LANG.md) every release needs, each current.",
-          default=()),
-))
+    schema_name = "build settings"
 
-SETTINGS = Schema("accord.yaml", (
-    Field("organization", "text", "The organization that publishes the texts.", default="Alliance"),
-    Field("team", "text", "The team that drafts and records them.", default="Co-ordination Team"),
-    Field("signatory-order", "text", "How signatories are ordered: the partners-order list first, or by name.",
-          default="registry", choices=("registry", "alphabetical")),
-    Field("partners-order", "list:slug", "Partner ids in the order signatory lists print them.", default=()),
-    Field("build", "map", "Defaults for `accord build`.", schema=BUILD_SETTINGS),
-    Field("secretariat-keys", "list:text", "SSH public keys of the secretariat, which may authorise key changes "
-          "in partners/ (see accord.partners.authorise_registry).", default=(),
-          pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
-          pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
-    Field("portal-keys", "list:text", "SSH public keys of the partner portal (`accord serve`): a record signed "
-          "with one was attested by the portal for a signed-in partner user (evidence portal:AUDIT-ID).", default=(),
-          pattern=r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?",
-          pattern_hint="is not an SSH public key (expected 'ssh-ed25519 AAAA...')"),
-    Field("timezone", "text", "The secretariat's time zone (IANA name, e.g. Europe/Vienna): round deadlines "
-          "are in it.", default="UTC"),
-    Field("release", "map", "What `accord release` needs beside the ledger.", schema=RELEASE_SETTINGS),
-))
+    formats: tuple[str, ...] = schema_field("list:text", "Formats `accord build` makes by default.", default=FORMATS,
+                                            choices=FORMATS)
+    embed_fonts: bool = schema_field("bool", "Embed the house fonts (templates/fonts), subset, in every DOCX accord "
+                                     "writes.", key="embed-fonts", default=True)
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """accord.yaml's `release:` map."""
+
+    schema_name = "release settings"
+
+    languages: tuple[str, ...] = schema_field("list:text", "Language versions (statement.LANG.md) every release "
+                                              "needs, each current.", default=())
 
 
 @dataclass(frozen=True)
 class Settings:
     """Repository-wide settings from accord.yaml."""
 
-    organization: str = "Alliance"
-    team: str = "Co-ordination Team"
-    signatory_order: str = "registry"
-    partners_order: tuple[str, ...] = ()
-    formats: tuple[str, ...] = FORMATS
-    secretariat_keys: tuple[str, ...] = ()
-    portal_keys: tuple[str, ...] = ()
-    timezone: str = "UTC"
-    embed_fonts: bool = True
-    release_languages: tuple[str, ...] = ()
+    schema_name = "accord.yaml"
+
+    organization: str = schema_field("text", "The organization that publishes the texts.", default="Alliance")
+    team: str = schema_field("text", "The team that drafts and records them.", default="Co-ordination Team")
+    signatory_order: str = schema_field("text", "How signatories are ordered: the partners-order list first, or by "
+                                        "name.", key="signatory-order", default="registry",
+                                        choices=("registry", "alphabetical"))
+    partners_order: tuple[str, ...] = schema_field("list:slug", "Partner ids in the order signatory lists print them.",
+                                                   key="partners-order", default=())
+    build: BuildSettings = schema_field("map", "Defaults for `accord build`.", of=BuildSettings,
+                                        default_factory=BuildSettings)
+    secretariat_keys: tuple[str, ...] = schema_field(
+        "list:text", "SSH public keys of the secretariat, which may authorise key changes in partners/ (see "
+        "accord.partners.authorise_registry).", key="secretariat-keys", default=(), pattern=SSH_PUBLIC_KEY,
+        pattern_hint=NOT_AN_SSH_PUBLIC_KEY)
+    portal_keys: tuple[str, ...] = schema_field(
+        "list:text", "SSH public keys of the partner portal (`accord serve`): a record signed with one was attested "
+        "by the portal for a signed-in partner user (evidence portal:AUDIT-ID).", key="portal-keys", default=(),
+        pattern=SSH_PUBLIC_KEY, pattern_hint=NOT_AN_SSH_PUBLIC_KEY)
+    timezone: str = schema_field("text", "The secretariat's time zone (IANA name, e.g. Europe/Vienna): round "
+                                 "deadlines are in it.", default="UTC")
+    release: ReleaseSettings = schema_field("map", "What `accord release` needs beside the ledger.",
+                                            of=ReleaseSettings, default_factory=ReleaseSettings)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats a build makes by default (an empty `formats:` list means all)."""
+        return self.build.formats or FORMATS
+
+    @property
+    def embed_fonts(self) -> bool:
+        return self.build.embed_fonts
+
+    @property
+    def release_languages(self) -> tuple[str, ...]:
+        return self.release.languages
+
+
+BUILD_SETTINGS = schema_of(BuildSettings)
+RELEASE_SETTINGS = schema_of(ReleaseSettings)
+SETTINGS = schema_of(Settings)
 
 
 @dataclass
@@ -67,13 +93,13 @@ class Repo:
     """A content repository: statements/, partners/, templates/ and accord.yaml under one root."""
 
     root: Path
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         register_repo_root(self.root)  # every read of a file under root now refuses links
 
     @classmethod
-    def find(cls, start: str | os.PathLike | None = None) -> "Repo":
+    def find(cls, start: str | os.PathLike[str] | None = None) -> "Repo":
         """The repo at start, or the git top level above the working directory."""
         if start is not None:
             root = Path(start)
@@ -173,7 +199,7 @@ class Repo:
                 raise StatementError(LINK_REFUSAL, path=self.rel(path))
 
     # -- loading ------------------------------------------------------------
-    def load_statement(self, statement_id: str):
+    def load_statement(self, statement_id: str) -> Statement:
         """The statement with this id, validated; StatementError if unknown or invalid."""
         from .statement import load_statement
 
@@ -185,13 +211,14 @@ class Repo:
                                  path=self.rel(path), line=_key_line(statement.front_matter, "id"))
         return statement
 
-    def partners(self):
+    def partners(self) -> dict[str, Partner]:
         """The partner registry by id; PartnerError on the first invalid file."""
         if "partners" not in self._cache:
             from .partners import load_partners
 
             self._cache["partners"] = load_partners(self.partners_dir, self.root)
-        return self._cache["partners"]
+        partners: dict[str, Partner] = self._cache["partners"]
+        return partners
 
     @cached_property
     def settings(self) -> Settings:
@@ -205,8 +232,8 @@ class Repo:
         if not path.exists():
             return Settings(), []
         text, problem = read_text_file(path, "accord.yaml")
-        if problem:
-            return Settings(), [problem]
+        if problem or text is None:
+            return Settings(), [problem] if problem else []
         try:
             data = load_yaml(text)
         except YAMLProblem as exc:
@@ -214,19 +241,11 @@ class Repo:
         values, problems = SETTINGS.validate(data, "accord.yaml", 1)
         if problems:
             return Settings(), problems
-        build = values.pop("build") or {}
-        release = values.pop("release") or {}
-        values["release_languages"] = tuple(release.get("languages") or ())
-        values["partners_order"] = tuple(values["partners_order"] or ())
-        values["secretariat_keys"] = tuple(values["secretariat_keys"] or ())
-        values["portal_keys"] = tuple(values["portal_keys"] or ())
-        formats = tuple(build.get("formats") or FORMATS)
         if not known_timezone(values["timezone"]):
             return Settings(), [Problem("accord.yaml", data.line_of("timezone", 1),
                                         f"unknown time zone '{values['timezone']}' (use an IANA name such as "
                                         "Europe/Vienna, or UTC)")]
-        embed_fonts = build.get("embed_fonts") is not False
-        return Settings(**values, formats=formats, embed_fonts=embed_fonts), []
+        return from_schema(Settings, values), []
 
 
 def _enclosing_repository(root: Path) -> Path | None:

@@ -21,6 +21,9 @@ from .yamlio import LineDict, LineList
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# An SSH public key as partners/ and accord.yaml hold it, and what a value that is none is told.
+SSH_PUBLIC_KEY = r"(ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?"
+NOT_AN_SSH_PUBLIC_KEY = "is not an SSH public key (expected 'ssh-ed25519 AAAA...')"
 
 
 @dataclass(frozen=True)
@@ -136,18 +139,20 @@ def schema_of(cls: type, name: str | None = None) -> Schema:
     return schema
 
 
-def build(cls: type, values: dict) -> Any:
-    """An instance of a dataclass declared with `field` from validated values, nested maps made too."""
+def build(cls: type, values: dict, **extra: Any) -> Any:
+    """An instance of a dataclass declared with `field` from validated values (extra: its attributes without a
+    schema), nested maps made too and lists made tuples, so that the instance is hashable like its defaults."""
     made = dict(values)
     for item in dataclasses.fields(cls):
         spec = item.metadata.get("accord")
-        if spec is None or not spec["of"] or made.get(item.name) is None:
+        value = made.get(item.name)
+        if spec is None or value is None:
             continue
         if spec["type"].startswith("list:"):
-            made[item.name] = tuple(build(spec["of"], value) for value in made[item.name])
-        else:
-            made[item.name] = build(spec["of"], made[item.name])
-    return cls(**made)
+            made[item.name] = tuple(build(spec["of"], one) if spec["of"] else one for one in value)
+        elif spec["of"] and isinstance(value, dict):  # not a default, which is an instance already
+            made[item.name] = build(spec["of"], value)
+    return cls(**made, **extra)
 
 
 def _convert(f: Field, type_: str, value: Any, path: str, line: int | None, label: str) -> tuple[Any, list[Problem]]:

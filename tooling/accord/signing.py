@@ -158,7 +158,8 @@ def signing_key(keyfile: str | os.PathLike) -> SigningKey:
         detail = _first_error(result)
         if "incorrect passphrase" in detail:
             raise SigningError(f"the key {keyfile} has a passphrase, and accord never prompts for one: "
-                               f"load it into ssh-agent (ssh-add {keyfile}) and pass its public key to --sign")
+                               f"load it into ssh-agent (ssh-add {keyfile}) and pass its public key to {{keyfile}}",
+                               inputs=["keyfile"])
         if "bad permissions" in detail:
             raise SigningError(f"the key {keyfile} is readable by others, so ssh-keygen refuses it: chmod 600 {keyfile}")
         prefix = f'Load key "{path}": '

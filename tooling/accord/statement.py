@@ -6,17 +6,22 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dc_field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .blockrules import markdown_blocks
 from .criticmarkup import find_markers
 from .errors import Problem, StatementError
 from .i18n.tags import language_problem
-from .schema import Field, Schema
+from .schema import build, field, schema_of
 from .yamlio import LineDict, YAMLProblem, decode_text, load_yaml, read_text_file
+
+if TYPE_CHECKING:
+    from .ledger.records import Record
+    from .repo import Repo
 
 KINDS = ("joint-statement", "recommendations")
 STATUSES = ("draft", "consultation", "final", "published", "withdrawn")
@@ -24,68 +29,64 @@ FINAL_STATUSES = ("final", "published")
 RAW_FORMATS = ("openxml", "typst", "html", "latex")
 KIND_LABELS = {"joint-statement": "Joint Statement", "recommendations": "Recommendations"}
 
-ENDORSEMENT_POLICY = Schema("endorsement", (
-    Field("invited", "list:slug", "Partner ids asked to endorse the text."),
-    Field("required", "list:slug", "Partners that must hold a counting position on the current text."),
-    Field("threshold", "int", "Distinct partners with counting positions needed, at least.", default=1, minimum=0),
-))
-
-FRONT_MATTER = Schema("statement front matter", (
-    Field("id", "slug", "The statement id; equals its folder name.", required=True),
-    Field("symbol", "text", "The official document symbol, e.g. AECT/JS/2010/1."),
-    Field("title", "text", "The full title; part of the endorsed text.", required=True),
-    Field("short-title", "text", "A short title for running headers; defaults to the title."),
-    Field("kind", "text", "What the text is.", required=True, choices=KINDS),
-    Field("status", "text", "Where the text is in its life.", required=True, choices=STATUSES),
-    Field("date", "date", "The date the text bears (YYYY-MM-DD).", required=True),
-    Field("language", "text", "BCP 47 language tag of the text.", default="en"),
-    Field("drafters", "list:text", "People who drafted the text.", default=()),
-    Field("endorsement", "map", "Who is asked to endorse and what a release needs.", schema=ENDORSEMENT_POLICY),
-    Field("numbered-paragraphs", "bool", "Number body paragraphs 1, 2, 3 ... across headings.", default=False),
-    Field("allow-raw", "list:text", "Raw blocks of these formats are allowed in the body.", default=(), choices=RAW_FORMATS),
-    Field("release-languages", "list:text", "Language versions (statement.LANG.md) a release needs, each "
-          "current; replaces `release: languages` of accord.yaml for this text ([] needs none)."),
-    Field("version", "int", "The release number, set by `accord release`.", minimum=1),
-    Field("published", "date", "The release date, set by `accord release`."),
-))
-
-
 @dataclass(frozen=True)
 class EndorsementPolicy:
     """Who is invited, who is required, and how many counting positions a release needs."""
 
-    invited: tuple[str, ...] = ()
-    required: tuple[str, ...] = ()
-    threshold: int = 1
+    schema_name = "endorsement"
+
+    invited: tuple[str, ...] = field("list:slug", "Partner ids asked to endorse the text.", default=())
+    required: tuple[str, ...] = field("list:slug", "Partners that must hold a counting position on the current text.",
+                                      default=())
+    threshold: int = field("int", "Distinct partners with counting positions needed, at least.", default=1, minimum=0)
 
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement as read from statements/<id>/statement.md."""
+    """A statement as read from statements/<id>/statement.md.
 
-    id: str
-    title: str
-    kind: str
-    status: str
-    date: dt.date
-    body: str
+    The front matter's fields are declared in the order of the file's schema, which is also the order
+    problems are reported in; those a statement may lack, and its body, are keyword-only, so the
+    constructor reads Statement(id, title, kind, status, date, body=..., ...).
+    """
+
+    schema_name = "statement front matter"
+
+    id: str = field("slug", "The statement id; equals its folder name.", required=True)
+    symbol: str | None = field("text", "The official document symbol, e.g. AECT/JS/2010/1.", default=None,
+                               kw_only=True)
+    title: str = field("text", "The full title; part of the endorsed text.", required=True)
+    short_title: str | None = field("text", "A short title for running headers; defaults to the title.",
+                                    key="short-title", default=None, kw_only=True)
+    kind: str = field("text", "What the text is.", required=True, choices=KINDS)
+    status: str = field("text", "Where the text is in its life.", required=True, choices=STATUSES)
+    date: dt.date = field("date", "The date the text bears (YYYY-MM-DD).", required=True)
+    language: str = field("text", "BCP 47 language tag of the text.", default="en", kw_only=True)
+    drafters: tuple[str, ...] = field("list:text", "People who drafted the text.", default=(), kw_only=True)
+    endorsement: EndorsementPolicy = field("map", "Who is asked to endorse and what a release needs.",
+                                           of=EndorsementPolicy, default_factory=EndorsementPolicy, kw_only=True)
+    numbered_paragraphs: bool = field("bool", "Number body paragraphs 1, 2, 3 ... across headings.",
+                                      key="numbered-paragraphs", default=False, kw_only=True)
+    allow_raw: tuple[str, ...] = field("list:text", "Raw blocks of these formats are allowed in the body.",
+                                       key="allow-raw", default=(), choices=RAW_FORMATS, kw_only=True)
+    # None: accord.yaml's `release: languages`
+    release_languages: tuple[str, ...] | None = field(
+        "list:text", "Language versions (statement.LANG.md) a release needs, each current; replaces "
+        "`release: languages` of accord.yaml for this text ([] needs none).", key="release-languages", default=None,
+        kw_only=True)
+    version: int | None = field("int", "The release number, set by `accord release`.", minimum=1, default=None,
+                                kw_only=True)
+    published: dt.date | None = field("date", "The release date, set by `accord release`.", default=None,
+                                      kw_only=True)
+    # keyword-only too: mypy takes every schema field for one with a default
+    body: str = dc_field(kw_only=True)
     path: Path | None = None
-    symbol: str | None = None
-    short_title: str | None = None
-    language: str = "en"
-    drafters: tuple[str, ...] = ()
-    endorsement: EndorsementPolicy = field(default_factory=EndorsementPolicy)
-    numbered_paragraphs: bool = False
-    allow_raw: tuple[str, ...] = ()
-    version: int | None = None
-    published: dt.date | None = None
-    release_languages: tuple[str, ...] | None = None  # None: accord.yaml's `release: languages`
     body_line: int = 1
     front_matter: str = ""
     # The parsed front matter with the line of every key and item, for checks that name a place.
-    front_matter_tree: dict | None = field(default=None, compare=False, repr=False)
+    front_matter_tree: dict[str, Any] | None = dc_field(default=None, compare=False, repr=False)
     # Commits at which the publishing fields were as they are now (set by with_earlier_bindings).
-    fields_unchanged_since: frozenset = field(default=frozenset(), compare=False, repr=False)
+    fields_unchanged_since: frozenset[str] = dc_field(default=frozenset(), compare=False, repr=False)
 
     @property
     def is_draft(self) -> bool:
@@ -104,7 +105,7 @@ class Statement:
         return canonical_text(self.title, self.body)
 
     @cached_property
-    def publishing(self) -> dict:
+    def publishing(self) -> dict[str, Any]:
         """The front-matter fields beside the title that change what is published (see PUBLISHING_FIELDS)."""
         return publishing_fields(self.short_title, self.allow_raw, self.numbered_paragraphs, self.title)
 
@@ -127,6 +128,10 @@ class Statement:
         """
         return text_hash == self.text_sha256 or (
             commit is not None and text_hash == self.title_and_body_sha256 and commit in self.fields_unchanged_since)
+
+ENDORSEMENT_POLICY = schema_of(EndorsementPolicy)
+FRONT_MATTER = schema_of(Statement)
+
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """Split '---' front matter from the body: (yaml, body, first body line), or None."""
@@ -171,18 +176,8 @@ def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[
         problems.append(Problem(display, data.line_of("language", 1) if isinstance(data, LineDict) else 1, language))
     if problems:
         return None, problems
-    policy_values = values.pop("endorsement")
-    policy = EndorsementPolicy(
-        invited=tuple(policy_values["invited"] or ()),
-        required=tuple(policy_values["required"] or ()),
-        threshold=policy_values["threshold"] if policy_values["threshold"] is not None else 1,
-    ) if policy_values else EndorsementPolicy()
-    values["drafters"] = tuple(values["drafters"] or ())
-    values["allow_raw"] = tuple(values["allow_raw"] or ())
-    if values["release_languages"] is not None:
-        values["release_languages"] = tuple(values["release_languages"])
-    statement = Statement(**values, endorsement=policy, body=body, path=path,
-                          body_line=body_line, front_matter=yaml_text, front_matter_tree=data)
+    statement = build(Statement, values, body=body, path=path, body_line=body_line, front_matter=yaml_text,
+                      front_matter_tree=data)
     return statement, []
 
 
@@ -190,10 +185,10 @@ def load_statement(path: Path, display: str | None = None) -> Statement:
     """Read a statement file or raise StatementError naming the first problem."""
     display = display or str(path)
     text, problem = read_text_file(path, display)
-    if problem:
-        raise problem.error(StatementError)
+    if problem or text is None:
+        raise (problem or Problem(display, None, "file is empty")).error(StatementError)
     statement, problems = parse_statement(text, display, path)
-    if problems:
+    if problems or statement is None:
         raise problems[0].error(StatementError)
     return statement
 
@@ -201,10 +196,10 @@ def load_statement(path: Path, display: str | None = None) -> Statement:
 def statement_from_bytes(data: bytes, display: str) -> Statement:
     """Parse a statement from bytes (e.g. a file at a git revision), raising on any problem."""
     text, problem = decode_text(data, display)
-    if problem:
-        raise problem.error(StatementError)
+    if problem or text is None:
+        raise (problem or Problem(display, None, "file is empty")).error(StatementError)
     statement, problems = parse_statement(text, display)
-    if problems:
+    if problems or statement is None:
         raise problems[0].error(StatementError)
     return statement
 
@@ -232,9 +227,10 @@ def canonical_text(title: str, body: str) -> str:
 PUBLISHING_FIELDS = ("short-title", "allow-raw", "numbered-paragraphs")
 
 
-def publishing_fields(short_title: str | None, allow_raw, numbered_paragraphs: bool, title: str) -> dict:
+def publishing_fields(short_title: str | None, allow_raw: Iterable[str], numbered_paragraphs: bool,
+                      title: str) -> dict[str, Any]:
     """The publishing fields that differ from their defaults, in canonical form."""
-    fields: dict = {}
+    fields: dict[str, Any] = {}
     if short_title is not None:
         short = _WS.sub(" ", unicodedata.normalize("NFC", short_title)).strip()
         if short != _WS.sub(" ", unicodedata.normalize("NFC", title)).strip():
@@ -246,7 +242,7 @@ def publishing_fields(short_title: str | None, allow_raw, numbered_paragraphs: b
     return fields
 
 
-def _hash(canonical: str, publishing: dict) -> str:
+def _hash(canonical: str, publishing: dict[str, Any]) -> str:
     """SHA-256 of the canonical text, preceded, when any publishing field is set, by those fields.
 
     The fields come first as one JSON line ended by a NUL byte; no text can contain NUL, so
@@ -260,11 +256,11 @@ def _hash(canonical: str, publishing: dict) -> str:
     return hashlib.sha256(f"accord-publishing {head}\0{canonical}".encode("utf-8")).hexdigest()
 
 
-def text_sha256(title: str, body: str, publishing: dict | None = None) -> str:
+def text_sha256(title: str, body: str, publishing: dict[str, Any] | None = None) -> str:
     return _hash(canonical_text(title, body), publishing or {})
 
 
-def with_earlier_bindings(repo, statement, records):
+def with_earlier_bindings(repo: Repo, statement: Statement, records: Iterable[Record]) -> Statement:
     """The statement, knowing at which of the records' commits its publishing fields were as they are now.
 
     A record on the title-and-body hash was made when the publishing fields were not
@@ -287,10 +283,10 @@ def with_earlier_bindings(repo, statement, records):
 
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
-_PUBLISHING_CACHE: dict[str, dict] = {}
+_PUBLISHING_CACHE: dict[str, dict[str, Any]] = {}
 
 
-def _publishing_at(root: Path, commits: list[str], relpath: str) -> dict[str, list | None]:
+def _publishing_at(root: Path, commits: list[str], relpath: str) -> dict[str, list[Any] | None]:
     """[title-and-body hash, publishing fields] of the statement file at each commit (None where unreadable).
 
     Commits never change, so answers are kept in .git/accord/publishing-at.json: status
@@ -325,7 +321,7 @@ def _publishing_at(root: Path, commits: list[str], relpath: str) -> dict[str, li
     return {commit: cache.get(key) for commit, key in keys.items()}
 
 
-def publishing_of(data: bytes) -> tuple[str, dict, str] | None:
+def publishing_of(data: bytes) -> tuple[str, dict[str, Any], str] | None:
     """(title-and-body hash, publishing fields, full hash) of a statement file's bytes, read leniently
     (only the title must be there, as in an old version); None if unreadable."""
     text, problem = decode_text(data, "statement")
@@ -340,7 +336,8 @@ def publishing_of(data: bytes) -> tuple[str, dict, str] | None:
     if not isinstance(front, dict) or front.get("title") is None:
         return None
     title = str(front["title"])
-    allow_raw = front.get("allow-raw") if isinstance(front.get("allow-raw"), list) else []
+    listed = front.get("allow-raw")
+    allow_raw = listed if isinstance(listed, list) else []
     short_title = front.get("short-title")
     publishing = publishing_fields(None if short_title is None else str(short_title), [str(f) for f in allow_raw],
                                    front.get("numbered-paragraphs") is True, title)

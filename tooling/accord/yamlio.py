@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from .errors import Problem
 from .fsutil import LINK_REFUSAL, LinkRefused, link_on_the_way, read_repo_bytes
 
+_BaseLoader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 try:  # the C parser is several times faster; status reads thousands of records
     _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
@@ -27,24 +29,25 @@ class YAMLProblem(Exception):
         self.line = line
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping that remembers the line of each key (1-based, within its text)."""
 
     line: int = 1
-    key_lines: dict
+    key_lines: dict[Any, int]
 
-    def line_of(self, key, default: int | None = None) -> int | None:
-        return self.key_lines.get(key, default if default is not None else self.line)
+    def line_of(self, key: Any, default: int | None = None) -> int | None:
+        line: int | None = self.key_lines.get(key, default if default is not None else self.line)
+        return line
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A sequence that remembers the line of each item."""
 
     line: int = 1
-    item_lines: list
+    item_lines: list[int]
 
 
-class _Loader(_BaseLoader):
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]  # the one base the C parser allows
     """Safe loader: strings stay strings unless YAML 1.2 would say otherwise."""
 
 
@@ -60,7 +63,7 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _construct_mapping(loader, node):
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
@@ -79,7 +82,7 @@ def _construct_mapping(loader, node):
     return result
 
 
-def _construct_sequence(loader, node):
+def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -90,7 +93,7 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
-def _refuse_aliases(root) -> None:
+def _refuse_aliases(root: yaml.Node) -> None:
     """Aliases make a small file expand without bound (the 'billion laughs'); we refuse them."""
     seen: set[int] = set()
     stack = [root]
@@ -107,7 +110,7 @@ def _refuse_aliases(root) -> None:
             stack.extend(node.value)
 
 
-def load_yaml(text: str, line_offset: int = 0):
+def load_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse one YAML document; YAMLProblem (lines shifted by line_offset) on any fault.
 
     Lines recorded in the result (LineDict/LineList) are shifted the same way, so a
@@ -144,7 +147,7 @@ def load_yaml(text: str, line_offset: int = 0):
     return value
 
 
-def shift_lines(value, offset: int) -> None:
+def shift_lines(value: Any, offset: int) -> None:
     """Shift every recorded line of a parsed tree by offset (front matter starts after '---')."""
     if isinstance(value, LineDict):
         value.line += offset
@@ -194,7 +197,7 @@ def decode_text(data: bytes, display: str) -> tuple[str | None, Problem | None]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
-def dump_yaml(data) -> str:
+def dump_yaml(data: Any) -> str:
     """Dump plain data in accord's house form: block style, keys in the given order, UTF-8."""
     return yaml.dump(_plain(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      default_flow_style=False, width=100)
@@ -204,7 +207,7 @@ class _Dumper(yaml.SafeDumper):
     """Block-style dumper that quotes strings YAML 1.1 readers could misread."""
 
 
-def _represent_str(dumper, value: str):
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = None
     if re.fullmatch(r"(?i)(y|n|yes|no|on|off|true|false|null|~)", value):
         style = "'"
@@ -216,7 +219,7 @@ def _represent_str(dumper, value: str):
 _Dumper.add_representer(str, _represent_str)
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

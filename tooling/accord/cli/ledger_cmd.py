@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from .common import echo_json, fail, repo_option
+
+if TYPE_CHECKING:
+    from ..ledger import LedgerStatus, UnreadableStatement
+    from ..ledger.gate import Standing
+    from ..repo import Repo
+    from ..statement import Statement
 
 LEGEND = ("E endorse  R with reservations  N no objection  A abstain  X object  W withdrawn\n"
           "~ stale (the text changed since)  . invited, not yet heard from")
@@ -14,7 +22,7 @@ LEGEND = ("E endorse  R with reservations  N no objection  A abstain  X object  
 @click.argument("statement_id", metavar="[ID]", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @repo_option
-def status(statement_id, as_json, repo):
+def status(statement_id: str | None, as_json: bool, repo: Repo) -> None:
     """Show where statements stand in the ledger, and the release gate.
 
     With ID: the text hash, each partner's position (current or stale, signed or
@@ -47,7 +55,7 @@ def status(statement_id, as_json, repo):
         _print_translations(translations)
 
 
-def _echo_json_lines(items: list) -> None:
+def _echo_json_lines(items: list[dict[str, Any]]) -> None:
     """A JSON list with one statement per line: readable, and fast for thousands of records
     (indented output goes through the pure-Python encoder)."""
     import json
@@ -56,7 +64,7 @@ def _echo_json_lines(items: list) -> None:
     click.echo(f"[\n{lines}\n]" if items else "[]")
 
 
-def _print_statement(result, repo=None) -> None:
+def _print_statement(result: LedgerStatus, repo: Repo | None = None) -> None:
     from ..labels import reservation_moves
 
     statement = result.statement
@@ -93,7 +101,7 @@ def _print_statement(result, repo=None) -> None:
             click.echo(f"  - {problem}")
 
 
-def _print_versions(repo, statement) -> None:
+def _print_versions(repo: Repo | None, statement: Statement) -> None:
     """The language versions, when the statement has any: `fr  checked  current  statements/.../statement.fr.md`."""
     from ..i18n.translations import language_versions
 
@@ -117,7 +125,7 @@ def _print_versions(repo, statement) -> None:
         click.echo(f"  {version.language.ljust(width)}  {what}  {version.file}")
 
 
-def _print_translations(translations: dict) -> None:
+def _print_translations(translations: dict[str, list[Any]]) -> None:
     """Under the matrix: each statement's language versions, current or stale."""
     shown = {sid: versions for sid, versions in translations.items() if versions}
     if not shown:
@@ -133,7 +141,7 @@ def _print_translations(translations: dict) -> None:
         click.echo(f"  {statement_id}: {', '.join(cells)}")
 
 
-def _colour(standing) -> str | None:
+def _colour(standing: Standing) -> str | None:
     if standing.objecting:
         return "red"
     if not standing.current:
@@ -141,7 +149,7 @@ def _colour(standing) -> str | None:
     return "green" if standing.counting else None
 
 
-def _print_matrix(results, repo) -> None:
+def _print_matrix(results: list[LedgerStatus | UnreadableStatement], repo: Repo) -> None:
     from ..ledger import LedgerStatus
 
     statuses = [result for result in results if isinstance(result, LedgerStatus)]
@@ -204,8 +212,9 @@ def _print_matrix(results, repo) -> None:
               help="Sign the record with this SSH private key (a signer's key in partners/PARTNER.yaml).")
 @click.option("--no-commit", is_flag=True, help="Write the record but leave committing it to you.")
 @repo_option
-def endorse(statement_id, partner_id, position, signatory, unregistered_signatory, reservations, evidence,
-            letter_date, reason, recorded_by, keyfile, no_commit, repo):
+def endorse(statement_id: str, partner_id: str, position: str, signatory: str, unregistered_signatory: bool,
+            reservations: tuple[str, ...], evidence: str | None, letter_date: str | None, reason: str | None,
+            recorded_by: str | None, keyfile: str | None, no_commit: bool, repo: Repo) -> None:
     """Record PARTNER's position on the committed text of statement ID.
 
     Writes statements/ID/endorsements/PARTNER.yaml, bound to the canonical text
@@ -237,7 +246,7 @@ def endorse(statement_id, partner_id, position, signatory, unregistered_signator
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @repo_option
-def verify(ids, as_json, repo):
+def verify(ids: tuple[str, ...], as_json: bool, repo: Repo) -> None:
     """Verify the ledger: signatures, the names in each record, and its git history.
 
     A signed record must carry a good signature by its signatory, a signer of that
@@ -281,7 +290,7 @@ def verify(ids, as_json, repo):
 @click.option("--sign", "keyfile", required=True, metavar="KEYFILE",
               help="A secretariat key (accord.yaml secretariat-keys) or the key of another signer of PARTNER.")
 @repo_option
-def authorise_keys(partner_id, keyfile, repo):
+def authorise_keys(partner_id: str, keyfile: str, repo: Repo) -> None:
     """Authorise a key change in partners/PARTNER.yaml by signing the file.
 
     Writes partners/PARTNER.yaml.sig; commit it together with the key change.

@@ -17,7 +17,7 @@ FLAGS = {
     "since_endorsement": "--since-endorsement", "since_translation": "--since-translation", "from_rev": "--from", "to_rev": "--to",
     "timezone": "--timezone", "deadline": "--deadline", "time": "--time", "note": "--note",
     "title": "--title", "force": "--force", "fmt": "--format", "partners": "--partners", "early": "--early",
-    "language": "--lang",
+    "language": "--lang", "out_dir": "--out", "output": "-o",
 }
 
 

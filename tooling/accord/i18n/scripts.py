@@ -3,11 +3,8 @@ character has a glyph (the PDF engine falls back to its own fonts, or to empty b
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import importlib.util
-import io
-import json
-import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,101 +156,26 @@ def _excerpt(text: str, character: str, width: int = 50) -> str:
     return ("…" if start else "") + excerpt + ("…" if start + width < len(text) else "")
 
 
-# -- the fonts' character maps: read with fontTools once, then from a small cache file ----------------
+# -- the fonts' character maps: the font facts of ooxml.fonts, the one cache of what a font maps ----------
 #
 # Importing fontTools and reading 24 name tables costs about half a second of CPU per build process;
-# a PDF or HTML build needs neither otherwise. So the maps are cached beside the DOCX font subsets
-# (~/.cache/accord/fonts), keyed by the house files' names and bytes (the CJK pack's path, size and
-# time); a cache that cannot be read or written costs time, never a build.
-
-_CACHE_VERSION = b"accord-cmaps-1"
-_lock = threading.Lock()
-_memo: dict[bytes, dict[str, frozenset[str]]] = {}
+# a PDF or HTML build needs neither otherwise. The facts are cached beside the DOCX font subsets
+# (~/.cache/accord/fonts), one file per font; a cache that cannot be read or written costs time, never a build.
 
 
 def _family_cmap(font_dir: Path, family: str) -> frozenset[str]:
     """The characters the Regular face of a house family has glyphs for (empty when the house lacks it)."""
-    files = sorted(p for p in Path(font_dir).iterdir() if p.suffix.lower() in (".ttf", ".otf"))
-    return _cmaps(files, lambda: _read_house_cmaps(font_dir), by_content=True).get(family, frozenset())
+    from ..ooxml.fontfiles import house_face_codes  # validates the folder (no links out, real fonts)
+
+    return _characters(house_face_codes(font_dir, family))
 
 
 def _collection_cmap(path: Path, family: str) -> frozenset[str]:
-    return _cmaps([path], lambda: _read_collection_cmaps(path)).get(family, frozenset())
+    from ..ooxml.fontfiles import collection_codes
+
+    return _characters(collection_codes(path).get(family, frozenset()))
 
 
-def _cmaps(files: list[Path], read, *, by_content: bool = False) -> dict[str, frozenset[str]]:
-    """The maps of files, from this process's memo, the cache file, or read (and cached).
-
-    The cache file is keyed by the files' paths, sizes and times, or with by_content by their names and
-    bytes: the house folder is copied with every clone of a repository (and into every test repository),
-    and a copy finds the maps its twin cached: 11 ms of CPU instead of fontTools' 60 ms."""
-    stamp = repr([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]).encode()
-    with _lock:
-        if stamp in _memo:
-            return _memo[stamp]
-        if by_content:
-            identity = repr([(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]).encode()
-        else:
-            identity = stamp
-        key = hashlib.sha256(_CACHE_VERSION + identity).hexdigest()
-        ranges = _read_cache(key)
-        if ranges is None:
-            ranges = {family: _to_ranges(codes) for family, codes in read().items()}
-            _write_cache(key, ranges)
-        _memo[stamp] = {family: frozenset(chr(code) for first, last in spans for code in range(first, last + 1))
-                        for family, spans in ranges.items()}
-        return _memo[stamp]
-
-
-def _read_house_cmaps(font_dir: Path) -> dict[str, list[int]]:
-    from fontTools.ttLib import TTFont
-
-    from ..ooxml.fonts import house_faces
-
-    cmaps = {}
-    for face, path in house_faces(font_dir).items():  # validates the folder (no links out, real fonts)
-        if not face.bold and not face.italic:
-            with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
-                cmaps[face.family] = sorted(font.getBestCmap())
-    return cmaps
-
-
-def _read_collection_cmaps(path: Path) -> dict[str, list[int]]:
-    from fontTools.ttLib import TTCollection
-
-    cmaps = {}
-    with TTCollection(io.BytesIO(path.read_bytes()), lazy=True) as collection:
-        for font in collection.fonts:
-            names = font["name"]
-            cmaps[str(names.getDebugName(16) or names.getDebugName(1))] = sorted(font.getBestCmap())
-    return cmaps
-
-
-def _to_ranges(codes: list[int]) -> list[list[int]]:
-    spans: list[list[int]] = []
-    for code in codes:
-        if spans and code == spans[-1][1] + 1:
-            spans[-1][1] = code
-        else:
-            spans.append([code, code])
-    return spans
-
-
-def _cache_file(key: str) -> Path:
-    from ..outputcache import cache_root
-
-    return cache_root() / "fonts" / f"cmaps-{key}.json"
-
-
-def _read_cache(key: str) -> dict[str, list[list[int]]] | None:
-    try:
-        data = json.loads(_cache_file(key).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _write_cache(key: str, ranges: dict[str, list[list[int]]]) -> None:
-    from ..outputcache import write_best_effort
-
-    write_best_effort(_cache_file(key), json.dumps(ranges).encode("utf-8"))
+@functools.lru_cache(maxsize=64)
+def _characters(codes: frozenset[int]) -> frozenset[str]:
+    return frozenset(map(chr, codes))

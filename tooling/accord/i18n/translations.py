@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, StatementError, TranslationError
-from ..schema import Field, Schema
+from ..schema import build, field, schema_of
 from ..yamlio import LineDict, read_text_file
 
 TRANSLATION_STATUSES = ("draft", "checked", "authentic")
@@ -26,31 +26,32 @@ TRANSLATION_STATUSES = ("draft", "checked", "authentic")
 TRANSLATION_FILE = re.compile(r"statement\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\.md")
 LOOKS_LIKE_TRANSLATION = re.compile(r"statement\.[^/]+\.md")
 
-TRANSLATION_FRONT_MATTER = Schema("translation front matter", (
-    Field("id", "slug", "The statement id: the folder name, as in the source.", required=True),
-    Field("title", "text", "The title in this language; part of this version's text.", required=True),
-    Field("short-title", "text", "A short title for running headers, in this language."),
-    Field("language", "text", "BCP 47 language tag of this version; the LANG of statement.LANG.md.", required=True),
-    Field("translation-of", "sha256", "The text hash of the source (statement.md) this version renders; "
-          "`accord translate ID LANG --mark-current` sets it.", required=True),
-    Field("translation-status", "text", "draft, checked (reviewed against the source) or authentic "
-          "(an equally authentic text).", required=True, choices=TRANSLATION_STATUSES),
-))
-
-
 @dataclass(frozen=True)
 class Translation:
-    """One language version of a statement, as read from statements/<id>/statement.<lang>.md."""
+    """One language version of a statement, as read from statements/<id>/statement.<lang>.md.
 
-    id: str
-    language: str
-    title: str
-    body: str
-    translation_of: str
-    translation_status: str
-    display: str
+    The front matter's fields are declared in the order of the file's schema; those a version may lack are
+    keyword-only.
+    """
+
+    schema_name = "translation front matter"
+
+    id: str = field("slug", "The statement id: the folder name, as in the source.", required=True)
+    title: str = field("text", "The title in this language; part of this version's text.", required=True)
+    short_title: str | None = field("text", "A short title for running headers, in this language.",
+                                    key="short-title", default=None, kw_only=True)
+    language: str = field("text", "BCP 47 language tag of this version; the LANG of statement.LANG.md.",
+                          required=True)
+    translation_of: str = field("sha256", "The text hash of the source (statement.md) this version renders; "
+                                "`accord translate ID LANG --mark-current` sets it.", key="translation-of",
+                                required=True)
+    translation_status: str = field("text", "draft, checked (reviewed against the source) or authentic "
+                                    "(an equally authentic text).", key="translation-status", required=True,
+                                    choices=TRANSLATION_STATUSES)
+    # keyword-only too: mypy takes every schema field for one with a default
+    body: str = dataclasses.field(kw_only=True)
+    display: str = dataclasses.field(kw_only=True)
     path: Path | None = None
-    short_title: str | None = None
     body_line: int = 1
     front_matter: str = ""
     front_matter_tree: dict | None = dataclasses.field(default=None, compare=False, repr=False)
@@ -65,6 +66,9 @@ class Translation:
     def is_current(self, source) -> bool:
         """Whether this version renders the source as it is now."""
         return self.translation_of == source.text_sha256
+
+
+TRANSLATION_FRONT_MATTER = schema_of(Translation)
 
 
 def translation_file(repo, statement_id: str, language: str) -> Path:
@@ -96,9 +100,8 @@ def parse_translation(text: str, display: str, language: str, path: Path | None 
                                 f"(a {values['language']} version is statement.{values['language']}.md)"))
     if problems:
         return None, problems
-    return Translation(values["id"], language, values["title"], body, values["translation_of"],
-                       values["translation_status"], display, path, values["short_title"], body_line, yaml_text,
-                       data), []
+    return build(Translation, values, body=body, display=display, path=path, body_line=body_line,
+                 front_matter=yaml_text, front_matter_tree=data), []
 
 
 def read_translation(repo, statement_id: str, language: str) -> tuple[Translation | None, list[Problem]]:

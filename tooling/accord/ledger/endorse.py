@@ -8,8 +8,10 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from collections.abc import Iterable
 from glob import escape as glob_escape
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..errors import LedgerError, SignatoryError, SigningError, did_you_mean
 from ..labels import refuse_unknown_labels
@@ -19,6 +21,12 @@ from .gate import describe_position
 from .reading import record_from_bytes
 from .positions import Position
 from .records import OPEN_STATUSES, POSITIONS, REASONED_POSITIONS, RESERVING_POSITIONS, Evidence, Record, Reservation
+
+if TYPE_CHECKING:
+    from ..partners import Partner, Signer
+    from ..repo import Repo
+    from ..signing import PublicKey, SigningKey
+    from ..statement import Statement
 
 
 # -- recording a position ----------------------------------------------------------------
@@ -32,7 +40,8 @@ def today() -> dt.date:
 
 def _today() -> dt.date:
     """today(), looked up on the package when called: a test fixes the day on accord.ledger.today."""
-    return sys.modules[__package__].today()
+    day: dt.date = sys.modules[__package__].today()
+    return day
 
 
 def parse_position(text: str) -> Position:
@@ -82,7 +91,7 @@ def parse_evidence(text: str) -> Evidence:
     return Evidence(kind, _without_controls(ref, f"evidence {kind}"))
 
 
-def _refuse(message: str, value: str, choices, tail: str = ""):
+def _refuse(message: str, value: str, choices: Iterable[str], tail: str = "") -> NoReturn:
     raise LedgerError(message + did_you_mean(value, choices) + tail)
 
 
@@ -98,11 +107,11 @@ class Recorded:
     commit: str | None = None
 
 
-def record_position(repo, statement_id: str, partner_id: str, position: str, signatory: str, *,
-                    reservations: tuple[Reservation, ...] | list = (), evidence: Evidence | None = None,
-                    recorded_by: str | None = None, keyfile: str | os.PathLike | None = None,
+def record_position(repo: Repo, statement_id: str, partner_id: str, position: str, signatory: str, *,
+                    reservations: tuple[Reservation, ...] | list[Reservation] = (), evidence: Evidence | None = None,
+                    recorded_by: str | None = None, keyfile: str | os.PathLike[str] | None = None,
                     commit: bool = True, date: dt.date | None = None, reason: str | None = None,
-                    unregistered_signatory: bool = False, portal_keyfile: str | os.PathLike | None = None) -> Recorded:
+                    unregistered_signatory: bool = False, portal_keyfile: str | os.PathLike[str] | None = None) -> Recorded:
     """Record a partner's position on the statement's committed text, optionally signed, and commit it.
 
     portal_keyfile: the record is attested by the partner portal (`accord serve`) and signed with its
@@ -165,7 +174,10 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
     record_path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
     signature_path = record_path.with_name(record_path.name + ".sig")
     record_rel, signature_rel = repo.rel(record_path), repo.rel(signature_path)
-    key, signer = _signing_key_of(partner, keyfile) if keyfile is not None else (None, None)
+    key: SigningKey | None = None
+    signer: Signer | None = None
+    if keyfile is not None:
+        key, signer = _signing_key_of(partner, keyfile)
     if signer is not None:
         if unregistered_signatory or signer is not signatory_signer:
             raise SigningError(f"the key {keyfile} is the key of {signer.principal} ({signer.name}), but the "
@@ -191,8 +203,8 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
                                      unregistered_signatory=unregistered_signatory,
                                      supersedes=hashlib.sha256(previous).hexdigest() if previous is not None else None)
         record, problems = record_from_bytes(record_bytes, record_rel, record_path)
-        if problems:
-            raise LedgerError(f"the record would not read back: {problems[0]}")
+        if problems or record is None:
+            raise LedgerError(f"the record would not read back: {problems[0] if problems else 'no record'}")
         if commit:
             _refuse_uncommitted_work(root, record_path, record_bytes, (record_rel, signature_rel))
         signature = None
@@ -217,7 +229,7 @@ def record_position(repo, statement_id: str, partner_id: str, position: str, sig
                     commit_id)
 
 
-def refuse_closed_statement(statement, action: str) -> None:
+def refuse_closed_statement(statement: Statement, action: str) -> None:
     """LedgerError unless the statement is open (draft, consultation or final): a withdrawn or published
     text takes no more positions or review packets."""
     if statement.status not in OPEN_STATUSES:
@@ -225,7 +237,7 @@ def refuse_closed_statement(statement, action: str) -> None:
                           f"{statement.status} text (only draft, consultation and final texts are open)")
 
 
-def _refuse_uncommitted_text(root: Path, head: str | None, statement, statement_rel: str) -> None:
+def _refuse_uncommitted_text(root: Path, head: str | None, statement: Statement, statement_rel: str) -> None:
     """An endorsement binds committed text only: refuse when the text in the working tree is in no commit."""
     from ..errors import StatementError
     from ..statement import statement_from_bytes
@@ -270,7 +282,7 @@ def render_record(statement_id: str, partner_id: str, position: str, text_hash: 
                   supersedes: str | None = None, date: dt.date | None = None, reason: str | None = None,
                   unregistered_signatory: bool = False) -> bytes:
     """The bytes of a record in the form accord writes (and the quick reader takes), keys in DESIGN.md order."""
-    fields = {"statement": statement_id, "partner": partner_id, "position": str(position),
+    fields: dict[str, Any] = {"statement": statement_id, "partner": partner_id, "position": str(position),
               "text_sha256": text_hash}
     if commit:
         fields["commit"] = commit
@@ -296,7 +308,7 @@ def render_record(statement_id: str, partner_id: str, position: str, text_hash: 
 PORTAL_PRINCIPAL = "portal"  # the principal a portal signature is verified for (its keys are in accord.yaml)
 
 
-def portal_signing_key(repo, keyfile):
+def portal_signing_key(repo: Repo, keyfile: str | os.PathLike[str]) -> SigningKey:
     """The portal's signing key, checked to be listed under portal-keys in accord.yaml."""
     from .. import signing
 
@@ -308,7 +320,7 @@ def portal_signing_key(repo, keyfile):
     return key
 
 
-def _signing_key_of(partner, keyfile):
+def _signing_key_of(partner: Partner, keyfile: str | os.PathLike[str]) -> tuple[SigningKey, Signer]:
     """The key --sign names, checked to belong to a signer of this partner with an exact principal."""
     from .. import signing
 
@@ -372,7 +384,7 @@ def _without_controls(text: str, what: str) -> str:
     return text
 
 
-def _signer_of_key(partner, public_key):
+def _signer_of_key(partner: Partner, public_key: PublicKey) -> Signer | None:
     from ..signing import PublicKey
 
     for signer in partner.signers:
@@ -388,9 +400,10 @@ def _committed_bytes(root: Path, commit: str, relpath: str) -> bytes | None:
     return blob_at(root, commit, relpath)
 
 
-def signatory_is(signer, signatory: str) -> bool:
+def signatory_is(signer: Signer, signatory: str) -> bool:
     """Whether a record's signatory text names this registered signer: by principal, or by name
     (alone or followed by a comma and a title)."""
     text = " ".join(signatory.split()).casefold()
     name = " ".join(signer.name.split()).casefold()
-    return text == name or text.startswith(name + ",") or bool(signer.principal) and text == signer.principal.casefold()
+    principal = signer.principal or ""
+    return text == name or text.startswith(name + ",") or bool(principal) and text == principal.casefold()

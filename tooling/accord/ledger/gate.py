@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import LedgerError, Problem
 from ..statement import with_earlier_bindings
@@ -13,11 +14,16 @@ from .reading import read_record, read_records
 from .positions import POSITION_LETTERS, Position
 from .records import Endorser, Record
 
+if TYPE_CHECKING:
+    from ..partners import Partner
+    from ..repo import Repo
+    from ..statement import Statement
+
 
 SignatoryEntry = Endorser  # the signatory block's line and the manifest's endorser are one type
 
 
-def signatories(repo, statement) -> list[Endorser]:
+def signatories(repo: Repo, statement: Statement) -> list[Endorser]:
     """The signatory block of a statement: current counting positions, in the repository's order.
 
     This is the one function builds read the ledger through; nothing is ever hand-typed.
@@ -29,7 +35,7 @@ def signatories(repo, statement) -> list[Endorser]:
     partners = repo.partners()
     for partner_id, record in records.items():
         if partner_id not in partners:
-            raise LedgerError(f"unknown partner '{partner_id}'", path=repo.rel(record.path))
+            raise LedgerError(f"unknown partner '{partner_id}'", path=repo.rel(record.path) if record.path else None)
     entries = [Endorser(s.partner, s.name, s.short, s.record.position, s.record.signatory, s.record.reservations)
                for s in evaluate(with_earlier_bindings(repo, statement, records.values()), records, partners).standings
                if s.counting]
@@ -73,7 +79,7 @@ class Standing:
         """An objection stays in force across text changes until the partner records another position."""
         return self.record.position.binding_across_versions
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """One entry of `status --json` (see README, "JSON contracts")."""
         record = self.record
         return {
@@ -95,7 +101,7 @@ class Gate:
     ok: bool
     problems: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "problems": list(self.problems)}
 
 
@@ -103,17 +109,17 @@ class Gate:
 class LedgerStatus:
     """Where a statement stands: its text hash, each partner's position, who is pending, the gate."""
 
-    statement: object  # accord.statement.Statement
+    statement: Statement
     standings: tuple[Standing, ...]
     pending: tuple[str, ...]
     gate: Gate
-    labels: dict = field(default_factory=dict, repr=False)
+    labels: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
         return self.statement.id
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         statement = self.statement
         return {
             "id": statement.id, "title": statement.title, "status": statement.status,
@@ -124,8 +130,9 @@ class LedgerStatus:
         }
 
 
-def evaluate(statement, records: dict[str, Record], partners: dict, signed: set[str] | frozenset = frozenset(),
-             record_problems: list[Problem] | tuple = (), order: list[str] | None = None,
+def evaluate(statement: Statement, records: dict[str, Record], partners: dict[str, Partner],
+             signed: set[str] | frozenset[str] = frozenset(),
+             record_problems: list[Problem] | tuple[Problem, ...] = (), order: list[str] | None = None,
              lifecycle: bool = False) -> LedgerStatus:
     """Apply the rules of DESIGN.md §2 to one statement's records; no files, no git.
 
@@ -169,7 +176,8 @@ def status_reason(status: str) -> str:
     return f"status is '{status}'; only a 'final' text can be released"
 
 
-def _gate(statement, standings: list[Standing], labels: dict, record_problems: list[str]) -> tuple[bool, tuple[str, ...]]:
+def _gate(statement: Statement, standings: list[Standing], labels: dict[str, str],
+          record_problems: list[str]) -> tuple[bool, tuple[str, ...]]:
     policy = statement.endorsement
     by_partner = {standing.partner: standing for standing in standings}
     problems: list[str] = []
@@ -208,14 +216,14 @@ def _display(record: Record) -> str:
     return "/".join(parts[-4:]) if len(parts) >= 4 else str(record.path)
 
 
-def _partner_order(repo) -> list[str]:
+def _partner_order(repo: Repo) -> list[str]:
     settings = repo.settings
     if settings.signatory_order != "registry":
         return []
     return list(settings.partners_order)
 
 
-def ledger_status(repo, statement, lifecycle: bool = False) -> LedgerStatus:
+def ledger_status(repo: Repo, statement: Statement | str, lifecycle: bool = False) -> LedgerStatus:
     """Where a statement (a Statement, or its id) stands in the ledger. Reads files only, never git."""
     if isinstance(statement, str):
         statement = repo.load_statement(statement)
@@ -223,7 +231,7 @@ def ledger_status(repo, statement, lifecycle: bool = False) -> LedgerStatus:
     return _status_of(repo, statement, partners, _partner_order(repo), lifecycle=lifecycle)
 
 
-def release_gate(repo, statement) -> Gate:
+def release_gate(repo: Repo, statement: Statement | str) -> Gate:
     """The ledger's part of a release: required partners current, threshold met, no objection in force
     (the release checks the text's status itself)."""
     return ledger_status(repo, statement).gate
@@ -236,11 +244,11 @@ class UnreadableStatement:
     id: str
     problem: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "error": self.problem}
 
 
-def ledger_statuses(repo, ids: list[str] | tuple = (), lifecycle: bool = False) -> list[LedgerStatus | UnreadableStatement]:
+def ledger_statuses(repo: Repo, ids: list[str] | tuple[str, ...] = (), lifecycle: bool = False) -> list[LedgerStatus | UnreadableStatement]:
     """The ledger status of every statement (or those named); an unreadable one does not hide the rest.
 
     Parse results are remembered by content hash between runs (see ParseMemo), so a
@@ -263,7 +271,7 @@ def ledger_statuses(repo, ids: list[str] | tuple = (), lifecycle: bool = False) 
     return results
 
 
-def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMemo | None" = None,
+def _status_of(repo: Repo, statement: Statement, partners: dict[str, Partner], order: list[str], memo: "ParseMemo | None" = None,
                lifecycle: bool = False) -> LedgerStatus:
     folder = repo.endorsements_dir(statement.id)
     records: dict[str, Record] = {}

@@ -23,14 +23,16 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from types import EllipsisType
+from typing import Any, TypeVar
 
 from lxml import etree
 
 from ..errors import BuildError
+from .fontfiles import Face, _cmap, _default_cache_dir, _faces_lock, _facts, _font_hash, _shown, house_faces
 from .ns import W_NS, w
 from .package import Package
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -68,62 +70,10 @@ _SETTINGS_ORDER = ("writeProtection", "view", "zoom", "removePersonalInformation
 _FONT_CHILDREN_BEFORE_EMBED = ("altName", "panose1", "charset", "family", "notTrueType", "pitch", "sig")
 
 
-@dataclass(frozen=True)
-class Face:
-    """One style of a family: (family, bold, italic)."""
+# -- subsets of the house faces (the faces themselves: ooxml.fontfiles) ------------------------------
 
-    family: str
-    bold: bool
-    italic: bool
-
-    @property
-    def label(self) -> str:
-        style = {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic",
-                 (True, True): "Bold Italic"}[(self.bold, self.italic)]
-        return f"{self.family} {style}"
-
-
-# -- the house faces ----------------------------------------------------------------------
-
-_faces_lock = threading.Lock()
-_faces_cache: dict[tuple, dict[Face, Path]] = {}
 _subset_cache: dict[str, bytes] = {}
-_file_hashes: dict[tuple, str] = {}
-_facts_cache: dict[tuple, "_FontFacts"] = {}
-
-
-def house_faces(font_dir: Path) -> dict[Face, Path]:
-    """The TrueType faces in font_dir by (family, bold, italic), read from each file's own name table.
-
-    A file that is no font, or a link that leaves font_dir, is a BuildError naming it:
-    the fonts are the repository's, and a DOCX must not carry what it happens to point at.
-    """
-    font_dir = Path(font_dir)
-    files = sorted(p for p in font_dir.iterdir() if p.suffix.lower() in (".ttf", ".otf"))
-    key = tuple((str(p), p.lstat().st_size, p.lstat().st_mtime_ns) for p in files)
-    with _faces_lock:
-        if key in _faces_cache:
-            return _faces_cache[key]
-    inside = font_dir.resolve()
-    faces: dict[Face, Path] = {}
-    for path in files:
-        shown = _shown(path, font_dir)
-        if path.resolve().parent != inside:
-            raise BuildError(f"{shown}: a link to a file outside {_shown(font_dir, font_dir)}; "
-                             "the house fonts must be files in that folder")
-        facts = _facts(path, shown)
-        faces.setdefault(Face(facts.family, facts.bold, facts.italic), path)
-    with _faces_lock:
-        _faces_cache[key] = faces
-    return faces
-
-
-def _shown(path: Path, font_dir: Path) -> str:
-    """A path as users know it: templates/fonts/X.ttf (relative to the folder above templates/)."""
-    try:
-        return Path(path).relative_to(Path(font_dir).parent.parent).as_posix()
-    except ValueError:
-        return str(path)
+T = TypeVar("T")
 
 
 def pages_of(characters: set[str]) -> frozenset[int]:
@@ -131,7 +81,7 @@ def pages_of(characters: set[str]) -> frozenset[int]:
     return frozenset(ord(c) // PAGE for c in characters | ALWAYS_INCLUDED)
 
 
-def subset_face(path: Path, pages: frozenset[int], *, cache_dir: Path | None | object = ...) -> bytes:
+def subset_face(path: Path, pages: frozenset[int], *, cache_dir: Path | None | EllipsisType = ...) -> bytes:
     """The font at path cut down to the characters it has in these pages (and what shaping them needs).
 
     Subsetting costs about half a second a face; a subset is therefore kept in
@@ -144,7 +94,7 @@ def subset_face(path: Path, pages: frozenset[int], *, cache_dir: Path | None | o
     with _faces_lock:
         if key in _subset_cache:
             return _subset_cache[key]
-    folder = _default_cache_dir() if cache_dir is ... else cache_dir
+    folder = _default_cache_dir() if isinstance(cache_dir, EllipsisType) else cache_dir
     data = _read_cached(folder, key)
     if data is None:
         data = _subset(path, pages)
@@ -162,112 +112,6 @@ def _subset_key(path: Path, pages: frozenset[int]) -> str:
 
     about = f"{_font_hash(path)} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
     return hashlib.sha256(about.encode()).hexdigest()
-
-
-def _font_hash(path: Path) -> str:
-    """SHA-256 of a font file's bytes, computed once per process for each (path, size, mtime)."""
-    stat = path.stat()
-    stamp = (str(path), stat.st_size, stat.st_mtime_ns)
-    with _faces_lock:
-        font_hash = _file_hashes.get(stamp)
-    if font_hash is None:
-        font_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-        with _faces_lock:
-            _file_hashes[stamp] = font_hash
-    return font_hash
-
-
-@dataclass(frozen=True)
-class _FontFacts:
-    """What accord reads from a font file: its face, the code points it maps, and what fontTable.xml
-    says of it (OS/2 panose, Unicode ranges, code pages, serif or not)."""
-
-    family: str
-    bold: bool
-    italic: bool
-    codes: frozenset[int]
-    panose: str
-    ranges: tuple[int, ...]
-    code_pages: tuple[int, ...]
-    serif: bool
-
-
-_FACTS_FORMAT = 1
-
-
-def _facts(path: Path, shown: str) -> _FontFacts:
-    """A font file's facts, read once and kept, like subsets, in memory and in the cache folder under
-    the hash of the font's bytes (so a changed font is read again); BuildError if it is no font.
-
-    Reading them takes fontTools and about 25 ms a face, which every DOCX build and redline paid."""
-    font_hash = _font_hash(path)
-    with _faces_lock:
-        if font_hash in _facts_cache:
-            return _facts_cache[font_hash]
-    folder = _default_cache_dir()
-    cached = folder / f"facts-{_FACTS_FORMAT}-{font_hash}.json"
-    facts = _read_facts(cached)
-    if facts is None:
-        facts = _read_font_facts(path, shown)
-        _write_facts(cached, facts)
-    with _faces_lock:
-        _facts_cache[font_hash] = facts
-    return facts
-
-
-def _read_font_facts(path: Path, shown: str) -> _FontFacts:
-    from fontTools.ttLib import TTFont
-
-    try:  # read whole first: a constructor that raises would leave its file open
-        with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
-            names = font["name"]
-            family = str(names.getDebugName(16) or names.getDebugName(1))
-            os2 = font["OS/2"]
-            codes = frozenset(font.getBestCmap())
-            panose = os2.panose
-            panose_hex = "".join(f"{getattr(panose, field):02X}" for field in (
-                "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
-                "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))
-            return _FontFacts(
-                family=family, bold=bool(os2.fsSelection & 0x20), italic=bool(os2.fsSelection & 0x01), codes=codes,
-                panose=panose_hex,
-                ranges=(os2.ulUnicodeRange1, os2.ulUnicodeRange2, os2.ulUnicodeRange3, os2.ulUnicodeRange4),
-                code_pages=(getattr(os2, "ulCodePageRange1", 0), getattr(os2, "ulCodePageRange2", 0)),
-                serif=panose.bSerifStyle not in (11, 12, 13))  # 11-13: sans serif styles
-    except Exception:  # noqa: BLE001 - fontTools raises many kinds on a damaged file; all mean the same here
-        raise BuildError(f"{shown}: not a TrueType or OpenType font accord can read") from None
-
-
-def _read_facts(cached: Path) -> _FontFacts | None:
-    """Facts from the cache folder, if the file is whole and of this format."""
-    import json
-
-    try:
-        stored = json.loads(cached.read_text(encoding="utf-8"))
-        return _FontFacts(family=str(stored["family"]), bold=stored["bold"] is True, italic=stored["italic"] is True,
-                          codes=frozenset(int(code) for code in stored["codes"]), panose=str(stored["panose"]),
-                          ranges=tuple(int(value) for value in stored["ranges"]),
-                          code_pages=tuple(int(value) for value in stored["code_pages"]),
-                          serif=stored["serif"] is True)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _write_facts(cached: Path, facts: _FontFacts) -> None:
-    """Best effort, as for subsets: a cache that cannot be written costs time, never a build."""
-    import json
-
-    from ..outputcache import write_best_effort
-
-    data = json.dumps({"family": facts.family, "bold": facts.bold, "italic": facts.italic,
-                       "codes": sorted(facts.codes), "panose": facts.panose, "ranges": list(facts.ranges),
-                       "code_pages": list(facts.code_pages), "serif": facts.serif}).encode("utf-8")
-    write_best_effort(cached, data)
-
-
-def _cmap(path: Path) -> frozenset[int]:
-    """The code points a font file maps."""
-    return _facts(path, str(path)).codes
 
 
 def _subset(path: Path, pages: frozenset[int]) -> bytes:
@@ -293,12 +137,6 @@ def _subset(path: Path, pages: frozenset[int]) -> bytes:
     except Exception:  # noqa: BLE001 - a font that parses but cannot be subset is just as unusable
         raise BuildError(f"{_shown(path, path.parent)}: a font accord cannot subset for embedding") from None
     return out.getvalue()
-
-
-def _default_cache_dir() -> Path:
-    from ..outputcache import cache_root
-
-    return cache_root() / "fonts"
 
 
 def _read_cached(folder: Path | None, key: str) -> bytes | None:
@@ -351,10 +189,10 @@ class _RunStyle:
     east_asia: str | None = None
 
     def over(self, base: "_RunStyle") -> "_RunStyle":
-        return _RunStyle(*(mine if mine is not None else theirs for mine, theirs in
-                           ((self.family, base.family), (self.bold, base.bold), (self.italic, base.italic),
-                            (self.caps, base.caps), (self.h_ansi, base.h_ansi),
-                            (self.complex_script, base.complex_script), (self.east_asia, base.east_asia))))
+        return _RunStyle(_either(self.family, base.family), _either(self.bold, base.bold),
+                         _either(self.italic, base.italic), _either(self.caps, base.caps),
+                         _either(self.h_ansi, base.h_ansi), _either(self.complex_script, base.complex_script),
+                         _either(self.east_asia, base.east_asia))
 
     def slot_family(self, character: str) -> str | None:
         """The family Word sets this character in: by its script, as Word picks among a run's four fonts."""
@@ -367,7 +205,12 @@ class _RunStyle:
         return self.h_ansi or self.family
 
 
-def _on(element) -> bool | None:
+def _either(mine: T | None, theirs: T | None) -> T | None:
+    """What a style level says, else what the level beneath it says."""
+    return mine if mine is not None else theirs
+
+
+def _on(element: Any) -> bool | None:
     """A toggle property (w:b, w:i, w:caps): None when absent, else its w:val (on when missing)."""
     if element is None:
         return None
@@ -380,8 +223,9 @@ class _Styles:
     def __init__(self, package: Package):
         self.theme = _theme_fonts(package.xml(THEME) if THEME in package else None)
         root = package.xml(STYLES) if STYLES in package else None
-        self.styles: dict[str, tuple[str | None, str | None, _RunStyle, object]] = {}
-        self.default_paragraph = self.default_character = None
+        self.styles: dict[str | None, tuple[str | None, str | None, _RunStyle, Any]] = {}
+        self.default_paragraph: str | None = None
+        self.default_character: str | None = None
         self.defaults = _RunStyle()
         if root is not None:
             rpr = root.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}")
@@ -400,10 +244,10 @@ class _Styles:
         self.numbering = _Numbering(package.xml(NUMBERING) if NUMBERING in package else None, self)
         self._chains: dict[str, _RunStyle] = {}
         self._bases: dict[str | None, _RunStyle] = {}
-        self._numbering: dict[str | None, object] = {}
+        self._numbering: dict[str | None, Any] = {}
         self._tables: dict[str | None, tuple[bool, bool]] = {}
 
-    def style_numbering(self, style_id: str | None):
+    def style_numbering(self, style_id: str | None) -> Any:
         """The w:numPr a paragraph style gives its paragraphs, if any."""
         if style_id not in self._numbering:
             entry = self.styles.get(style_id or "")
@@ -417,7 +261,7 @@ class _Styles:
             base = self._bases[style_id] = self.chain(style_id).over(self.defaults)
         return base
 
-    def run_props(self, rpr) -> _RunStyle:
+    def run_props(self, rpr: Any) -> _RunStyle:
         if rpr is None:
             return _RunStyle()
         family = None
@@ -440,7 +284,9 @@ class _Styles:
             return _RunStyle()
         if style_id not in self._chains:
             self._chains[style_id] = _RunStyle()  # a basedOn loop ends here
-            seen, props, current = set(), _RunStyle(), style_id
+            seen: set[str | None] = set()
+            props = _RunStyle()
+            current: str | None = style_id
             while current in self.styles and current not in seen:
                 seen.add(current)
                 props = props.over(self.styles[current][2])
@@ -460,7 +306,7 @@ class _Styles:
         return toggles
 
 
-def _theme_fonts(root) -> dict[str, str]:
+def _theme_fonts(root: Any) -> dict[str, str]:
     if root is None:
         return {}
     fonts = {}
@@ -474,7 +320,7 @@ def _theme_fonts(root) -> dict[str, str]:
 class _Numbering:
     """numbering.xml: for (numId, ilvl), the number's text pattern, format and run properties."""
 
-    def __init__(self, root, styles: "_Styles"):
+    def __init__(self, root: Any, styles: "_Styles"):
         self.levels: dict[tuple[str, str], tuple[str, str, _RunStyle]] = {}
         if root is None:
             return
@@ -535,10 +381,10 @@ class _Collector:
     def __init__(self, styles: _Styles, use: FontUse) -> None:
         self.styles = styles
         self.use = use
-        self.resolved: dict[tuple, tuple] = {}
+        self.resolved: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.texts: dict[tuple[Face, bool], list[str]] = {}
 
-    def paragraph(self, paragraph) -> tuple:
+    def paragraph(self, paragraph: Any) -> tuple[Any, ...]:
         """(paragraph style, base run style, in a table, table style, w:pPr) of a paragraph."""
         ppr = paragraph.find(_PPR)
         pstyle = ppr.find(_PSTYLE) if ppr is not None else None
@@ -550,7 +396,7 @@ class _Collector:
             table_style = tstyle.get(w("val")) if tstyle is not None else None
         return paragraph_style, self.styles.paragraph_base(paragraph_style), table is not None, table_style, ppr
 
-    def run(self, context: tuple, rpr, text: str) -> None:
+    def run(self, context: Any, rpr: Any, text: str) -> None:
         paragraph_style, base, in_table, table_style, _ppr = context
         key = (paragraph_style, in_table, table_style, etree.tostring(rpr) if rpr is not None else None)
         found = self.resolved.get(key)
@@ -570,7 +416,7 @@ class _Collector:
             for face in faces:
                 self.texts.setdefault((face, caps), []).append(characters)
 
-    def number(self, context: tuple) -> None:
+    def number(self, context: tuple[Any, ...]) -> None:
         paragraph_style, base, _in_table, _table_style, ppr = context
         _collect_number(ppr, paragraph_style, base, self.styles, self.use)
 
@@ -579,7 +425,7 @@ class _Collector:
             self.use.add(face, "".join(pieces), caps=caps)
 
 
-def _collect(root, styles: _Styles, use: FontUse) -> None:
+def _collect(root: Any, styles: _Styles, use: FontUse) -> None:
     collector = _Collector(styles, use)
     if any(next(paragraph.iterancestors(_P), None) is not None for paragraph in root.iter(_P)):
         _collect_nested(root, collector)
@@ -594,7 +440,7 @@ def _collect(root, styles: _Styles, use: FontUse) -> None:
                          style.get("font-style", "").strip() == "italic"), textpath.get("string"))
 
 
-def _collect_flat(root, collector: _Collector) -> None:
+def _collect_flat(root: Any, collector: _Collector) -> None:
     """One pass in document order over paragraphs, runs, their w:rPr and text: for parts without
     paragraphs inside paragraphs (text boxes), where every run belongs to the last paragraph begun."""
     context = None
@@ -630,7 +476,7 @@ def _collect_flat(root, collector: _Collector) -> None:
         collector.number(context)
 
 
-def _collect_nested(root, collector: _Collector) -> None:
+def _collect_nested(root: Any, collector: _Collector) -> None:
     """Paragraph by paragraph, each run with the paragraph it belongs to (text boxes hold paragraphs)."""
     for paragraph in root.iter(_P):
         context = collector.paragraph(paragraph)
@@ -667,7 +513,7 @@ def _faces(props: _RunStyle, table_bold: bool, table_italic: bool, family: str |
     return [Face(family, b, i) for b in sorted(boldness) for i in sorted(slants)]
 
 
-def _collect_number(ppr, paragraph_style, base: _RunStyle, styles: _Styles, use: FontUse) -> None:
+def _collect_number(ppr: Any, paragraph_style: str | None, base: _RunStyle, styles: _Styles, use: FontUse) -> None:
     """The list number or bullet of a paragraph: its level's text in the paragraph mark's face."""
     numpr = ppr.find(_NUM_PR) if ppr is not None else None
     if numpr is None:
@@ -699,7 +545,7 @@ def fonts_not_carried(docx: bytes, font_dir: Path) -> list[str]:
                   if face not in house and face not in embedded)
 
 
-def _embedded_faces(root) -> set[Face]:
+def _embedded_faces(root: Any) -> set[Face]:
     if root is None:
         return set()
     return {Face(font.get(w("name")), bold, italic) for font in root.iter(w("font"))
@@ -768,14 +614,14 @@ def embed_fonts_in(package: Package, font_dir: Path | None) -> bool:
     return True
 
 
-def _house_bullets(root, house: dict[Face, Path], family: str) -> list[tuple]:
+def _house_bullets(root: Any, house: dict[Face, Path], family: str) -> list[tuple[Any, ...]]:
     """Bullets drawn from Symbol, Courier New or Wingdings, redrawn in the house body face in the
     numbering tree; returns (element, attribute, old value) of each change, to undo them."""
     path = house.get(Face(family, False, False))
     if path is None:
         return []
     cmap = _cmap(path)
-    changed: list[tuple] = []
+    changed: list[tuple[Any, ...]] = []
     for lvl in root.iter(w("lvl")):
         fmt, text, fonts = lvl.find(w("numFmt")), lvl.find(w("lvlText")), lvl.find(f"{w('rPr')}/{w('rFonts')}")
         if fmt is None or fmt.get(w("val")) != "bullet" or text is None or fonts is None:
@@ -793,7 +639,7 @@ def _house_bullets(root, house: dict[Face, Path], family: str) -> list[tuple]:
     return changed
 
 
-def _font_table(package: Package, relationships, house: dict[Face, Path]) -> None:
+def _font_table(package: Package, relationships: list[tuple[str, str, Face, str]], house: dict[Face, Path]) -> None:
     if FONT_TABLE in package:
         root = package.edit(FONT_TABLE)
     else:
@@ -819,12 +665,12 @@ def _font_table(package: Package, relationships, house: dict[Face, Path]) -> Non
             font.append(embed)
 
 
-def _describe_font(element, path: Path) -> None:
+def _describe_font(element: Any, path: Path) -> None:
     """panose1, charset, family, pitch and sig from the font's OS/2 table, as Word writes them."""
     facts = _facts(path, str(path))
-    for tag, value in (("panose1", facts.panose), ("charset", "00"), ("family", "roman" if facts.serif else "swiss"),
-                       ("pitch", "variable")):
-        etree.SubElement(element, w(tag)).set(w("val"), value)
+    for tag, text in (("panose1", facts.panose), ("charset", "00"), ("family", "roman" if facts.serif else "swiss"),
+                      ("pitch", "variable")):
+        etree.SubElement(element, w(tag)).set(w("val"), text)
     sig = etree.SubElement(element, w("sig"))
     for index, value in enumerate(facts.ranges):
         sig.set(w(f"usb{index}"), f"{value:08X}")
@@ -832,14 +678,15 @@ def _describe_font(element, path: Path) -> None:
         sig.set(w(f"csb{index}"), f"{value:08X}")
 
 
-def _relationships(relationships) -> bytes:
-    root = etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS})
+def _relationships(relationships: list[tuple[str, str, Face, str]]) -> bytes:
+    default_namespace: Any = {None: PKG_REL_NS}  # lxml takes None for the default namespace; its stub does not
+    root = etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap=default_namespace)
     for rel_id, target, _face, _key in relationships:
         etree.SubElement(root, f"{{{PKG_REL_NS}}}Relationship", Id=rel_id, Type=FONT_RELATIONSHIP, Target=target)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _content_types(root, *, has_font_table: bool) -> None:
+def _content_types(root: Any, *, has_font_table: bool) -> None:
     if not any(d.get("Extension", "").lower() == "odttf" for d in root.iter(f"{{{CT_NS}}}Default")):
         first_override = root.find(f"{{{CT_NS}}}Override")
         default = etree.Element(f"{{{CT_NS}}}Default", Extension="odttf", ContentType=OBFUSCATED_FONT_TYPE)
@@ -852,7 +699,7 @@ def _content_types(root, *, has_font_table: bool) -> None:
                          ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml")
 
 
-def _settings(root) -> None:
+def _settings(root: Any) -> None:
     """w:embedTrueTypeFonts and w:saveSubsetFonts, so that Word keeps the fonts when a partner saves."""
     for tag in ("embedTrueTypeFonts", "saveSubsetFonts"):
         if root.find(w(tag)) is not None:
@@ -866,7 +713,7 @@ def _settings(root) -> None:
             root.append(etree.Element(w(tag)))
 
 
-def _add_font_table_relationship(root) -> None:
+def _add_font_table_relationship(root: Any) -> None:
     used = {rel.get("Id") for rel in root}
     number = 1
     while f"rId{number}" in used:

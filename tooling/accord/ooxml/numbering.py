@@ -3,6 +3,10 @@ reader that resolves the numbers Word shows, so tests and tools can compare them
 
 from __future__ import annotations
 
+from typing import Any
+
+from lxml import etree
+
 from ..labels import letters
 from .ns import W_NS, w
 from .package import parse_xml_part
@@ -21,7 +25,7 @@ def nsdecls(_prefix: str) -> str:
     return _W_DECLARATION
 
 
-def parse_xml(xml: str):
+def parse_xml(xml: str) -> etree._Element:
     return parse_xml_part(xml.encode("utf-8"))
 
 # The one abstract list of a statement: level 0 numbers paragraphs `1.`, `2.` ... hung in the margin;
@@ -38,7 +42,7 @@ _LEVELS = (
 _ITEM_LEVEL_DECIMAL = (0, "decimal", "%1.", 567, 567)
 
 
-def add_label_list(numbering, *, paragraphs_numbered: bool) -> int:
+def add_label_list(numbering: Any, *, paragraphs_numbered: bool) -> int:
     """Add accord's list definition to a numbering part's element; return its w:numId.
 
     Without numbered paragraphs the labelled units are numbered list items, so level 0 is
@@ -68,7 +72,7 @@ def add_label_list(numbering, *, paragraphs_numbered: bool) -> int:
     return num_id
 
 
-def set_paragraph_number(p, num_id: int, ilvl: int) -> None:
+def set_paragraph_number(p: Any, num_id: int, ilvl: int) -> None:
     """Give a w:p the numbering (num_id, ilvl), replacing any it had, and drop a direct indent
     so the list level's indent applies."""
     _set_number(p.get_or_add_pPr(), num_id, ilvl)
@@ -100,13 +104,13 @@ def _roman(value: int) -> str:
     return out
 
 
-def resolved_numbers(document_element, numbering_element) -> list[tuple[str, str]]:
+def resolved_numbers(document_element: Any, numbering_element: Any) -> list[tuple[str, str]]:
     """(number text as Word shows it, paragraph text) for every numbered body paragraph, in order.
 
     Resolves w:numPr through w:num and w:abstractNum (start, numFmt, lvlText), counting per
     list with lower levels restarting after a higher one, as Word does.
     """
-    abstract_of: dict[str, object] = {}
+    abstract_of: dict[str, Any] = {}
     for abstract in numbering_element.iterchildren(qn("w:abstractNum")):
         abstract_of[abstract.get(qn("w:abstractNumId"))] = abstract
     levels_of: dict[str, dict[int, tuple[int, str, str]]] = {}
@@ -165,17 +169,22 @@ def strip_label_numbering(docx: bytes) -> bytes:
         name = abstract.find(qn("w:name"))
         if name is not None and name.get(qn("w:val")) in (LABEL_LIST_NAME, ITEM_LIST_NAME):
             modes[abstract.get(qn("w:abstractNumId"))] = name.get(qn("w:val"))
-    num_modes = {num.get(qn("w:numId")): modes[num.find(qn("w:abstractNumId")).get(qn("w:val"))]
+    num_modes = {num.get(qn("w:numId")): modes[abstract_id]
                  for num in numbering.iterchildren(qn("w:num"))
-                 if num.find(qn("w:abstractNumId")) is not None
-                 and num.find(qn("w:abstractNumId")).get(qn("w:val")) in modes}
+                 if (abstract_id := _abstract_id_of(num)) is not None and abstract_id in modes}
     if not num_modes:
         return docx
     _unlabel(package.edit("word/document.xml"), package.edit("word/numbering.xml"), num_modes)
     return package.to_bytes()
 
 
-def _unlabel(document, numbering, num_modes: dict) -> None:
+def _abstract_id_of(num: etree._Element) -> str | None:
+    """The w:abstractNumId a w:num refers to, or None."""
+    found = num.find(qn("w:abstractNumId"))
+    return found.get(qn("w:val")) if found is not None else None
+
+
+def _unlabel(document: Any, numbering: Any, num_modes: dict[str | None, str | None]) -> None:
     """Numbered paragraphs lose their numbering; each run of lettered items becomes a numbered list
     starting at its first letter's number (as the Markdown typed it: 1, then 5 after a heading)."""
     next_num = max((int(n.get(qn("w:numId"))) for n in numbering.iterchildren(qn("w:num"))), default=0) + 1
@@ -185,7 +194,7 @@ def _unlabel(document, numbering, num_modes: dict) -> None:
         num_pr = p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
         num_id = num_pr.find(qn("w:numId")) if num_pr is not None else None
         mode = num_modes.get(num_id.get(qn("w:val")) if num_id is not None else None)
-        if mode != LABEL_LIST_NAME:
+        if mode != LABEL_LIST_NAME or num_id is None:
             if "".join(t.text or "" for t in p.iter(qn("w:t"))).strip():
                 run_num = None  # a heading or plain paragraph ends a run of items
             continue
@@ -207,17 +216,15 @@ def _unlabel(document, numbering, num_modes: dict) -> None:
         num_id.set(qn("w:val"), run_num)
 
 
-def number_bookmarked(package, levels: dict[str, int], *, paragraphs_numbered: bool) -> None:
+def number_bookmarked(package: Any, levels: dict[str, int], *, paragraphs_numbered: bool) -> None:
     """Give each paragraph holding one of the named bookmarks accord's label numbering at its level,
     and remove those bookmarks; for DOCX written by pandoc without python-docx (the redline).
     `package` is an ooxml.package.Package, changed in place."""
-    from lxml import etree
-
     if "word/numbering.xml" not in package or not levels:
         return  # pandoc writes numbering.xml into every DOCX; without it, leave the file alone
     document = package.edit("word/document.xml")
     num_id = add_label_list(package.edit("word/numbering.xml"), paragraphs_numbered=paragraphs_numbered)
-    ends: dict[str | None, list] = {}
+    ends: dict[str | None, list[Any]] = {}
     for end in document.iter(qn("w:bookmarkEnd")):
         ends.setdefault(end.get(qn("w:id")), []).append(end)
     for start in list(document.iter(qn("w:bookmarkStart"))):
@@ -238,7 +245,7 @@ def number_bookmarked(package, levels: dict[str, int], *, paragraphs_numbered: b
             end.getparent().remove(end)
 
 
-def _set_number(pPr, num_id: int, ilvl: int) -> None:
+def _set_number(pPr: Any, num_id: int, ilvl: int) -> None:
     for old in pPr.findall(qn("w:numPr")) + pPr.findall(qn("w:ind")):
         pPr.remove(old)
     num_pr = parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>')

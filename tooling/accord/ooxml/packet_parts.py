@@ -49,6 +49,8 @@ def with_review_note(document_xml: bytes, lines: list[str]) -> bytes:
     """word/document.xml with the note for the partner first in the body: a shaded, locked box."""
     root = _parse(document_xml)
     body = root.find(w("body"))
+    if body is None:  # pandoc's document.xml always has one; a part without it gets no note rather than a crash
+        return document_xml
     sdt = etree.Element(w("sdt"))
     properties = etree.SubElement(sdt, w("sdtPr"))
     etree.SubElement(properties, w("alias")).set(w("val"), "Note for the reviewer")

@@ -1,19 +1,32 @@
-"""Raw OOXML for official builds: fields, watermark, borders, tab stops and the custom-properties part.
+"""Raw OOXML for official builds: runs, fields, watermark, borders, tab stops and the custom-properties part.
 
 Each helper makes one piece of WordprocessingML (an lxml element from python-docx's
-parser) or one package part; docx post-processing composes them and never writes
-XML strings itself.
+parser) or one package part, or puts one into a python-docx object where its public API
+has no place for it; docx post-processing composes them and never writes XML strings or
+reaches into python-docx's private attributes itself.
+
+Runs and tab stops stay raw here although python-docx has `add_run` and `tab_stops`:
+its `run.bold = True` writes <w:b/> without <w:bCs/> (bold would not reach Arabic or Hebrew
+letters, which Word sets with the complex-script properties) and its runs carry
+xml:space="preserve" only on text with outer spaces, and its add_tab_stop writes w:pos before
+w:val; each changes the bytes of every official DOCX, which must stay reproducible from
+one commit to the next.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
+from docx.package import Package as DocxPackage
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.text.paragraph import Paragraph
+from lxml import etree
 
 CUSTOM_PROPERTIES_URI = "/docProps/custom.xml"
 CUSTOM_PROPERTIES_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
@@ -39,7 +52,7 @@ _TEXT_PATH_SHAPETYPE = (
 
 
 def text_run(text: str, *, bold: bool = False, italic: bool = False, color: str | None = None,
-             size_pt: float | None = None, caps: bool = False):
+             size_pt: float | None = None, caps: bool = False) -> BaseOxmlElement:
     """A w:r with literal text (tabs become w:tab) and simple formatting."""
     props = "".join([
         "<w:b/><w:bCs/>" if bold else "", "<w:i/><w:iCs/>" if italic else "", "<w:caps/>" if caps else "",
@@ -51,13 +64,13 @@ def text_run(text: str, *, bold: bool = False, italic: bool = False, color: str 
     return parse_xml(f'<w:r {nsdecls("w")}>{f"<w:rPr>{props}</w:rPr>" if props else ""}{pieces}</w:r>')
 
 
-def field(instruction: str, shown: str = "1"):
+def field(instruction: str, shown: str = "1") -> BaseOxmlElement:
     """A simple field (PAGE, NUMPAGES, ...) that Word and LibreOffice update as pages are laid out."""
     return parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} \\* MERGEFORMAT ">'
                      f'<w:r><w:rPr><w:noProof/></w:rPr><w:t>{escape(shown)}</w:t></w:r></w:fldSimple>')
 
 
-def watermark_run(text: str, *, font: str, shape_id: int, color: str = "#D9D9D9"):
+def watermark_run(text: str, *, font: str, shape_id: int, color: str = "#D9D9D9") -> BaseOxmlElement:
     """A run holding a diagonal WordArt watermark centred on the page, as Word's own watermarks are made.
 
     It belongs in a header paragraph: a header repeats on every page of its kind.
@@ -76,19 +89,50 @@ def watermark_run(text: str, *, font: str, shape_id: int, color: str = "#D9D9D9"
         f'</v:shape></w:pict></w:r>')
 
 
-def paragraph_border(edge: str, *, color: str = "B3B3B3", size_eighths: int = 4, space_pt: int = 4):
+def paragraph_border(edge: str, *, color: str = "B3B3B3", size_eighths: int = 4, space_pt: int = 4) -> BaseOxmlElement:
     """A w:pBdr with one rule (edge: top or bottom), for the lines under the header and over the footer."""
     return parse_xml(f'<w:pBdr {nsdecls("w")}><w:{edge} w:val="single" w:sz="{size_eighths}" '
                      f'w:space="{space_pt}" w:color="{color}"/></w:pBdr>')
 
 
-def tab_stops(*stops: tuple[str, int]):
+def tab_stops(*stops: tuple[str, int]) -> BaseOxmlElement:
     """A w:tabs element from (alignment, position in twips) pairs."""
     tabs = "".join(f'<w:tab w:val="{alignment}" w:pos="{position}"/>' for alignment, position in stops)
     return parse_xml(f'<w:tabs {nsdecls("w")}>{tabs}</w:tabs>')
 
 
-def insert_in_pPr(pPr, element) -> None:
+def append_to(paragraph: Paragraph, *elements: etree._Element) -> None:
+    """Runs, fields or watermarks (text_run, field, watermark_run) appended to a python-docx Paragraph."""
+    p = paragraph._p
+    for element in elements:
+        p.append(element)
+
+
+def set_paragraph_property(paragraph: Paragraph, element: etree._Element) -> None:
+    """A w:pBdr or w:tabs (paragraph_border, tab_stops) set on a python-docx Paragraph, in schema order."""
+    insert_in_pPr(paragraph._p.get_or_add_pPr(), element)
+
+
+def move_after(paragraph: Paragraph, anchor: Paragraph) -> None:
+    """Move a python-docx Paragraph to just after another (python-docx only inserts before)."""
+    anchor._p.addnext(paragraph._p)
+
+
+def story_element(part: Any) -> BaseOxmlElement:
+    """The w:hdr or w:ftr element of a python-docx header or footer, for content its API cannot add
+    (a layout table, a watermark paragraph)."""
+    element: BaseOxmlElement = part._element
+    return element
+
+
+def clear_story(part: Any) -> None:
+    """Empty a python-docx header or footer of everything the reference document put in it."""
+    element = part._element
+    for child in list(element):
+        element.remove(child)
+
+
+def insert_in_pPr(pPr: Any, element: etree._Element) -> None:
     """Put a w:pBdr or w:tabs where the schema wants it in a w:pPr (Word rejects misordered ones)."""
     order = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
              "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
@@ -107,7 +151,7 @@ def _prefixed(tag: str) -> str:
     return "w:" + tag.split("}", 1)[1] if tag.startswith("{") else tag
 
 
-def layout_table(widths: list[int], alignments: list[str], *, style: str, rule: str | None = None):
+def layout_table(widths: list[int], alignments: list[str], *, style: str, rule: str | None = None) -> BaseOxmlElement:
     """A one-row borderless table for page furniture: cells of fixed widths (twips), each one
     paragraph of the given style and alignment (left, center, right), bottom-aligned; with
     `rule`, a hairline of that colour under the row. Fill each cell's paragraph with runs."""
@@ -129,12 +173,12 @@ def layout_table(widths: list[int], alignments: list[str], *, style: str, rule: 
         f'<w:tblGrid>{grid}</w:tblGrid><w:tr>{cells}</w:tr></w:tbl>')
 
 
-def cell_paragraphs(table) -> list:
+def cell_paragraphs(table: etree._Element) -> list[Any]:
     """The first paragraph of each cell of a layout_table, in order."""
     return [tc.find(qn("w:p")) for tc in table.iter(qn("w:tc"))]
 
 
-def spacer_paragraph(style: str):
+def spacer_paragraph(style: str) -> BaseOxmlElement:
     """A paragraph that takes (almost) no room: Word wants one after a table in a header,
     and it carries the watermark, which is positioned on the page, not in the text."""
     return parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{style}"/>'
@@ -154,7 +198,7 @@ def custom_properties_xml(properties: dict[str, str]) -> bytes:
             f'{items}</Properties>').encode("utf-8")
 
 
-def set_custom_properties(package, properties: dict[str, str]) -> None:
+def set_custom_properties(package: DocxPackage, properties: dict[str, str]) -> None:
     """Make the package's custom-properties part hold exactly these properties (replacing pandoc's)."""
     blob = custom_properties_xml(properties)
     for rel in package.rels.values():
@@ -165,14 +209,14 @@ def set_custom_properties(package, properties: dict[str, str]) -> None:
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
-def is_numbered_list_item(p) -> bool:
+def is_numbered_list_item(p: Any) -> bool:
     pPr = p.pPr
     return pPr is not None and pPr.find(qn("w:numPr")) is not None
 
 
 # -- a note at the top of a packet's first page -------------------------------------------------
 
-def boxed_note_paragraphs(lines: list[str]) -> list:
+def boxed_note_paragraphs(lines: list[str]) -> list[BaseOxmlElement]:
     """Paragraphs in a shaded box, the first line bold: the note a review packet opens with."""
     paragraphs = []
     for index, line in enumerate(lines):
@@ -190,13 +234,15 @@ def boxed_note_paragraphs(lines: list[str]) -> list:
 METADATA_STYLES = ("Title", "Subtitle", "Author", "Date", "Abstract", "AbstractTitle")
 
 
-def insert_at_body_start(docx: bytes, elements: list) -> bytes:
+def insert_at_body_start(docx: bytes, elements: list[etree._Element]) -> bytes:
     """The DOCX with these body elements at the top of word/document.xml, after the title block (the
     paragraphs pandoc reads as metadata must stay first to be read so); every other part byte for byte."""
     from .package import Package
 
     package = Package(docx)
     body = package.edit("word/document.xml").find(qn("w:body"))
+    if body is None:  # every document.xml has one; without it there is nowhere to put the elements
+        return docx
     start = 0
     for child in body:
         style = child.find(f'{qn("w:pPr")}/{qn("w:pStyle")}')

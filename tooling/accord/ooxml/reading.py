@@ -17,6 +17,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -64,7 +65,7 @@ class DocxPackage:
     display: str
     parts: dict[str, bytes]
     main_part: str
-    _trees: dict = field(default_factory=dict, repr=False)
+    _trees: dict[str, etree._Element] = field(default_factory=dict, repr=False)
     sha256: str = ""  # of the file's bytes: how a second import of the same file is recognised
     raw: bytes = field(default=b"", repr=False)  # the file itself, for reading a picture on demand
 
@@ -80,7 +81,7 @@ class DocxPackage:
         rels_name = posixpath.join(posixpath.dirname(source), "_rels", posixpath.basename(source) + ".rels")
         if rels_name not in self.parts:
             return {}
-        found = {}
+        found: dict[str, str] = {}
         for rel in self.xml(rels_name).iter(f"{{{PKG_RELS}}}Relationship"):
             if rel.get("TargetMode") == "External":
                 continue
@@ -199,7 +200,7 @@ def parse_xml(data: bytes, display: str, part: str) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise ReviewError(f"{part} is not well-formed XML ({_one_line(exc)})", path=display) from None
-    docinfo = root.getroottree().docinfo
+    docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise ReviewError(f"refused: {part} declares a DTD or entities (<!DOCTYPE>/<!ENTITY>), "
                           "which a Word file never does", path=display)
@@ -238,11 +239,12 @@ def custom_properties(package: DocxPackage) -> dict[str, str]:
     name = package.related("").get("custom-properties") or "docProps/custom.xml"
     if not package.has(name):
         return {}
-    properties = {}
+    properties: dict[str, str] = {}
     for prop in package.xml(name).iter(f"{{{CUSTOM_PROPS}}}property"):
         value = next(iter(prop), None)
-        if prop.get("name") and value is not None:
-            properties[prop.get("name")] = (value.text or "").strip()
+        key = prop.get("name")
+        if key and value is not None:
+            properties[key] = (value.text or "").strip()
     return properties
 
 
@@ -254,9 +256,9 @@ def story_parts(package: DocxPackage) -> list[str]:
     return [package.main_part] + [related[kind] for kind in ("footnotes", "endnotes") if kind in related]
 
 
-def change_authors(package: DocxPackage) -> Counter:
+def change_authors(package: DocxPackage) -> Counter[str]:
     """How many tracked changes each author made, over the document, footnotes and endnotes."""
-    authors: Counter = Counter()
+    authors: Counter[str] = Counter()
     for part in story_parts(package):
         for element in package.xml(part).iter(*(w(tag) for tag in _TRACKED_CHANGES)):
             author = _collapse(element.get(w("author")) or "")[:200]
@@ -312,7 +314,7 @@ def accept_all_changes(root: etree._Element) -> etree._Element:
     for tag in _DELETED_CONTAINERS:
         for element in list(root.iter(w(tag))):
             if element.getparent() is not None and not _is_mark(element):
-                element.getparent().remove(element)
+                _detach(element)
     for tag in _INSERTED_CONTAINERS:
         for element in list(root.iter(w(tag))):
             if not _is_mark(element):
@@ -320,25 +322,25 @@ def accept_all_changes(root: etree._Element) -> etree._Element:
     for row in list(root.iter(w("tr"))):
         marks = row.find(w("trPr"))
         if marks is not None and marks.find(w("del")) is not None:
-            row.getparent().remove(row)
+            _detach(row)
     for table in list(root.iter(w("tbl"))):
         if table.find(w("tr")) is None:
-            table.getparent().remove(table)
+            _detach(table)
     for cell in list(root.iter(w("tc"))):
         properties = cell.find(w("tcPr"))
         if properties is not None and properties.find(w("cellDel")) is not None:
-            cell.getparent().remove(cell)
+            _detach(cell)
     for paragraph in list(root.iter(w("p"))):
         mark = paragraph.find(f"{w('pPr')}/{w('rPr')}")
         if mark is not None and (mark.find(w("del")) is not None or mark.find(w("moveFrom")) is not None):
             _merge_into_next_paragraph(paragraph)
     for tag in (*_CHANGE_RECORDS, "cellIns", "cellDel"):
         for element in list(root.iter(w(tag))):
-            element.getparent().remove(element)
+            _detach(element)
     for mark_tag in ("ins", "del", "moveFrom", "moveTo"):
         for element in list(root.iter(w(mark_tag))):
             if _is_mark(element):
-                element.getparent().remove(element)
+                _detach(element)
     return root
 
 
@@ -348,7 +350,7 @@ def reject_all_changes(root: etree._Element) -> etree._Element:
     for tag in _INSERTED_CONTAINERS:
         for element in list(root.iter(w(tag))):
             if element.getparent() is not None and not _is_mark(element):
-                element.getparent().remove(element)
+                _detach(element)
     for tag in _DELETED_CONTAINERS:
         for element in list(root.iter(w(tag))):
             if not _is_mark(element):
@@ -359,35 +361,42 @@ def reject_all_changes(root: etree._Element) -> etree._Element:
     for row in list(root.iter(w("tr"))):
         marks = row.find(w("trPr"))
         if marks is not None and marks.find(w("ins")) is not None:
-            row.getparent().remove(row)
+            _detach(row)
     for table in list(root.iter(w("tbl"))):
         if table.find(w("tr")) is None:
-            table.getparent().remove(table)
+            _detach(table)
     for cell in list(root.iter(w("tc"))):
         properties = cell.find(w("tcPr"))
         if properties is not None and properties.find(w("cellIns")) is not None:
-            cell.getparent().remove(cell)
+            _detach(cell)
     for paragraph in list(root.iter(w("p"))):
         mark = paragraph.find(f"{w('pPr')}/{w('rPr')}")
         if mark is not None and (mark.find(w("ins")) is not None or mark.find(w("moveTo")) is not None):
             _merge_into_next_paragraph(paragraph)
     for tag in (*_CHANGE_RECORDS, "cellIns", "cellDel"):
         for element in list(root.iter(w(tag))):
-            element.getparent().remove(element)
+            _detach(element)
     for mark_tag in ("ins", "del", "moveFrom", "moveTo"):
         for element in list(root.iter(w(mark_tag))):
             if _is_mark(element):
-                element.getparent().remove(element)
+                _detach(element)
     return root
 
 
-def _is_mark(element) -> bool:
+def _detach(element: etree._Element) -> None:
+    """Remove an element from its parent (an element without one, the root, stays)."""
+    parent = element.getparent()
+    if parent is not None:
+        parent.remove(element)
+
+
+def _is_mark(element: etree._Element) -> bool:
     """A w:ins/w:del inside properties marks a paragraph mark or row, it does not wrap content."""
     parent = element.getparent()
     return parent is not None and parent.tag in (w("rPr"), w("trPr"), w("tcPr"))
 
 
-def _unwrap(element) -> None:
+def _unwrap(element: etree._Element) -> None:
     parent = element.getparent()
     if parent is None:
         return
@@ -400,33 +409,35 @@ def _unwrap(element) -> None:
 _BETWEEN_PARAGRAPHS = {w(tag) for tag in _ANCHORS} | {w(tag) for tag in _CHANGE_RECORDS}
 
 
-def _merge_into_next_paragraph(paragraph) -> None:
+def _merge_into_next_paragraph(paragraph: etree._Element) -> None:
     """A deleted paragraph mark joins the paragraph to the next one, which keeps its own properties."""
     following = paragraph.getnext()
     while following is not None and following.tag in _BETWEEN_PARAGRAPHS:
         following = following.getnext()
     content = [child for child in paragraph if child.tag != w("pPr")]
     if following is None or following.tag != w("p"):
-        if not "".join(paragraph.itertext()).strip():
-            paragraph.getparent().remove(paragraph)
+        if not "".join(str(text) for text in paragraph.itertext()).strip():
+            _detach(paragraph)
         return
     properties = following.find(w("pPr"))
     position = following.index(properties) + 1 if properties is not None else 0
     for offset, child in enumerate(content):
         following.insert(position + offset, child)
-    paragraph.getparent().remove(paragraph)
+    _detach(paragraph)
 
 
 def strip_anchors(root: etree._Element) -> etree._Element:
     """Remove bookmarks, comment ranges and references, proofing marks: noise for pandoc's reading."""
     for tag in _ANCHORS:
         for element in list(root.iter(w(tag))):
-            element.getparent().remove(element)
+            _detach(element)
     for reference in list(root.iter(w("commentReference"))):
         run = reference.getparent()
+        if run is None:
+            continue
         run.remove(reference)
         if run.tag == w("r") and all(child.tag == w("rPr") for child in run):
-            run.getparent().remove(run)
+            _detach(run)
     return root
 
 
@@ -441,10 +452,11 @@ def flatten_tables(root: etree._Element) -> etree._Element:
         paragraphs = cell.findall(w("p"))
         for paragraph in paragraphs[1:]:
             content = [child for child in paragraph if child.tag != w("pPr")]
-            if content and "".join(paragraph.itertext()).strip():
+            if content and "".join(str(text) for text in paragraph.itertext()).strip():
                 space = etree.SubElement(paragraphs[0], w("r"))
-                etree.SubElement(space, w("t")).text = " "
-                space.find(w("t")).set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                blank = etree.SubElement(space, w("t"))
+                blank.text = " "
+                blank.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
                 paragraphs[0].extend(content)
             cell.remove(paragraph)
         properties = cell.find(w("tcPr"))
@@ -471,11 +483,11 @@ def has_review_note(package: DocxPackage) -> bool:
 def strip_review_note(root: etree._Element) -> etree._Element:
     """Remove the note `review send` put at the top of a packet: it is accord's, not the statement's."""
     for tag in list(root.iter(w("tag"))):
-        if tag.get(w("val")) == "accord.review-note" and tag.getparent() is not None \
-                and tag.getparent().tag == w("sdtPr"):
-            sdt = tag.getparent().getparent()
-            if sdt is not None and sdt.getparent() is not None:
-                sdt.getparent().remove(sdt)
+        properties = tag.getparent()
+        if tag.get(w("val")) == "accord.review-note" and properties is not None and properties.tag == w("sdtPr"):
+            sdt = properties.getparent()
+            if sdt is not None:
+                _detach(sdt)
     return root
 
 
@@ -510,7 +522,7 @@ def _rels_name(part: str) -> str:
 
 # -- text and comments ---------------------------------------------------------------
 
-def run_text(element, *, deleted: bool = False) -> str:
+def run_text(element: etree._Element, *, deleted: bool = False) -> str:
     """The visible text under an element: w:t (or w:delText when deleted=True), tabs and breaks as spaces."""
     pieces = []
     text_tag = w("delText") if deleted else w("t")
@@ -565,13 +577,13 @@ def read_comments(package: DocxPackage) -> list[Comment]:
     extended = related.get("commentsExtended")
     if extended:
         for entry in package.xml(extended).iter(f"{{{W15}}}commentEx"):
-            comment_id = by_para_id.get((entry.get(f"{{{W15}}}paraId") or "").upper())
-            if comment_id is None:
+            extended_id = by_para_id.get((entry.get(f"{{{W15}}}paraId") or "").upper())
+            if extended_id is None:
                 continue
-            comments[comment_id].resolved = entry.get(f"{{{W15}}}done") in ("1", "true")
+            comments[extended_id].resolved = entry.get(f"{{{W15}}}done") in ("1", "true")
             parent = by_para_id.get((entry.get(f"{{{W15}}}paraIdParent") or "").upper())
-            if parent and parent != comment_id:
-                comments[comment_id].parent = parent
+            if parent and parent != extended_id:
+                comments[extended_id].parent = parent
     order: list[str] = []
     for part in story_parts(package):
         for comment_id, anchor in _comment_anchors(package.xml(part)).items():
@@ -603,7 +615,7 @@ _RANGE_START, _RANGE_END, _REFERENCE, _TEXT, _DELETED_TEXT = _ANCHOR_NODES[:5]
 _ID = w("id")
 
 
-def _comment_anchors(root) -> dict[str, str]:
+def _comment_anchors(root: etree._Element) -> dict[str, str]:
     """The text between each comment's range start and end, in document order (accepted text first).
 
     One pass over the text builds two streams (kept and deleted text); a comment

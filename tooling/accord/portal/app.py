@@ -31,7 +31,6 @@ PRE_SESSION_COOKIE = "accord_form"  # the CSRF token of the sign-in and set-pass
 # No script may run, nothing may load from elsewhere, no page may frame the portal, forms post only to it.
 CSP = ("default-src 'none'; style-src 'self'{styles}; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
-TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 
 
@@ -88,20 +87,14 @@ def bearer_user(request: Request) -> User | None:
 
 # -- pages ----------------------------------------------------------------------------------------------------
 
-_ENVIRONMENT: Any = None
-
-
 def render(request: Request, template: str, status_code: int = 200, *, styles: tuple[str, ...] = (),
            **context: Any) -> HTMLResponse:
-    """A template rendered with autoescape; the page's own CSP allows exactly the inline styles named."""
-    global _ENVIRONMENT
-    if _ENVIRONMENT is None:
-        import jinja2
+    """A template of portal/templates rendered by accord.web (autoescape on, as every page accord makes); the
+    page's own CSP allows exactly the inline styles named."""
+    from .. import web
 
-        _ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     user, csrf = context.pop("session", (None, ""))
-    html = _ENVIRONMENT.get_template(template).render(user=user, csrf=csrf, path=request.url.path, **context)
+    html = web.render(f"portal/{template}", user=user, csrf=csrf, path=request.url.path, **context)
     response = HTMLResponse(html, status_code=status_code)
     if styles:
         response.headers["content-security-policy"] = csp_with_styles(styles)

@@ -15,14 +15,19 @@ import unicodedata
 from pathlib import Path
 
 from docx import Document as open_docx
+from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import _Footer, _Header
 from docx.shared import Cm, Pt
+from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from ..ooxml.fonts import embed_fonts_in, house_font_dir
 from ..ooxml.package import Package
-from ..ooxml.parts import (cell_paragraphs, field, insert_in_pPr, layout_table,
-                           paragraph_border, set_custom_properties, spacer_paragraph, tab_stops, text_run,
-                           watermark_run)
+from ..ooxml.parts import (append_to, cell_paragraphs, clear_story, field, layout_table, move_after,
+                           paragraph_border, set_custom_properties, set_paragraph_property, spacer_paragraph,
+                           story_element, tab_stops, text_run, watermark_run)
 from ..errors import BuildError
 from ..labels import ITEM
 from ..ooxml.numbering import add_label_list, set_paragraph_number
@@ -67,38 +72,35 @@ def post_process(document: Document, docx_bytes: bytes) -> bytes:
 
 # -- title block ---------------------------------------------------------------------
 
-def add_title_block(doc, document: Document) -> None:
+def add_title_block(doc: WordDocument, document: Document) -> None:
     """Organization and symbol, team and date above a rule; the kind over the title; the status under it."""
     statement, settings = document.statement, document.settings
     title = next((p for p in doc.paragraphs if p.style is not None and p.style.style_id == "Title"), None)
     if title is None:
         return
-    top = _paragraph(doc, "Author", [
+    top = _paragraph_before(title, "Author", [
         text_run(settings.organization, bold=True, caps=True, color=ACCENT, size_pt=9),
         text_run("\t"), text_run(document.isolated(statement.symbol or ""), bold=True, size_pt=11, color="000000")])
-    second = _paragraph(doc, "Author", [
+    second = _paragraph_before(title, "Author", [
         text_run(settings.team, size_pt=8), text_run("\t"), text_run(document.date_label, size_pt=9)])
     for paragraph in (top, second):
-        insert_in_pPr(paragraph._p.get_or_add_pPr(), tab_stops(("right", TEXT_WIDTH)))
-    insert_in_pPr(second._p.get_or_add_pPr(), paragraph_border("bottom", color=ACCENT, size_eighths=12, space_pt=4))
+        set_paragraph_property(paragraph, tab_stops(("right", TEXT_WIDTH)))
+    set_paragraph_property(second, paragraph_border("bottom", color=ACCENT, size_eighths=12, space_pt=4))
     second.paragraph_format.space_after = Pt(18)
-    kind = _paragraph(doc, "Subtitle", [text_run(document.kind_label, bold=True, caps=True, size_pt=9.5)])
+    kind = _paragraph_before(title, "Subtitle", [text_run(document.kind_label, bold=True, caps=True, size_pt=9.5)])
     kind.paragraph_format.space_after = Pt(4)
-    for paragraph in (top, second, kind):
-        title._p.addprevious(paragraph._p)
     last = title
     if statement.is_draft:
         line = document.furniture.label("status-line", status=document.status_label)
-        status = _paragraph(doc, "Author", [text_run(line, bold=True, color=ALERT, size_pt=9)])
-        title._p.addnext(status._p)
+        status = _paragraph_after(doc, title, "Author", [text_run(line, bold=True, color=ALERT, size_pt=9)])
         last = status
-    insert_in_pPr(last._p.get_or_add_pPr(), paragraph_border("bottom", space_pt=8))
+    set_paragraph_property(last, paragraph_border("bottom", space_pt=8))
     last.paragraph_format.space_after = Pt(14)
 
 
 # -- numbered paragraphs -------------------------------------------------------------
 
-def number_labelled_units(doc, document: Document) -> int:
+def number_labelled_units(doc: WordDocument, document: Document) -> int:
     """Give every labelled unit real Word numbering: paragraphs 1., 2. ... and their items (a), (b) ...
 
     build/labels.lua marks the first paragraph of each unit with a bookmark
@@ -129,7 +131,7 @@ def number_labelled_units(doc, document: Document) -> int:
     return len(found)
 
 
-def _remove_bookmark(p, start) -> None:
+def _remove_bookmark(p: etree._Element, start: etree._Element) -> None:
     bookmark_id = start.get(qn("w:id"))
     for end in p.findall(qn("w:bookmarkEnd")):
         if end.get(qn("w:id")) == bookmark_id:
@@ -139,36 +141,36 @@ def _remove_bookmark(p, start) -> None:
 
 # -- signatory block -----------------------------------------------------------------
 
-def add_signatory_block(doc, document: Document) -> None:
+def add_signatory_block(doc: WordDocument, document: Document) -> None:
     """Who endorsed the current text, from the ledger: names, marked positions, reservations as notes."""
     heading = doc.add_paragraph(document.furniture.label("endorsed-by"), style="Heading 2")
-    insert_in_pPr(heading._p.get_or_add_pPr(), paragraph_border("bottom", space_pt=2))
+    set_paragraph_property(heading, paragraph_border("bottom", space_pt=2))
     if not document.signatories:
         empty = doc.add_paragraph()
-        empty._p.append(text_run(document.furniture.label("no-endorsements"), italic=True, color=MUTED))
+        append_to(empty, text_run(document.furniture.label("no-endorsements"), italic=True, color=MUTED))
         return
     for entry in document.signatories:
         paragraph = doc.add_paragraph()
         paragraph.paragraph_format.keep_together = True
         paragraph.paragraph_format.space_after = Pt(2 if entry.reservations else 9)
-        paragraph._p.append(text_run(document.isolated(entry.name), bold=True))
+        append_to(paragraph, text_run(document.isolated(entry.name), bold=True))
         note = document.position_note(entry)
         if note:
-            paragraph._p.append(text_run(f" ({note})", italic=True, color=MUTED))
+            append_to(paragraph, text_run(f" ({note})", italic=True, color=MUTED))
         if entry.signatory:
             paragraph.add_run().add_break()
-            paragraph._p.append(text_run(document.isolated(entry.signatory), size_pt=9.5))
+            append_to(paragraph, text_run(document.isolated(entry.signatory), size_pt=9.5))
         for index, reservation in enumerate(entry.reservations):
             line = doc.add_paragraph()
             # the start side: python-docx's left_indent is w:ind w:left, which Word reads as the start in a bidi paragraph
             line.paragraph_format.left_indent = Cm(0.6)
             line.paragraph_format.space_after = Pt(9 if index == len(entry.reservations) - 1 else 2)
-            line._p.append(text_run(document.reservation_line(reservation), size_pt=9))
+            append_to(line, text_run(document.reservation_line(reservation), size_pt=9))
 
 
 # -- header, footer, watermark -------------------------------------------------------
 
-def add_page_furniture(doc, document: Document) -> None:
+def add_page_furniture(doc: WordDocument, document: Document) -> None:
     """As in the PDF: from page 2 a header with symbol, status and short title; a footer with the
     provenance line and Page X of Y on every page; on a draft, a diagonal DRAFT on every page."""
     statement = document.statement
@@ -180,11 +182,11 @@ def add_page_furniture(doc, document: Document) -> None:
     mark = document.furniture.label("draft-mark")
     mark_font = _face_for(document, mark)
     if statement.is_draft:
-        first._p.append(watermark_run(mark, font=mark_font, shape_id=next(watermarks)))
+        append_to(first, watermark_run(mark, font=mark_font, shape_id=next(watermarks)))
 
     header = section.header
     header.is_linked_to_previous = False
-    _clear(header._element)
+    clear_story(header)
     # A table rather than tab stops: a long short title wraps inside its own column, as in the PDF.
     row = layout_table(HEADER_COLUMNS, ["left", "center", "right"], style="Header", rule=RULE)
     left, middle, right = cell_paragraphs(row)
@@ -193,47 +195,42 @@ def add_page_furniture(doc, document: Document) -> None:
         shown = statement.status if document.furniture.is_english else document.status_label
         middle.append(text_run(shown, bold=True, caps=True, color=ALERT))
     right.append(text_run(plain_text(statement.running_title)))
-    header._element.append(row)
+    story_element(header).append(row)
     trailer = spacer_paragraph("Header")
     if statement.is_draft:
         trailer.append(watermark_run(mark, font=mark_font, shape_id=next(watermarks)))
-    header._element.append(trailer)
+    story_element(header).append(trailer)
 
     for footer_part in (section.first_page_footer, section.footer):
         footer = _reset(footer_part, style="Footer")
-        insert_in_pPr(footer._p.get_or_add_pPr(), tab_stops(("right", TEXT_WIDTH)))
-        insert_in_pPr(footer._p.get_or_add_pPr(), paragraph_border("top"))
+        set_paragraph_property(footer, tab_stops(("right", TEXT_WIDTH)))
+        set_paragraph_property(footer, paragraph_border("top"))
         before, between, after = document.furniture.label_parts("page", "page", "pages")
-        footer._p.append(text_run(document.isolated(document.provenance.line) + "\t" + before))
-        footer._p.append(field("PAGE"))
-        footer._p.append(text_run(between))
-        footer._p.append(field("NUMPAGES"))
+        append_to(footer, text_run(document.isolated(document.provenance.line) + "\t" + before))
+        append_to(footer, field("PAGE"))
+        append_to(footer, text_run(between))
+        append_to(footer, field("NUMPAGES"))
         if after:
-            footer._p.append(text_run(after))
+            append_to(footer, text_run(after))
 
 
-def _reset(part, style: str = "Header"):
+def _reset(part: _Header | _Footer, style: str = "Header") -> Paragraph:
     """Empty a header or footer part (the reference document's included) and give it one paragraph."""
     part.is_linked_to_previous = False
-    _clear(part._element)
+    clear_story(part)
     return part.add_paragraph(style=style)
-
-
-def _clear(element) -> None:
-    for child in list(element):
-        element.remove(child)
 
 
 # -- scripts and direction ---------------------------------------------------------
 
-def set_scripts(doc, document: Document) -> None:
+def set_scripts(doc: WordDocument, document: Document) -> None:
     """Right to left throughout for Arabic and Hebrew (pandoc marks its own paragraphs; this marks the
     furniture's too), and each script's faces named in the styles beside the house faces."""
     if document.rtl:
         make_right_to_left(doc.element.body)
         for section in doc.sections:
             for part in (section.header, section.footer, section.first_page_header, section.first_page_footer):
-                make_right_to_left(part._element)
+                make_right_to_left(story_element(part))
     fonts = document.fonts
     if fonts.extra_serif:
         set_script_fonts(doc.styles.element, {SERIF: _slots(fonts.extra_serif), SANS: _slots(fonts.extra_sans)})
@@ -261,7 +258,7 @@ def _slots(families: tuple[str, ...]) -> dict[str, str]:
 
 # -- properties ----------------------------------------------------------------------
 
-def set_properties(doc, document: Document) -> None:
+def set_properties(doc: WordDocument, document: Document) -> None:
     """Core properties (title, author, subject, keywords, commit time) and accord's custom properties."""
     core = doc.core_properties
     when = dt.datetime.fromtimestamp(document.provenance.epoch, dt.timezone.utc).replace(tzinfo=None)
@@ -294,8 +291,14 @@ def plain_text(markdown: str) -> str:
     return _MARKUP.sub(lambda m: m.group(1) or "", markdown).strip()
 
 
-def _paragraph(doc, style: str, runs) -> object:
+def _paragraph_after(doc: WordDocument, anchor: Paragraph, style: str, runs: list[BaseOxmlElement]) -> Paragraph:
     paragraph = doc.add_paragraph(style=style)
-    for run in runs:
-        paragraph._p.append(run)
+    append_to(paragraph, *runs)
+    move_after(paragraph, anchor)
+    return paragraph
+
+
+def _paragraph_before(anchor: Paragraph, style: str, runs: list[BaseOxmlElement]) -> Paragraph:
+    paragraph = anchor.insert_paragraph_before(style=style)
+    append_to(paragraph, *runs)
     return paragraph

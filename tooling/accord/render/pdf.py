@@ -24,7 +24,8 @@ def compile_pdf(document: Document, source: bytes, target: Path) -> bytes:
     import typst
 
     try:
-        pdf, _warnings = typst.compile_with_warnings(
+        # typst's stub ties the source (bytes), its root and the font folders (str) to one type variable
+        pdf, _warnings = typst.compile_with_warnings(  # type: ignore[misc]
             source, root=str(target), font_paths=[str(path) for path in document.fonts.font_paths], ignore_system_fonts=True,
             timestamp=document.provenance.epoch)
     except typst.TypstError as error:

@@ -182,7 +182,8 @@ def build_statements(repo: Repo, ids: list[str], formats: tuple[str, ...], *, ou
     base = out_dir or repo.build_dir
     if base.exists() and not base.is_dir():  # refused once here, not once per statement in every worker
         raise UsageError(f"{repo.rel(base)} is a file, not a folder")
-    check_output_path(repo.root, base, f"--out {out_dir}" if out_dir else repo.rel(base), folder=True,
+    check_output_path(repo.root, base, f"{{out_dir}} {out_dir}" if out_dir else repo.rel(base), folder=True,
+                      inputs=["out_dir"] if out_dir else [],
                       own_folder=os.path.abspath(base) == os.path.abspath(repo.build_dir))
     outcomes: list[Outcome] = []
     pending: list[tuple[str, str, bool]] = []

@@ -50,7 +50,8 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
     path = Path(output) if output else repo.build_dir / "review" / f"{statement_id}-{partner_id}.docx"
     if output is not None:
         _check_output(path)
-    check_output_path(repo.root, path, f"-o {output}" if output else repo.rel(path), own_folder=not output)
+    check_output_path(repo.root, path, f"{{output}} {output}" if output else repo.rel(path), own_folder=not output,
+                      inputs=["output"] if output else [])
     root = repo.root
     statement_file = repo.statement_file(statement_id)
     head = head_commit(root)
@@ -120,11 +121,12 @@ def for_review_in_word(docx: bytes, note_lines: list[str]) -> bytes:
 
 
 def _check_output(path: Path) -> None:
-    """-o is checked before any work: a folder, or a file in a folder that does not exist, is a typo."""
+    """The output is checked before any work: a folder, or a file in a folder that does not exist, is a typo."""
     if path.is_dir():
-        raise UsageError(f"-o {path}: is a folder, not a file")
+        raise UsageError(f"{{output}} {path}: is a folder, not a file", inputs=["output"], value=str(path))
     if not path.parent.is_dir():
-        raise UsageError(f"-o {path}: the folder {path.parent} does not exist")
+        raise UsageError(f"{{output}} {path}: the folder {path.parent} does not exist", inputs=["output"],
+                         value=str(path))
 
 
 def packet_docx(repo, statement: Statement, properties: dict[str, str], *, deadline: str | None = None,

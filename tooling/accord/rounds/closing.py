@@ -14,11 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..errors import RoundError
 from ..ledger.positions import Position
 from .model import Closure, Round, commit_together, now, render_rounds, replaced, require_open_round, rounds_path, zone
 from .status import status_of
+
+if TYPE_CHECKING:
+    from ..ledger.records import Record
+    from ..repo import Repo
 
 SILENCE_SIGNATORY = "Silence procedure, round {number}"
 
@@ -37,10 +42,10 @@ class Closed:
 
     @property
     def adopted(self) -> bool:
-        return self.round.closed.outcome == "adopted"
+        return self.round.closed is not None and self.round.closed.outcome == "adopted"
 
 
-def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
+def close_round(repo: Repo, statement_id: str, *, early: bool = False) -> Closed:
     from ..history import author_identity, is_dirty
 
     statement = repo.load_statement(statement_id)
@@ -96,14 +101,16 @@ def close_round(repo, statement_id: str, *, early: bool = False) -> Closed:
     return Closed(statement_id, closed_round, unanswered, objecting, commit, tuple(written), note)
 
 
-def _silence_records(repo, statement_id: str, item: Round, silent: tuple[str, ...], records: dict, recorder: str,
-                     deadline_day: dt.date) -> dict[str, bytes | None]:
+def _silence_records(repo: Repo, statement_id: str, item: Round, silent: tuple[str, ...], records: dict[str, Record],
+                     recorder: str, deadline_day: dt.date) -> dict[str, bytes | None]:
     """One no-objection record per silent partner, each superseding the partner's committed record."""
     from ..history import file_at, head_commit, is_dirty, path_exists_at
     from ..ledger import Evidence, record_from_bytes, render_record
 
     root = repo.root
     head = head_commit(root)
+    if head is None:  # a round opens on a commit; a repository without one has no round to close
+        raise RoundError("the repository has no commits")
     planned = []
     for partner_id in silent:
         path = repo.endorsements_dir(statement_id) / f"{partner_id}.yaml"
@@ -128,9 +135,13 @@ def _silence_records(repo, statement_id: str, item: Round, silent: tuple[str, ..
     return files
 
 
-def _message(statement_id: str, item: Round, silent: tuple[str, ...], objecting: tuple[str, ...], repo) -> str:
+def _message(statement_id: str, item: Round, silent: tuple[str, ...], objecting: tuple[str, ...], repo: Repo) -> str:
     labels = {pid: partner.label for pid, partner in repo.partners().items()}
-    names = lambda ids: ", ".join(labels.get(pid, pid) for pid in ids) or "none"  # noqa: E731
+
+    def names(ids: tuple[str, ...]) -> str:
+        return ", ".join(labels.get(pid, pid) for pid in ids) or "none"
+
+    assert item.closed is not None  # the message of a round being closed
     outcome = {"adopted": "adopted under the silence procedure", "not-adopted": "silence broken, not adopted",
                "closed": "closed"}[item.closed.outcome]
     lines = [f"Round {item.number} of {statement_id} closed: {outcome}", "",

@@ -13,11 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RoundError, UsageError
 from ..blockrules import SourceBlock, source_blocks
-from .model import CommentNote, Round, latest_round, round_files
+from .model import CommentNote, Return, Round, latest_round, round_files
 from .paragraphs import paragraph_labels
+
+if TYPE_CHECKING:
+    from ..redline.blocks import Token
+    from ..repo import Repo
+    from ..statement import Statement
 
 TITLE_LABEL = "Title"
 
@@ -67,7 +73,7 @@ class Compilation:
         return sum(len(entry.proposals) for entry in self.entries)
 
 
-def compile_round(repo, statement_id: str) -> Compilation:
+def compile_round(repo: Repo, statement_id: str) -> Compilation:
     """Every imported return of the round (open, else the last) against the current text."""
     from ..history import file_at
     from ..statement import statement_from_bytes
@@ -84,9 +90,9 @@ def compile_round(repo, statement_id: str) -> Compilation:
     entries += [Entry(label, display(block.text), "rule" if _TABLE_RULE.fullmatch(block.text) else block.kind)
                 for label, block in zip(labels, current)]
     relpath = f"statements/{statement_id}/statement.md"
-    versions: dict[str, tuple] = {}
+    versions: dict[str, tuple[Statement, list[SourceBlock]]] = {}
 
-    def version(commit: str) -> tuple:
+    def version(commit: str) -> tuple[Statement, list[SourceBlock]]:
         """(statement, its blocks) at a commit; the returns of a round mostly share the commit they were merged onto."""
         if commit not in versions:
             statement_then = statement_from_bytes(file_at(repo.root, commit, relpath), f"{relpath} at {commit[:12]}")
@@ -120,7 +126,7 @@ def compile_round(repo, statement_id: str) -> Compilation:
     return Compilation(statement_id, statement.title, item, statement.text_sha256, entries, general, partners)
 
 
-def in_partner_order(item: Round) -> list:
+def in_partner_order(item: Round) -> list[Return]:
     """Each partner's latest return (a second file from a partner is its revised answer), in the order
     the round lists its partners (a file's name says nothing)."""
     rank = {partner_id: index for index, partner_id in enumerate(item.partners)}
@@ -211,7 +217,7 @@ def _proposal(partner_id: str, label: str, old: str, new: str) -> Proposal:
 
     old, new = display(old), display(new)
 
-    def tokens(text: str):
+    def tokens(text: str) -> list[Token]:
         return [SPACE if piece.isspace() else word_token(piece) for piece in _WORD.findall(text)]
 
     script = []
@@ -243,7 +249,7 @@ def display(text: str) -> str:
 
 # -- writing ----------------------------------------------------------------------------------
 
-def write_compilation(repo, statement_id: str, output: str | None = None) -> tuple[Compilation, list[Path]]:
+def write_compilation(repo: Repo, statement_id: str, output: str | None = None) -> tuple[Compilation, list[Path]]:
     """Write the compilation to -o FILE (.docx or .html), else both beside the round's packets."""
     from ..fsutil import write_atomic
 
@@ -271,7 +277,7 @@ def write_compilation(repo, statement_id: str, output: str | None = None) -> tup
     return compilation, targets
 
 
-def heading_lines(repo, compilation: Compilation) -> tuple[str, str]:
+def heading_lines(repo: Repo, compilation: Compilation) -> tuple[str, str]:
     item = compilation.round
     title = f"Compilation of amendments, round {item.number}: {compilation.title}"
     returned = ", ".join(compilation.partners) or "none yet"
@@ -281,13 +287,13 @@ def heading_lines(repo, compilation: Compilation) -> tuple[str, str]:
     return title, sub
 
 
-def compilation_html(repo, compilation: Compilation) -> str:
+def compilation_html(repo: Repo, compilation: Compilation) -> str:
     """One self-contained page (accord/web/templates/rounds/compilation.html.j2): a row per heading and
     paragraph, then a row per partner with its proposals as redlines and its comments."""
     from ..web import render
 
     title, sub = heading_lines(repo, compilation)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for entry in compilation.entries:
         if entry.kind == "rule":
             continue
@@ -310,7 +316,7 @@ def comment_heading(note: CommentNote) -> str:
 
 
 def _by_partner(entry: Entry) -> list[tuple[str, list[Proposal], list[CommentNote]]]:
-    grouped: dict[str, tuple[list, list]] = {}
+    grouped: dict[str, tuple[list[Proposal], list[CommentNote]]] = {}
     for proposal in entry.proposals:
         grouped.setdefault(proposal.label, ([], []))[0].append(proposal)
     for label, note in entry.comments:
@@ -318,7 +324,7 @@ def _by_partner(entry: Entry) -> list[tuple[str, list[Proposal], list[CommentNot
     return [(label, proposals, comments) for label, (proposals, comments) in grouped.items()]
 
 
-def compilation_docx(repo, compilation: Compilation) -> bytes:
+def compilation_docx(repo: Repo, compilation: Compilation) -> bytes:
     """A landscape A4 DOCX on the house reference document: one table, header row repeated on every page."""
     from xml.sax.saxutils import escape
 

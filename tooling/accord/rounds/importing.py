@@ -12,9 +12,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AccordError, RoundError, UsageError
 from .model import CommentNote, Return, Round, commit_together, latest_round, now, render_rounds, replaced, rounds_path
+
+if TYPE_CHECKING:
+    from ..ooxml.reading import Comment
+    from ..repo import Repo
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class FileReport:
     def imported(self) -> bool:
         return self.refused is None and self.already is None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"file": self.name, "partner": self.partner, "branch": self.branch, "edits": self.edits,
                 "applied": self.applied, "conflicts": list(self.conflicts), "comments": self.comments,
                 "refused": self.refused, "already_imported": self.already, "nothing_to_import": self.nothing}
@@ -49,7 +54,7 @@ class RoundImport:
     commit: str | None
 
 
-def import_folder(repo, statement_id: str, folder: Path) -> RoundImport:
+def import_folder(repo: Repo, statement_id: str, folder: Path) -> RoundImport:
     from ..history import is_dirty
     from ..ooxml.reading import MAX_FILE_BYTES
 
@@ -108,7 +113,7 @@ def import_folder(repo, statement_id: str, folder: Path) -> RoundImport:
     return RoundImport(item, tuple(reports), commit)
 
 
-def _import_one(repo, statement_id: str, item: Round, path: Path, digest: str) -> tuple[FileReport, Return | None]:
+def _import_one(repo: Repo, statement_id: str, item: Round, path: Path, digest: str) -> tuple[FileReport, Return | None]:
     from ..ooxml.reading import custom_properties, open_docx
     from ..review import import_review
     from ..review.packet import PROPERTY_PARTNER, PROPERTY_STATEMENT
@@ -149,13 +154,13 @@ def _import_one(repo, statement_id: str, item: Round, path: Path, digest: str) -
     return report, returned
 
 
-def _notes(comment) -> list[CommentNote]:
+def _notes(comment: Comment) -> list[CommentNote]:
     notes = [CommentNote(comment.author, comment.anchor, comment.text)]
     notes += [CommentNote(reply.author, comment.anchor, f"(reply) {reply.text}") for reply in comment.replies]
     return notes
 
 
-def identify_by_text(repo, statement_id: str, item: Round, docx: bytes) -> str | None:
+def identify_by_text(repo: Repo, statement_id: str, item: Round, docx: bytes) -> str | None:
     """The partner whose packet note (which names them) is on this DOCX's first page, if exactly one is.
 
     The note is read from the document's own XML, not from pandoc's reading of

@@ -19,11 +19,17 @@ refuse them until the drafters choose. The working tree and branch are untouched
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from ..errors import RoundError
+from ..errors import Problem, RoundError
 from .compilation import block_places, changed_blocks, in_partner_order
 from .model import latest_round
+
+if TYPE_CHECKING:
+    from ..repo import Repo
+    from ..statement import Statement
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class RoundMerge:
     titles_not_merged: list[tuple[str, str]] = field(default_factory=list)
 
 
-def merge_round(repo, statement_id: str) -> RoundMerge:
+def merge_round(repo: Repo, statement_id: str) -> RoundMerge:
     from ..history import commit_files, create_branch, file_at, head_commit
     from ..review.layout import Piece, render_body
     from ..review.merge import merge_words, shorten
@@ -59,11 +65,13 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
     _, item = latest_round(repo, statement_id)
     root = repo.root
     head = head_commit(root)
+    if head is None:  # a round opens on a commit; a repository without one has nothing to merge into
+        raise RoundError("the repository has no commits")
     relpath = f"statements/{statement_id}/statement.md"
     ours_bytes = file_at(root, head, relpath)
     ours_text, problem = decode_text(ours_bytes, relpath)
-    if problem:
-        raise problem.error(RoundError)
+    if problem or ours_text is None:
+        raise (problem or Problem(relpath, None, "file is empty")).error(RoundError)
     ours = statement_from_bytes(ours_bytes, f"{relpath} at {head[:12]}")
     ours_blocks = source_blocks(ours.body)
     ours_texts = [block.text for block in ours_blocks]
@@ -73,10 +81,10 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
     # proposals[i]: (partner label, base wording, their wording) for block i of ours; inserted[i]: blocks after i.
     proposals: dict[int, list[tuple[str, str, str]]] = {}
     inserted: dict[int | None, list[tuple[str, str]]] = {}
-    cache: dict[str, object] = {}
+    cache: dict[str, Statement] = {}
     titles: list[tuple[str, str]] = []
 
-    def version(commit: str):
+    def version(commit: str) -> Statement:
         if commit not in cache:
             cache[commit] = statement_from_bytes(file_at(root, commit, relpath), f"{relpath} at {commit[:12]}")
         return cache[commit]
@@ -99,7 +107,7 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
                 inserted.setdefault(anchor, []).append((label, new))
                 result.applied[label] += 1
                 continue
-            target = place.get(old_index)
+            target = place.get(old_index) if old_index is not None else None
             if target is None:
                 raise RoundError(f"{label}'s edit of \"{shorten(old)}\" has no place in the current text "
                                  "(the paragraph was removed since); merge that branch by hand")
@@ -162,7 +170,7 @@ def _with_title(header: str, title: str, proposed: list[tuple[str, str]], result
     lines = header.split("\n")
     line = next((index for index, text in enumerate(lines) if text.startswith("title:")), None)
     simple = line is not None and yaml.safe_load(lines[line]) == {"title": title}
-    if len(wanted) != 1 or not simple:
+    if len(wanted) != 1 or not simple or line is None:
         result.titles_not_merged = list(proposed)
         return header
     result.title = wanted.pop()
@@ -175,7 +183,8 @@ def _with_title(header: str, title: str, proposed: list[tuple[str, str]], result
     return "\n".join(lines)
 
 
-def _combine(ours: str, wanted: list[tuple[str, str, str]], number: int, merge_words) -> tuple[str, tuple | None]:
+def _combine(ours: str, wanted: list[tuple[str, str, str]], number: int,
+             merge_words: Callable[[str, str, str], Any]) -> tuple[str, tuple[str, ...] | None]:
     """The block with every partner's wording merged in, or a conflict block keeping each whole wording."""
     text = ours
     for _, base, theirs in wanted:
@@ -193,7 +202,7 @@ def _combine(ours: str, wanted: list[tuple[str, str, str]], number: int, merge_w
     return text, None
 
 
-def _conflict(ours: str, wanted: list[tuple[str, str, str]], number: int) -> tuple[str, tuple]:
+def _conflict(ours: str, wanted: list[tuple[str, str, str]], number: int) -> tuple[str, tuple[str, ...]]:
     sides = [(label, theirs) for label, _, theirs in wanted]
     if any(base != ours for _, base, _ in wanted):  # the current text itself moved since the partner read it
         sides.insert(0, ("current text", ours))

@@ -14,9 +14,15 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..errors import RoundError, UsageError
+from ..errors import Problem, RoundError, UsageError
 from ..yamlio import YAMLProblem, dump_yaml, load_yaml, read_text_file
+
+if TYPE_CHECKING:
+    import zoneinfo
+
+    from ..repo import Repo
 
 ROUNDS_FILE = "rounds.yaml"
 MODES = ("comments", "silence")
@@ -35,7 +41,7 @@ class Packet:
     docx_sha256: str
     contacts: tuple[str, ...] = ()
 
-    def as_yaml(self) -> dict:
+    def as_yaml(self) -> dict[str, Any]:
         return {"partner": self.partner, "file": self.file, "docx_sha256": self.docx_sha256,
                 **({"contacts": list(self.contacts)} if self.contacts else {})}
 
@@ -48,7 +54,7 @@ class CommentNote:
     anchor: str
     text: str
 
-    def as_yaml(self) -> dict:
+    def as_yaml(self) -> dict[str, Any]:
         return {"author": self.author, "anchor": self.anchor, "text": self.text}
 
 
@@ -67,8 +73,8 @@ class Return:
     conflicts: int = 0
     comments: tuple[CommentNote, ...] = ()
 
-    def as_yaml(self) -> dict:
-        data = {"partner": self.partner, "file": self.file, "docx_sha256": self.docx_sha256,
+    def as_yaml(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"partner": self.partner, "file": self.file, "docx_sha256": self.docx_sha256,
                 "imported_at": self.imported_at.isoformat(), "branch": self.branch, "commit": self.commit,
                 "onto": self.onto, "edits": self.edits, "conflicts": self.conflicts}
         if self.comments:
@@ -86,7 +92,7 @@ class Closure:
     objecting: tuple[str, ...] = ()
     commit_note: str = ""
 
-    def as_yaml(self) -> dict:
+    def as_yaml(self) -> dict[str, Any]:
         return {"at": self.at.isoformat(), "outcome": self.outcome, "silent": list(self.silent),
                 "objecting": list(self.objecting), **({"note": self.commit_note} if self.commit_note else {})}
 
@@ -123,7 +129,7 @@ class Round:
     def returns_of(self, partner_id: str) -> list[Return]:
         return [item for item in self.returns if item.partner == partner_id]
 
-    def as_yaml(self) -> dict:
+    def as_yaml(self) -> dict[str, Any]:
         data = {"number": self.number, "opened": self.opened.isoformat(), "deadline": self.deadline.isoformat(),
                 "timezone": self.timezone, "mode": self.mode, "text_sha256": self.text_sha256,
                 "commit": self.commit, "partners": list(self.partners)}
@@ -135,19 +141,19 @@ class Round:
         return data
 
 
-def rounds_path(repo, statement_id: str) -> Path:
+def rounds_path(repo: Repo, statement_id: str) -> Path:
     return repo.statement_dir(statement_id) / "reviews" / ROUNDS_FILE
 
 
-def read_rounds(repo, statement_id: str) -> list[Round]:
+def read_rounds(repo: Repo, statement_id: str) -> list[Round]:
     """Every round of a statement, oldest first; [] when it never had one. RoundError names the bad line."""
     path = rounds_path(repo, statement_id)
     if not path.exists():
         return []
     display = repo.rel(path)
     text, problem = read_text_file(path, display)
-    if problem:
-        raise problem.error(RoundError)
+    if problem or text is None:
+        raise (problem or Problem(display, None, "file is empty")).error(RoundError)
     try:
         data = load_yaml(text)
     except YAMLProblem as exc:
@@ -164,10 +170,8 @@ def read_rounds(repo, statement_id: str) -> list[Round]:
     return rounds
 
 
-def rounds_problems(repo, statement_id: str) -> list:
+def rounds_problems(repo: Repo, statement_id: str) -> list[Problem]:
     """What `accord check` reports about a statement's rounds.yaml: nothing, or the one problem reading it."""
-    from ..errors import Problem
-
     if not rounds_path(repo, statement_id).exists():
         return []
     try:
@@ -181,7 +185,7 @@ def _reason(exc: Exception) -> str:
     return f"missing '{exc.args[0]}'" if isinstance(exc, KeyError) else str(exc)
 
 
-def _round(item: dict) -> Round:
+def _round(item: dict[str, Any]) -> Round:
     mode = str(item["mode"])
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not '{mode}'")
@@ -199,7 +203,7 @@ def _round(item: dict) -> Round:
     )
 
 
-def _return(item: dict) -> Return:
+def _return(item: dict[str, Any]) -> Return:
     return Return(str(item["partner"]), str(item["file"]), str(item["docx_sha256"]), _aware(item["imported_at"]),
                   item.get("branch"), item.get("commit"), item.get("onto"), int(item.get("edits") or 0),
                   int(item.get("conflicts") or 0),
@@ -207,7 +211,7 @@ def _return(item: dict) -> Return:
                         for c in item.get("comments") or ()))
 
 
-def _aware(value) -> dt.datetime:
+def _aware(value: object) -> dt.datetime:
     moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         raise ValueError(f"time {value} has no UTC offset")
@@ -222,7 +226,7 @@ def open_round_of(rounds: list[Round]) -> Round | None:
     return next((item for item in rounds if item.is_open), None)
 
 
-def require_open_round(repo, statement_id: str) -> tuple[list[Round], Round]:
+def require_open_round(repo: Repo, statement_id: str) -> tuple[list[Round], Round]:
     rounds = read_rounds(repo, statement_id)
     current = open_round_of(rounds)
     if current is None:
@@ -232,7 +236,7 @@ def require_open_round(repo, statement_id: str) -> tuple[list[Round], Round]:
     return rounds, current
 
 
-def latest_round(repo, statement_id: str) -> tuple[list[Round], Round]:
+def latest_round(repo: Repo, statement_id: str) -> tuple[list[Round], Round]:
     """The open round, else the last one closed: compile and merge work on either."""
     rounds = read_rounds(repo, statement_id)
     if not rounds:
@@ -249,7 +253,7 @@ def with_returns(item: Round, returns: list[Return]) -> Round:
     return replace(item, returns=item.returns + tuple(returns))
 
 
-def commit_together(repo, files: dict[str, bytes | None], message: str) -> str:
+def commit_together(repo: Repo, files: dict[str, bytes | None], message: str) -> str:
     """Write these files (None removes one) and commit exactly them, in one commit; if the commit
     fails, every file is put back as it was, so no half-made round is left in the working tree."""
     from ..fsutil import write_atomic
@@ -286,7 +290,7 @@ def now() -> dt.datetime:
                          "e.g. 2026-12-01T09:00:00+01:00") from None
 
 
-def zone(name: str):
+def zone(name: str) -> zoneinfo.ZoneInfo:
     import zoneinfo
 
     try:
@@ -352,7 +356,7 @@ class RoundFiles:
     """Paths of one round's outputs under build/review/<id>/round-N/."""
 
     folder: Path
-    names: dict = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
 
     def docx(self, partner_id: str) -> Path:
         return self.folder / f"{partner_id}.docx"
@@ -361,5 +365,5 @@ class RoundFiles:
         return self.folder / f"{partner_id}.eml"
 
 
-def round_files(repo, statement_id: str, number: int) -> RoundFiles:
+def round_files(repo: Repo, statement_id: str, number: int) -> RoundFiles:
     return RoundFiles(repo.build_dir / "review" / statement_id / f"round-{number}")

@@ -6,11 +6,17 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import RoundError, UsageError
 from ..fsutil import write_atomic
 from .model import (MODES, Packet, Round, commit_together, now, open_round_of, parse_deadline, read_rounds, render_rounds,
                     round_files, rounds_path, show_time)
+
+if TYPE_CHECKING:
+    from ..partners import Partner
+    from ..repo import Repo
+    from ..statement import Statement
 
 PROPERTY_ROUND = "accord.round"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -26,7 +32,7 @@ class Opened:
     missing_contacts: tuple[str, ...]
 
 
-def open_round(repo, statement_id: str, *, deadline: str, time: str | None = None, timezone: str | None = None,
+def open_round(repo: Repo, statement_id: str, *, deadline: str, time: str | None = None, timezone: str | None = None,
                partners: list[str] | None = None, silence: bool = False, note: str | None = None) -> Opened:
     from ..history import author_identity, head_commit, is_dirty
     from ..partners import require_partner
@@ -123,7 +129,7 @@ def _one_line_note(note: str | None) -> str | None:
     return text or None
 
 
-def _partners(statement, asked: list[str] | None, registry: dict, statement_rel: str) -> list[str]:
+def _partners(statement: Statement, asked: list[str] | None, registry: dict[str, Partner], statement_rel: str) -> list[str]:
     from ..partners import require_partner
 
     invited = list(statement.endorsement.invited)
@@ -150,7 +156,7 @@ def _write(path: Path, data: bytes) -> None:
         raise RoundError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def packet_email(repo, statement, partner, number: int, deadline: str, note: str | None, docx: bytes,
+def packet_email(repo: Repo, statement: Statement, partner: Partner, number: int, deadline: str, note: str | None, docx: bytes,
                  sender: str, moment: dt.datetime) -> bytes:
     """A ready-to-send RFC 5322 draft: to the partner's contacts, the packet attached, CRLF line ends."""
     from email import policy

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..ledger.positions import Position
 from .model import Return, Round, latest_round, now, open_round_of, read_rounds, show_time, time_left, zone
+
+if TYPE_CHECKING:
+    from ..repo import Repo
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class PartnerState:
     def answered(self) -> bool:
         return bool(self.returns) or self.position_on_round_text or self.position == Position.OBJECT
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"partner": self.partner, "label": self.label, "sent": self.sent,
                 "returned": [{"file": r.file, "branch": r.branch, "imported_at": r.imported_at.isoformat(),
                               "edits": r.edits, "conflicts": r.conflicts, "comments": len(r.comments)}
@@ -75,7 +79,7 @@ class RoundStatus:
     def returned(self) -> list[PartnerState]:
         return [state for state in self.partners if state.returns]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         item = self.round
         return {"statement": self.statement_id, "round": item.number, "open": item.is_open, "mode": item.mode,
                 "opened": item.opened.isoformat(), "deadline": item.deadline.isoformat(),
@@ -85,14 +89,14 @@ class RoundStatus:
                 "partners": [state.as_dict() for state in self.partners]}
 
 
-def round_status(repo, statement_id: str, *, at: dt.datetime | None = None) -> RoundStatus:
+def round_status(repo: Repo, statement_id: str, *, at: dt.datetime | None = None) -> RoundStatus:
     """The open round of a statement (else its last round) as it stands now."""
     repo.require_statement(statement_id)
     _, item = latest_round(repo, statement_id)
     return status_of(repo, statement_id, item, at=at)
 
 
-def status_of(repo, statement_id: str, item: Round, *, at: dt.datetime | None = None) -> RoundStatus:
+def status_of(repo: Repo, statement_id: str, item: Round, *, at: dt.datetime | None = None) -> RoundStatus:
     from ..ledger import read_records
 
     moment = at or now()
@@ -107,15 +111,16 @@ def status_of(repo, statement_id: str, item: Round, *, at: dt.datetime | None = 
         on_text = record is not None and record.text_sha256 == item.text_sha256
         position = record.position if record is not None and (on_text or record.position == Position.OBJECT) else None
         returns = tuple(item.returns_of(partner_id))
-        late = on_text and record.recorded_at > deadline_day
+        recorded_at = record.recorded_at if record is not None else None
+        late = on_text and recorded_at is not None and recorded_at > deadline_day
         state = PartnerState(partner_id, partner.label if partner else partner_id, partner_id in sent, returns,
-                             position, on_text, record.recorded_at if position else None, late)
+                             position, on_text, recorded_at if position else None, late)
         overdue = item.passed(moment) and not state.answered and item.closed is None
         states.append(PartnerState(**{**state.__dict__, "overdue": overdue}))
     return RoundStatus(statement_id, item, moment, tuple(states))
 
 
-def open_rounds(repo, *, at: dt.datetime | None = None) -> list[RoundStatus]:
+def open_rounds(repo: Repo, *, at: dt.datetime | None = None) -> list[RoundStatus]:
     """The open round of every statement that has one, by statement id."""
     moment = at or now()
     result = []
@@ -126,7 +131,7 @@ def open_rounds(repo, *, at: dt.datetime | None = None) -> list[RoundStatus]:
     return result
 
 
-def status_lines(repo, statement_id: str) -> list[str]:
+def status_lines(repo: Repo, statement_id: str) -> list[str]:
     """What `accord status ID` adds about rounds: the open round's deadline, who is overdue, who was late."""
     rounds = read_rounds(repo, statement_id)
     if not rounds:
@@ -139,12 +144,13 @@ def status_lines(repo, statement_id: str) -> list[str]:
         if state.overdue:
             lines.append(f"Overdue: {', '.join(p.label for p in state.overdue)}")
     for partner in state.late:
-        lines.append(f"Late: {partner.label} recorded {partner.position} on {partner.recorded_at.isoformat()}, "
+        lines.append(f"Late: {partner.label} recorded {partner.position} on "
+                     f"{partner.recorded_at.isoformat() if partner.recorded_at else '?'}, "
                      f"after the round {item.number} deadline")
     return lines
 
 
-def status_json(repo, statement_id: str) -> dict | None:
+def status_json(repo: Repo, statement_id: str) -> dict[str, Any] | None:
     """The latest round of a statement for `accord status ID --json`, or None when it has had none."""
     rounds = read_rounds(repo, statement_id)
     if not rounds:

@@ -1,7 +1,7 @@
 """HTML made one way: the Jinja2 templates of every page accord writes, and the sanitizer for a statement's HTML.
 
-`environment()` loads the templates in `web/templates/` (site, redline, compilation; the
-portal shares them) with autoescape on: a value becomes HTML only as `markupsafe.Markup`,
+`environment()` loads the templates in `web/templates/` (site, redline, compilation) and, under
+the prefix `portal/`, the portal's own in `portal/templates/`, with autoescape on: a value becomes HTML only as `markupsafe.Markup`,
 which templates make, and `sanitize_html()` makes of a statement's own HTML.
 
 Two settings keep the pages what they were before templates made them:
@@ -21,9 +21,10 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, StrictUndefined
 from jinja2.ext import Extension
 from markupsafe import Markup
 
@@ -52,12 +53,16 @@ def _finalize(value: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The one Jinja2 environment: templates from accord/web/templates, autoescape on, undefined names an error."""
-    return Environment(loader=PackageLoader("accord.web", "templates"), autoescape=True, undefined=StrictUndefined,
+    """The one Jinja2 environment: templates from accord/web/templates (and portal/... from the portal's folder),
+    autoescape on, undefined names an error."""
+    # the portal's folder is named, not imported: loading accord.portal would import starlette
+    portal = FileSystemLoader(str(Path(__file__).parent.parent / "portal" / "templates"))
+    loader = ChoiceLoader([PackageLoader("accord.web", "templates"), PrefixLoader({"portal": portal})])
+    return Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
                        finalize=_finalize, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                        extensions=[OneLine], auto_reload=False)
 
 
 def render(template: str, **values: Any) -> str:
-    """The template (a path under web/templates) rendered with values."""
+    """The template (a path under web/templates, or portal/NAME) rendered with values."""
     return environment().get_template(template).render(**values)
