@@ -61,7 +61,11 @@ def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
     statement_ids = repo.resolve_ids(list(ids))
     pathspecs = ([f"statements/{statement_id}/endorsements" for statement_id in statement_ids] if ids
                  else [":(glob)statements/*/endorsements/*"])
-    past = LedgerHistory.read(repo.root, pathspecs)
+    # The whole ledger's walk is remembered under the commit it started from (.git/accord/, see
+    # history.full_paths_history): an unchanged history is not walked again, an extended one only from there.
+    git_dir = repo.root / ".git"
+    walk_cache = git_dir / "accord" / "ledger-walk" if not ids and git_dir.is_dir() else None
+    past = LedgerHistory.read(repo.root, pathspecs, walk_cache)
     # Every record and every committed version of it parses as it did in the last run: the memo
     # answers by content hash (a thousand statements' history parsed anew took most of verify's time).
     memo = ParseMemo.open(repo)
@@ -115,10 +119,10 @@ class LedgerHistory:
         self.registry_now = registry_now  # partner id -> blob id of partners/<id>.yaml at HEAD
 
     @classmethod
-    def read(cls, root: Path, pathspecs: list[str]) -> "LedgerHistory":
+    def read(cls, root: Path, pathspecs: list[str], cache: Path | None = None) -> "LedgerHistory":
         from .. import history
 
-        changes = history.full_paths_history(root, *pathspecs, "partners", "accord.yaml")
+        changes = history.full_paths_history(root, *pathspecs, "partners", "accord.yaml", cache=cache)
         versions: dict[str, list[tuple[str, str | None]]] = {}
         signed_in: dict[str, dict[str, SignedAt]] = {}
         state: dict[str, str | None] = {}
