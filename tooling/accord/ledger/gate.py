@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import LedgerError, Problem
+from ..fsutil import link_on_the_way
 from ..statement import with_earlier_bindings
 from .memo import ParseMemo
 from .reading import read_record, read_records
@@ -215,12 +216,14 @@ def _partner_order(repo) -> list[str]:
     return list(settings.partners_order)
 
 
-def ledger_status(repo, statement, lifecycle: bool = False) -> LedgerStatus:
-    """Where a statement (a Statement, or its id) stands in the ledger. Reads files only, never git."""
+def ledger_status(repo, statement, lifecycle: bool = False, memo: ParseMemo | None = None) -> LedgerStatus:
+    """Where a statement (a Statement, or its id) stands in the ledger. Reads files only, never git.
+
+    memo: a ParseMemo to read the records through (a caller that asks about many statements opens one)."""
     if isinstance(statement, str):
         statement = repo.load_statement(statement)
     partners = repo.partners()
-    return _status_of(repo, statement, partners, _partner_order(repo), lifecycle=lifecycle)
+    return _status_of(repo, statement, partners, _partner_order(repo), memo, lifecycle=lifecycle)
 
 
 def release_gate(repo, statement) -> Gate:
@@ -275,12 +278,13 @@ def _status_of(repo, statement, partners: dict, order: list[str], memo: "ParseMe
         entries = []
     names = set(entries)
     display_folder = f"statements/{statement.id}/endorsements"
+    folder_checked = bool(entries) and link_on_the_way(folder) is None  # once for all its records
     for name in entries:
         if not name.endswith(".yaml") or name.startswith("."):
             continue
         partner_id = name[:-5]
         display = f"{display_folder}/{name}"
-        record, found = memo.record(folder / name, display) if memo else read_record(folder / name, display)
+        record, found = memo.record(folder / name, display, folder_checked) if memo else read_record(folder / name, display)
         problems.extend(found)
         if record is not None:
             records[partner_id] = record

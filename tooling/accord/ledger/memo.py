@@ -103,8 +103,10 @@ class ParseMemo:
                                                              statement.publishing]]
         return statement
 
-    def record(self, path: Path, display: str) -> tuple[Record | None, list[Problem]]:
-        data = _read_small(path)
+    def record(self, path: Path, display: str, folder_checked: bool = False) -> tuple[Record | None, list[Problem]]:
+        """folder_checked: the caller has found no link on the way to path's folder (the file itself is opened
+        without following one)."""
+        data = _read_small(path, folder_checked)
         if data is None:  # let the general reader name the fault (missing, too large, unreadable)
             return read_record(path, display)
         return self.record_from_bytes(data, display, path)
@@ -124,6 +126,19 @@ class ParseMemo:
             self.used[key] = ["record", _record_to_memo(record)]
         return record, problems
 
+    def remembered_supersedes(self, data: bytes) -> tuple[bool, str | None]:
+        """(True, the record's supersedes) when these bytes were read as a valid record before (in this run or
+        one remembered), without making the Record again; else (False, None)."""
+        key = hashlib.sha256(data).hexdigest()
+        entry = self.used.get(key) or self.entries.get(key)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == "record" and isinstance(entry[1], list) \
+                and len(entry[1]) == len(_RECORD_MEMO_FIELDS):
+            value = entry[1][_RECORD_MEMO_FIELDS.index("supersedes")]
+            if value is None or isinstance(value, str):
+                self.used[key] = entry
+                return True, value
+        return False, None
+
     def save(self, complete: bool) -> None:
         """Keep what this run used (and, after a partial run, what earlier runs remembered)."""
         if self.path is None:
@@ -141,9 +156,9 @@ class ParseMemo:
             pass  # a read-only clone still works, only slower
 
 
-def _read_small(path: Path) -> bytes | None:
+def _read_small(path: Path, folder_checked: bool = False) -> bytes | None:
     """A file's bytes with the fewest system calls, or None if it cannot be read or is too large (or is a link)."""
-    if link_on_the_way(path) is not None:  # the general reader names the link; its target is never read
+    if not folder_checked and link_on_the_way(path) is not None:  # the general reader names the link
         return None
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -164,6 +179,11 @@ def _read_small(path: Path) -> bytes | None:
     finally:
         os.close(fd)
     return data if len(data) <= MAX_FILE_BYTES else None
+
+
+_RECORD_MEMO_FIELDS = ("statement", "partner", "position", "text_sha256", "signatory", "recorded_at", "commit",
+                       "recorded_by", "reservations", "evidence", "supersedes", "date", "reason",
+                       "unregistered_signatory")  # the order of _record_to_memo's list
 
 
 def _record_to_memo(record: Record) -> list:

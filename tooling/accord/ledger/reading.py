@@ -190,7 +190,22 @@ def _plain_yaml(text: str) -> dict:
     return root
 
 
+_SCALARS: dict[str, object] = {}  # a plain scalar's text -> its value: records repeat most of theirs
+
+
 def _plain_scalar(value: str):
+    known = _SCALARS.get(value, _SCALARS)
+    if known is not _SCALARS:
+        return known
+    result = _read_scalar(value)
+    if not isinstance(result, (list, dict)):  # a fresh [] or {} each time: the caller may fill it
+        if len(_SCALARS) >= 50_000:
+            _SCALARS.clear()
+        _SCALARS[value] = result
+    return result
+
+
+def _read_scalar(value: str):
     first = value[0]
     if first == "'":
         inner = value[1:-1]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import LedgerError, Problem
-from ..fsutil import LinkRefused, read_repo_bytes
+from ..fsutil import LinkRefused, link_on_the_way, read_repo_bytes
 from ..yamlio import YAMLProblem, load_yaml
 from .endorse import _signer_of_key, signatory_is
 from .memo import ParseMemo
@@ -321,6 +321,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
     folder = repo.endorsements_dir(statement_id)
     folder_rel = f"statements/{statement_id}/endorsements"
     present = set(os.listdir(folder)) if folder.is_dir() else set()
+    folder_checked = bool(present) and link_on_the_way(folder) is None  # once for all the files read there
     record_paths = sorted({f"{folder_rel}/{name}" for name in present
                            if name.endswith(".yaml") and not name.startswith(".")} | in_history)
     checks = []
@@ -328,7 +329,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
         name = record_rel.rsplit("/", 1)[1]
         check = RecordCheck(record_rel, name[:-5], present=name in present)
         try:
-            current = read_repo_bytes(folder / name) if check.present else None
+            current = read_repo_bytes(folder / name, folder_checked=folder_checked) if check.present else None
         except LinkRefused as refused:  # named, never read: it could be any file on the machine
             current = None
             check.problems.append(Problem(refused.path, None, refused.message))
@@ -534,6 +535,10 @@ def _break(data: bytes, head, seen: dict[str, str], where: str, deleted_in: str 
 
 def _field(data: bytes, key: str, memo: ParseMemo) -> str | None:
     """One top-level value of a record's bytes, even of an old version that no longer validates."""
+    if key == "supersedes":
+        known, value = memo.remembered_supersedes(data)
+        if known:
+            return value
     record, _ = memo.record_from_bytes(data, "")
     if record is not None:
         return getattr(record, key)
