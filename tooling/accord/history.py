@@ -557,11 +557,11 @@ def _write_walk_cache(cache: Path, head: str, pathspecs: tuple[str, ...], change
 
     from .outputcache import write_verified
 
-    commits: list[list] = []
+    commits: list[tuple[str, int, int, list[tuple[str, str | None, str | None]]]] = []
     for change in changes:
         if not commits or commits[-1][0] != change.commit:
-            commits.append([change.commit, change.epoch, change.parents, []])
-        commits[-1][3].append([change.path, change.old_blob, change.new_blob])
+            commits.append((change.commit, change.epoch, change.parents, []))
+        commits[-1][3].append((change.path, change.old_blob, change.new_blob))
     write_verified(cache, json.dumps({"version": _WALK_CACHE_VERSION, "head": head, "pathspecs": list(pathspecs),
                                       "commits": commits}, separators=(",", ":")).encode())
 

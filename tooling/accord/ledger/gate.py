@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ..errors import LedgerError, Problem
 from ..fsutil import link_on_the_way
-from ..statement import with_earlier_bindings
-from .memo import ParseMemo
+from ..statement import Statement, with_earlier_bindings
+from .memo import ParseMemo, StatementSummary
 from .reading import read_record, read_records
 from .positions import POSITION_LETTERS, Position
 from .records import Endorser, Record
@@ -104,7 +104,7 @@ class Gate:
 class LedgerStatus:
     """Where a statement stands: its text hash, each partner's position, who is pending, the gate."""
 
-    statement: object  # accord.statement.Statement
+    statement: Statement | StatementSummary
     standings: tuple[Standing, ...]
     pending: tuple[str, ...]
     gate: Gate

@@ -197,8 +197,8 @@ def _record_to_memo(record: Record) -> list:
 def _record_from_memo(fields: list, path: Path | None, record_sha256: str) -> Record:
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
      evidence, supersedes, date, reason, unregistered) = fields
-    return Record(statement, partner, position, text_hash, signatory, dt.date.fromisoformat(recorded_at),
-                  commit=commit, recorded_by=recorded_by,
+    return Record(statement=statement, partner=partner, position=position, text_sha256=text_hash,
+                  signatory=signatory, recorded_at=dt.date.fromisoformat(recorded_at), commit=commit, recorded_by=recorded_by,
                   reservations=tuple(Reservation(text, paragraph) for text, paragraph in reservations),
                   evidence=Evidence(*evidence) if evidence else None, supersedes=supersedes,
                   date=dt.date.fromisoformat(date) if date else None, reason=reason,
@@ -213,7 +213,7 @@ def _code_stamp() -> str:
     parts = [__version__, str(ParseMemo.VERSION)]
     for module in (schema, statement, yamlio, positions, records, reading, memo):
         try:
-            info = os.stat(module.__file__)
+            info = os.stat(module.__file__ or "")
             parts.append(f"{module.__name__}:{info.st_size}:{info.st_mtime_ns}")
         except (OSError, TypeError):
             parts.append(f"{module.__name__}:?")

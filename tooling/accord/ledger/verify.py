@@ -145,13 +145,15 @@ class LedgerHistory:
                 if path.startswith("statements/"):
                     versions.setdefault(path, []).append((commit, path_changes[0].new_blob))
             for record_path in {path.removesuffix(".sig") for path in by_path if path.startswith("statements/")}:
-                if state.get(record_path) and state.get(record_path + ".sig"):
+                record_blob = state.get(record_path)
+                if record_blob and state.get(record_path + ".sig"):
                     partner_file = f"partners/{record_path.rsplit('/', 1)[1]}"
-                    signed_in.setdefault(record_path, {}).setdefault(state[record_path], SignedAt(
+                    signed_in.setdefault(record_path, {}).setdefault(record_blob, SignedAt(
                         commit, epoch, state.get(partner_file), committed_at.get(partner_file, 0),
                         state.get("accord.yaml")))
             for path in {path.removesuffix(".sig") for path in by_path if path.startswith("partners/")}:
-                if not (path.endswith(".yaml") and path.count("/") == 1 and state.get(path)):
+                new_blob = state.get(path)
+                if not (path.endswith(".yaml") and path.count("/") == 1 and new_blob):
                     continue
                 path_changes = by_path.get(path, [])
                 if path_changes:
@@ -163,10 +165,11 @@ class LedgerHistory:
                     continue
                 else:
                     old_blobs = None  # the file is unchanged and signed anew: a ratification of its keys
-                registry_events.append(RegistryEvent(commit, path[9:-5], state[path], old_blobs,
+                registry_events.append(RegistryEvent(commit, path[9:-5], new_blob, old_blobs,
                                                      state.get(path + ".sig"), settings_before))
             start = end
-        wanted = [blob for path, items in versions.items() if path.endswith(".yaml") for _, blob in items if blob]
+        wanted: list[str | None] = [blob for path, items in versions.items() if path.endswith(".yaml")
+                                    for _, blob in items if blob]
         for event in registry_events:
             wanted += [event.new_blob, *(event.old_blobs or ()), event.signature_blob, event.settings_blob]
         registry_now = {path[9:-5]: blob for path, blob in state.items()
@@ -214,7 +217,7 @@ def _registry_keys(data: bytes | None) -> dict[str, object]:
     except YAMLProblem:
         return {}
     signers = tree.get("signers") if isinstance(tree, dict) else None
-    keys = {}
+    keys: dict[str, object] = {}
     for signer in signers if isinstance(signers, list) else []:
         if isinstance(signer, dict) and isinstance(signer.get("key"), str):
             key = PublicKey.parse(signer["key"])
@@ -332,7 +335,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
             current = read_repo_bytes(folder / name, folder_checked=folder_checked) if check.present else None
         except LinkRefused as refused:  # named, never read: it could be any file on the machine
             current = None
-            check.problems.append(Problem(refused.path, None, refused.message))
+            check.problems.append(Problem(refused.name, None, refused.message))
         if current is not None:
             has_signature = name + ".sig" in present
             signed_at = past.signed_in.get(record_rel, {}).get(_git_blob_id(current))
@@ -342,7 +345,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
                 check.problems.append(Problem(record_rel, None, f"signature removed: this record was committed "
                                                                 f"with one in commit {signed_at.commit[:7]}"))
             elif record is not None and not has_signature and record.position is not Position.OBJECT:
-                replaced = past.signed_versions(record_rel).get(record.supersedes)
+                replaced = past.signed_versions(record_rel).get(record.supersedes) if record.supersedes else None
                 if replaced is not None:
                     check.problems.append(Problem(record_rel, None, (
                         f"an unsigned record supersedes the signed record of commit {replaced.commit[:7]}: "
