@@ -28,6 +28,7 @@ from .repo import Repo
 from .statement import Statement
 
 if TYPE_CHECKING:
+    from .ledger.gate import LedgerStatus
     from markupsafe import Markup
 
 SITE_MARKER = ".accord-site"
@@ -49,12 +50,14 @@ POSITION_MARKS = {**{position.value: position.mark for position in Position}, "i
 class StatementView:
     """A statement as its page shows it: where it stands in the ledger, and its releases found in dist/."""
 
-    status: object  # accord.ledger.LedgerStatus
+    status: LedgerStatus
     releases: tuple
 
     @property
     def statement(self) -> Statement:
-        return self.status.statement
+        statement = self.status.statement
+        assert isinstance(statement, Statement)  # a view is made from the whole text (statement_view)
+        return statement
 
     @cached_property
     def standings(self) -> dict:
@@ -340,7 +343,7 @@ def counting_phrase(standings, invited: int) -> str:
 def _statement_page(view: StatementView, partners: dict, body: Markup, redlines: dict[int, str]) -> dict:
     """The facts (name, kind, value: kind says how the template shows the value), positions, releases and text."""
     statement = view.statement
-    facts = [("Symbol", "text", statement.symbol or "—"), ("Kind", "text", statement.kind_label),
+    facts: list[tuple[str, str, object]] = [("Symbol", "text", statement.symbol or "—"), ("Kind", "text", statement.kind_label),
              ("Status", "status", statement.status), ("Date", "text", statement.date.isoformat()),
              ("Language", "text", statement.language)]
     if view.latest_version:
@@ -469,6 +472,7 @@ def _redline_page(repo: Repo, statement: Statement, older, newer) -> str | None:
     except GitError:
         return None
     page = render_statement_diff(repo, diff, "html")
+    assert isinstance(page, str)  # html is text (only docx is bytes)
     # The page escapes every text itself; the policy forbids scripts should anything slip through.
     return page.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + REDLINE_POLICY, 1)
 
