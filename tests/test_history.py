@@ -126,3 +126,35 @@ def test_no_module_but_history_runs_git():
                      source, re.M):
             offenders.append(path.relative_to(PACKAGE).as_posix())
     assert offenders == []
+
+
+def test_a_remembered_walk_answers_as_a_full_walk_does(small, tmp_path):
+    """full_paths_history with a cache: the same changes, in the same order, as a walk without one, when the
+    history is unchanged, grows by ordinary commits, grows by a merge, or is rewritten."""
+    cache = tmp_path / "walk"
+
+    def both() -> list[history.PathChange]:
+        full = history.full_paths_history(small, "notes.txt", "accord.yaml")
+        assert history.full_paths_history(small, "notes.txt", "accord.yaml", cache=cache) == full
+        return full
+
+    git(small, "checkout", "-q", "-b", "side")
+    commit_text(small, "side\n")
+    git(small, "checkout", "-q", "main")
+    write(small / "accord.yaml", "organization: Small and Co\n")
+    git(small, "commit", "-q", "-am", "rename")
+    git(small, "merge", "-q", "--no-edit", "side")
+    first = both()
+    assert cache.is_file() and both() == first
+    commit_text(small, "third\n")
+    commit_text(small, "fourth\n")
+    grown = both()
+    assert grown[:len(first)] == first and len(grown) == len(first) + 2
+    git(small, "checkout", "-q", "-b", "other", "HEAD~1")
+    commit_text(small, "other\n")
+    git(small, "checkout", "-q", "main")
+    git(small, "merge", "-q", "--no-edit", "-s", "ours", "other")
+    both()
+    git(small, "reset", "-q", "--hard", "HEAD~3")
+    commit_text(small, "rewritten\n")
+    assert [change.commit for change in both()][-1] == git(small, "rev-parse", "HEAD").strip()

@@ -189,6 +189,51 @@ def test_verify_json_lists_every_record(repo, keys):
          "problems": []}]}
 
 
+# -- the remembered walk (.git/accord/ledger-walk) ---------------------------------------------
+
+def _supersedes_nothing(record: str) -> str:
+    lines = [line if not line.startswith("supersedes:") else "supersedes: null" for line in record.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_history_rewritten_after_a_cached_verify_is_walked_again_and_its_forgery_caught(repo):
+    endorse(repo)
+    endorse(repo, position="object")
+    endorse(repo, position="endorse")
+    objection, last = git(repo, "show", f"HEAD~1:{UNICEF}"), git(repo, "show", f"HEAD:{UNICEF}")
+    assert verify(repo).code == 0
+    assert (repo / ".git" / "accord" / "ledger-walk").is_file()  # the walk of this history is remembered
+    # The forger rewrites the past: the objection becomes an edit in place of the first endorsement (it no
+    # longer supersedes it), and the last record is committed again on top: the same tree as before, the same
+    # branch, and a history the remembered walk does not describe.
+    git(repo, "reset", "-q", "--hard", "HEAD~2")
+    write(repo / UNICEF, _supersedes_nothing(objection))
+    edited = commit_all(repo, "Objection (rewritten)")
+    write(repo / UNICEF, last)
+    commit_all(repo, "Endorsement again")
+    result = verify(repo)
+    assert (result.code, result.out) == (1, f"{UNICEF}: edited in commit {edited}: it replaces the record of commit "
+                                            f"{short(repo, 'HEAD~2')} without superseding it\n")
+    # and a cache file altered by hand is not believed either
+    cache = repo / ".git" / "accord" / "ledger-walk"
+    data = bytearray(cache.read_bytes())
+    data[len(data) // 2] ^= 1
+    cache.write_bytes(bytes(data))
+    assert verify(repo).out == result.out
+
+
+def test_a_forgery_committed_on_top_of_a_cached_verify_is_caught(repo):
+    endorse(repo)
+    first = short(repo)
+    endorse(repo, position="object")
+    objected = short(repo)
+    assert verify(repo).code == 0
+    write(repo / UNICEF, git(repo, "show", f"{first}:{UNICEF}"))
+    rolled_back = commit_all(repo, "Quietly restore the endorsement")
+    assert verify(repo).out == (f"{UNICEF}: rolled back in commit {rolled_back}: it restores the version of commit "
+                                f"{first}, hiding the record of commit {objected}\n")
+
+
 def test_verify_refuses_a_shallow_clone(repo, tmp_path):
     endorse(repo)
     clone = tmp_path / "shallow"

@@ -101,14 +101,16 @@ class LinkRefused(RepoError, OSError):
         self.name = name
 
 
-def read_repo_bytes(path: Path | str, root: Path | str | None = None) -> bytes:
+def read_repo_bytes(path: Path | str, root: Path | str | None = None, *, folder_checked: bool = False) -> bytes:
     """The bytes of a file inside the repository; LinkRefused if any part of its path is a symbolic link.
 
     Every read of a repository file goes through here, so that a committed link to
     /etc/passwd, ~/.git-credentials or /proc/self/environ is named, never read. The
     last step is opened with O_NOFOLLOW, so a link made after the check is refused too.
+    folder_checked: the caller has found no link on the way to the file's folder (once for the
+    many files it reads there); the file itself is still opened without following a link.
     """
-    link = link_on_the_way(path, root)
+    link = None if folder_checked else link_on_the_way(path, root)
     if link is not None:
         raise LinkRefused(link)
     try:

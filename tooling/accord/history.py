@@ -442,7 +442,7 @@ class PathChange:
     new_blob: str | None  # None where the commit deletes it
 
 
-def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
+def full_paths_history(root: Path, *pathspecs: str, cache: Path | None = None) -> list[PathChange]:
     """Every change to files under the pathspecs in the whole commit graph, parents before children.
 
     Unlike a plain `git log -- PATH`, nothing is simplified away: `--full-history` keeps both sides of
@@ -450,11 +450,33 @@ def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
     whose result restores an old version of a file shows as that change. Replacement refs
     (`git replace`), which could splice a commit out of the history a walk sees, are ignored.
     One git process.
+
+    With cache (a file, e.g. in .git/accord/), the walk is remembered under the commit it
+    started from: the same commit is answered from the file, and a history that only grew
+    by a line of ordinary commits on top of it is walked from there on (see _walk_cache).
     """
-    if head_commit(root) is None:
+    head = head_commit(root)
+    if head is None:
         return []
+    if cache is None:
+        return _walk(root, head, None, pathspecs)
+    known = _read_walk_cache(cache, pathspecs)
+    if known is not None and known[0] == head:
+        return known[1]
+    changes = None
+    if known is not None and known[1] and _linear_extension(root, known[0], head):
+        changes = known[1] + _walk(root, head, known[0], pathspecs)
+    if changes is None:
+        changes = _walk(root, head, None, pathspecs)
+    _write_walk_cache(cache, head, pathspecs, changes)
+    return changes
+
+
+def _walk(root: Path, head: str, since: str | None, pathspecs: tuple[str, ...]) -> list[PathChange]:
+    """full_paths_history's one `git log`, of head's whole history, or of since..head."""
+    tip = f"{since}..{head}" if since else head
     result = git(root, "log", "--full-history", "--topo-order", "--reverse", "-m", "--format=%x00%H %ct %P", "--raw",
-                 "--no-abbrev", "--no-renames", "-z", "HEAD", "--", *pathspecs, env=NO_REPLACEMENTS)
+                 "--no-abbrev", "--no-renames", "-z", tip, "--", *pathspecs, env=NO_REPLACEMENTS)
     changes: list[PathChange] = []
     commit, epoch, parents = "", 0, 0
     fields = result.stdout.decode("utf-8", "surrogateescape").split("\0")
@@ -476,6 +498,72 @@ def full_paths_history(root: Path, *pathspecs: str) -> list[PathChange]:
             commit, stamp, *parent_ids = item.split(" ")
             epoch, parents = int(stamp), len(parent_ids)
     return changes
+
+
+# -- the walk cache ---------------------------------------------------------------------
+# A commit id names its whole history (each commit holds its parents' ids), so a walk
+# remembered under the commit it started from can be trusted for that commit and no
+# other. When HEAD has moved on by a line of commits with one parent each, ending at
+# the remembered commit, every commit of the old walk comes before every new one in
+# any parents-first order, and git's order of the old part is the one it gave before
+# (the new commits are emitted first and hand on to the remembered commit alone): the
+# old walk plus a walk of the new commits is the whole walk, in the same order. Any
+# other move (a merge, a rebase, a reset, an amended or rewritten history) walks
+# everything again. The file carries its own SHA-256 (outputcache.write_verified), and
+# names the commit and pathspecs it answers for; anything else is a miss.
+
+_WALK_CACHE_VERSION = 1
+
+
+def _linear_extension(root: Path, old: str, head: str) -> bool:
+    """Whether head descends from old by commits with exactly one parent each (no merge, nothing else)."""
+    result = git(root, "rev-list", "--parents", f"{old}..{head}", env=NO_REPLACEMENTS, check=False)
+    if result.returncode != 0:
+        return False
+    lines = [line.split() for line in result.stdout.decode("ascii", "replace").splitlines()]
+    if not lines or lines[0][0] != head:
+        return False
+    for number, line in enumerate(lines):
+        following = lines[number + 1][0] if number + 1 < len(lines) else old
+        if len(line) != 2 or line[1] != following:
+            return False
+    return True
+
+
+def _read_walk_cache(cache: Path, pathspecs: tuple[str, ...]) -> tuple[str, list[PathChange]] | None:
+    import json
+
+    from .outputcache import read_verified
+
+    data = read_verified(cache)
+    if data is None:
+        return None
+    try:
+        stored = json.loads(data)
+        if stored["version"] != _WALK_CACHE_VERSION or stored["pathspecs"] != list(pathspecs):
+            return None
+        head = stored["head"]
+        changes = [PathChange(commit, epoch, parents, path, old, new)
+                   for commit, epoch, parents, files in stored["commits"] for path, old, new in files]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(head, str) or not re.fullmatch("[0-9a-f]{40}|[0-9a-f]{64}", head):
+        return None
+    return head, changes
+
+
+def _write_walk_cache(cache: Path, head: str, pathspecs: tuple[str, ...], changes: list[PathChange]) -> None:
+    import json
+
+    from .outputcache import write_verified
+
+    commits: list[tuple[str, int, int, list[tuple[str, str | None, str | None]]]] = []
+    for change in changes:
+        if not commits or commits[-1][0] != change.commit:
+            commits.append((change.commit, change.epoch, change.parents, []))
+        commits[-1][3].append((change.path, change.old_blob, change.new_blob))
+    write_verified(cache, json.dumps({"version": _WALK_CACHE_VERSION, "head": head, "pathspecs": list(pathspecs),
+                                      "commits": commits}, separators=(",", ":")).encode())
 
 
 def read_blobs(root: Path, blob_ids: list[str], env: dict[str, str] | None = None) -> dict[str, bytes]:

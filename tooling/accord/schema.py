@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import warnings
 from dataclasses import dataclass, field as dc_field
@@ -61,26 +62,46 @@ class Schema:
     def validate(self, data: Any, path: str, line: int | None = None) -> tuple[dict, list[Problem]]:
         """Return (values by attribute name, problems). Values of bad fields are their defaults."""
         problems: list[Problem] = []
-        values = {f.attr: f.default for f in self.fields}
+        plan = self._plan
+        values = {attr: f.default for f, attr in plan}
         if not isinstance(data, dict):
             problems.append(Problem(path, _line(data, line), f"expected a mapping of keys for {self.name}, found {_kind(data)}"))
             return values, problems
-        known = self.keys()
-        data = self._renamed(data, path)
+        if self._renames:
+            data = self._renamed(data, path)
+        known = self._known
         for key in data:
             if key not in known:
                 problems.append(Problem(path, _key_line(data, key, line),
-                                        f"unknown key '{key}' in {self.name}{did_you_mean(key, known)}"))
-        for f in self.fields:
-            if f.key not in data or data[f.key] is None:
+                                        f"unknown key '{key}' in {self.name}{did_you_mean(key, self.keys())}"))
+        # the key lines of a mapping read with them (a LineDict); of a plain dict, the line given
+        key_lines = data.key_lines if isinstance(data, LineDict) else None
+        for f, attr in plan:
+            value = data.get(f.key)
+            if value is None:
                 if f.required:
                     problems.append(Problem(path, _line(data, line), f"missing required key '{f.key}' in {self.name}"))
                 continue
-            value, found = _convert(f, f.type, data[f.key], path, _key_line(data, f.key, line), f.key)
-            problems.extend(found)
-            if not found:
-                values[f.attr] = value
+            at = key_lines.get(f.key, data.line) if key_lines is not None else line
+            value, found = _convert(f, f.type, value, path, at, f.key)
+            if found:
+                problems.extend(found)
+            else:
+                values[attr] = value
         return values, problems
+
+    @functools.cached_property
+    def _plan(self) -> tuple[tuple[Field, str], ...]:
+        """Each field with its attribute name, worked out once (validate runs for each of thousands of records)."""
+        return tuple((f, f.attr) for f in self.fields)
+
+    @functools.cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(self.keys())
+
+    @functools.cached_property
+    def _renames(self) -> bool:
+        return any(f.renamed_from for f in self.fields)
 
     def _renamed(self, data: dict, path: str) -> dict:
         """data with each old key of a renamed field read as its new key (warning once per key)."""

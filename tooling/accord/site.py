@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import BuildError, UsageError
-from .fsutil import LinkRefused, check_output_path, read_repo_bytes, write_atomic
+from .fsutil import LinkRefused, check_output_path, read_repo_bytes
 from .history import release_tag
+from .ledger.memo import ParseMemo
 from .ledger.positions import Position
 from .repo import Repo
 from .statement import Statement
 
 if TYPE_CHECKING:
+    from .ledger.gate import LedgerStatus
     from markupsafe import Markup
 
 SITE_MARKER = ".accord-site"
@@ -48,12 +50,14 @@ POSITION_MARKS = {**{position.value: position.mark for position in Position}, "i
 class StatementView:
     """A statement as its page shows it: where it stands in the ledger, and its releases found in dist/."""
 
-    status: object  # accord.ledger.LedgerStatus
+    status: LedgerStatus
     releases: tuple
 
     @property
     def statement(self) -> Statement:
-        return self.status.statement
+        statement = self.status.statement
+        assert isinstance(statement, Statement)  # a view is made from the whole text (statement_view)
+        return statement
 
     @cached_property
     def standings(self) -> dict:
@@ -80,15 +84,15 @@ class SiteResult:
     partners: int
 
 
-def statement_view(repo: Repo, statement_id: str) -> StatementView:
-    """Everything a statement's page shows, read from the text, the ledger and dist/."""
+def statement_view(repo: Repo, statement_id: str, memo: ParseMemo | None = None) -> StatementView:
+    """Everything a statement's page shows, read from the text, the ledger and dist/ (the records through memo)."""
     from .ledger import ledger_status
     from .release import read_releases
 
     from .history import release_tags
 
     statement = repo.load_statement(statement_id)
-    status = ledger_status(repo, statement)
+    status = ledger_status(repo, statement, memo=memo)
     releases = tuple(read_releases(repo, statement_id))
     tagged = bool(statement.version) and not releases and any(
         version == statement.version for version, _tag in release_tags(repo.root, statement_id))
@@ -102,7 +106,9 @@ def build_site(repo: Repo, out_dir: Path | None = None) -> SiteResult:
     out_dir = Path(out_dir or repo.root / "site").absolute()
     _check_target(repo, out_dir)
     partners = ordered_partners(repo)
-    views = [statement_view(repo, statement_id) for statement_id in repo.statement_ids()]
+    memo = ParseMemo.open(repo)  # records parsed by status before are not parsed again, nor those parsed here
+    views = [statement_view(repo, statement_id, memo) for statement_id in repo.statement_ids()]
+    memo.save(complete=False)
     assets = _read_layout(repo)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -176,11 +182,11 @@ def _write_site(repo: Repo, staging: Path, views: list[StatementView], partners:
         text = render(f"site/{template}", lang=language, title=title, root="../" * relpath.count("/"),
                       organization=settings.organization, team=settings.team, made=made, **content)
         path = staging / relpath
-        write_atomic(path, text)
+        _write_staged(path, text.encode("utf-8"))
         return path
 
     for name, data in assets.items():
-        write_atomic(staging / "assets" / name, data)
+        _write_staged(staging / "assets" / name, data)
     pages = [page("index.html", f"Statements · {settings.organization}", "index.html.j2", **_index(views, partners))]
     for view in views:
         statement = view.statement
@@ -189,7 +195,7 @@ def _write_site(repo: Repo, staging: Path, views: list[StatementView], partners:
             redline = _redline_page(repo, statement, older, newer)
             if redline is not None:
                 name = f"redlines/{statement.id}-v{older.version}-v{newer.version}.html"
-                write_atomic(staging / name, redline)
+                _write_staged(staging / name, redline.encode("utf-8"))
                 pages.append(staging / name)
                 redlines[newer.version] = name
         versions = _language_versions(repo, statement)
@@ -206,6 +212,13 @@ def _write_site(repo: Repo, staging: Path, views: list[StatementView], partners:
     for partner in partners.values():
         pages.append(page(f"partners/{partner.id}.html", partner.name, "partner.html.j2", **_partner_page(partner, views)))
     return pages
+
+
+def _write_staged(path: Path, data: bytes) -> None:
+    """A file of the site in its staging folder: no one sees that folder until it replaces the old site whole
+    (_replace_folder), so a plain write does what write_atomic's temporary file and fsync per page did."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 def _language_versions(repo: Repo, statement: Statement) -> list:
@@ -252,7 +265,7 @@ def _copy_release(release, target: Path) -> None:
                 from .render.html import with_content_security_policy
 
                 data = with_content_security_policy(data)
-            write_atomic(target / name, data)
+            _write_staged(target / name, data)
 
 
 # -- what each page shows (templates in accord/web/templates/site/ lay it out) -----
@@ -330,7 +343,7 @@ def counting_phrase(standings, invited: int) -> str:
 def _statement_page(view: StatementView, partners: dict, body: Markup, redlines: dict[int, str]) -> dict:
     """The facts (name, kind, value: kind says how the template shows the value), positions, releases and text."""
     statement = view.statement
-    facts = [("Symbol", "text", statement.symbol or "—"), ("Kind", "text", statement.kind_label),
+    facts: list[tuple[str, str, object]] = [("Symbol", "text", statement.symbol or "—"), ("Kind", "text", statement.kind_label),
              ("Status", "status", statement.status), ("Date", "text", statement.date.isoformat()),
              ("Language", "text", statement.language)]
     if view.latest_version:
@@ -459,6 +472,7 @@ def _redline_page(repo: Repo, statement: Statement, older, newer) -> str | None:
     except GitError:
         return None
     page = render_statement_diff(repo, diff, "html")
+    assert isinstance(page, str)  # html is text (only docx is bytes)
     # The page escapes every text itself; the policy forbids scripts should anything slip through.
     return page.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + REDLINE_POLICY, 1)
 

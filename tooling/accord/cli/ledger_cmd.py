@@ -66,8 +66,11 @@ def _echo_json_lines(items: list[dict[str, Any]]) -> None:
 
 def _print_statement(result: LedgerStatus, repo: Repo | None = None) -> None:
     from ..labels import reservation_moves
+    from ..statement import Statement
 
     statement = result.statement
+    if not isinstance(statement, Statement):  # a summary from the parse memo: status of one text has the text
+        raise TypeError(f"the status of {statement.id} was read from the memo, not from its text")
     click.echo(f"{statement.id}: {statement.title}")
     click.echo(f"Status: {statement.status}")
     click.echo(f"Text:   {statement.text_sha256}")

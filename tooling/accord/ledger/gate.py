@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LedgerError, Problem
-from ..statement import with_earlier_bindings
-from .memo import ParseMemo
+from ..fsutil import link_on_the_way
+from ..statement import Statement, with_earlier_bindings
+from .memo import ParseMemo, StatementSummary
 from .reading import read_record, read_records
 from .positions import POSITION_LETTERS, Position
 from .records import Endorser, Record
@@ -109,7 +110,7 @@ class Gate:
 class LedgerStatus:
     """Where a statement stands: its text hash, each partner's position, who is pending, the gate."""
 
-    statement: Statement
+    statement: Statement | StatementSummary
     standings: tuple[Standing, ...]
     pending: tuple[str, ...]
     gate: Gate
@@ -223,12 +224,15 @@ def _partner_order(repo: Repo) -> list[str]:
     return list(settings.partners_order)
 
 
-def ledger_status(repo: Repo, statement: Statement | str, lifecycle: bool = False) -> LedgerStatus:
-    """Where a statement (a Statement, or its id) stands in the ledger. Reads files only, never git."""
+def ledger_status(repo: Repo, statement: Statement | str, lifecycle: bool = False,
+                  memo: ParseMemo | None = None) -> LedgerStatus:
+    """Where a statement (a Statement, or its id) stands in the ledger. Reads files only, never git.
+
+    memo: a ParseMemo to read the records through (a caller that asks about many statements opens one)."""
     if isinstance(statement, str):
         statement = repo.load_statement(statement)
     partners = repo.partners()
-    return _status_of(repo, statement, partners, _partner_order(repo), lifecycle=lifecycle)
+    return _status_of(repo, statement, partners, _partner_order(repo), memo, lifecycle=lifecycle)
 
 
 def release_gate(repo: Repo, statement: Statement | str) -> Gate:
@@ -283,12 +287,13 @@ def _status_of(repo: Repo, statement: Statement, partners: dict[str, Partner], o
         entries = []
     names = set(entries)
     display_folder = f"statements/{statement.id}/endorsements"
+    folder_checked = bool(entries) and link_on_the_way(folder) is None  # once for all its records
     for name in entries:
         if not name.endswith(".yaml") or name.startswith("."):
             continue
         partner_id = name[:-5]
         display = f"{display_folder}/{name}"
-        record, found = memo.record(folder / name, display) if memo else read_record(folder / name, display)
+        record, found = memo.record(folder / name, display, folder_checked) if memo else read_record(folder / name, display)
         problems.extend(found)
         if record is not None:
             records[partner_id] = record

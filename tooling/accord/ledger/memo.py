@@ -7,12 +7,16 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Problem
 from ..fsutil import link_on_the_way, read_repo_bytes
 from ..yamlio import MAX_FILE_BYTES
 from .reading import read_record, record_from_bytes
 from .records import Evidence, Record, Reservation
+
+if TYPE_CHECKING:
+    from ..statement import EndorsementPolicy
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class StatementSummary:
     title: str
     status: str
     text_sha256: str
-    endorsement: object  # accord.statement.EndorsementPolicy
+    endorsement: EndorsementPolicy
     version: int | None = None
     title_and_body_sha256: str = ""
     publishing: dict = field(default_factory=dict)
@@ -103,8 +107,10 @@ class ParseMemo:
                                                              statement.publishing]]
         return statement
 
-    def record(self, path: Path, display: str) -> tuple[Record | None, list[Problem]]:
-        data = _read_small(path)
+    def record(self, path: Path, display: str, folder_checked: bool = False) -> tuple[Record | None, list[Problem]]:
+        """folder_checked: the caller has found no link on the way to path's folder (the file itself is opened
+        without following one)."""
+        data = _read_small(path, folder_checked)
         if data is None:  # let the general reader name the fault (missing, too large, unreadable)
             return read_record(path, display)
         return self.record_from_bytes(data, display, path)
@@ -124,6 +130,19 @@ class ParseMemo:
             self.used[key] = ["record", _record_to_memo(record)]
         return record, problems
 
+    def remembered_supersedes(self, data: bytes) -> tuple[bool, str | None]:
+        """(True, the record's supersedes) when these bytes were read as a valid record before (in this run or
+        one remembered), without making the Record again; else (False, None)."""
+        key = hashlib.sha256(data).hexdigest()
+        entry = self.used.get(key) or self.entries.get(key)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == "record" and isinstance(entry[1], list) \
+                and len(entry[1]) == len(_RECORD_MEMO_FIELDS):
+            value = entry[1][_RECORD_MEMO_FIELDS.index("supersedes")]
+            if value is None or isinstance(value, str):
+                self.used[key] = entry
+                return True, value
+        return False, None
+
     def save(self, complete: bool) -> None:
         """Keep what this run used (and, after a partial run, what earlier runs remembered)."""
         if self.path is None:
@@ -141,9 +160,9 @@ class ParseMemo:
             pass  # a read-only clone still works, only slower
 
 
-def _read_small(path: Path) -> bytes | None:
+def _read_small(path: Path, folder_checked: bool = False) -> bytes | None:
     """A file's bytes with the fewest system calls, or None if it cannot be read or is too large (or is a link)."""
-    if link_on_the_way(path) is not None:  # the general reader names the link; its target is never read
+    if not folder_checked and link_on_the_way(path) is not None:  # the general reader names the link
         return None
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -166,6 +185,11 @@ def _read_small(path: Path) -> bytes | None:
     return data if len(data) <= MAX_FILE_BYTES else None
 
 
+_RECORD_MEMO_FIELDS = ("statement", "partner", "position", "text_sha256", "signatory", "recorded_at", "commit",
+                       "recorded_by", "reservations", "evidence", "supersedes", "date", "reason",
+                       "unregistered_signatory")  # the order of _record_to_memo's list
+
+
 def _record_to_memo(record: Record) -> list:
     return [record.statement, record.partner, str(record.position), record.text_sha256, record.signatory,
             record.recorded_at.isoformat(), record.commit, record.recorded_by,
@@ -177,8 +201,8 @@ def _record_to_memo(record: Record) -> list:
 def _record_from_memo(fields: list, path: Path | None, record_sha256: str) -> Record:
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
      evidence, supersedes, date, reason, unregistered) = fields
-    return Record(statement, partner, position, text_hash, signatory, dt.date.fromisoformat(recorded_at),
-                  commit=commit, recorded_by=recorded_by,
+    return Record(statement=statement, partner=partner, position=position, text_sha256=text_hash,
+                  signatory=signatory, recorded_at=dt.date.fromisoformat(recorded_at), commit=commit, recorded_by=recorded_by,
                   reservations=tuple(Reservation(text, paragraph) for text, paragraph in reservations),
                   evidence=Evidence(*evidence) if evidence else None, supersedes=supersedes,
                   date=dt.date.fromisoformat(date) if date else None, reason=reason,
@@ -193,7 +217,7 @@ def _code_stamp() -> str:
     parts = [__version__, str(ParseMemo.VERSION)]
     for module in (schema, statement, yamlio, positions, records, reading, memo):
         try:
-            info = os.stat(module.__file__)
+            info = os.stat(module.__file__ or "")
             parts.append(f"{module.__name__}:{info.st_size}:{info.st_mtime_ns}")
         except (OSError, TypeError):
             parts.append(f"{module.__name__}:?")

@@ -33,8 +33,8 @@ def read_record(path: Path, display: str) -> tuple[Record | None, list[Problem]]
         data_bytes = None
     if data_bytes is None:  # let the general reader name the fault (missing, too large, unreadable)
         text, problem = read_text_file(path, display)
-        if problem:
-            return None, [problem]
+        if problem or text is None:
+            return None, [problem] if problem else []
         return parse_record(path.read_bytes(), text, display, path)
     return record_from_bytes(data_bytes, display, path)
 
@@ -42,8 +42,8 @@ def read_record(path: Path, display: str) -> tuple[Record | None, list[Problem]]
 def record_from_bytes(data_bytes: bytes, display: str, path: Path | None = None) -> tuple[Record | None, list[Problem]]:
     """A record from its bytes: the quick reader for the form accord writes, the full YAML reader otherwise."""
     text, problem = decode_text(data_bytes, display)
-    if problem:
-        return None, [problem]
+    if problem or text is None:
+        return None, [problem] if problem else []
     record = _quick_record(data_bytes, text, path)
     if record is not None:
         return record, []
@@ -52,8 +52,8 @@ def record_from_bytes(data_bytes: bytes, display: str, path: Path | None = None)
 
 def load_record(path: Path, display: str) -> Record:
     record, problems = read_record(path, display)
-    if problems:
-        raise problems[0].error(LedgerError)
+    if problems or record is None:
+        raise problems[0].error(LedgerError) if problems else LedgerError(f"{display}: cannot be read")
     return record
 
 
@@ -190,7 +190,22 @@ def _plain_yaml(text: str) -> dict:
     return root
 
 
+_SCALARS: dict[str, object] = {}  # a plain scalar's text -> its value: records repeat most of theirs
+
+
 def _plain_scalar(value: str):
+    known = _SCALARS.get(value, _SCALARS)
+    if known is not _SCALARS:
+        return known
+    result = _read_scalar(value)
+    if not isinstance(result, (list, dict)):  # a fresh [] or {} each time: the caller may fill it
+        if len(_SCALARS) >= 50_000:
+            _SCALARS.clear()
+        _SCALARS[value] = result
+    return result
+
+
+def _read_scalar(value: str):
     first = value[0]
     if first == "'":
         inner = value[1:-1]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import LedgerError, Problem
-from ..fsutil import LinkRefused, read_repo_bytes
+from ..fsutil import LinkRefused, link_on_the_way, read_repo_bytes
 from ..yamlio import YAMLProblem, load_yaml
 from .endorse import _signer_of_key, signatory_is
 from .memo import ParseMemo
@@ -61,7 +61,11 @@ def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
     statement_ids = repo.resolve_ids(list(ids))
     pathspecs = ([f"statements/{statement_id}/endorsements" for statement_id in statement_ids] if ids
                  else [":(glob)statements/*/endorsements/*"])
-    past = LedgerHistory.read(repo.root, pathspecs)
+    # The whole ledger's walk is remembered under the commit it started from (.git/accord/, see
+    # history.full_paths_history): an unchanged history is not walked again, an extended one only from there.
+    git_dir = repo.root / ".git"
+    walk_cache = git_dir / "accord" / "ledger-walk" if not ids and git_dir.is_dir() else None
+    past = LedgerHistory.read(repo.root, pathspecs, walk_cache)
     # Every record and every committed version of it parses as it did in the last run: the memo
     # answers by content hash (a thousand statements' history parsed anew took most of verify's time).
     memo = ParseMemo.open(repo)
@@ -115,10 +119,10 @@ class LedgerHistory:
         self.registry_now = registry_now  # partner id -> blob id of partners/<id>.yaml at HEAD
 
     @classmethod
-    def read(cls, root: Path, pathspecs: list[str]) -> "LedgerHistory":
+    def read(cls, root: Path, pathspecs: list[str], cache: Path | None = None) -> "LedgerHistory":
         from .. import history
 
-        changes = history.full_paths_history(root, *pathspecs, "partners", "accord.yaml")
+        changes = history.full_paths_history(root, *pathspecs, "partners", "accord.yaml", cache=cache)
         versions: dict[str, list[tuple[str, str | None]]] = {}
         signed_in: dict[str, dict[str, SignedAt]] = {}
         state: dict[str, str | None] = {}
@@ -141,13 +145,15 @@ class LedgerHistory:
                 if path.startswith("statements/"):
                     versions.setdefault(path, []).append((commit, path_changes[0].new_blob))
             for record_path in {path.removesuffix(".sig") for path in by_path if path.startswith("statements/")}:
-                if state.get(record_path) and state.get(record_path + ".sig"):
+                record_blob = state.get(record_path)
+                if record_blob and state.get(record_path + ".sig"):
                     partner_file = f"partners/{record_path.rsplit('/', 1)[1]}"
-                    signed_in.setdefault(record_path, {}).setdefault(state[record_path], SignedAt(
+                    signed_in.setdefault(record_path, {}).setdefault(record_blob, SignedAt(
                         commit, epoch, state.get(partner_file), committed_at.get(partner_file, 0),
                         state.get("accord.yaml")))
             for path in {path.removesuffix(".sig") for path in by_path if path.startswith("partners/")}:
-                if not (path.endswith(".yaml") and path.count("/") == 1 and state.get(path)):
+                new_blob = state.get(path)
+                if not (path.endswith(".yaml") and path.count("/") == 1 and new_blob):
                     continue
                 path_changes = by_path.get(path, [])
                 if path_changes:
@@ -159,10 +165,11 @@ class LedgerHistory:
                     continue
                 else:
                     old_blobs = None  # the file is unchanged and signed anew: a ratification of its keys
-                registry_events.append(RegistryEvent(commit, path[9:-5], state[path], old_blobs,
+                registry_events.append(RegistryEvent(commit, path[9:-5], new_blob, old_blobs,
                                                      state.get(path + ".sig"), settings_before))
             start = end
-        wanted = [blob for path, items in versions.items() if path.endswith(".yaml") for _, blob in items if blob]
+        wanted: list[str | None] = [blob for path, items in versions.items() if path.endswith(".yaml")
+                                    for _, blob in items if blob]
         for event in registry_events:
             wanted += [event.new_blob, *(event.old_blobs or ()), event.signature_blob, event.settings_blob]
         registry_now = {path[9:-5]: blob for path, blob in state.items()
@@ -210,7 +217,7 @@ def _registry_keys(data: bytes | None) -> dict[str, object]:
     except YAMLProblem:
         return {}
     signers = tree.get("signers") if isinstance(tree, dict) else None
-    keys = {}
+    keys: dict[str, object] = {}
     for signer in signers if isinstance(signers, list) else []:
         if isinstance(signer, dict) and isinstance(signer.get("key"), str):
             key = PublicKey.parse(signer["key"])
@@ -317,6 +324,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
     folder = repo.endorsements_dir(statement_id)
     folder_rel = f"statements/{statement_id}/endorsements"
     present = set(os.listdir(folder)) if folder.is_dir() else set()
+    folder_checked = bool(present) and link_on_the_way(folder) is None  # once for all the files read there
     record_paths = sorted({f"{folder_rel}/{name}" for name in present
                            if name.endswith(".yaml") and not name.startswith(".")} | in_history)
     checks = []
@@ -324,10 +332,10 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
         name = record_rel.rsplit("/", 1)[1]
         check = RecordCheck(record_rel, name[:-5], present=name in present)
         try:
-            current = read_repo_bytes(folder / name) if check.present else None
+            current = read_repo_bytes(folder / name, folder_checked=folder_checked) if check.present else None
         except LinkRefused as refused:  # named, never read: it could be any file on the machine
             current = None
-            check.problems.append(Problem(refused.path, None, refused.message))
+            check.problems.append(Problem(refused.name, None, refused.message))
         if current is not None:
             has_signature = name + ".sig" in present
             signed_at = past.signed_in.get(record_rel, {}).get(_git_blob_id(current))
@@ -337,7 +345,7 @@ def _verify_statement(repo, statement_id: str, partners: dict, past: LedgerHisto
                 check.problems.append(Problem(record_rel, None, f"signature removed: this record was committed "
                                                                 f"with one in commit {signed_at.commit[:7]}"))
             elif record is not None and not has_signature and record.position is not Position.OBJECT:
-                replaced = past.signed_versions(record_rel).get(record.supersedes)
+                replaced = past.signed_versions(record_rel).get(record.supersedes) if record.supersedes else None
                 if replaced is not None:
                     check.problems.append(Problem(record_rel, None, (
                         f"an unsigned record supersedes the signed record of commit {replaced.commit[:7]}: "
@@ -530,6 +538,10 @@ def _break(data: bytes, head, seen: dict[str, str], where: str, deleted_in: str 
 
 def _field(data: bytes, key: str, memo: ParseMemo) -> str | None:
     """One top-level value of a record's bytes, even of an old version that no longer validates."""
+    if key == "supersedes":
+        known, value = memo.remembered_supersedes(data)
+        if known:
+            return value
     record, _ = memo.record_from_bytes(data, "")
     if record is not None:
         return getattr(record, key)
