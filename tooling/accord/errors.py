@@ -113,12 +113,6 @@ class AlreadyImported(AccordError):
     exit_code = 1
 
 
-class CheckFailed(AccordError):
-    """A check or gate ran and found problems (exit code 1)."""
-
-    exit_code = 1
-
-
 @dataclass(frozen=True, order=True)
 class Problem:
     """One finding of a check: where it is and what is wrong."""

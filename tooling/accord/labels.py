@@ -93,10 +93,6 @@ class Labels:
             return self.block_labels[index]
         return None
 
-    def canonical_labels(self) -> list[str | None]:
-        """Parallel to the canonical text's blocks (`canonical_text.split("\\n\\n")`): None for the title."""
-        return [None, *self.block_labels]
-
     def describe(self, limit: int = 12) -> str:
         """The valid labels for an error message: `1-13, 9(a)-9(e), 10(a)-10(n)`, shortened when long."""
         return describe_labels(self.labels, limit)

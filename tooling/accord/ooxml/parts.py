@@ -209,11 +209,6 @@ def set_custom_properties(package: DocxPackage, properties: dict[str, str]) -> N
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
-def is_numbered_list_item(p: Any) -> bool:
-    pPr = p.pPr
-    return pPr is not None and pPr.find(qn("w:numPr")) is not None
-
-
 # -- a note at the top of a packet's first page -------------------------------------------------
 
 def boxed_note_paragraphs(lines: list[str]) -> list[BaseOxmlElement]:

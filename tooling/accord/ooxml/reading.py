@@ -31,16 +31,11 @@ MAX_PART_BYTES = 64 * 1024 * 1024
 
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CUSTOM_PROPS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 REL_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-REL_OFFICE_DOCUMENT = REL_TYPES + "officeDocument"
-REL_CUSTOM_PROPERTIES = REL_TYPES + "custom-properties"
-REL_COMMENTS_EXTENDED = "http://schemas.microsoft.com/office/2011/relationships/commentsExtended"
 
 
 # Containers whose content is deleted text (removed on accept) and whose content is inserted (kept).

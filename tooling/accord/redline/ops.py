@@ -121,12 +121,6 @@ def walk_ops(ops: Iterable[BlockOp]) -> Iterator[BlockOp]:
         yield from walk_ops(op.caption)
 
 
-def side_tokens(op: BlockOp, side: str) -> list[Token | NoteChange]:
-    """The tokens of an op's runs seen from one side: 'new' (equal + inserted) or 'old' (equal + deleted)."""
-    hidden = DELETE if side == "new" else INSERT
-    return [t for run in op.runs if run.op != hidden for t in run.tokens]
-
-
 def runs(sequence: Sequence[T], key: Callable[[T], K]) -> Iterator[tuple[int, int, K]]:
     """The maximal runs of a sequence whose items share a key: (start, end, key) with end exclusive."""
     start = 0

@@ -21,7 +21,6 @@ from ..statement import Statement, require_no_conflict_markers
 from ..yamlio import LineDict
 from .inputs import RepoInputs, input_pathspecs, statement_images, version_pathspecs
 
-NO_SIGNATORIES = "No endorsements recorded"
 # Unicode's first-strong isolate and its end: a name or reservation in a script of the other direction
 # keeps its own order (and its full stop) inside a right-to-left line.
 ISOLATE_START, ISOLATE_END = "\u2068", "\u2069"

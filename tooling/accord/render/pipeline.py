@@ -143,33 +143,6 @@ def _build_formats(repo: Repo, document: Document, formats: tuple[str, ...], tar
     return failures
 
 
-def render_documents(document: Document, formats: tuple[str, ...], target: Path) -> dict[str, bytes | AccordError]:
-    """Each format of one statement text, as bytes, or the error that stopped that format; nothing is written.
-
-    The building block for any text with its own language (a translation is a Statement with its
-    own `language`: load_document(..., statement=it) gives its Document, whose furniture, fonts and
-    direction follow that language). target is the folder Typst may read (images go to target/media).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ..pandoc import pandoc_path
-
-    document.check_fonts()
-    pandoc_path()  # looked up once, before the threads
-    # The PDF is the long pole (pandoc, then Typst), so it starts first; the others share the
-    # remaining cores one after the other rather than slowing it down.
-    builders = {fmt: _builder(fmt) for fmt in sorted(formats, key=LONGEST_FIRST.index)}
-    with ThreadPoolExecutor(max_workers=min(len(formats), os.cpu_count() or 1)) as threads:
-        futures = {fmt: threads.submit(builder, document, target) for fmt, builder in builders.items()}
-    results: dict[str, bytes | AccordError] = {}
-    for fmt in formats:
-        try:
-            results[fmt] = futures[fmt].result()
-        except AccordError as error:
-            results[fmt] = error
-    return results
-
-
 def _builder(fmt: str):
     module, function = BUILDERS[fmt].split(":")
     return getattr(importlib.import_module(f"{__package__}.{module}"), function)
