@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.redline import apply_criticmarkup, compare, parse_markdown, render_docx, render_markdown
-from accord.redline import words as words_module
+from accord.textdiff import engine as words_module
 from accord.redline.blocks import SPACE, word_token
 from accord.redline.docx import docx_words
 from accord.ooxml.revisions import resolved_words
-from accord.redline.words import DELETE, EQUAL, INSERT, diff_tokens
+from accord.textdiff import DELETE, EQUAL, INSERT, diff_tokens
 
 SENTENCES = [
     "States should appoint a qualified guardian for every unaccompanied child without delay.",
