@@ -6,10 +6,12 @@ the same verdict on a quiet machine and a loaded one; wall time is printed besid
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import subprocess
 import time
+from pathlib import Path
 
 
 def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
@@ -34,3 +36,15 @@ def medians(commands: dict[str, list[str]], runs: int, env: dict | None = None) 
             cpu[name].append(used)
             wall[name].append(elapsed)
     return {name: (statistics.median(cpu[name]), statistics.median(wall[name])) for name in commands}
+
+
+def compiled_env(folder: Path) -> dict[str, str]:
+    """The environment for timing Python commands as installed code runs: from compiled bytecode.
+
+    Some sandboxes set PYTHONDONTWRITEBYTECODE, which charges every run of accord (an editable
+    install, no bytecode yet) for compiling its modules while the baseline's libraries (pandoc's
+    and Typst's wrappers) were compiled when pip installed them. The bytecode goes to `folder`;
+    run each command once before timing it."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
+    return env

@@ -1,7 +1,9 @@
 """Benchmark: `accord status --json` over 100 statements x 20 records, against `accord --help`.
 
 The ledger's promise (issue 4) is that status reads files only, no git process per
-record, and stays within 4x the start-up cost of `accord --help`. The data is made in
+record, and stays within 4x the start-up cost of `accord --help`, in CPU time (user +
+system of the command and its children: the same verdict on a quiet machine and a
+loaded one; wall time is printed beside it). The data is made in
 a temporary folder; the medians of several runs of each command are compared.
 status remembers parse results by content hash in .git/accord/, so the gated figure
 is a repeated run; the first run (no memo) is printed too. Exit 1 if the ratio is
@@ -115,14 +117,17 @@ def main() -> int:
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
         (help_wall, help_cpu), (status_wall, status_cpu) = medians([help_, status], env)
         ((cold_wall, cold_cpu),) = medians([status], env, 3, before=lambda: memo.unlink(missing_ok=True))
-    ratio = status_wall / help_wall
+    # The verdict is on CPU time (user + system of the command and its children): a loaded machine
+    # stretches wall times unevenly (--help is short enough to slip between other work), and the ratio
+    # on wall flipped with the load; wall time is printed beside it.
+    ratio = status_cpu / help_cpu
     print(f"accord --help                                {help_wall * 1000:7.1f} ms wall {help_cpu * 1000:7.1f} ms CPU")
     print(f"accord status --json, {STATEMENTS} x {RECORDS} records   {status_wall * 1000:7.1f} ms wall "
           f"{status_cpu * 1000:7.1f} ms CPU")
     print(f"  first run, without its parse memo          {cold_wall * 1000:7.1f} ms wall {cold_cpu * 1000:7.1f} ms CPU"
           " (not gated)")
-    print(f"medians of {RUNS} runs taking turns; ratio {ratio:.2f} wall, {status_cpu / help_cpu:.2f} CPU "
-          f"(limit {LIMIT:.0f}, on wall): {'ok' if ratio <= LIMIT else 'TOO SLOW'}")
+    print(f"medians of {RUNS} runs taking turns; ratio {ratio:.2f} CPU, {status_wall / help_wall:.2f} wall "
+          f"(limit {LIMIT:.0f}, on CPU time): {'ok' if ratio <= LIMIT else 'TOO SLOW'}")
     return 0 if ratio <= LIMIT else 1
 
 

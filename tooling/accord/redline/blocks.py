@@ -134,7 +134,8 @@ class Block:
         """The block's distinct words and marks (notes and cells included), for similarity."""
         if self.table is not None:
             return frozenset(w.casefold() for w in block_words(self))
-        found = {t.text.casefold() for t in self.tokens if t.kind != "space" and t.kind != "note"}
+        # distinct strings first, then casefolded: a paragraph repeats its few words many times
+        found = {text.casefold() for text in {t.text for t in self.tokens if t.kind != "space" and t.kind != "note"}}
         for token in self.tokens:
             if token.kind == "note":
                 for inner in token.note:
@@ -282,6 +283,20 @@ def _split_text(text: str, marks: tuple) -> Iterable[Token]:
             yield word_token(piece, marks)
 
 
+_SPLIT: dict[tuple[str, tuple], tuple[Token, ...]] = {}
+
+
+def split_text(text: str, marks: tuple) -> tuple[Token, ...]:
+    """The tokens of one pandoc Str, remembered: a long text repeats the same few thousand strings,
+    and the reader splits each only once (a third of its time on long texts)."""
+    found = _SPLIT.get((text, marks))
+    if found is None:
+        if len(_SPLIT) > 200_000:
+            _SPLIT.clear()
+        found = _SPLIT[(text, marks)] = tuple(_split_text(text, marks))
+    return found
+
+
 def add_mark(marks: tuple, mark: tuple) -> tuple:
     if mark in marks:
         return marks
@@ -395,13 +410,19 @@ class _Reader:
     def inlines(self, nodes: list, marks: tuple) -> list[Token]:
         out: list[Token] = []
         for node in nodes:
-            self._inline(node, marks, out)
+            kind = node["t"]
+            if kind == "Str":  # most nodes: words and spaces, read here without a call per node
+                out.extend(split_text(node["c"], marks))
+            elif kind == "Space" or kind == "SoftBreak":
+                out.append(SPACE)
+            else:
+                self._inline(node, marks, out)
         return out
 
     def _inline(self, node: dict, marks: tuple, out: list) -> None:
         kind, content = node["t"], node.get("c")
         if kind == "Str":
-            out.extend(_split_text(content, marks))
+            out.extend(split_text(content, marks))
         elif kind in ("Space", "SoftBreak"):
             out.append(SPACE)  # spaces carry no formatting: `*a* *b*` is `*a b*`
         elif kind == "LineBreak":
