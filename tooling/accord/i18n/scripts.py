@@ -163,8 +163,9 @@ def _excerpt(text: str, character: str, width: int = 50) -> str:
 #
 # Importing fontTools and reading 24 name tables costs about half a second of CPU per build process;
 # a PDF or HTML build needs neither otherwise. So the maps are cached beside the DOCX font subsets
-# (~/.cache/accord/fonts), keyed by each file's name, size and time; a cache that cannot be read or
-# written costs time, never a build.
+# (~/.cache/accord/fonts): the house fonts' maps keyed by each file's name and bytes (so another clone
+# or a moved repository finds them, and a changed font never does), a system collection's by its path,
+# size and time; a cache that cannot be read or written costs time, never a build.
 
 _CACHE_VERSION = b"accord-cmaps-1"
 _lock = threading.Lock()
@@ -174,15 +175,30 @@ _memo: dict[str, dict[str, frozenset[str]]] = {}
 def _family_cmap(font_dir: Path, family: str) -> frozenset[str]:
     """The characters the Regular face of a house family has glyphs for (empty when the house lacks it)."""
     files = sorted(p for p in Path(font_dir).iterdir() if p.suffix.lower() in (".ttf", ".otf"))
-    return _cmaps(files, lambda: _read_house_cmaps(font_dir)).get(family, frozenset())
+    return _cmaps(_house_stamp(font_dir, files), lambda: _read_house_cmaps(font_dir)).get(family, frozenset())
 
 
 def _collection_cmap(path: Path, family: str) -> frozenset[str]:
-    return _cmaps([path], lambda: _read_collection_cmaps(path)).get(family, frozenset())
+    stamp = repr([(str(path), path.stat().st_size, path.stat().st_mtime_ns)]).encode()
+    return _cmaps(stamp, lambda: _read_collection_cmaps(path)).get(family, frozenset())
 
 
-def _cmaps(files: list[Path], read) -> dict[str, frozenset[str]]:
-    stamp = repr([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]).encode()
+def _house_stamp(font_dir: Path, files: list[Path]) -> bytes:
+    """The house fonts by name, bytes and whether each is a file of the folder. A link out of the folder
+    never shares a key with a file, so it is read, and refused, by house_faces as on the first build."""
+    from ..outputcache import file_sha256
+
+    def content(path: Path) -> str:
+        try:
+            return file_sha256(path)
+        except OSError:  # house_faces says what is wrong with it
+            return "unreadable"
+
+    inside = Path(font_dir).resolve()
+    return repr([(p.name, p.resolve().parent == inside, content(p)) for p in files]).encode()
+
+
+def _cmaps(stamp: bytes, read) -> dict[str, frozenset[str]]:
     key = hashlib.sha256(_CACHE_VERSION + stamp).hexdigest()
     with _lock:
         if key in _memo:

@@ -88,7 +88,6 @@ class Face:
 _faces_lock = threading.Lock()
 _faces_cache: dict[tuple, dict[Face, Path]] = {}
 _subset_cache: dict[str, bytes] = {}
-_file_hashes: dict[tuple, str] = {}
 _facts_cache: dict[tuple, "_FontFacts"] = {}
 
 
@@ -166,15 +165,9 @@ def _subset_key(path: Path, pages: frozenset[int]) -> str:
 
 def _font_hash(path: Path) -> str:
     """SHA-256 of a font file's bytes, computed once per process for each (path, size, mtime)."""
-    stat = path.stat()
-    stamp = (str(path), stat.st_size, stat.st_mtime_ns)
-    with _faces_lock:
-        font_hash = _file_hashes.get(stamp)
-    if font_hash is None:
-        font_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-        with _faces_lock:
-            _file_hashes[stamp] = font_hash
-    return font_hash
+    from ..outputcache import file_sha256
+
+    return file_sha256(path)
 
 
 @dataclass(frozen=True)
