@@ -1,8 +1,8 @@
 """Real git repositories for tests, and the accord CLI run in-process.
 
 `make_alliance` builds each distinct repository once per test process (a committed template in a
-private temporary folder) and gives every caller its own copy: copying a committed repository is
-far cheaper than copying templates/ (4.5 MB of fonts) and committing it again for every test.
+private temporary folder, its objects packed) and gives every caller its own copy: copying a committed
+repository is far cheaper than copying templates/ (4.5 MB of fonts) and committing it again for every test.
 """
 
 from __future__ import annotations
@@ -162,4 +162,9 @@ def _build_alliance(root: Path, *, status: str, templates: bool, signers: bool, 
           STATEMENT.format(id="child-protection", status=status) + body_extra)
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", message)
+    # Every test copies this repository: one pack instead of ~40 loose objects in their fan-out folders, and
+    # no sample hooks, make a copy 78 files instead of 182, and halve its CPU (39 ms to 18 ms here).
+    git(root, "repack", "-a", "-d", "-q")
+    for sample in (root / ".git" / "hooks").glob("*.sample"):
+        sample.unlink()
     return root
