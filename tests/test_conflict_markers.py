@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.statement import conflict_markers
+from accord.criticmarkup import conflict_markers
 
 from conftest import git, make_alliance, run, write
 

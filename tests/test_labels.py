@@ -82,7 +82,7 @@ def test_rewrapping_and_changing_words_never_renumber():
 
 def test_inserting_a_paragraph_renumbers_what_follows_and_the_old_labels_map_to_the_new():
     from accord.labels import body_labels, label_map
-    from accord.statement import markdown_blocks
+    from accord.blockrules import markdown_blocks
 
     old = "Alpha.\n\nBeta.\n\n- one\n- two\n\nGamma.\n"
     new = "Alpha.\n\nInserted.\n\nBeta.\n\n- one\n\nGamma.\n"
@@ -95,7 +95,7 @@ def test_continuation_paragraphs_nested_lists_quotes_and_tables_are_not_units():
     body = ("Lead.\n\n1. Item one\n\n   more of item one\n\n   - nested\n2. Item two\n\n> A quote.\n\n"
             "| a | b |\n|---|---|\n| 1 | 2 |\n\n![figure](x.png)\n\n---\n\nLast.\n\n[^1]: A note.\n\n    Its second paragraph.\n")
     from accord.labels import body_labels
-    from accord.statement import markdown_blocks
+    from accord.blockrules import markdown_blocks
 
     labels = body_labels(body, True)
     assert labels.labels == ["1", "1(a)", "1(b)", "2"]

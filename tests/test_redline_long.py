@@ -14,12 +14,13 @@ from diff_match_patch import diff_match_patch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.redline import apply_criticmarkup, compare, parse_markdown, render_docx, render_markdown
-from accord.redline import words as words_module
+from accord.redline import apply_criticmarkup, compare, render_docx, render_markdown
+from accord.textdiff import engine as words_module
 from accord.redline.blocks import SPACE, word_token
-from accord.redline.docx import docx_words
 from accord.ooxml.revisions import resolved_words
-from accord.redline.words import DELETE, EQUAL, INSERT, diff_tokens
+from helpers.pandoc_reads import docx_read, docx_words, markdown_read, read_many
+from helpers.pandoc_reads import document as parsed
+from accord.textdiff import DELETE, EQUAL, INSERT, diff_tokens
 
 SENTENCES = [
     "States should appoint a qualified guardian for every unaccompanied child without delay.",
@@ -107,12 +108,16 @@ def test_the_docx_redline_of_a_long_block_accepted_gives_the_new_words_and_rejec
     old_text, new_text = make_pair(choice)
     redline = compare(old_text + "\n", new_text + "\n", old_title="T", new_title="T")
     data = render_docx(redline, author="Ana Pereira", date="2026-01-05T10:00:00Z", verify=False)
-    for mode, document in (("accept", redline.new), ("reject", redline.old)):
-        assert resolved_words(data, mode) == document.words()
-        assert docx_words(data, mode) == document.words()
     marked = render_markdown(redline)
-    assert parse_markdown(apply_criticmarkup(marked, accept=True)).words()[1:] == redline.new.words()[1:]
-    assert parse_markdown(apply_criticmarkup(marked, accept=False)).words()[1:] == redline.old.words()[1:]
+    # pandoc's four reads (the DOCX accepted and rejected, the CriticMarkup applied and rejected) in one process
+    asts = read_many([docx_read(data, "accept"), docx_read(data, "reject"),
+                      markdown_read(apply_criticmarkup(marked, accept=True)),
+                      markdown_read(apply_criticmarkup(marked, accept=False))])
+    for mode, document, ast in (("accept", redline.new, asts[0]), ("reject", redline.old, asts[1])):
+        assert resolved_words(data, mode) == document.words()
+        assert docx_words(ast) == document.words()
+    assert parsed(asts[2]).words()[1:] == redline.new.words()[1:]
+    assert parsed(asts[3]).words()[1:] == redline.old.words()[1:]
 
 
 def test_a_long_paragraph_gets_within_5_percent_as_few_changed_words_as_from_diff_match_patch_alone(monkeypatch):

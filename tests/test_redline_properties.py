@@ -1,4 +1,5 @@
-"""Round trips as properties: random edits of a real-looking statement, then
+"""Round trips as properties: random edits of a real-looking statement, then (one test, one comparison
+per example, both properties asserted separately)
 
 - the DOCX redline accepted gives the new text's words, rejected the old text's (read by
   pandoc, and by the self-check's own reading of the XML);
@@ -13,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
+from helpers.pandoc_reads import document, docx_read, docx_words, markdown_read, read_many
 from helpers.redline_texts import SENTENCES, TITLE, Text, sample
 
-from accord.redline import apply_criticmarkup, compare, parse_markdown, render_docx, render_markdown
-from accord.redline.docx import docx_words
+from accord.redline import apply_criticmarkup, compare, render_docx, render_markdown
 from accord.ooxml.revisions import resolved_words
 
 VOCABULARY = ["guardian", "children", "protection", "États", "co-ordination", "children’s", "promptly",
@@ -130,25 +131,26 @@ def edited(changes) -> tuple[Text, Text, str]:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits)
-def test_the_docx_redline_accepted_gives_the_new_words_and_rejected_the_old(changes):
+def test_a_redline_resolves_to_each_side_as_a_docx_and_as_criticmarkup(changes):
+    """One comparison per example serves both round trips, and pandoc reads all six documents in one run
+    (two readings of the DOCX, four Markdown texts); the assertions stay one per property and side."""
     old, new, title = edited(changes)
     redline = compare(old.markdown(), new.markdown(), old_title=TITLE, new_title=title)
     data = render_docx(redline, author="Ana Pereira", date="2026-01-05T10:00:00Z",
                        reference_doc=ROOT / "templates" / "reference.docx", verify=False)
-    assert docx_words(data, "accept") == redline.new.words()
-    assert docx_words(data, "reject") == redline.old.words()
-    # the self-check's in-process reading of the XML agrees with pandoc's
-    assert resolved_words(data, "accept") == redline.new.words()
-    assert resolved_words(data, "reject") == redline.old.words()
-
-
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(edits)
-def test_criticmarkup_applied_gives_the_new_blocks_and_rejected_the_old(changes):
-    old, new, title = edited(changes)
-    redline = compare(old.markdown(), new.markdown(), old_title=TITLE, new_title=title)
     marked = render_markdown(redline)
-    for accept, text, heading in ((True, new, title), (False, old, TITLE)):
-        applied = parse_markdown(apply_criticmarkup(marked, accept=accept))
-        expected = parse_markdown(f"# {heading}\n\n{text.markdown()}")
-        assert [b.key for b in applied.blocks] == [b.key for b in expected.blocks], marked
+    sides = ((True, new, title), (False, old, TITLE))
+    asts = read_many([docx_read(data, "accept"), docx_read(data, "reject")]
+                     + [markdown_read(apply_criticmarkup(marked, accept=accept)) for accept, _, _ in sides]
+                     + [markdown_read(f"# {heading}\n\n{text.markdown()}") for _, text, heading in sides])
+
+    # the DOCX redline accepted gives the new words and rejected the old, read by pandoc ...
+    assert docx_words(asts[0]) == redline.new.words(), "DOCX accepted (pandoc)"
+    assert docx_words(asts[1]) == redline.old.words(), "DOCX rejected (pandoc)"
+    # ... and by the self-check's in-process reading of the XML
+    assert resolved_words(data, "accept") == redline.new.words(), "DOCX accepted (self-check)"
+    assert resolved_words(data, "reject") == redline.old.words(), "DOCX rejected (self-check)"
+    # the CriticMarkup applied gives the new blocks, and rejected the old
+    for (accept, _, _), applied, expected in zip(sides, asts[2:4], asts[4:6]):
+        assert [b.key for b in document(applied).blocks] == [b.key for b in document(expected).blocks], \
+            f"CriticMarkup {'applied' if accept else 'rejected'}:\n{marked}"

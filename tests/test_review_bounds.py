@@ -74,7 +74,7 @@ def test_a_corrupt_deflate_stream_is_one_error_line(repo, tmp_path):
 
 
 def test_pairing_hundreds_of_rewritten_paragraphs_is_linear_not_quadratic():
-    from accord.review.merge import pair_blocks
+    from accord.textdiff import pair_blocks
 
     old = [f"Paragraph {n} says something about topic {n % 7} in plain words." for n in range(600)]
     new = [text.replace("plain", "simple") for text in old] + [f"Added paragraph {n}." for n in range(1800)]
@@ -85,19 +85,24 @@ def test_pairing_hundreds_of_rewritten_paragraphs_is_linear_not_quadratic():
 
 
 def test_one_huge_block_against_its_edit_is_scored_in_bounded_time():
-    """A 237 kB Mac Word file with one insertion took 58 s in pairing: difflib aligned 40,000 words each side."""
-    import difflib
+    """A 237 kB Mac Word file with one insertion took 58 s in pairing: difflib aligned 40,000 words each side.
+    Blocks are scored by the Dice coefficient of their word sets (the redline's similarity): linear."""
     import random
 
-    from accord.review.merge import similarity
+    from accord.textdiff import TextBlock, pair_blocks, similarity
 
     rng = random.Random(7)
     words = [f"w{rng.randrange(3000)}" for _ in range(40_000)]
+    text, edited = " ".join(words), " ".join([*words[:20_000], "two", "words", *words[20_000:]])
     started = time.monotonic()
-    inserted = similarity(" ".join(words), " ".join([*words[:20_000], "two", "words", *words[20_000:]]))
-    rewritten = similarity(" ".join(words), " ".join(reversed(words)))
+    inserted = similarity(TextBlock(text), TextBlock(edited))
+    rewritten = similarity(TextBlock(text), TextBlock(" ".join(reversed(words))))
+    pairs = pair_blocks([text, "A short paragraph."], [edited, "A short paragraph."])
     assert time.monotonic() - started < 5
-    assert inserted == 2 * 40_000 / 80_002
-    assert rewritten == 1.0  # too large to align: scored by the words both share, all of them here
-    for a, b in [("a b c d", "a x c d"), ("one two three", "three two one"), ("", "x y"), ("same words", "same words")]:
-        assert similarity(a, b) == difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
+    distinct = len(set(words))
+    assert inserted == 2 * distinct / (2 * distinct + 2)
+    assert rewritten == 1.0
+    assert pairs == [(0, 0), (1, 1)]
+    for a, b, expected in [("a b c d", "a x c d", 0.75), ("one two three", "three two one", 1.0), ("", "x y", 0.0),
+                           ("same words", "same words", 1.0)]:
+        assert similarity(TextBlock(a), TextBlock(b)) == expected

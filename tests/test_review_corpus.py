@@ -50,7 +50,7 @@ def notation(body: str) -> list[str]:
     """The body's blocks with footnote labels numbered by first use, and every ordered-list number
     but a list's first blanked (see the module docstring)."""
     from accord.review.extract import footnote_order, relabel
-    from accord.statement import source_blocks
+    from accord.blockrules import source_blocks
 
     blocks = source_blocks(body)
     blocks = relabel(blocks, {label: str(number) for number, label in enumerate(footnote_order(blocks), 1)})

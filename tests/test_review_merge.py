@@ -12,7 +12,8 @@ from accord.ooxml.reading import accept_all_changes, read_comments, open_docx_by
 from accord.review.carry import carry_block, carry_edits, plain_key
 from accord.review.layout import Block, Piece, render_body, rewrap, source_blocks
 from accord.review.merge import merge_blocks, merge_words
-from accord.statement import markdown_blocks, split_front_matter
+from accord.blockrules import markdown_blocks
+from accord.statement import split_front_matter
 
 SAMPLES = sorted((ROOT / "statements").glob("*/statement.md"))
 

@@ -399,7 +399,7 @@ def test_a_partners_second_return_replaces_its_first(alliance, tmp_path):
 def test_block_alignment_rebuilds_the_newer_blocks_from_the_older():
     from hypothesis import given, settings, strategies as st
 
-    from accord.rounds.compilation import block_opcodes
+    from accord.textdiff import opcodes as block_opcodes
 
     blocks = st.lists(st.sampled_from(["A para.", "B para.", "C | d", "## Head", "1. Item"]), max_size=14)
 

@@ -15,6 +15,7 @@ import pytest
 from fontTools.ttLib import TTCollection, TTFont
 from pypdf import PdfReader
 
+from accord.errors import BuildError
 from accord.i18n import scripts
 from accord.statement import canonical_text
 from conftest import ROOT, git, make_alliance, run, write
@@ -282,3 +283,33 @@ def test_every_label_table_has_every_label_with_the_same_placeholders():
 def test_a_repository_without_the_house_fonts_builds_with_the_engines_own_as_before(tmp_path):
     fonts = scripts.choose_fonts([scripts.TextPart("Texte en français")], "fr", tmp_path / "no-fonts")
     assert (fonts.serif, fonts.sans) == (("Noto Serif",), ("Noto Sans",))
+
+
+def test_a_copy_of_the_house_fonts_finds_the_character_maps_its_twin_cached_and_a_changed_font_is_read(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(scripts, "_memo", {})
+    hebrew = [scripts.TextPart("שלום", 3, "the title")]
+    first = shutil.copytree(ROOT / "templates" / "fonts", tmp_path / "first")
+    chosen = scripts.choose_fonts(hebrew, "he", first)
+    assert "Noto Serif Hebrew" in chosen.serif
+
+    def no_fonttools(font_dir):
+        raise AssertionError(f"fontTools read {font_dir} again")
+
+    read_house_cmaps = scripts._read_house_cmaps
+    monkeypatch.setattr(scripts, "_read_house_cmaps", no_fonttools)
+    second = shutil.copytree(first, tmp_path / "second")  # another clone: other paths, other times
+    assert scripts.choose_fonts(hebrew, "he", second) == scripts.ScriptFonts(
+        chosen.serif, chosen.sans, (second, *chosen.font_paths[1:]))
+
+    # the same names with other bytes are other fonts: their maps are read, not taken from the cache
+    third = shutil.copytree(first, tmp_path / "third")
+    (third / "NotoSerifHebrew-Regular.ttf").write_bytes((third / "NotoSerif-Regular.ttf").read_bytes())
+    (third / "NotoSansHebrew-Regular.ttf").write_bytes((third / "NotoSans-Regular.ttf").read_bytes())
+    read = []
+    monkeypatch.setattr(scripts, "_read_house_cmaps", lambda font_dir: read.append(font_dir) or
+                        read_house_cmaps(font_dir))
+    with pytest.raises(BuildError, match="no font has a glyph for"):
+        scripts.choose_fonts(hebrew, "he", third)
+    assert read == [third]

@@ -15,7 +15,7 @@ The model, as UN and OSCE documents number their paragraphs:
 - Headings, tables, block quotes, figures, rules, code and footnotes carry no
   label. A nested list, or a further paragraph of a list item, belongs to its item.
 
-Labels are computed from the canonical blocks (`statement.source_blocks`) in pure
+Labels are computed from the canonical blocks (`blockrules.source_blocks`) in pure
 Python: re-wrapping lines or changing words never renumbers; inserting a
 paragraph renumbers the ones after it. Renderers read pandoc's view of the same
 text; `pair_units` lets them attach these labels in order and refuses to guess
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import LabelError
-from .statement import _FENCE, SourceBlock, block_kind, source_blocks
+from .blockrules import FENCE, SourceBlock, block_kind, source_blocks
 
 PARAGRAPH = "paragraph"
 ITEM = "item"
@@ -173,7 +173,7 @@ def _role(block: SourceBlock, lines: list[str], open_indent: int, previous_kind:
     if kind == "list" and not _RULE.fullmatch(text):
         return "item"
     if kind != "paragraph" or _RULE.fullmatch(text) or text.startswith((">", ":::")) or _IMAGE_ONLY.fullmatch(text) \
-            or _FENCE.match(text) or indent >= 4:
+            or FENCE.match(text) or indent >= 4:
         return "other"
     if text.startswith(("Table:", ": ")):
         return "other"  # a table caption
@@ -546,13 +546,12 @@ def _next_item(label: str) -> str | None:
 
 def label_map(old: Labels, old_blocks: list[str], new: Labels, new_blocks: list[str]) -> dict[str, str | None]:
     """Where each labelled unit of an older text stands in a newer one: its new label, or None when
-    its block is gone. Blocks are matched by their canonical text (difflib), a changed block in place
-    of an old one keeping its identity; pure Python, no pandoc."""
-    import difflib
+    its block is gone. Blocks are matched by their canonical text (textdiff.opcodes), a changed block in
+    place of an old one keeping its identity; pure Python, no pandoc."""
+    from .textdiff import opcodes
 
-    matcher = difflib.SequenceMatcher(None, old_blocks, new_blocks, autojunk=False)
     where: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(old_blocks, new_blocks):
         if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
             for offset in range(i2 - i1):
                 where[i1 + offset] = j1 + offset
@@ -566,7 +565,7 @@ def label_map(old: Labels, old_blocks: list[str], new: Labels, new_blocks: list[
 def reservation_moves(repo, statement, record) -> dict[str, str]:
     """For a record made on an older text: each reservation label whose unit now has another label,
     or is gone, with what to say (`now 11(f)`, `the paragraph is gone`). Empty for a current record."""
-    from .statement import markdown_blocks
+    from .blockrules import markdown_blocks
 
     if record.text_sha256 == statement.text_sha256 or not any(r.paragraph for r in record.reservations):
         return {}

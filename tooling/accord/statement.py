@@ -11,6 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .blockrules import markdown_blocks
+from .criticmarkup import find_markers
 from .errors import Problem, StatementError
 from .i18n.tags import language_problem
 from .schema import Field, Schema
@@ -210,158 +212,6 @@ def statement_from_bytes(data: bytes, display: str) -> Statement:
 # -- canonical text ---------------------------------------------------------------
 
 _WS = re.compile(r"\s+")
-_HEADING = re.compile(r"#{1,6}(\s|$)")
-_LIST_ITEM = re.compile(r"([-*+]|\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s")
-_FOOTNOTE_DEF = re.compile(r"\[\^[^\]]+\]:")
-_FENCE = re.compile(r"(`{3,}|~{3,})")
-_SETEXT = re.compile(r"(=+|-+)\s*")
-_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff]")
-_TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
-
-
-@dataclass(frozen=True)
-class SourceBlock:
-    """One block of a body: its collapsed text, and the lines [start, end) and indent it came from."""
-
-    text: str
-    start: int = 0
-    end: int = 0
-    indent: str = ""
-
-    @property
-    def kind(self) -> str:
-        return block_kind(self.text)
-
-
-def block_kind(text: str) -> str:
-    """heading, list, table, footnote, code or paragraph, from a block's collapsed text."""
-    if text.startswith("|"):
-        return "table"
-    if _FOOTNOTE_DEF.match(text):
-        return "footnote"
-    if _HEADING.match(text):
-        return "heading"
-    if _is_list_item(text):
-        return "list"
-    if _FENCE.match(text):
-        return "code"
-    return "paragraph"
-
-
-def markdown_blocks(body: str) -> list[str]:
-    """Split a Markdown body into blocks, each with its whitespace collapsed.
-
-    A block is a paragraph, heading, list item, table row, footnote definition or
-    fenced code block. Only source layout is undone: re-wrapping, indentation and
-    trailing spaces vanish, words and markup stay.
-    """
-    return [block.text for block in source_blocks(body)]
-
-
-def source_blocks(body: str) -> list[SourceBlock]:
-    """The blocks of markdown_blocks, each knowing the source lines it came from.
-
-    The review import keeps every block nobody changed byte for byte, with its
-    wrapping and indentation, by rewriting only the lines of changed blocks.
-    """
-    lines = body.split("\n")
-    blocks: list[SourceBlock] = []
-    current: list[str] = []
-    span = [0, 0]
-    fence: str | None = None
-
-    def add(index: int, line: str) -> None:
-        if not current:
-            span[0] = index
-        current.append(line)
-        span[1] = index + 1
-
-    def flush() -> None:
-        if current:
-            blocks.append(SourceBlock(_WS.sub(" ", join_wrapped_lines(current)).strip(), span[0], span[1],
-                                      _indent(lines[span[0]])))
-            current.clear()
-
-    for index, raw_line in enumerate(lines):
-        line = raw_line.strip()
-        if fence:
-            add(index, line)
-            if line.startswith(fence):
-                fence = None
-                flush()
-            continue
-        if not line:
-            flush()
-            continue
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            flush()
-            fence = fence_match.group(1)
-            add(index, line)
-            continue
-        if current and _SETEXT.fullmatch(line) and not _is_list_item(current[0]) and not current[0].startswith("|"):
-            current[0] = f"{'#' if line[0] == '=' else '##'} {current[0]}"
-            span[1] = index + 1
-            flush()
-            continue
-        if line.startswith("|") or _TABLE_RULE.fullmatch(line) and "|" in line:
-            flush()
-            blocks.append(SourceBlock(_table_row(line), index, index + 1, _indent(raw_line)))
-            continue
-        if _HEADING.match(line):
-            flush()
-            add(index, line.rstrip("#").rstrip() if line.rstrip("#").strip() else line)
-            flush()
-            continue
-        # As in pandoc, a list cannot interrupt a paragraph: a wrapped line that
-        # happens to start with "2003. " continues it.
-        starts_item = _is_list_item(line) and (not current or _is_list_item(current[0]))
-        if starts_item or _FOOTNOTE_DEF.match(line):
-            flush()
-            if line[0] in "*+" and line[1:2].isspace():
-                line = "-" + line[1:]
-        add(index, line)
-    flush()
-    return blocks
-
-
-def join_wrapped_lines(lines: list[str]) -> str:
-    """The lines of one block as one line: a line break is a space, except between two wide (CJK) characters.
-
-    Chinese and Japanese put no space between words, so a break between two of their
-    characters is no space either (as pandoc's `east_asian_line_breaks` reads it, with
-    which builds are made): re-wrapping such a text keeps its hash. Hangul is not
-    counted, as Korean spaces its words (and Korean builds go without the extension).
-    Texts without such a break hash as before.
-    """
-    joined = lines[0] if lines else ""
-    for line in lines[1:]:
-        if joined and line and _is_wide(joined[-1]) and _is_wide(line[0]):
-            joined += line
-        else:
-            joined += " " + line
-    return joined
-
-
-def _is_wide(character: str) -> bool:
-    """A wide character of a script written without spaces: not Hangul, since Korean spaces its words."""
-    return unicodedata.east_asian_width(character) in ("W", "F") and not _HANGUL.match(character)
-
-
-def _indent(line: str) -> str:
-    return line[:len(line) - len(line.lstrip())]
-
-
-def _is_list_item(line: str) -> bool:
-    return bool(_LIST_ITEM.match(line))
-
-
-def _table_row(line: str) -> str:
-    cells = [_WS.sub(" ", cell).strip() for cell in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
-    if all(re.fullmatch(r":?-+:?", cell) for cell in cells if cell):
-        cells = [(":" if cell.startswith(":") else "") + "---" + (":" if cell.endswith(":") and len(cell) > 1 else "")
-                 for cell in cells]
-    return "| " + " | ".join(cells) + " |"
 
 
 def canonical_text(title: str, body: str) -> str:
@@ -563,65 +413,15 @@ def may_hold_script_links(body: str) -> bool:
 
 
 # -- conflict markers -----------------------------------------------------------------
-# An unresolved change must never reach an official output: CriticMarkup (which a review
-# import writes for a conflict) and git's merge markers are found with their line.
-
-_CRITIC = re.compile(r"\{(\+\+|--|~~|==|>>)|(\+\+|--|~~|==|<<)\}")
-_CODE_SPAN = re.compile(r"(`+).*?\1")
-_GIT_OPEN = re.compile(r"<{7}(?:\s|$)")
-_GIT_BASE = re.compile(r"\|{7}(?:\s|$)")
-_GIT_CLOSE = re.compile(r">{7}(?:\s|$)")
-
-
-def conflict_markers(text: str, first_line: int = 1) -> list[tuple[int, str]]:
-    """(line, what) for every CriticMarkup mark and git conflict marker line in a text.
-
-    Git's `=======` is also a setext heading underline; it counts as a marker only
-    inside a `<<<<<<<` ... `>>>>>>>` region or when no text line stands above it.
-    CriticMarkup inside `code` and fenced code blocks is left alone.
-    """
-    found: list[tuple[int, str]] = []
-    fence: str | None = None
-    in_merge = False
-    previous = ""
-    for number, raw in enumerate(text.split("\n"), first_line):
-        line = raw.rstrip()
-        if _GIT_OPEN.match(line):
-            in_merge = True
-            found.append((number, "git conflict marker '<<<<<<<' (the file is in the middle of a merge); "
-                                  "resolve the conflict and remove the markers"))
-        elif _GIT_CLOSE.match(line) or _GIT_BASE.match(line):
-            in_merge = in_merge and not _GIT_CLOSE.match(line)
-            found.append((number, f"git conflict marker '{line[:7]}' (the file is in the middle of a merge); "
-                                  "resolve the conflict and remove the markers"))
-        elif line == "=======" and (in_merge or not previous.strip()):
-            found.append((number, "git conflict marker '=======' (the file is in the middle of a merge); "
-                                  "resolve the conflict and remove the markers"))
-        else:
-            stripped = line.strip()
-            fence_match = _FENCE.match(stripped)
-            if fence and stripped.startswith(fence):
-                fence = None
-            elif fence is None and fence_match:
-                fence = fence_match.group(1)
-            elif fence is None:
-                critic = _CRITIC.search(_CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line))
-                if critic:
-                    found.append((number, f"CriticMarkup '{critic.group(0)}' (an unresolved change or review "
-                                          "conflict); accept or reject it in the text"))
-        previous = line
-    return found
-
 
 def conflict_marker_problems(text: str, display: str) -> list[Problem]:
     """`check`'s findings for a statement file's whole text: one problem per marked line."""
-    return [Problem(display, line, what) for line, what in conflict_markers(text)]
+    return [Problem(display, marker.line, marker.what) for marker in find_markers(text)]
 
 
 def require_no_conflict_markers(statement: Statement, display: str) -> None:
     """Refuse a statement whose title or body holds a conflict marker, naming the first one's line."""
-    found = conflict_markers(statement.front_matter, 2) + conflict_markers(statement.body, statement.body_line)
+    found = find_markers(statement.front_matter, 2) + find_markers(statement.body, statement.body_line)
     if found:
-        line, what = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise StatementError(what + more, path=display, line=line)
+        raise StatementError(found[0].what + more, path=display, line=found[0].line)

@@ -197,7 +197,7 @@ def version_problems(source, translation: Translation, folder: str) -> list[Prob
 def label_problems(source, version, display: str) -> list[Problem]:
     """Every language version has the source's paragraph labels, so that 'paragraph 6' is one paragraph in all."""
     from ..labels import describe_labels, statement_labels
-    from ..statement import source_blocks
+    from ..blockrules import source_blocks
 
     wanted = statement_labels(source).labels
     labels = statement_labels(version)

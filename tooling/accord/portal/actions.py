@@ -209,9 +209,9 @@ def _between(page: str, start: str, end: str) -> str:
 
 def changes_page(repo: Any, statement: Any, partner_id: str) -> str | None:
     """The CLI's `diff --since-endorsement PARTNER --format html` page, or None when the partner never endorsed."""
-    from ..redline.versions import _last_endorsement, diff_statement, render_statement_diff
+    from ..redline.versions import last_endorsement, diff_statement, render_statement_diff
 
-    endorsed = _last_endorsement(repo, statement.id, partner_id)
+    endorsed = last_endorsement(repo, statement.id, partner_id)
     if endorsed is None:
         return None
 

@@ -48,7 +48,7 @@ def render_term(redline: Redline, *, color: bool = False, old_label: str = "old"
 
 
 def render_markdown(redline: Redline) -> str:
-    """The newer text with CriticMarkup marks (see markdown.apply_criticmarkup)."""
+    """The newer text with CriticMarkup marks (see criticmarkup.apply)."""
     from .markdown import render_markdown as _render
 
     return _render(redline)
@@ -56,9 +56,9 @@ def render_markdown(redline: Redline) -> str:
 
 def apply_criticmarkup(text: str, *, accept: bool = True) -> str:
     """Accept (or reject) every CriticMarkup mark in a text."""
-    from .markdown import apply_criticmarkup as _apply
+    from ..criticmarkup import apply
 
-    return _apply(text, accept=accept)
+    return apply(text, accept=accept)
 
 
 def render_html(redline: Redline, *, heading: str = "", old_label: str = "old", new_label: str = "new",

@@ -183,14 +183,6 @@ class Document:
         return out
 
 
-def similarity(a: Block, b: Block) -> float:
-    """Dice coefficient of the two blocks' word sets: 1.0 same words, 0.0 none shared."""
-    if not a.words and not b.words:
-        return 1.0 if a.key == b.key else 0.0
-    shared = len(a.words & b.words)
-    return 2.0 * shared / (len(a.words) + len(b.words))
-
-
 # -- words in reading order -------------------------------------------------------
 
 def block_words(block: Block) -> list[str]:

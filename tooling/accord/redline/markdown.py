@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import criticmarkup
 from .align import whole_runs
 from .blocks import Token
 from .layout import MovePlace, NoteCounter, effective_marks, list_marker, move_places, run_items
@@ -22,14 +23,14 @@ _ESCAPE = frozenset('\\`*_[]{}<>|~^$@&#"\'')
 # Backslash-escaped near the start of a block, where they could make a list, quote or heading.
 _LEAD_ESCAPE = frozenset("-+>#.):=(!%")
 _ALIGN = {"AlignLeft": ":---", "AlignRight": "---:", "AlignCenter": ":---:"}
-_OPEN = {INSERT: "{++", DELETE: "{--"}
-_CLOSE = {INSERT: "++}", DELETE: "--}"}
+_OPEN = {INSERT: criticmarkup.INSERT_OPEN, DELETE: criticmarkup.DELETE_OPEN}
+_MARK = {INSERT: criticmarkup.insertion, DELETE: criticmarkup.deletion}
 
 
 def render_markdown(redline: Redline) -> str:
     """The whole newer text as Markdown with CriticMarkup marks; the title is a level-1 heading.
 
-    Applying every mark (`apply_criticmarkup`) gives the newer text's blocks and
+    Applying every mark (`criticmarkup.apply`) gives the newer text's blocks and
     words; rejecting every mark gives the older text's.
     """
     return _Writer(redline.ops).document()
@@ -71,9 +72,9 @@ class _Writer:
         kind = _whole_op(op)
         if kind == EQUAL:
             return text
-        line = f"{_OPEN[kind]}{text}{_CLOSE[kind]}"
+        line = _MARK[kind](text)
         if op.op in (MOVE_FROM, MOVE_TO):
-            line += "{>>" + self.move_comment(op) + "<<}"
+            line += criticmarkup.comment(self.move_comment(op))
         return line
 
     def move_comment(self, op: BlockOp) -> str:
@@ -88,7 +89,7 @@ class _Writer:
             where = f' from "{place.old_section}"' if place.new_section != place.old_section else (
                 " from above" if place.down else " from below")
             text = f"moved here{where} (move {op.move})"
-        return text.replace("<<}", "")
+        return text
 
     def prefix(self, op: BlockOp) -> tuple[str, str]:
         """(indentation, marker): spaces that stay outside marks, and the heading/list/quote marker."""
@@ -121,9 +122,9 @@ class _Writer:
         lines = []
         if op.op in (CHANGE, DELETE, MOVE_FROM):
             source = op.old if op.op == CHANGE else op.block
-            lines += ["{--" + line + "--}" for line in fenced(source.tokens)]
+            lines += [criticmarkup.deletion(line) for line in fenced(source.tokens)]
         if op.op in (CHANGE, INSERT, MOVE_TO):
-            lines += ["{++" + line + "++}" for line in fenced(op.block.tokens)]
+            lines += [criticmarkup.insertion(line) for line in fenced(op.block.tokens)]
         return lines
 
     def table(self, op: BlockOp) -> list[str]:
@@ -139,9 +140,9 @@ class _Writer:
             if new_headless and old_headless:
                 lines.append(blank)
         elif new_headless:
-            lines.append("{++" + blank + "++}")
+            lines.append(criticmarkup.insertion(blank))
         elif old_headless:
-            lines.append("{--" + blank + "--}")
+            lines.append(criticmarkup.deletion(blank))
         lines += [self.row(row, columns) for row in head]
         aligns = list(op.block.table.aligns) + ["AlignDefault"] * columns
         lines.append("|" + "|".join(_ALIGN.get(a, "---") for a in aligns[:columns]) + "|")
@@ -151,7 +152,7 @@ class _Writer:
             lines.append(": " + " ".join(self.cell_text(c) for c in op.caption))
         kind = _whole_op(op)
         if kind != EQUAL:  # a whole table in or out: every line goes with it
-            lines = [line if not line or line.startswith(_OPEN[kind]) else f"{_OPEN[kind]}{line}{_CLOSE[kind]}"
+            lines = [line if not line or line.startswith(_OPEN[kind]) else _MARK[kind](line)
                      for line in lines]
         return lines
 
@@ -160,7 +161,7 @@ class _Writer:
             cells = [" ".join(self.inline([(EQUAL, t) for r in b.runs for t in r.tokens], notes_as=row.op)
                               for b in cell) for cell in row.cells]
             cells += [""] * (columns - len(cells))
-            return f"{_OPEN[row.op]}| " + " | ".join(cells) + f" |{_CLOSE[row.op]}"
+            return _MARK[row.op]("| " + " | ".join(cells) + " |")
         cells = [" ".join(self.cell_text(op) for op in cell) for cell in row.cells]
         cells += [""] * (columns - len(cells))
         return "| " + " | ".join(cells) + " |"
@@ -170,7 +171,7 @@ class _Writer:
             return self.inline(run_items(op))
         kind = _whole_op(op)
         text = self.inline([(EQUAL, t) for r in op.runs for t in r.tokens], notes_as=kind)
-        return f"{_OPEN[kind]}{text}{_CLOSE[kind]}"
+        return _MARK[kind](text)
 
     def note_definition(self, number: int, run_op: str, note: NoteChange) -> list[str]:
         lines: list[str] = []
@@ -182,7 +183,7 @@ class _Writer:
                 # The reference itself is inserted or deleted: the whole definition goes with it.
                 indent, marker = self.prefix(op)
                 text = self.inline([(EQUAL, t) for r in op.runs for t in r.tokens], notes_as=run_op)
-                block_lines = [indent + f"{_OPEN[run_op]}{label}{marker}{text}{_CLOSE[run_op]}"]
+                block_lines = [indent + _MARK[run_op](f"{label}{marker}{text}")]
             if lines:
                 lines.append("")
             lines += block_lines
@@ -221,12 +222,12 @@ class _Writer:
                 while after < end and items[after][0] == INSERT:
                     after += 1
                 new_text = self._plain(items, marks, stop, after, lead, INSERT)
-                out.append("{~~" + text + "~>" + new_text + "~~}")
+                out.append(criticmarkup.substitution(text, new_text))
                 stop = after
             elif op == EQUAL:
                 out.append(text)
             else:
-                out.append(_OPEN[op] + text + _CLOSE[op])
+                out.append(_MARK[op](text))
             index = stop
         return "".join(out)
 
@@ -268,7 +269,7 @@ class _Writer:
                                 {x for x in range(len(core)) if side[core[x]] in lead} if core else set(),
                                 op_here if op_here != EQUAL else notes_as)
             text = " " * left + _wrap(mark, inner) + " " * right
-            out.append(text if op_here == EQUAL else f"{_OPEN[op_here]}{text}{_CLOSE[op_here]}")
+            out.append(text if op_here == EQUAL else _MARK[op_here](text))
             if op_here == EQUAL:
                 break
         return "".join(out)
@@ -296,10 +297,10 @@ class _Writer:
                 while after < end and items[after][0] == INSERT:
                     after += 1
                 new_text = "".join(self.token(items[i][1], i in lead, INSERT) for i in range(stop, after))
-                out.append("{~~" + text + "~>" + new_text + "~~}")
+                out.append(criticmarkup.substitution(text, new_text))
                 stop = after
             else:
-                out.append(_OPEN[op] + text + _CLOSE[op])
+                out.append(_MARK[op](text))
             index = stop
         return "".join(out)
 
@@ -397,88 +398,3 @@ def _code_span(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-# -- applying marks -------------------------------------------------------------------
-
-def apply_criticmarkup(text: str, *, accept: bool = True) -> str:
-    """Accept (or reject) every CriticMarkup mark of a text.
-
-    Comments and highlight marks are removed, keeping highlighted text. A line
-    made only of marks that resolves to nothing (a block inserted or deleted as
-    a whole) is dropped with its line end, as an editor would.
-    """
-    kept = []
-    for line in text.split("\n"):
-        pieces = _scan(line)
-        only_marks = any(kind != "text" for kind, *_ in pieces) and all(
-            not part[1].strip() for part in pieces if part[0] == "text")
-        if only_marks and not _resolve(pieces, accept).strip():
-            continue
-        kept.append(line)
-    return _resolve(_scan("\n".join(kept)), accept)
-
-
-def _resolve(pieces, accept: bool) -> str:
-    out = []
-    for kind, *parts in pieces:
-        if kind == "text" or kind == "highlight":
-            out.append(parts[0])
-        elif kind == "insert":
-            out.append(parts[0] if accept else "")
-        elif kind == "delete":
-            out.append("" if accept else parts[0])
-        elif kind == "substitute":
-            out.append(parts[1] if accept else parts[0])
-    return "".join(out)
-
-
-_MARKS = {"{++": ("insert", "++}"), "{--": ("delete", "--}"), "{~~": ("substitute", "~~}"),
-          "{>>": ("comment", "<<}"), "{==": ("highlight", "==}")}
-
-
-def _scan(text: str) -> list[tuple]:
-    """Split text into ('text', s) and mark pieces; backslash escapes are kept and never open or close a mark."""
-    pieces: list[tuple] = []
-    plain: list[str] = []
-    index = 0
-    while index < len(text):
-        ch = text[index]
-        if ch == "\\" and index + 1 < len(text):
-            plain.append(text[index:index + 2])
-            index += 2
-            continue
-        opener = text[index:index + 3]
-        if opener in _MARKS:
-            kind, closer = _MARKS[opener]
-            end = _find(text, closer, index + 3)
-            if end != -1:
-                if plain:
-                    pieces.append(("text", "".join(plain)))
-                    plain = []
-                content = text[index + 3:end]
-                if kind == "substitute":
-                    arrow = _find(content, "~>", 0)
-                    old, new = (content[:arrow], content[arrow + 2:]) if arrow != -1 else (content, "")
-                    pieces.append((kind, old, new))
-                else:
-                    pieces.append((kind, content))
-                index = end + 3
-                continue
-        plain.append(ch)
-        index += 1
-    if plain:
-        pieces.append(("text", "".join(plain)))
-    return pieces
-
-
-def _find(text: str, needle: str, start: int) -> int:
-    index = start
-    while index <= len(text) - len(needle):
-        if text[index] == "\\":
-            index += 2
-            continue
-        if text.startswith(needle, index):
-            return index
-        index += 1
-    return -1

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
+from ..textdiff import DELETE as DELETE, EQUAL as EQUAL, INSERT as INSERT  # the redline's ops too
 from .blocks import Block, Document, Token
 
-EQUAL, INSERT, DELETE = "equal", "insert", "delete"
+T = TypeVar("T")
+K = TypeVar("K")
+
 CHANGE, MOVE_FROM, MOVE_TO = "change", "move-from", "move-to"
 
 
@@ -15,7 +19,7 @@ CHANGE, MOVE_FROM, MOVE_TO = "change", "move-from", "move-to"
 class NoteChange:
     """A footnote reference inside a run, with the block operations of the footnote's text."""
 
-    marks: tuple
+    marks: tuple[Any, ...]
     ops: tuple["BlockOp", ...]
 
     kind = "note"
@@ -79,7 +83,7 @@ class Counts:
         return (self.words_inserted + self.words_deleted + self.blocks_changed + self.blocks_inserted
                 + self.blocks_deleted + self.moves)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return {"words_inserted": self.words_inserted, "words_deleted": self.words_deleted,
                 "blocks_changed": self.blocks_changed, "blocks_inserted": self.blocks_inserted,
                 "blocks_deleted": self.blocks_deleted, "moves": self.moves}
@@ -103,7 +107,7 @@ class Redline:
         return any(op.changed for op in walk_ops(self.ops))
 
 
-def walk_ops(ops) -> Iterator[BlockOp]:
+def walk_ops(ops: Iterable[BlockOp]) -> Iterator[BlockOp]:
     """Every block operation, depth first: notes inside runs and cells inside rows included."""
     for op in ops:
         yield op
@@ -123,14 +127,15 @@ def side_tokens(op: BlockOp, side: str) -> list[Token | NoteChange]:
     return [t for run in op.runs if run.op != hidden for t in run.tokens]
 
 
-def runs(sequence, key):
+def runs(sequence: Sequence[T], key: Callable[[T], K]) -> Iterator[tuple[int, int, K]]:
     """The maximal runs of a sequence whose items share a key: (start, end, key) with end exclusive."""
-    start, current = 0, None
+    start = 0
+    current: K | None = None
     for index, item in enumerate(sequence):
         value = key(item)
         if index and value != current:
-            yield start, index, current
+            yield start, index, cast(K, current)
             start = index
         current = value
     if len(sequence):
-        yield start, len(sequence), current
+        yield start, len(sequence), cast(K, current)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .. import criticmarkup
 from ..errors import GitError, LedgerError, RedlineError, StatementError, TranslationError, UsageError
 from ..fsutil import read_repo_bytes
 from ..history import (commits_touching, current_author, file_at, head_commit, last_commit_touching, read_blobs,
@@ -173,7 +174,7 @@ def endorsed_version(repo, statement_id: str, partner_id: str) -> Version:
     position is no longer a counting one sends us back through the record's own
     history to the last counting position."""
     require_partner(repo.partners(), partner_id)
-    endorsed = _last_endorsement(repo, statement_id, partner_id)
+    endorsed = last_endorsement(repo, statement_id, partner_id)
     if endorsed is None:
         raise LedgerError(f"partner '{partner_id}' has never endorsed '{statement_id}'")
     wanted_hash, record_commit = endorsed
@@ -237,7 +238,7 @@ def translated_version(repo, statement_id: str, language: str) -> Version:
                        f"`accord translate {statement_id} {language} --mark-current`")
 
 
-def _last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, str | None] | None:
+def last_endorsement(repo, statement_id: str, partner_id: str) -> tuple[str, str | None] | None:
     """(text_sha256, commit) of the partner's newest record with a counting position, or None."""
     for record in record_versions(repo, statement_id, partner_id):
         if record.counting:
@@ -296,8 +297,7 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
             text = "\n".join([*lines[:3], f"Renumbered: {'; '.join(moves)}", *lines[3:]])
         return text
     if fmt == "md":
-        about = f"Changes to {diff.statement_id}: {diff.old.label} -> {diff.new.label}".replace("<<}", "")
-        header = "{>>" + about + "<<}"
+        header = criticmarkup.comment(f"Changes to {diff.statement_id}: {diff.old.label} -> {diff.new.label}")
         return header + "\n\n" + render_markdown(diff.redline)
     if fmt == "html":
         return render_html(diff.redline, heading=diff.new.title, old_label=diff.old_label, new_label=diff.new_label,

@@ -16,7 +16,8 @@ from ..i18n.furniture import Furniture
 from ..i18n.scripts import ScriptFonts, TextPart, choose_fonts
 from ..ledger import SignatoryEntry, signatories
 from ..repo import Repo, Settings
-from ..statement import Statement, require_no_conflict_markers, source_blocks
+from ..blockrules import source_blocks
+from ..statement import Statement, require_no_conflict_markers
 from ..yamlio import LineDict
 from .inputs import RepoInputs, input_pathspecs, statement_images, version_pathspecs
 

@@ -30,7 +30,7 @@ def reader(document: Document) -> str:
 
 
 def east_asian_line_breaks(document: Document) -> str:
-    """A line break between two Chinese or Japanese characters is no space (statement.join_wrapped_lines
+    """A line break between two Chinese or Japanese characters is no space (blockrules.join_wrapped_lines
     hashes it so); Korean, which spaces its words, keeps its breaks as spaces."""
     if document.furniture.primary == "ko" or not _WIDE.search(document.statement.body):
         return ""

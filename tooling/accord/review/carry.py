@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..textdiff import Matcher, pair_blocks
 from .layout import FOOTNOTE_REF, Block, block_kind, is_rule_row
-from .merge import ExactMatcher, merge_words, pair_blocks, shorten
+from .merge import merge_words, shorten
 
 _LIST_MARKER = re.compile(r"^(?:[-*+]|\d{1,9}[.)]|#[.)]|\(?[a-zA-Z][.)])\s+")
 _ATTRIBUTES = re.compile(r"\{[^{}]*\}")
@@ -55,7 +57,7 @@ def map_blocks(source: list[Block], sent: list[Block]) -> tuple[dict[int, int], 
     sent_keys = [plain_key(block.text) for block in sent]
     mapping: dict[int, int] = {}
     joined: dict[int, list[int]] = {}
-    for tag, i1, i2, j1, j2 in ExactMatcher(None, source_keys, sent_keys).get_opcodes():
+    for tag, i1, i2, j1, j2 in Matcher(None, source_keys, sent_keys).get_opcodes():
         if tag == "equal":
             mapping.update({j1 + offset: i1 + offset for offset in range(i2 - i1)})
         elif tag == "replace":
@@ -80,7 +82,8 @@ def map_blocks(source: list[Block], sent: list[Block]) -> tuple[dict[int, int], 
     return mapping, joined
 
 
-def _split_paragraphs(source, source_keys, sent_keys, i1, i2, j1, j2) -> dict[int, list[int]]:
+def _split_paragraphs(source: list[Block], source_keys: list[str], sent_keys: list[str], i1: int, i2: int, j1: int,
+                      j2: int) -> dict[int, list[int]]:
     """Runs of two or more source blocks whose words, read on, are exactly one sent block's."""
     groups: dict[int, list[int]] = {}
     start = i1
@@ -122,7 +125,7 @@ def carry_edits(source: list[Block], sent: list[Block], returned: list[Block]) -
     # Source blocks the sent reading lost (pandoc drops a table with only empty cells, say): a
     # returned block that is one of them, where it stood, is that block unchanged, not an insertion.
     sent_lost = set(range(len(source))) - set(mapping.values()) - {i for rest in joined.values() for i in rest}
-    for tag, j1, j2, k1, k2 in ExactMatcher(None, sent_texts, returned_texts).get_opcodes():
+    for tag, j1, j2, k1, k2 in Matcher(None, sent_texts, returned_texts).get_opcodes():
         if tag == "equal":
             source_of_returned.update({k1 + n: mapping[j1 + n] for n in range(j2 - j1) if j1 + n in mapping})
             continue
@@ -238,7 +241,8 @@ def _number_list_starts(source: list[Block], returned: list[Block], source_of_re
             continue
         index = source_of_returned[k]
         current = replaced.get(index, source[index])
-        if _ORDERED_MARKER.match(current.text) and _ORDERED_MARKER.match(current.text).group(0) != number.group(0):
+        own_number = _ORDERED_MARKER.match(current.text)
+        if own_number and own_number.group(0) != number.group(0):
             replaced[index] = Block(_ORDERED_MARKER.sub(number.group(0), current.text), indent=current.indent)
 
 
@@ -247,7 +251,7 @@ def unnumbered(text: str) -> str:
     return _ORDERED_MARKER.sub("#", text)
 
 
-def _joined(source: list[Block], first: int, rest) -> Block:
+def _joined(source: list[Block], first: int, rest: Sequence[int]) -> Block:
     if not rest:
         return source[first]
     return Block(" ".join(source[index].text for index in (first, *rest)), indent=source[first].indent)

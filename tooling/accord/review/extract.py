@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from ..blockrules import FOOTNOTE_DEF
 from ..pandoc import run_pandoc
-from ..statement import _FOOTNOTE_DEF, split_front_matter
+from ..statement import split_front_matter
+from ..textdiff import TextBlock, similarity
 from .layout import FOOTNOTE_REF, Block, source_blocks
-from .merge import similarity
 
 # The Markdown pandoc writes when it reads a DOCX: pipe tables only, one line per block.
 PANDOC_MARKDOWN = "markdown-simple_tables-multiline_tables-grid_tables"
@@ -43,8 +46,8 @@ def read_markdown(docx: bytes) -> tuple[str | None, str]:
     return title, markdown
 
 
-def markdown_to_docx(markdown: str, title: str, language: str = "en", *, extra: list[str] = (),
-                     reference=None) -> bytes:
+def markdown_to_docx(markdown: str, title: str, language: str = "en", *, extra: Sequence[str] = (),
+                     reference: Path | None = None) -> bytes:
     """A plain pandoc DOCX of a statement, for texts sent without an official build."""
     args = ["-f", "markdown-raw_html-raw_attribute-raw_tex", "-M", f"title={title}", "-M", f"lang={language}",
             *extra, "-t", "docx", "-o", "-"]
@@ -78,7 +81,7 @@ def footnote_order(blocks: list[Block]) -> list[str]:
     labels: list[str] = []
     for block in blocks:
         text = block.text
-        definition = _FOOTNOTE_DEF.match(text)
+        definition = FOOTNOTE_DEF.match(text)
         if definition:
             text = text[definition.end():]
         for label in FOOTNOTE_REF.findall(text):
@@ -136,7 +139,7 @@ def label_like_source(source: list[Block], sent: list[Block], returned: list[Blo
         if label in returned_map:
             continue
         text = returned_texts.get(label, "")
-        scored = sorted(((similarity(text, sent_text), name) for name, sent_text in free.items()), reverse=True)
+        scored = sorted(((similarity(TextBlock(text), TextBlock(sent_text)), name) for name, sent_text in free.items()), reverse=True)
         if scored and scored[0][0] >= 0.5:
             returned_map[label] = scored[0][1]
             free.pop(scored[0][1])
@@ -162,17 +165,16 @@ _INTERNAL_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\((#[^)\s]*)\)")
 
 
 def relink_like_sent(sent: list[Block], returned: list[Block]) -> list[Block]:
-    from difflib import SequenceMatcher
+    from ..textdiff import Matcher
 
     sent_links = [match.groups() for block in sent for match in _INTERNAL_LINK.finditer(block.text)]
     returned_links = [match.groups() for block in returned for match in _INTERNAL_LINK.finditer(block.text)]
     renamed: dict[str, str] = {}
     refused: set[str] = set()
-    matcher = SequenceMatcher(None, [text for text, _ in sent_links], [text for text, _ in returned_links],
-                              autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for offset in range(block.size):
-            old, new = sent_links[block.a + offset][1], returned_links[block.b + offset][1]
+    matcher = Matcher(None, [text for text, _ in sent_links], [text for text, _ in returned_links])
+    for sent_at, returned_at, size in matcher.get_matching_blocks():
+        for offset in range(size):
+            old, new = sent_links[sent_at + offset][1], returned_links[returned_at + offset][1]
             if old != new and renamed.get(new, old) != old:
                 refused.add(new)
             renamed.setdefault(new, old)
@@ -182,7 +184,7 @@ def relink_like_sent(sent: list[Block], returned: list[Block]) -> list[Block]:
     sent_targets = {target for _, target in sent_links}
     renamed = {new: old for new, old in renamed.items() if new not in sent_targets}
 
-    def retarget(match: re.Match) -> str:
+    def retarget(match: re.Match[str]) -> str:
         return f"[{match.group(1)}]({renamed.get(match.group(2), match.group(2))})"
 
     return [replace(block, text=_INTERNAL_LINK.sub(retarget, block.text)) for block in returned]

@@ -166,10 +166,12 @@ def _new_pictures(returned, sent) -> list[tuple[str, bytes]]:
 
 
 def _likeness(sent: Version, returned: Version) -> float:
-    from difflib import SequenceMatcher
+    """The share of blocks two versions have in common (2 x blocks in common / blocks in both)."""
+    from ..textdiff import Matcher
 
-    return SequenceMatcher(None, [b.text for b in sent.blocks], [b.text for b in returned.blocks],
-                           autojunk=False).ratio()
+    sent_texts, returned_texts = [b.text for b in sent.blocks], [b.text for b in returned.blocks]
+    common = sum(size for _, _, size in Matcher(None, sent_texts, returned_texts).get_matching_blocks())
+    return 2.0 * common / (len(sent_texts) + len(returned_texts)) if sent_texts or returned_texts else 1.0
 
 
 _TYPED_NUMBER = re.compile(r"^\d{1,4}\\\.\s+")

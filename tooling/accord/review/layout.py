@@ -1,6 +1,6 @@
 """Statement source as blocks that remember their lines, and a body rewritten from merged blocks.
 
-The blocks are `statement.source_blocks`, the very blocks of the canonical text;
+The blocks are `blockrules.source_blocks`, the very blocks of the canonical text;
 each knows which source lines it came from, so a merge can keep every block
 nobody changed byte for byte, with its wrapping and indentation.
 """
@@ -11,9 +11,11 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from ..statement import _FENCE, SourceBlock as Block, block_kind  # noqa: F401 (re-exported)
-from ..statement import _FOOTNOTE_DEF, _HEADING, _is_list_item
-from ..statement import source_blocks as canonical_blocks
+from ..blockrules import FENCE, FOOTNOTE_DEF, HEADING, SourceBlock, is_list_item
+from ..blockrules import block_kind as block_kind
+from ..blockrules import source_blocks as canonical_blocks
+
+Block = SourceBlock   # the review's name for one block of a statement's source
 
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _EMPTY_ROW = re.compile(r"\|(?:[ \t]*\|)+")
@@ -89,7 +91,7 @@ def rewrap(original: list[str], text: str) -> list[str]:
     indent = original[0][:len(original[0]) - len(original[0].lstrip())]
     if len(original) > 1 and all(line.lstrip().startswith(">") for line in original):
         return _requote(original, text, indent)
-    if len(original) < 2 or any(_FENCE.match(line.strip()) for line in original):
+    if len(original) < 2 or any(FENCE.match(line.strip()) for line in original):
         return [indent + text]
     texts = [line.strip() for line in original]
     head = 0
@@ -147,7 +149,7 @@ def _requote(original: list[str], text: str, indent: str) -> list[str]:
 
 def _starts_a_block(line: str) -> bool:
     """Whether a wrapped line would start a new block in some Markdown reader (pandoc's or Word's import)."""
-    return bool(_is_list_item(line) or _HEADING.match(line) or _FOOTNOTE_DEF.match(line)
+    return bool(is_list_item(line) or HEADING.match(line) or FOOTNOTE_DEF.match(line)
                 or line.startswith(("|", ">")))
 
 

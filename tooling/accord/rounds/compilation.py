@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import RoundError, UsageError
-from ..statement import SourceBlock, source_blocks
+from ..blockrules import SourceBlock, source_blocks
 from .model import CommentNote, Round, latest_round, round_files
 from .paragraphs import paragraph_labels
 
@@ -130,11 +130,11 @@ def in_partner_order(item: Round) -> list:
 
 def changed_blocks(before: list[SourceBlock], after: list[SourceBlock]) -> list[tuple[int | None, str, str]]:
     """(index in before or the index it follows for an insertion, old text, new text) per changed block."""
-    from ..review.merge import pair_blocks
+    from ..textdiff import opcodes, pair_blocks
 
     old_texts, new_texts = [b.text for b in before], [b.text for b in after]
     changes: list[tuple[int | None, str, str]] = []
-    for tag, i1, i2, j1, j2 in block_opcodes(old_texts, new_texts):
+    for tag, i1, i2, j1, j2 in opcodes(old_texts, new_texts):
         if tag == "equal":
             continue
         pairs = dict(pair_blocks(old_texts[i1:i2], new_texts[j1:j2])) if tag == "replace" else {}
@@ -165,11 +165,11 @@ def _insert_at(previous: int) -> int | None:
 
 def block_places(before: list[SourceBlock], current: list[str]) -> dict[int, int]:
     """Where each block of the text a partner edited is in the current text (unchanged, else most like it)."""
-    from ..review.merge import pair_blocks
+    from ..textdiff import opcodes, pair_blocks
 
     texts = [b.text for b in before]
     place: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in block_opcodes(texts, current):
+    for tag, i1, i2, j1, j2 in opcodes(texts, current):
         if tag == "equal":
             place.update({i1 + n: j1 + n for n in range(i2 - i1)})
         elif tag == "replace":
@@ -205,38 +205,9 @@ class AnchorFinder:
         return next((index for index, words in enumerate(self._keys) if key in words), None)
 
 
-def block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """difflib-style opcodes between two lists of blocks, from diff-match-patch's Myers diff over one
-    character per distinct block: fast when few of thousands of blocks changed (difflib is quadratic there)."""
-    from diff_match_patch import diff_match_patch
-
-    engine = diff_match_patch()
-    engine.Diff_Timeout = 0
-    # A canonical block is one line (its whitespace is collapsed): dmp's line mode gives each a character.
-    old_chars, new_chars, _ = engine.diff_linesToChars("".join(f"{text}\n" for text in old),
-                                                       "".join(f"{text}\n" for text in new))
-    diffs = engine.diff_main(old_chars, new_chars, False)
-    opcodes: list[tuple[str, int, int, int, int]] = []
-    i = j = 0
-    for op, chars in diffs:
-        size = len(chars)
-        if op == 0:
-            opcodes.append(("equal", i, i + size, j, j + size))
-            i, j = i + size, j + size
-            continue
-        di, dj = (size, 0) if op == -1 else (0, size)
-        if opcodes and opcodes[-1][0] != "equal":
-            _, i1, i2, j1, j2 = opcodes.pop()
-            opcodes.append(("replace", i1, i2 + di, j1, j2 + dj))
-        else:
-            opcodes.append(("delete" if op == -1 else "insert", i, i + di, j, j + dj))
-        i, j = i + di, j + dj
-    return opcodes
-
-
 def _proposal(partner_id: str, label: str, old: str, new: str) -> Proposal:
     from ..redline.blocks import SPACE, word_token
-    from ..redline.words import diff_tokens
+    from ..textdiff import DELETE, diff_tokens
 
     old, new = display(old), display(new)
 
@@ -245,7 +216,7 @@ def _proposal(partner_id: str, label: str, old: str, new: str) -> Proposal:
 
     script = []
     for op, old_tokens, new_tokens in diff_tokens(tokens(old), tokens(new)):
-        text = "".join(token.text for token in (old_tokens if op == "delete" else new_tokens))
+        text = "".join(token.text for token in (old_tokens if op == DELETE else new_tokens))
         if text:
             script.append((op, text))
     return Proposal(partner_id, label, old, new, tuple(script))

@@ -51,7 +51,8 @@ def merge_round(repo, statement_id: str) -> RoundMerge:
     from ..history import commit_files, create_branch, file_at, head_commit
     from ..review.layout import Piece, render_body
     from ..review.merge import merge_words, shorten
-    from ..statement import block_kind, source_blocks, statement_from_bytes
+    from ..blockrules import block_kind, source_blocks
+    from ..statement import statement_from_bytes
     from ..yamlio import decode_text
 
     repo.require_statement(statement_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +14,6 @@ from .model import (MODES, Packet, Round, commit_together, now, open_round_of, p
 
 PROPERTY_ROUND = "accord.round"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
-
-# CriticMarkup (what review import leaves where edits collide) and git's merge markers on their own lines.
-_CONFLICT_MARKERS = re.compile(r"\{~~|~~\}|\{\+\+|\+\+\}|\{--|--\}|^(<{7}|>{7})( |$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -108,11 +104,12 @@ def _clear_leftovers(folder: Path) -> None:
 
 def refuse_conflict_markers(text: str, display: str) -> None:
     """A text with conflict markers in it is not a text anyone can be asked to review."""
-    match = _CONFLICT_MARKERS.search(text)
-    if match:
-        line = text.count("\n", 0, match.start()) + 1
-        raise RoundError(f"conflict marker '{match.group(0).strip()}' in the text; resolve the conflict and "
-                         "commit before opening a round", path=display, line=line)
+    from ..criticmarkup import find_markers
+
+    found = find_markers(text)
+    if found:
+        raise RoundError(f"conflict marker '{found[0].mark}' in the text; resolve the conflict and "
+                         "commit before opening a round", path=display, line=found[0].line)
 
 
 def _one_line_note(note: str | None) -> str | None:

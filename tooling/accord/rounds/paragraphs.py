@@ -8,7 +8,7 @@ labels such as `10(f)`) lands, `paragraph_labels` is the one function to swap.
 
 from __future__ import annotations
 
-from ..statement import block_kind, source_blocks
+from ..blockrules import block_kind, source_blocks
 
 
 def paragraph_labels(body: str, numbered_paragraphs: bool = False) -> list[str | None]:
