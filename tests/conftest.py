@@ -27,6 +27,47 @@ settings.register_profile("dev", print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 
+# -- the slowest files first --------------------------------------------------------------------
+# `make test` gives each pytest-xdist worker whole files (--dist loadfile), in collection order
+# (--no-loadscope-reorder: xdist's own order, most tests first, started the one-test concurrency file and
+# the eight-test fault trials last, and one worker ran them alone at the end). So the files are collected
+# slowest first, by their seconds in the last run (pytest's cache); a file not timed yet comes after
+# them, most tests first. The order of the tests inside a file is unchanged.
+
+_SECONDS_KEY = "accord/seconds-per-file"
+_seconds: dict[str, float] = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    if not hasattr(config, "workerinput"):
+        return  # not a pytest-xdist worker: the order given (or chosen by --ff and the like) stands
+    cache = getattr(config, "cache", None)
+    recorded = cache.get(_SECONDS_KEY, {}) if cache is not None else {}
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.nodeid.split("::")[0]] = counts.get(item.nodeid.split("::")[0], 0) + 1
+
+    def slowest_first(item):
+        file = item.nodeid.split("::")[0]
+        seconds = recorded.get(file)
+        return (0, -seconds, file) if isinstance(seconds, (int, float)) else (1, -counts[file], file)
+
+    items.sort(key=slowest_first)  # stable: each file's tests keep their order
+
+
+def pytest_runtest_logreport(report):
+    file = report.nodeid.split("::")[0]
+    _seconds[file] = _seconds.get(file, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    cache = getattr(session.config, "cache", None)
+    if cache is None or hasattr(session.config, "workerinput") or not _seconds:
+        return  # a worker's reports reach the controller, which records them once
+    cache.set(_SECONDS_KEY, {**cache.get(_SECONDS_KEY, {}), **{f: round(s, 2) for f, s in _seconds.items()}})
+
+
 @pytest.fixture
 def repo(request, tmp_path) -> Path:
     """A committed accord repository with five partners and one statement, 'child-protection'.

@@ -290,8 +290,11 @@ def test_a_copy_of_the_house_fonts_finds_the_character_maps_its_twin_cached_and_
     from accord.ooxml import fontfiles
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    for memo in ("_facts_cache", "_faces_cache", "_file_hashes"):
+    from accord import outputcache
+
+    for memo in ("_facts_cache", "_faces_cache"):
         monkeypatch.setattr(fontfiles, memo, {})
+    monkeypatch.setattr(outputcache, "_file_hashes", {})
     hebrew = [scripts.TextPart("שלום", 3, "the title")]
     first = shutil.copytree(ROOT / "templates" / "fonts", tmp_path / "first")
     chosen = scripts.choose_fonts(hebrew, "he", first)

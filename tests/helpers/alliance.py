@@ -1,8 +1,8 @@
 """Real git repositories for tests, and the accord CLI run in-process.
 
 `make_alliance` builds each distinct repository once per test process (a committed template in a
-private temporary folder) and gives every caller its own copy: copying a committed repository is
-far cheaper than copying templates/ (4.5 MB of fonts) and committing it again for every test.
+private temporary folder, its objects packed) and gives every caller its own copy: copying a committed
+repository is far cheaper than copying templates/ (4.5 MB of fonts) and committing it again for every test.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import textwrap
 from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,15 +111,30 @@ def make_alliance(root: Path, *, status: str = "draft", templates: bool = True, 
     exist yet. Each caller gets its own copy of a repository made once per process for these
     arguments, so what a test does to its copy touches no other test.
     """
-    key = (status, templates, signers, gitignore, body_extra, message)
+    key = ("alliance", status, templates, signers, gitignore, body_extra, message)
+    return copy_of_template(key, root, lambda where: _build_alliance(
+        where, status=status, templates=templates, signers=signers, gitignore=gitignore, body_extra=body_extra,
+        message=message))
+
+
+def copy_of_template(key: tuple, root: Path, build: Callable[[Path], Path]) -> Path:
+    """A copy at root of the repository build(folder) makes: built, and packed, once per process for each key
+    (which must name everything build depends on), so what a test does to its copy touches no other test."""
     template = _TEMPLATES.get(key)
     if template is None:
-        template = _build_alliance(_template_folder() / f"alliance-{len(_TEMPLATES)}", status=status,
-                                   templates=templates, signers=signers, gitignore=gitignore,
-                                   body_extra=body_extra, message=message)
+        template = build(Path(tempfile.mkdtemp(prefix="template-", dir=_template_folder())) / "repository")
+        pack(template)
         _TEMPLATES[key] = template
     copy_repository(template, root)
     return root
+
+
+def pack(root: Path) -> None:
+    """Every test copies a template: one pack instead of ~40 loose objects in their fan-out folders, and no
+    sample hooks, make a copy 78 files instead of 182, and halve its CPU (39 ms to 18 ms here)."""
+    git(root, "repack", "-a", "-d", "-q")
+    for sample in (root / ".git" / "hooks").glob("*.sample"):
+        sample.unlink()
 
 
 def copy_repository(source: Path, root: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from helpers.alliance import git, make_alliance, write
+from helpers.alliance import copy_of_template, git, make_alliance, write
 
 ID = "child-protection"
 S = f"statements/{ID}/statement.md"
@@ -16,7 +16,12 @@ INVITED = ["unicef", "iom", "unodc", "ecpat", "lastrada", "ilo", "coe"]
 
 
 def consultation_repo(root: Path) -> Path:
-    """The test alliance with seven invited partners, contacts for most, and build/ ignored."""
+    """The test alliance with seven invited partners, contacts for most, and build/ ignored (made once per
+    test process; each caller gets its own copy)."""
+    return copy_of_template(("consultation",), root, _build_consultation_repo)
+
+
+def _build_consultation_repo(root: Path) -> Path:
     make_alliance(root, gitignore="/build/\n")
     for partner_id, (name, short, kind) in EXTRA_PARTNERS.items():
         write(root / "partners" / f"{partner_id}.yaml", f"id: {partner_id}\nname: {name}\nshort: {short}\nkind: {kind}\n")

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -14,6 +15,25 @@ def cache_root() -> Path:
     """$XDG_CACHE_HOME/accord, else ~/.cache/accord."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "accord"
+
+
+_hashes_lock = threading.Lock()
+_file_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, computed once per process for each (path, size, mtime): the key of what a
+    cache holds about a file (a font's facts, subsets and character map), so a copy of the same file
+    elsewhere (another clone, a moved repository) finds it, and a changed file never does."""
+    stat = os.stat(path)
+    stamp = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _hashes_lock:
+        digest = _file_hashes.get(stamp)
+    if digest is None:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with _hashes_lock:
+            _file_hashes[stamp] = digest
+    return digest
 
 
 def write_best_effort(path: Path, data: bytes) -> None:

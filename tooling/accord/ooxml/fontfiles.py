@@ -8,7 +8,6 @@ No lxml here: a PDF or HTML build asks which fonts set its text without loading 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import threading
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ class Face:
 
 _faces_lock = threading.Lock()
 _faces_cache: dict[tuple[tuple[str, int, int], ...], dict[Face, Path]] = {}
-_file_hashes: dict[tuple[str, int, int], str] = {}
 _facts_cache: dict[str, "_FontFacts"] = {}
 
 
@@ -74,16 +72,9 @@ def _shown(path: Path, font_dir: Path) -> str:
 
 
 def _font_hash(path: Path) -> str:
-    """SHA-256 of a font file's bytes, computed once per process for each (path, size, mtime)."""
-    stat = path.stat()
-    stamp = (str(path), stat.st_size, stat.st_mtime_ns)
-    with _faces_lock:
-        font_hash = _file_hashes.get(stamp)
-    if font_hash is None:
-        font_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-        with _faces_lock:
-            _file_hashes[stamp] = font_hash
-    return font_hash
+    from ..outputcache import file_sha256
+
+    return file_sha256(path)
 
 
 @dataclass(frozen=True)
