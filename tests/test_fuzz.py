@@ -236,3 +236,13 @@ def test_random_tracked_changes_on_random_text_import_as_the_text_the_partner_me
     intended = "\n\n".join(" ".join(word for word in words if word) for words in meant).replace("’", "'")
     assert canonical_text(imported.title, imported.body) == canonical_text("A Statement of Random Words", intended)
     git(review_repo, "branch", "-q", "-D", result.branch)
+
+
+@given(st.text(alphabet=st.sampled_from("ab &<>\"'\n\r\t\u00e9"), max_size=30))
+def test_the_ooxml_escapes_write_what_the_standard_library_writes(text):
+    from xml.sax.saxutils import escape, quoteattr
+
+    from accord.ooxml import parts
+
+    assert parts.escape(text) == escape(text)
+    assert parts.quoteattr(text) == quoteattr(text)

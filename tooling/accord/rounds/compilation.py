@@ -326,9 +326,8 @@ def _by_partner(entry: Entry) -> list[tuple[str, list[Proposal], list[CommentNot
 
 def compilation_docx(repo: Repo, compilation: Compilation) -> bytes:
     """A landscape A4 DOCX on the house reference document: one table, header row repeated on every page."""
-    from xml.sax.saxutils import escape
-
     from ..ooxml.package import Package
+    from ..ooxml.parts import escape
 
     reference = repo.templates_dir / "reference.docx"
     if not reference.is_file():
