@@ -16,7 +16,7 @@ from pathlib import Path
 
 from accord.pandoc import pandoc_path
 from accord.redline.blocks import MARKDOWN_READER, Document, document_from_ast
-from accord.redline.docx import _WordWalker
+from accord.redline.docx import ast_words
 
 # Arguments come in threes (file, format, track-changes mode or "-"); one compact JSON AST per line goes out.
 _SCRIPT = """\
@@ -65,10 +65,4 @@ def document(ast: dict, title: str = "") -> Document:
 
 def docx_words(ast: dict) -> list[str]:
     """docx_words' words from a docx_read's AST: the title's, then the body's in reading order."""
-    walker = _WordWalker()
-    title = ast.get("meta", {}).get("title")
-    if title and title.get("t") == "MetaInlines":
-        walker.inlines(title["c"])
-        walker.flush()
-    walker.blocks(ast.get("blocks", []))
-    return walker.words
+    return ast_words(ast)

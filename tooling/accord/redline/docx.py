@@ -101,6 +101,11 @@ def docx_words(data: bytes, mode: str = "accept") -> list[str]:
     """The words of a DOCX as pandoc reads it with --track-changes=accept or reject, in reading order."""
     ast = json.loads(run_pandoc(["-f", "docx", f"--track-changes={mode}", "-t", "json"], data,
                                 what="pandoc (reading the DOCX redline)"))
+    return ast_words(ast)
+
+
+def ast_words(ast: dict) -> list[str]:
+    """The words of pandoc's JSON of a DOCX: the title's, then the body's in reading order."""
     walker = _WordWalker()
     title = ast.get("meta", {}).get("title")
     if title and title.get("t") == "MetaInlines":
