@@ -319,6 +319,9 @@ def test_a_position_with_a_reservation_recorded_on_the_form_lands_in_git_signed_
             in verified.out)
     shown = client.get("/statements/shared-text")
     assert "current" in shown.text and "reservation on paragraph 2" in shown.text
+    status = run("status", "shared-text", "--repo", str(root))
+    assert re.search(r"UNICEF\s+endorse-with-reservations\s+current\s+portal\s", status.out), (
+        "a record the portal signed is not shown as signed by the partner")
 
 
 def test_a_refused_position_says_why_and_commits_nothing(portal):

@@ -304,9 +304,12 @@ def _standing_badge(standing, *, compact: bool = False) -> dict:
     record = standing.record
     label = POSITION_LABELS[record.position]
     text = "the current text" if standing.current else "an earlier text"
-    title = f"{label}, {record_date_phrase(record)}, on {text}, {'signed' if standing.signed else 'attested'}"
+    title = f"{label}, {record_date_phrase(record)}, on {text}, {_VOUCHED[standing.vouched]}"
     return _badge(record.position, POSITION_MARKS[record.position] if compact else label,
                   stale=not standing.current, title=title)
+
+
+_VOUCHED = {"signed": "signed", "portal": "signed by the partner portal", "attested": "attested"}
 
 
 def record_date(record):

@@ -25,10 +25,11 @@ LEGEND = ("E endorse  R with reservations  N no objection  A abstain  X object  
 def status(statement_id: str | None, as_json: bool, repo: Repo) -> None:
     """Show where statements stand in the ledger, and the release gate.
 
-    With ID: the text hash, each partner's position (current or stale, signed or
-    attested), reservations, invited partners not yet heard from, and every reason
-    the gate is closed. Without ID: a statements x partners matrix. "signed" means a
-    signature is filed; `accord verify` checks it. Exit 0 either way."""
+    With ID: the text hash, each partner's position (current or stale; signed,
+    portal or attested), reservations, invited partners not yet heard from, and every
+    reason the gate is closed. Without ID: a statements x partners matrix. "signed"
+    means a signer's signature is filed, "portal" the partner portal's signature for a
+    user it signed in; `accord verify` checks either. Exit 0 either way."""
     from ..i18n.translations import translation_versions
     from ..ledger import LedgerStatus, ledger_status, ledger_statuses
 
@@ -77,7 +78,7 @@ def _print_statement(result: LedgerStatus, repo: Repo | None = None) -> None:
     click.echo()
     if result.standings:
         rows = [(s.label, s.record.position, "current" if s.current else "stale",
-                 "signed" if s.signed else "attested", s.record.recorded_at.isoformat(), s.record.signatory)
+                 s.vouched, s.record.recorded_at.isoformat(), s.record.signatory)
                 for s in result.standings]
         widths = [max(len(row[column]) for row in rows) for column in range(5)]
         for standing, row in zip(result.standings, rows):

@@ -71,6 +71,15 @@ class Standing:
     short: str | None = None  # the partner's short name, None when it has none (label is then its name)
 
     @property
+    def vouched(self) -> str:
+        """How the record is vouched for, in a word: 'signed' by a signer of the partner, 'portal' (signed with
+        the partner portal's key for a user it signed in: the portal attests, the partner did not sign),
+        or 'attested' (no signature)."""
+        if not self.signed:
+            return "attested"
+        return "portal" if self.record.evidence is not None and self.record.evidence.kind == "portal" else "signed"
+
+    @property
     def counting(self) -> bool:
         """Counts towards the gate: a counting position taken on the current text by an invited partner."""
         return self.current and self.record.counting and self.invited
