@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BuildError
+from ..outputcache import file_sha256
 
 @dataclass(frozen=True)
 class Face:
@@ -71,12 +72,6 @@ def _shown(path: Path, font_dir: Path) -> str:
         return str(path)
 
 
-def _font_hash(path: Path) -> str:
-    from ..outputcache import file_sha256
-
-    return file_sha256(path)
-
-
 @dataclass(frozen=True)
 class _FontFacts:
     """What accord reads from a font file: its face, the code points it maps, and what fontTable.xml
@@ -102,7 +97,7 @@ def _facts(path: Path, shown: str, number: int = 0) -> _FontFacts:
     (accord.i18n.scripts), use it.
 
     Reading them takes fontTools and about 25 ms a face, which every DOCX build and redline paid."""
-    font_hash = _font_hash(path)
+    font_hash = file_sha256(path)
     key = font_hash if number == 0 else f"{font_hash}-{number}"
     with _faces_lock:
         if key in _facts_cache:

@@ -32,7 +32,8 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from ..errors import BuildError
-from .fontfiles import Face, _cmap, _default_cache_dir, _faces_lock, _facts, _font_hash, _shown, house_faces
+from ..outputcache import file_sha256
+from .fontfiles import Face, _cmap, _default_cache_dir, _faces_lock, _facts, _shown, house_faces
 from .ns import W_NS, w
 from .package import Package
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -110,7 +111,7 @@ _SUBSET_OPTIONS = "hinting=0 notdef_outline=1 name_IDs=* name_languages=* page=1
 def _subset_key(path: Path, pages: frozenset[int]) -> str:
     import fontTools
 
-    about = f"{_font_hash(path)} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
+    about = f"{file_sha256(path)} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
     return hashlib.sha256(about.encode()).hexdigest()
 
 
