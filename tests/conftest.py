@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from helpers.alliance import (PARTNERS, ROOT, STATEMENT, STATEMENT_PATH, Result, copy_repository, git,
+from helpers.alliance import (PARTNERS, ROOT, SHARED, STATEMENT, STATEMENT_PATH, Result, copy_repository, git,
                               make_alliance, run, write)
 
 __all__ = ["PARTNERS", "ROOT", "STATEMENT", "STATEMENT_PATH", "Result", "copy_repository", "git", "make_alliance",
@@ -66,6 +66,31 @@ def pytest_sessionfinish(session):
     if cache is None or hasattr(session.config, "workerinput") or not _seconds:
         return  # a worker's reports reach the controller, which records them once
     cache.set(_SECONDS_KEY, {**cache.get(_SECONDS_KEY, {}), **{f: round(s, 2) for f, s in _seconds.items()}})
+
+
+# -- the files test repositories share -------------------------------------------------------
+# Every repository of helpers.alliance hard-links the house fonts of one read-only copy per process, and
+# borrows its template's git objects. A test run as root can write into a read-only file; the guard
+# below fails that test, naming the file, and the session fails at its end if any shared file's bytes
+# changed at all (tests/test_test_helpers.py performs both attacks).
+
+@pytest.fixture(autouse=True)
+def _shared_files_unchanged():
+    yield
+    changed = SHARED.changed()
+    if changed:
+        pytest.fail("this test changed a file that every test repository of this process shares (a hard link): "
+                    f"{', '.join(changed)}; replace such a file (helpers.alliance.write does), never write into it",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_files_intact():
+    yield
+    damaged = SHARED.damaged()
+    if damaged:
+        pytest.fail(f"the bytes of files that every test repository of this process shares have changed: "
+                    f"{', '.join(damaged)}; every test that used them is suspect", pytrace=False)
 
 
 @pytest.fixture

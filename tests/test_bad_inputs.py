@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from conftest import STATEMENT, git, make_alliance, run, write
-from helpers.alliance import copy_repository
 
 GOOD = STATEMENT.format(id="child-protection", status="draft")
 S = "statements/child-protection/statement.md"
@@ -29,17 +28,10 @@ RECORD = (f"statement: child-protection\npartner: unicef\nposition: endorse\ntex
 ENDORSE = ["endorse", "child-protection", "unicef", "--position", "endorse", "--signatory", "Signer of UNICEF"]
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    """conftest's repository plus the .gitignore a real one has; each case gets a copy of it."""
-    root = make_alliance(tmp_path_factory.mktemp("pristine") / "alliance", gitignore="build/\ndist/\nsite/\n")
-    return root
-
-
 @pytest.fixture
-def repo(pristine, tmp_path) -> Path:
-    root = tmp_path / "alliance"
-    return copy_repository(pristine, root)
+def repo(tmp_path) -> Path:
+    """conftest's repository plus the .gitignore a real one has."""
+    return make_alliance(tmp_path / "alliance", gitignore="build/\ndist/\nsite/\n")
 
 
 def snapshot(tmp: Path, root: Path) -> dict:

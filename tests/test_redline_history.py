@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 import zipfile
 
 import pytest
 from lxml import etree
 
-from conftest import PARTNERS, ROOT, git, run, write
+from conftest import PARTNERS, git, run, write
+from helpers.alliance import copy_templates
 from helpers.pandoc_reads import docx_read, docx_words, read_many
 from helpers.redline_texts import SENTENCES, TITLE, sample, statement_md
 
@@ -101,7 +101,7 @@ def history(tmp_path_factory):
     root = tmp_path_factory.mktemp("history") / "alliance"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
-    shutil.copytree(ROOT / "templates", root / "templates")
+    copy_templates(root / "templates")
     write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
     for partner_id, (name, short, kind) in PARTNERS.items():
         write(root / "partners" / f"{partner_id}.yaml", f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\n"

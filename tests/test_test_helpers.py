@@ -1,14 +1,19 @@
-"""The test suite's own helpers: copies of a test repository share nothing a test can change, the CI
-hypothesis profile is derandomized, and the browser tests say why when there is no browser."""
+"""The test suite's own helpers: copies of a test repository share nothing a test can change (and a test
+that writes into a shared file fails), the CI hypothesis profile is derandomized, and the browser tests say
+why when there is no browser."""
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
+import textwrap
 from dataclasses import astuple
 
 from hypothesis import settings
 
-from helpers.alliance import STATEMENT_PATH, git, make_alliance, write
+from helpers.alliance import ROOT, STATEMENT_PATH, git, make_alliance, write
 from helpers.browser import find_chromium
 
 
@@ -31,6 +36,67 @@ def test_what_a_test_does_to_its_repository_leaves_the_next_copy_as_it_was(tmp_p
     assert (second / "templates" / "reference.docx").read_bytes()[:2] == b"PK"
     assert git(second, "status", "--porcelain", "--untracked-files=all") == ""
     git(second, "fsck", "--strict", "--no-dangling")
+
+
+def test_copies_share_their_fonts_and_objects_and_write_replaces_a_shared_font(tmp_path):
+    first, second = make_alliance(tmp_path / "first"), make_alliance(tmp_path / "second")
+    font = "templates/fonts/NotoSans-Regular.ttf"
+    assert (first / font).stat().st_ino == (second / font).stat().st_ino
+    assert not list((first / ".git" / "objects" / "pack").iterdir())
+    write(first / font, b"not a font")  # a new file in the first copy: the shared one is left alone
+    assert (second / font).read_bytes() == (ROOT / font).read_bytes()
+    assert git(second, "status", "--porcelain") == ""
+
+
+# The attacks a test run as root can make on a shared file, in a session of their own. The first writes into
+# a font (its mtime changes): the guard fails that test. The second writes into another one and puts its mode
+# and mtime back: no test is failed for it, but the hash check at the end of the session fails the session.
+ATTACKS = textwrap.dedent("""\
+    import os
+
+    from helpers.alliance import make_alliance
+
+
+    def attack(path, hide):
+        facts = path.stat()
+        path.chmod(0o644)  # not needed as root, who writes into a read-only file all the same
+        with open(path, "r+b") as handle:
+            handle.write(b"XXXX")
+        if hide:
+            path.chmod(facts.st_mode)
+            os.utime(path, ns=(facts.st_atime_ns, facts.st_mtime_ns))
+
+
+    def test_writes_into_a_shared_font(tmp_path):
+        attack(make_alliance(tmp_path / "alliance") / "templates/fonts/NotoSans-Regular.ttf", hide=False)
+
+
+    def test_writes_into_a_shared_font_and_hides_it(tmp_path):
+        attack(make_alliance(tmp_path / "alliance") / "templates/fonts/NotoSerif-Regular.ttf", hide=True)
+
+
+    def test_innocent(tmp_path):
+        make_alliance(tmp_path / "alliance")
+""")
+
+
+def test_a_test_that_writes_into_a_shared_file_fails_and_so_does_its_session(tmp_path):
+    (tmp_path / "test_attacks.py").write_text(ATTACKS, encoding="utf-8")
+    session = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider", "-p", "no:randomly",
+         "--rootdir", str(tmp_path), "--basetemp", str(tmp_path / "temp"), "test_attacks.py"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "tests")})
+    lines = [re.sub(r"\S*/accord-test-templates-[^/]+/fonts/", "<shared>/", line) for line in session.stdout.splitlines()]
+    errors = [(line.strip("_ "), lines[number + 1]) for number, line in enumerate(lines)
+              if line.startswith("_") and "ERROR at teardown" in line]
+    assert (session.returncode, errors, lines[-1].split(" in ")[0]) == (1, [
+        ("ERROR at teardown of test_writes_into_a_shared_font",
+         "this test changed a file that every test repository of this process shares (a hard link): "
+         "<shared>/NotoSans-Regular.ttf; replace such a file (helpers.alliance.write does), never write into it"),
+        ("ERROR at teardown of test_innocent",
+         "the bytes of files that every test repository of this process shares have changed: "
+         "<shared>/NotoSans-Regular.ttf, <shared>/NotoSerif-Regular.ttf; every test that used them is suspect"),
+    ], "3 passed, 2 errors"), session.stdout + session.stderr
 
 
 def test_the_hypothesis_profile_is_derandomized_exactly_when_ci_is_true():

@@ -1,16 +1,19 @@
 """Real git repositories for tests, and the accord CLI run in-process.
 
 `make_alliance` builds each distinct repository once per test process (a committed template in a
-private temporary folder, its objects packed) and gives every caller its own copy: copying a committed
-repository is far cheaper than copying templates/ (4.5 MB of fonts) and committing it again for every test.
+private temporary folder) and gives every caller its own copy. A copy is small: its git borrows the
+template's objects (alternates), and its house fonts (5.8 MB) are hard links to one read-only copy per
+process, which SharedFiles checks after every test and hashes at the end of the session.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import io
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import textwrap
@@ -95,7 +98,10 @@ def git(root: Path, *args: str) -> str:
 
 
 def write(path: Path, text: str | bytes) -> Path:
+    """Write a file (a new one where path is a hard link: a file that copies share is replaced, never changed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_symlink() and path.is_file() and path.stat().st_nlink > 1:
+        path.unlink()
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
@@ -118,35 +124,144 @@ def make_alliance(root: Path, *, status: str = "draft", templates: bool = True, 
 
 
 def copy_of_template(key: tuple, root: Path, build: Callable[[Path], Path]) -> Path:
-    """A copy at root of the repository build(folder) makes: built, and packed, once per process for each key
+    """A copy at root of the repository build(folder) makes: built, and sealed, once per process for each key
     (which must name everything build depends on), so what a test does to its copy touches no other test."""
     template = _TEMPLATES.get(key)
     if template is None:
         template = build(Path(tempfile.mkdtemp(prefix="template-", dir=_template_folder())) / "repository")
-        pack(template)
+        seal(template)
         _TEMPLATES[key] = template
-    copy_repository(template, root)
-    return root
+    return _copy(template, root, objects=template / ".git" / "objects")
 
 
-def pack(root: Path) -> None:
-    """Every test copies a template: one pack instead of ~40 loose objects in their fan-out folders, and no
-    sample hooks, make a copy 78 files instead of 182, and halve its CPU (39 ms to 18 ms here)."""
-    git(root, "repack", "-a", "-d", "-q")
+def seal(root: Path) -> None:
+    """Make a template of the repository at root: its objects in one pack that every copy borrows (git's
+    alternates: git reads objects there, and writes nothing but a new mtime), read-only and watched by
+    SHARED; no sample hooks; and core.trustctime off, because a hard link changes the ctime of the fonts
+    every copy shares, and git would otherwise read them all again at each `git status` (29 ms instead of 4).
+    """
+    git(root, "repack", "-a", "-d", "-q")  # -a: objects borrowed from another template too, so it can go
+    (root / ".git" / "objects" / "info" / "alternates").unlink(missing_ok=True)
+    git(root, "config", "core.trustctime", "false")
     for sample in (root / ".git" / "hooks").glob("*.sample"):
         sample.unlink()
+    for path in sorted((root / ".git" / "objects").rglob("*")):
+        if path.is_file():
+            SHARED.watch(path, mtime=False)
 
 
 def copy_repository(source: Path, root: Path) -> Path:
-    """A copy of the repository at source, at root (which must not exist), sharing no file with it.
+    """A copy of the repository at source, at root (which must not exist), that shares with it only what
+    no test may change: the files SHARED watches (the house fonts, a template's objects) are hard links."""
+    return _copy(source, root, objects=None)
 
-    (Hard-linking git's objects would save about 10 ms a copy, but a test run as root can write into a
-    read-only object file, and would then change every other copy.)
-    """
-    shutil.copytree(source, root, symlinks=True)
+
+def copy_templates(target: Path) -> Path:
+    """The project's templates/ at target, its fonts hard links to this process's sealed copy of them:
+    5.8 MB that no test writes, so no test copies them (or deletes them) again."""
+    fonts = _shared_fonts()
+
+    def copy_or_link(source: str, destination: str) -> None:
+        if Path(source).parent == ROOT / "templates" / "fonts":
+            os.link(fonts / Path(source).name, destination)
+        else:
+            shutil.copy2(source, destination)
+
+    shutil.copytree(ROOT / "templates", target, copy_function=copy_or_link)
+    return target
+
+
+def _copy(source: Path, root: Path, *, objects: Path | None) -> Path:
+    """Copy the tree at source to root: symbolic links as links, SHARED's files as hard links, the rest as
+    copies (mtimes kept, so git's index still matches). With objects, the folder of git's objects is
+    not copied: root's git borrows it (objects/info/alternates)."""
+    root.mkdir(parents=True)  # FileExistsError where root exists, as copytree gave
+    skipped = str(objects) if objects is not None else None
+    for folder, dirs, files in os.walk(source):
+        target = os.path.join(root, os.path.relpath(folder, source))
+        if folder == skipped:
+            dirs.clear()
+            os.mkdir(os.path.join(target, "info"))
+            os.mkdir(os.path.join(target, "pack"))
+            with open(os.path.join(target, "info", "alternates"), "w", encoding="utf-8") as alternates:
+                alternates.write(f"{objects}\n")
+            continue
+        for name in dirs:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                os.symlink(os.readlink(path), os.path.join(target, name))
+            else:
+                os.mkdir(os.path.join(target, name))
+        for name in files:
+            path = os.path.join(folder, name)
+            facts = os.lstat(path)
+            if stat.S_ISLNK(facts.st_mode):
+                os.symlink(os.readlink(path), os.path.join(target, name))
+            elif (facts.st_dev, facts.st_ino) in SHARED.inodes:
+                os.link(path, os.path.join(target, name))
+            else:
+                shutil.copy2(path, os.path.join(target, name))
     return root
 
 
+class SharedFiles:
+    """The files that test repositories share by hard links or alternates, and the guard that they stay as they were.
+
+    They are read-only, so a test that writes into one fails at once; but a test run as root (CI
+    containers) writes into a read-only file all the same, and would change every copy at once. So the
+    size, mode and (for the fonts) mtime of each are checked after every test (tests/conftest.py fails
+    the test that changed one, naming the file), and its SHA-256 at the end of the session, which fails
+    if any differs from what it was when shared, even where a writer put the size and mtime back.
+    A template's pack keeps no mtime: git refreshes it (utime) when it writes an object the pack has.
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[Path, tuple[tuple[int, ...], str]] = {}  # path -> (what stat says, sha256)
+        self.mtime_kept: set[Path] = set()
+        self.inodes: set[tuple[int, int]] = set()
+
+    def watch(self, path: Path, *, mtime: bool) -> Path:
+        """Make path read-only and watch it from now on (its mtime too, where mtime is set)."""
+        path.chmod(0o444)
+        if mtime:
+            self.mtime_kept.add(path)
+        facts = path.stat()
+        self.files[path] = (self._facts(path), _sha256(path))
+        self.inodes.add((facts.st_dev, facts.st_ino))
+        return path
+
+    def changed(self) -> list[str]:
+        """The files whose size, mode or mtime is no longer what it was (each told once: it is then taken as
+        it is now, and the hash check at the end still finds it)."""
+        found = []
+        for path, (facts, digest) in self.files.items():
+            now = self._facts(path)
+            if now != facts:
+                found.append(str(path))
+                self.files[path] = (now, digest)
+        return found
+
+    def damaged(self) -> list[str]:
+        """The files whose bytes are no longer what they were when shared."""
+        return [str(path) for path, (_, digest) in self.files.items() if _sha256(path) != digest]
+
+    def _facts(self, path: Path) -> tuple[int, ...]:
+        try:
+            facts = path.stat()
+        except FileNotFoundError:
+            return ()
+        return (facts.st_size, facts.st_mode, facts.st_mtime_ns if path in self.mtime_kept else 0)
+
+
+def _sha256(path: Path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except FileNotFoundError:
+        return "missing"
+
+
+SHARED = SharedFiles()
 _TEMPLATES: dict[tuple, Path] = {}
 _FOLDER: list[Path] = []
 
@@ -160,12 +275,22 @@ def _template_folder() -> Path:
     return _FOLDER[0]
 
 
+def _shared_fonts() -> Path:
+    """This process's copy of templates/fonts, sealed: every repository's fonts are hard links to it."""
+    fonts = _template_folder() / "fonts"
+    if not fonts.exists():
+        shutil.copytree(ROOT / "templates" / "fonts", fonts)
+        for path in sorted(fonts.iterdir()):
+            SHARED.watch(path, mtime=True)
+    return fonts
+
+
 def _build_alliance(root: Path, *, status: str, templates: bool, signers: bool, gitignore: str | None,
                     body_extra: str, message: str) -> Path:
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     if templates:
-        shutil.copytree(ROOT / "templates", root / "templates")
+        copy_templates(root / "templates")
     if gitignore is not None:
         write(root / ".gitignore", gitignore)
     write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
