@@ -604,26 +604,78 @@ def commit_files(root: Path, parent: str | None, files: dict[str, bytes | None],
 
     Uses a temporary index file, never the repository's own index. Without an
     author, git's own identity is used. Returns the commit id; no ref moves.
+    Five git processes, whatever the number of files (read-tree, hash-object,
+    update-index, write-tree, commit-tree): the modes the files keep are read from
+    parent's trees by the persistent cat-file.
     """
     import tempfile
 
+    written = [relpath for relpath, data in files.items() if data is not None]
     with tempfile.TemporaryDirectory(prefix="accord-index-") as scratch:
         env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         if parent:
             git(root, "read-tree", parent, env=env)
+        blobs = dict(zip(written, _write_blobs(root, Path(scratch), [files[relpath] or b"" for relpath in written])))
+        modes = _file_modes(root, parent, written) if parent else {}
+        changes: list[str] = []
         for relpath, data in files.items():
             if data is None:
-                git(root, "update-index", "--force-remove", "--", relpath, env=env)
-                continue
-            blob = git(root, "hash-object", "-w", "--stdin", input=data).stdout.decode().strip()
-            mode = _file_mode(root, parent, relpath) if parent else "100644"
-            git(root, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{relpath}", env=env)
+                changes += ["--force-remove", relpath if not relpath.startswith("-") else f"./{relpath}"]
+            else:
+                changes += ["--cacheinfo", f"{modes.get(relpath, '100644')},{blobs[relpath]},{relpath}"]
+        if changes:
+            git(root, "update-index", "--add", *changes, env=env)  # in files' order, as one process
         tree = git(root, "write-tree", env=env).stdout.decode().strip()
     author = {name: value for name, value in (("GIT_AUTHOR_NAME", author_name), ("GIT_AUTHOR_EMAIL", author_email))
               if value is not None} if author_name else {}
     parents = ["-p", parent] if parent else []
     return git(root, "commit-tree", tree, *parents, "-F", "-", input=message.encode("utf-8"),
                env=author).stdout.decode().strip()
+
+
+def _write_blobs(root: Path, scratch: Path, contents: list[bytes]) -> list[str]:
+    """Store each content as a blob (as given: no filter, no end-of-line conversion); their ids, in order."""
+    if not contents:
+        return []
+    paths = []
+    for number, data in enumerate(contents):
+        path = scratch / f"blob-{number}"
+        path.write_bytes(data)
+        paths.append(str(path))
+    listing = "".join(f"{path}\n" for path in paths).encode("utf-8", "surrogateescape")
+    ids = git(root, "hash-object", "-w", "--no-filters", "--stdin-paths", input=listing).stdout.decode().split()
+    if len(ids) != len(contents):
+        raise GitError(f"git hash-object stored {len(ids)} of {len(contents)} files")
+    return ids
+
+
+def _file_modes(root: Path, revision: str, relpaths: list[str]) -> dict[str, str]:
+    """The mode each path keeps: the file's own in revision where it is an executable or a plain file there,
+    100644 for a new one. Read from the trees of its folders, by the persistent cat-file."""
+    folders = {relpath: relpath.rpartition("/")[0] for relpath in relpaths}
+    names = [f"{revision}:{folder}" if folder else f"{revision}^{{tree}}" for folder in dict.fromkeys(folders.values())]
+    if any("\n" in name for name in names):
+        return {relpath: _file_mode(root, revision, relpath) for relpath in relpaths}
+    entries = {}
+    for folder, tree in zip(dict.fromkeys(folders.values()), _session(root).objects(names)):
+        entries[folder] = _tree_modes(tree[2], len(tree[0]) // 2) if tree is not None and tree[1] == "tree" else {}
+    modes = {}
+    for relpath, folder in folders.items():
+        mode = entries[folder].get(relpath.rpartition("/")[2].encode("utf-8", "surrogateescape"), 0)
+        modes[relpath] = "100755" if mode & 0o170000 == 0o100000 and mode & 0o100 else "100644"
+    return modes
+
+
+def _tree_modes(data: bytes, id_bytes: int) -> dict[bytes, int]:
+    """name -> mode of each entry of a tree object (`<octal mode> <name>\\0<binary id>`, repeated)."""
+    modes = {}
+    at = 0
+    while at < len(data):
+        space = data.index(b" ", at)
+        end = data.index(b"\0", space)
+        modes[data[space + 1:end]] = int(data[at:space], 8)
+        at = end + 1 + id_bytes
+    return modes
 
 
 def _file_mode(root: Path, revision: str, relpath: str) -> str:
