@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import STATEMENT, git, make_alliance, run, write
+from helpers.alliance import SHARED
 
 GOOD = STATEMENT.format(id="child-protection", status="draft")
 S = "statements/child-protection/statement.md"
@@ -35,13 +36,19 @@ def repo(tmp_path) -> Path:
 
 
 def snapshot(tmp: Path, root: Path) -> dict:
-    """Every file under tmp (the repo's work tree and any file a case made beside it), HEAD, refs, status."""
+    """Every file under tmp (the repo's work tree and any file a case made beside it), HEAD, refs, status.
+
+    A house font that copies share is known by its inode, not read (12 MB a case): replacing it gives
+    another inode, and the conftest guard fails a test that writes into it."""
     files = {}
     for path in sorted(tmp.rglob("*")):
         if ".git" in path.relative_to(tmp).parts:
             continue
+        facts = path.stat()
         files[path.relative_to(tmp).as_posix()] = (
-            "dir" if path.is_dir() and not path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest())
+            "dir" if path.is_dir() and not path.is_symlink() else
+            f"shared inode {facts.st_ino}" if (facts.st_dev, facts.st_ino) in SHARED.inodes else
+            hashlib.sha256(path.read_bytes()).hexdigest())
     head = subprocess.run(["git", "-C", str(root), "rev-parse", "-q", "--verify", "HEAD"], capture_output=True,
                           text=True).stdout
     return {"files": files, "head": head, "refs": git(root, "for-each-ref"),
