@@ -489,11 +489,42 @@ def _walk(root: Path, head: str, since: str | None, pathspecs: tuple[str, ...]) 
     """
     wanted = _pathspec_matcher(pathspecs)
     tip = [f"^{since}", head] if since else [head]
-    listed = git(root, "-c", "core.commitGraph=false", "rev-list", "--topo-order", "--reverse", "--parents", *tip,
-                 env=NO_REPLACEMENTS)
-    result = git(root, "diff-tree", "--stdin", "-r", "-m", "--root", "--format=%x00%H %ct %P", "--raw",
-                 "--no-abbrev", "--no-renames", "-z", input=listed.stdout, env=NO_REPLACEMENTS)
-    return [change for change in _parse_raw(result.stdout) if wanted(change.path)]
+    with _git_into_file(root, "-c", "core.commitGraph=false", "rev-list", "--topo-order", "--reverse", "--parents",
+                        *tip, env=NO_REPLACEMENTS) as listed, \
+            _git_into_file(root, "diff-tree", "--stdin", "-r", "-m", "--root", "--format=%x00%H %ct %P", "--raw",
+                           "--no-abbrev", "--no-renames", "-z", stdin=listed, env=NO_REPLACEMENTS) as output:
+        return [change for change in _parse_raw(output.read()) if wanted(change.path)]
+
+
+def _git_into_file(root: Path, *args: str, stdin: IO[bytes] | None = None,
+                   env: dict[str, str] | None = None) -> IO[bytes]:
+    """Run one git command whose output goes straight into a temporary file, returned open at its start;
+    GitError with git's first error line when it fails. For large outputs: a pipe read by Python wakes it
+    for every few hundred bytes git writes (6,500 times, 0.2 s of CPU, for the 2.7 MB of the walk of
+    11,000 commits); a file costs nothing until it is read, in one go. The environment is the one git()
+    gives its commands."""
+    import tempfile
+
+    command = [_session(root).command.GIT_PYTHON_GIT_EXECUTABLE or "git", "-C", str(root), *args]
+    environment = {**os.environ, "LANGUAGE": "C", **ENV_GUARDS, **(env or {})}
+    output = tempfile.TemporaryFile()
+    try:
+        with tempfile.TemporaryFile() as errors:
+            try:
+                finished = subprocess.run(command, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                                          stdout=output, stderr=errors, env=environment)
+            except OSError as exc:
+                raise GitError(f"cannot run git: {exc.strerror}") from None
+            if finished.returncode != 0:
+                errors.seek(0)
+                message = next((line for line in errors.read().decode("utf-8", "replace").splitlines() if line.strip()),
+                               f"git {args[0]} failed")
+                raise GitError(message.removeprefix("fatal: ").strip())
+    except BaseException:
+        output.close()
+        raise
+    output.seek(0)
+    return output
 
 
 def _pathspec_matcher(pathspecs: tuple[str, ...]) -> Callable[[str], bool]:
