@@ -489,10 +489,16 @@ def _walk(root: Path, head: str, since: str | None, pathspecs: tuple[str, ...]) 
     """
     wanted = _pathspec_matcher(pathspecs)
     tip = [f"^{since}", head] if since else [head]
+    # Literal paths alone (verify ID) are handed to git as well, read literally whatever the environment says, so
+    # that it writes only their changes; a glob costs git more to match than the comparison it saves.
+    literal = bool(pathspecs) and not any(spec.startswith(":") for spec in pathspecs)
+    limit = ["--", *pathspecs] if literal else []
+    exact = {**NO_REPLACEMENTS, "GIT_LITERAL_PATHSPECS": "1", "GIT_ICASE_PATHSPECS": "0", "GIT_GLOB_PATHSPECS": "0",
+             "GIT_NOGLOB_PATHSPECS": "0"}
     with _git_into_file(root, "-c", "core.commitGraph=false", "rev-list", "--topo-order", "--reverse", "--parents",
                         *tip, env=NO_REPLACEMENTS) as listed, \
             _git_into_file(root, "diff-tree", "--stdin", "-r", "-m", "--root", "--format=%x00%H %ct %P", "--raw",
-                           "--no-abbrev", "--no-renames", "-z", stdin=listed, env=NO_REPLACEMENTS) as output:
+                           "--no-abbrev", "--no-renames", "-z", *limit, stdin=listed, env=exact) as output:
         return [change for change in _parse_raw(output.read()) if wanted(change.path)]
 
 
