@@ -445,11 +445,11 @@ class PathChange:
 def full_paths_history(root: Path, *pathspecs: str, cache: Path | None = None) -> list[PathChange]:
     """Every change to files under the pathspecs in the whole commit graph, parents before children.
 
-    Unlike a plain `git log -- PATH`, nothing is simplified away: `--full-history` keeps both sides of
-    every merge, and each merge is compared with each of its parents (`-m`), so a merge
-    whose result restores an old version of a file shows as that change. Replacement refs
-    (`git replace`), which could splice a commit out of the history a walk sees, are ignored.
-    One git process.
+    Unlike a plain `git log -- PATH`, nothing is simplified away: every commit is listed, and
+    each merge is compared with each of its parents (`-m`), so a merge whose result restores an
+    old version of a file shows as that change. Replacement refs (`git replace`), which could
+    splice a commit out of the history a walk sees, are ignored. The pathspecs are literal
+    paths or `:(glob)` patterns (see _pathspec_matcher). Two git processes, one after the other.
 
     With cache (a file, e.g. in .git/accord/), the walk is remembered under the commit it
     started from: the same commit is answered from the file, and a history that only grew
