@@ -158,3 +158,52 @@ def test_a_remembered_walk_answers_as_a_full_walk_does(small, tmp_path):
     git(small, "reset", "-q", "--hard", "HEAD~3")
     commit_text(small, "rewritten\n")
     assert [change.commit for change in both()][-1] == git(small, "rev-parse", "HEAD").strip()
+
+
+def test_the_walk_keeps_what_gits_own_pathspecs_keep_whatever_the_environment_says(small, monkeypatch):
+    """The walk matches its pathspecs itself (git compares every commit without one): it keeps exactly the
+    paths git's own `git log -- PATHSPECS` keeps, a glob's `*` inside one folder, a literal path with all below
+    it, and the GIT_*_PATHSPECS variables of the environment cannot widen or empty what verify sees."""
+    paths = ["statements/a/endorsements/x.yaml", "statements/a/endorsements/x.yaml.sig",
+             "statements/a/endorsements/sub/deeper.yaml", "statements/a/endorsements/.hidden",
+             "statements/a/b/endorsements/too-deep.yaml", "statements/a/endorsementsX/near.yaml",
+             "statements/a b/endorsements/with space.yaml", "statements/endorsements/too-shallow.yaml",
+             "partners/p.yaml", "partners/deep/p.yaml", "partners.yaml", "Partners/upper.yaml",
+             "accord.yamlx"]
+    for path in paths:
+        write(small / path, f"{path}\n")
+    git(small, "add", ".")
+    git(small, "commit", "-q", "-m", "many paths")
+    specs = (":(glob)statements/*/endorsements/*", "partners", "accord.yaml")
+    listed = git(small, "log", "--format=", "--name-only", "-z", "--", *specs).split("\0")
+    by_git = sorted({path.strip("\n") for path in listed if path.strip("\n")})
+    assert by_git == sorted(["accord.yaml", "statements/a/endorsements/x.yaml", "statements/a/endorsements/x.yaml.sig",
+                             "statements/a/endorsements/.hidden", "statements/a b/endorsements/with space.yaml",
+                             "partners/p.yaml", "partners/deep/p.yaml"])
+    assert sorted({change.path for change in history.full_paths_history(small, *specs)}) == by_git
+    one = sorted({change.path for change in history.full_paths_history(small, "statements/a/endorsements")})
+    assert one == [path for path in sorted(paths) if path.startswith("statements/a/endorsements/")]
+    for variable in ("GIT_ICASE_PATHSPECS", "GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS"):
+        monkeypatch.setenv(variable, "1")
+        assert sorted({change.path for change in history.full_paths_history(small, *specs)}) == by_git
+        assert sorted({change.path for change in history.full_paths_history(small, "statements/a/endorsements")}) == one
+        monkeypatch.delenv(variable)
+    with pytest.raises(ValueError, match="not supported"):
+        history.full_paths_history(small, ":(glob)statements/**")
+
+
+def test_the_walk_sees_every_side_of_a_merge_whatever_the_log_settings(small):
+    """A merge that keeps one side's file is compared with the other side too, and the first commit is
+    walked, even where the user's git settings would make `git log -m` show first parents only
+    (log.diffMerges) or skip the root commit (log.showRoot)."""
+    root_commit = git(small, "rev-parse", "HEAD").strip()
+    git(small, "checkout", "-q", "-b", "side")
+    side = commit_text(small, "side\n")
+    git(small, "checkout", "-q", "main")
+    git(small, "merge", "-q", "--no-edit", "-s", "ours", "side")
+    merge = git(small, "rev-parse", "HEAD").strip()
+    git(small, "config", "log.diffMerges", "first-parent")
+    git(small, "config", "log.showRoot", "false")
+    changes = [(change.commit, change.path) for change in history.full_paths_history(small, "notes.txt")]
+    assert changes == [(root_commit, "notes.txt"), (side, "notes.txt"), (merge, "notes.txt")]
+    assert history.full_paths_history(small, "notes.txt")[-1].parents == 2

@@ -109,7 +109,8 @@ class KeyChange:
 
 
 class LedgerHistory:
-    """Every committed version of the ledger's and the registry's files, read with two git processes."""
+    """Every committed version of the ledger's and the registry's files: one walk of the history (two git
+    processes, see history.full_paths_history) and the persistent cat-file for their bytes."""
 
     def __init__(self, versions: dict, signed_in: dict, blobs: dict, key_changes: list, registry_now: dict):
         self.versions = versions  # path -> [(commit, blob id or None where deleted)], parents before children
