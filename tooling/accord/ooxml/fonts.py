@@ -20,7 +20,9 @@ in the house body face, so that a list does not call for a font nobody has.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import io
 import re
 import unicodedata
@@ -109,10 +111,23 @@ _SUBSET_OPTIONS = "hinting=0 notdef_outline=1 name_IDs=* name_languages=* page=1
 
 
 def _subset_key(path: Path, pages: frozenset[int]) -> str:
+    about = f"{file_sha256(path)} {','.join(map(str, sorted(pages)))} fonttools={_fonttools_version()} {_SUBSET_OPTIONS}"
+    return hashlib.sha256(about.encode()).hexdigest()
+
+
+@functools.cache
+def _fonttools_version() -> str:
+    """fontTools' version, from the name of its installed metadata folder (fonttools-4.68.0.dist-info) beside
+    the package: importing fontTools for it loads logging too, 20 ms of a build whose subsets are all cached."""
+    spec = importlib.util.find_spec("fontTools")
+    if spec is not None and spec.origin is not None:
+        site = Path(spec.origin).parent.parent
+        found = sorted(site.glob("fonttools-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name.removeprefix("fonttools-").removesuffix(".dist-info")
     import fontTools
 
-    about = f"{file_sha256(path)} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
-    return hashlib.sha256(about.encode()).hexdigest()
+    return str(fontTools.version)
 
 
 def _subset(path: Path, pages: frozenset[int]) -> bytes:
