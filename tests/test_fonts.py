@@ -156,6 +156,14 @@ def test_embedding_twice_changes_nothing(official):
     assert embed_fonts(official, FONTS) == official
 
 
+def test_a_cached_subset_is_named_by_the_installed_fonttools_version_read_without_importing_it():
+    import fontTools
+
+    from accord.ooxml import fonts
+
+    assert fonts._fonttools_version() == fontTools.version
+
+
 def test_a_subset_is_the_same_with_or_without_the_cache_and_a_damaged_cache_file_is_recomputed(tmp_path):
     from accord.ooxml import fonts
 

@@ -1,11 +1,11 @@
-"""Git access, the one module that talks to git: gitpython's persistent `cat-file --batch` for reads, its runner for plumbing.
+"""Git access, the one module that talks to git: gitpython's persistent `cat-file --batch` for reads, plain processes for plumbing.
 
 Reads of objects (a file at a revision, many blobs at once, what a revision names) go
 through one long-lived `git cat-file --batch` per repository, which gitpython keeps
 open: a thousand questions cost one process, not a thousand. Walks (`git log`),
 `git status` and the commands that write (update-index, commit-tree, update-ref) run
-as processes through gitpython's command runner, always with `-C root` and the
-environment guards below. Nothing else in accord starts git.
+as processes of their own (gitpython is imported only to read objects), always with
+`-C root` and the environment guards below. Nothing else in accord starts git.
 """
 
 from __future__ import annotations
@@ -178,25 +178,22 @@ def close_sessions() -> None:
 
 def git(root: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
         check: bool = True) -> GitResult:
-    """Run one git command in root through gitpython; GitError with git's first error line when it fails
-    (and check is set)."""
-    session = _session(root)
-    command = [session.command.GIT_PYTHON_GIT_EXECUTABLE or "git", "-C", str(root), *args]
+    """Run one git command in root, with the environment gitpython gives its commands; GitError with git's
+    first error line when it fails (and check is set).
+
+    A plain process, not gitpython's runner: importing gitpython costs about 90 ms of CPU and runs
+    `git version` twice, which a DOCX build (one `git status`, one `git log`) paid for nothing. gitpython
+    stays the reader of objects (read_objects), where its persistent cat-file saves a process per object.
+    """
+    command = [os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git", "-C", str(root), *args]
+    environment = {**os.environ, "LANGUAGE": "C", **ENV_GUARDS, **(env or {})}
     try:
-        # The handle must live until the process ends: its finalizer terminates a process still running.
-        handle = session.command.execute(command, istream=subprocess.PIPE if input is not None else None,
-                                         as_process=True, env=env)
-        process = handle.proc
-        assert process is not None  # a process gitpython has just started
-        stdout, stderr = process.communicate(input)
-        returncode = process.returncode
-        del handle
+        process = subprocess.run(command, input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                                 capture_output=True, env=environment, check=False,
+                                 cwd=root if os.access(root, os.X_OK) else None)
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror}") from None
-    except Exception as exc:  # gitpython's GitCommandNotFound when git is not on PATH
-        if type(exc).__name__ == "GitCommandNotFound":
-            raise GitError("cannot run git: No such file or directory") from None
-        raise
+    stdout, stderr, returncode = process.stdout, process.stderr, process.returncode
     result = GitResult(returncode, stdout or b"", stderr or b"")
     if check and result.returncode != 0:
         message = next((line for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()),

@@ -91,7 +91,8 @@ def choose_fonts(parts: list[TextPart], language: str, font_dir: Path, display: 
     if not Path(font_dir).is_dir():  # a repository without the house fonts: the engines' own fonts, unchecked, as ever
         return ScriptFonts((SERIF,), (SANS,), (font_dir,))
     serif_cmap = _family_cmap(font_dir, SERIF)
-    needed = {c for part in parts for c in part.text if not _ignorable(c)} - serif_cmap
+    # each distinct character once: a 60-page text has a quarter of a million characters but a hundred kinds
+    needed = {c for c in set().union(*(part.text for part in parts)) if not _ignorable(c)} - serif_cmap
     serif, sans, paths = [SERIF], [SANS], [font_dir]
     if not needed:
         return ScriptFonts(tuple(serif), tuple(sans), tuple(paths))

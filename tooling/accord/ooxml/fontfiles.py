@@ -156,8 +156,12 @@ def _read_facts(cached: Path) -> _FontFacts | None:
 
     try:
         stored = json.loads(cached.read_text(encoding="utf-8"))
+        codes = stored["codes"]
+        # checked with C-level calls: a face maps thousands of code points, and a DOCX build reads every house face
+        if not isinstance(codes, list) or not set(map(type, codes)) <= {int}:
+            return None
         return _FontFacts(family=str(stored["family"]), bold=stored["bold"] is True, italic=stored["italic"] is True,
-                          codes=frozenset(int(code) for code in stored["codes"]), panose=str(stored["panose"]),
+                          codes=frozenset(codes), panose=str(stored["panose"]),
                           ranges=tuple(int(value) for value in stored["ranges"]),
                           code_pages=tuple(int(value) for value in stored["code_pages"]),
                           serif=stored["serif"] is True)

@@ -20,7 +20,9 @@ in the house body face, so that a list does not call for a font nobody has.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import io
 import re
 import unicodedata
@@ -109,10 +111,23 @@ _SUBSET_OPTIONS = "hinting=0 notdef_outline=1 name_IDs=* name_languages=* page=1
 
 
 def _subset_key(path: Path, pages: frozenset[int]) -> str:
+    about = f"{file_sha256(path)} {','.join(map(str, sorted(pages)))} fonttools={_fonttools_version()} {_SUBSET_OPTIONS}"
+    return hashlib.sha256(about.encode()).hexdigest()
+
+
+@functools.cache
+def _fonttools_version() -> str:
+    """fontTools' version, from the name of its installed metadata folder (fonttools-4.68.0.dist-info) beside
+    the package: importing fontTools for it loads logging too, 20 ms of a build whose subsets are all cached."""
+    spec = importlib.util.find_spec("fontTools")
+    if spec is not None and spec.origin is not None:
+        site = Path(spec.origin).parent.parent
+        found = sorted(site.glob("fonttools-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name.removeprefix("fonttools-").removesuffix(".dist-info")
     import fontTools
 
-    about = f"{file_sha256(path)} {','.join(map(str, sorted(pages)))} fonttools={fontTools.version} {_SUBSET_OPTIONS}"
-    return hashlib.sha256(about.encode()).hexdigest()
+    return str(fontTools.version)
 
 
 def _subset(path: Path, pages: frozenset[int]) -> bytes:
@@ -407,10 +422,10 @@ class _Collector:
             character = styles.chain(rstyle.get(w("val")) if rstyle is not None else styles.default_character)
             props = styles.run_props(rpr).over(character).over(base)
             table_bold, table_italic = styles.table_toggles(table_style) if in_table else (False, False)
-            found = self.resolved[key] = (props, table_bold, table_italic, {})
-        props, table_bold, table_italic, by_family = found
+            found = self.resolved[key] = (props, table_bold, table_italic, {}, _Slots(props))
+        props, table_bold, table_italic, by_family, slots = found
         caps = bool(props.caps)
-        for family, characters in _by_family(props, text).items():
+        for family, characters in slots.by_family(text).items():
             faces = by_family.get(family)
             if faces is None:
                 faces = by_family[family] = _faces(props, table_bold, table_italic, family)
@@ -491,17 +506,39 @@ def _collect_nested(root: Any, collector: _Collector) -> None:
         collector.number(context)
 
 
-def _by_family(props: _RunStyle, text: str) -> dict[str | None, str]:
-    """A run's characters by the family each is set in (most runs: all in one)."""
-    if not text:
-        return {}
-    if all(c < "\x80" for c in text) or not (props.h_ansi or props.complex_script or props.east_asia):
-        return {props.family: text}
-    families: dict[str | None, str] = {}
-    for character in text:
-        family = props.slot_family(character)
-        families[family] = families.get(family, "") + character
-    return families
+class _Slots:
+    """A run style's text by the family Word sets each character in (most runs: all in one). Each character's
+    slot is looked up once per style and the characters set outside the style's own family are kept, so a run
+    without any of them (nearly every run) is answered with set operations alone. A face is known by the set of
+    characters it sets (FontUse.add): the pieces hold each character of the run, in no particular order."""
+
+    def __init__(self, props: _RunStyle) -> None:
+        self.props = props
+        self.mixed = bool(props.h_ansi or props.complex_script or props.east_asia)
+        self.seen: set[str] = set()
+        self.elsewhere: dict[str, str | None] = {}
+
+    def by_family(self, text: str) -> dict[str | None, str]:
+        props = self.props
+        if not text:
+            return {}
+        if not self.mixed or text.isascii():
+            return {props.family: text}
+        characters = set(text)
+        for character in characters - self.seen:
+            family = props.slot_family(character)
+            if family != props.family:
+                self.elsewhere[character] = family
+        self.seen |= characters
+        odd = characters.intersection(self.elsewhere)
+        if not odd:
+            return {props.family: text}
+        families: dict[str | None, list[str]] = {}
+        if characters - odd:
+            families[props.family] = list(characters - odd)
+        for character in odd:
+            families.setdefault(self.elsewhere[character], []).append(character)
+        return {family: "".join(pieces) for family, pieces in families.items()}
 
 
 def _faces(props: _RunStyle, table_bold: bool, table_italic: bool, family: str | None = None) -> list[Face]:

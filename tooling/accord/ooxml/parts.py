@@ -129,6 +129,12 @@ def set_paragraph_property(paragraph: Paragraph, element: etree._Element) -> Non
     insert_in_pPr(paragraph._p.get_or_add_pPr(), element)
 
 
+def set_paragraph_style_id(paragraph: Paragraph, style_id: str | None) -> None:
+    """Give a python-docx Paragraph a style by its id (None: the default style), as its `style` setter does once
+    it has looked a name up (render.docx.StyleIds looks each name up once)."""
+    paragraph._p.style = style_id
+
+
 def move_after(paragraph: Paragraph, anchor: Paragraph) -> None:
     """Move a python-docx Paragraph to just after another (python-docx only inserts before)."""
     anchor._p.addnext(paragraph._p)

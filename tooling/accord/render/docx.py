@@ -16,6 +16,7 @@ from pathlib import Path
 
 from docx import Document as open_docx
 from docx.document import Document as WordDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.section import _Footer, _Header
@@ -26,8 +27,8 @@ from lxml import etree
 from ..ooxml.fonts import embed_fonts_in, house_font_dir
 from ..ooxml.package import Package
 from ..ooxml.parts import (append_to, cell_paragraphs, clear_story, field, layout_table, move_after,
-                           paragraph_border, set_custom_properties, set_paragraph_property, spacer_paragraph,
-                           story_element, tab_stops, text_run, watermark_run)
+                           paragraph_border, set_custom_properties, set_paragraph_property, set_paragraph_style_id,
+                           spacer_paragraph, story_element, tab_stops, text_run, watermark_run)
 from ..errors import BuildError
 from ..labels import ITEM
 from ..ooxml.numbering import add_label_list, set_paragraph_number
@@ -59,10 +60,11 @@ def build_docx(document: Document, target: Path) -> bytes:
 
 def post_process(document: Document, docx_bytes: bytes) -> bytes:
     doc = open_docx(io.BytesIO(docx_bytes))
-    add_title_block(doc, document)
+    styles = StyleIds(doc)
+    add_title_block(doc, document, styles)
     number_labelled_units(doc, document)
-    add_signatory_block(doc, document)
-    add_page_furniture(doc, document)
+    add_signatory_block(doc, document, styles)
+    add_page_furniture(doc, document, styles)
     set_properties(doc, document)
     set_scripts(doc, document)
     out = io.BytesIO()
@@ -72,27 +74,27 @@ def post_process(document: Document, docx_bytes: bytes) -> bytes:
 
 # -- title block ---------------------------------------------------------------------
 
-def add_title_block(doc: WordDocument, document: Document) -> None:
+def add_title_block(doc: WordDocument, document: Document, styles: StyleIds) -> None:
     """Organization and symbol, team and date above a rule; the kind over the title; the status under it."""
     statement, settings = document.statement, document.settings
     title = next((p for p in doc.paragraphs if p.style is not None and p.style.style_id == "Title"), None)
     if title is None:
         return
-    top = _paragraph_before(title, "Author", [
+    top = _paragraph_before(title, styles["Author"], [
         text_run(settings.organization, bold=True, caps=True, color=ACCENT, size_pt=9),
         text_run("\t"), text_run(document.isolated(statement.symbol or ""), bold=True, size_pt=11, color="000000")])
-    second = _paragraph_before(title, "Author", [
+    second = _paragraph_before(title, styles["Author"], [
         text_run(settings.team, size_pt=8), text_run("\t"), text_run(document.date_label, size_pt=9)])
     for paragraph in (top, second):
         set_paragraph_property(paragraph, tab_stops(("right", TEXT_WIDTH)))
     set_paragraph_property(second, paragraph_border("bottom", color=ACCENT, size_eighths=12, space_pt=4))
     second.paragraph_format.space_after = Pt(18)
-    kind = _paragraph_before(title, "Subtitle", [text_run(document.kind_label, bold=True, caps=True, size_pt=9.5)])
+    kind = _paragraph_before(title, styles["Subtitle"], [text_run(document.kind_label, bold=True, caps=True, size_pt=9.5)])
     kind.paragraph_format.space_after = Pt(4)
     last = title
     if statement.is_draft:
         line = document.furniture.label("status-line", status=document.status_label)
-        status = _paragraph_after(doc, title, "Author", [text_run(line, bold=True, color=ALERT, size_pt=9)])
+        status = _paragraph_after(doc, title, styles["Author"], [text_run(line, bold=True, color=ALERT, size_pt=9)])
         last = status
     set_paragraph_property(last, paragraph_border("bottom", space_pt=8))
     last.paragraph_format.space_after = Pt(14)
@@ -141,9 +143,10 @@ def _remove_bookmark(p: etree._Element, start: etree._Element) -> None:
 
 # -- signatory block -----------------------------------------------------------------
 
-def add_signatory_block(doc: WordDocument, document: Document) -> None:
+def add_signatory_block(doc: WordDocument, document: Document, styles: StyleIds) -> None:
     """Who endorsed the current text, from the ledger: names, marked positions, reservations as notes."""
-    heading = doc.add_paragraph(document.furniture.label("endorsed-by"), style="Heading 2")
+    heading = doc.add_paragraph(document.furniture.label("endorsed-by"))
+    set_paragraph_style_id(heading, styles["Heading 2"])
     set_paragraph_property(heading, paragraph_border("bottom", space_pt=2))
     if not document.signatories:
         empty = doc.add_paragraph()
@@ -170,7 +173,7 @@ def add_signatory_block(doc: WordDocument, document: Document) -> None:
 
 # -- header, footer, watermark -------------------------------------------------------
 
-def add_page_furniture(doc: WordDocument, document: Document) -> None:
+def add_page_furniture(doc: WordDocument, document: Document, styles: StyleIds) -> None:
     """As in the PDF: from page 2 a header with symbol, status and short title; a footer with the
     provenance line and Page X of Y on every page; on a draft, a diagonal DRAFT on every page."""
     statement = document.statement
@@ -178,7 +181,7 @@ def add_page_furniture(doc: WordDocument, document: Document) -> None:
     section.different_first_page_header_footer = True
     watermarks = iter(range(1, 3))
 
-    first = _reset(section.first_page_header)
+    first = _reset(section.first_page_header, styles["Header"])
     mark = document.furniture.label("draft-mark")
     mark_font = _face_for(document, mark)
     if statement.is_draft:
@@ -202,7 +205,7 @@ def add_page_furniture(doc: WordDocument, document: Document) -> None:
     story_element(header).append(trailer)
 
     for footer_part in (section.first_page_footer, section.footer):
-        footer = _reset(footer_part, style="Footer")
+        footer = _reset(footer_part, styles["Footer"])
         set_paragraph_property(footer, tab_stops(("right", TEXT_WIDTH)))
         set_paragraph_property(footer, paragraph_border("top"))
         before, between, after = document.furniture.label_parts("page", "page", "pages")
@@ -214,11 +217,13 @@ def add_page_furniture(doc: WordDocument, document: Document) -> None:
             append_to(footer, text_run(after))
 
 
-def _reset(part: _Header | _Footer, style: str = "Header") -> Paragraph:
+def _reset(part: _Header | _Footer, style_id: str | None) -> Paragraph:
     """Empty a header or footer part (the reference document's included) and give it one paragraph."""
     part.is_linked_to_previous = False
     clear_story(part)
-    return part.add_paragraph(style=style)
+    paragraph = part.add_paragraph()
+    set_paragraph_style_id(paragraph, style_id)
+    return paragraph
 
 
 # -- scripts and direction ---------------------------------------------------------
@@ -291,14 +296,37 @@ def plain_text(markdown: str) -> str:
     return _MARKUP.sub(lambda m: m.group(1) or "", markdown).strip()
 
 
-def _paragraph_after(doc: WordDocument, anchor: Paragraph, style: str, runs: list[BaseOxmlElement]) -> Paragraph:
-    paragraph = doc.add_paragraph(style=style)
+class StyleIds:
+    """Paragraph style ids by name, each found once per document, as python-docx's `style=` finds them (None
+    for the default style): it looks the name up and scans every style for the default on each paragraph,
+    a fifth of the post-processing of a 3-page text."""
+
+    def __init__(self, doc: WordDocument) -> None:
+        self.styles = doc.styles
+        default = self.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.default_id = default.style_id if default is not None else None
+        self.found: dict[str, str | None] = {}
+
+    def __getitem__(self, name: str) -> str | None:
+        if name not in self.found:
+            style = self.styles[name]  # KeyError naming it, as python-docx's `style=` raised
+            if style.type != WD_STYLE_TYPE.PARAGRAPH:
+                raise ValueError(f"assigned style is type {style.type}, need type {WD_STYLE_TYPE.PARAGRAPH}")
+            self.found[name] = None if style.style_id == self.default_id else style.style_id
+        return self.found[name]
+
+
+def _paragraph_after(doc: WordDocument, anchor: Paragraph, style_id: str | None,
+                     runs: list[BaseOxmlElement]) -> Paragraph:
+    paragraph = doc.add_paragraph()
+    set_paragraph_style_id(paragraph, style_id)
     append_to(paragraph, *runs)
     move_after(paragraph, anchor)
     return paragraph
 
 
-def _paragraph_before(anchor: Paragraph, style: str, runs: list[BaseOxmlElement]) -> Paragraph:
-    paragraph = anchor.insert_paragraph_before(style=style)
+def _paragraph_before(anchor: Paragraph, style_id: str | None, runs: list[BaseOxmlElement]) -> Paragraph:
+    paragraph = anchor.insert_paragraph_before()
+    set_paragraph_style_id(paragraph, style_id)
     append_to(paragraph, *runs)
     return paragraph

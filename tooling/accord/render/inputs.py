@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..fsutil import read_repo_bytes, refuse_links_under, write_atomic
+from ..outputcache import remember_sha256
 from ..history import status
 
 STAMP_FILE = ".accord-stamp.json"
@@ -52,7 +53,8 @@ def _hash_tree(digest, root: Path, skip: tuple[str, ...] = (), *, refuse_links: 
             if os.path.islink(path):
                 digest.update(b"\0link\0" + os.fsencode(os.readlink(path)))
                 continue
-            digest.update(hashlib.sha256(read_repo_bytes(path)).digest())
+            before = os.stat(path)
+            digest.update(remember_sha256(path, read_repo_bytes(path), before))
 
 
 def _tool_fingerprint() -> bytes:

@@ -23,9 +23,8 @@ from ..i18n.translations import translation_languages
 from .inputs import RepoInputs, output_name, read_stamps, stamp_key, up_to_date, write_stamps
 
 if TYPE_CHECKING:
-    from .document import Document
+    from concurrent.futures import Future
 
-if TYPE_CHECKING:
     from .document import Document
 
 # format -> "module:function" under accord.render, imported only when that format is built
@@ -117,13 +116,17 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
 def _build_formats(repo: Repo, document: Document, formats: tuple[str, ...], target: Path, stamps: dict, stamp: str,
                    language: str | None) -> list[AccordError]:
     """Write one version's documents; each format that fails is removed and returned."""
-    from concurrent.futures import ThreadPoolExecutor
-
     # The PDF is the long pole (pandoc, then Typst), so it starts first; the others share the
     # remaining cores one after the other rather than slowing it down.
     builders = {fmt: _builder(fmt) for fmt in sorted(formats, key=LONGEST_FIRST.index)}
-    with ThreadPoolExecutor(max_workers=min(len(formats), os.cpu_count() or 1)) as threads:
-        futures = {fmt: threads.submit(builder, document, target) for fmt, builder in builders.items()}
+    futures: dict[str, _Later | Future[bytes]]
+    if len(builders) == 1:  # nothing to overlap: no thread, nor concurrent.futures and logging to import (10 ms)
+        futures = {fmt: _Later(builder, document, target) for fmt, builder in builders.items()}
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(len(formats), os.cpu_count() or 1)) as threads:
+            futures = {fmt: threads.submit(builder, document, target) for fmt, builder in builders.items()}
     failures = []
     for fmt in formats:
         future = futures[fmt]
@@ -141,6 +144,16 @@ def _build_formats(repo: Repo, document: Document, formats: tuple[str, ...], tar
             raise BuildError(f"cannot write {repo.rel(path)}: {exc.strerror or exc}") from None
         stamps[stamp_key(fmt, language)] = stamp
     return failures
+
+
+class _Later:
+    """A builder called when its result is asked for, as a thread's future would give it."""
+
+    def __init__(self, builder: Callable[[Document, Path], bytes], document: Document, target: Path) -> None:
+        self.call = lambda: builder(document, target)
+
+    def result(self) -> bytes:
+        return self.call()
 
 
 def _builder(fmt: str):

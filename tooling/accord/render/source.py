@@ -14,7 +14,7 @@ from .document import Document
 FILTER = Path(__file__).with_name("statement.lua")
 LABELS_FILTER = Path(__file__).with_name("labels.lua")
 QUOTES_FILTER = Path(__file__).with_name("quotes.lua")
-_WIDE = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+_WIDE = "[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]"  # compiled only for a text that may hold one
 # The body's own YAML blocks, raw HTML/TeX and raw attributes are off: metadata comes
 # only from accord, and raw blocks only where the front matter allows their format.
 READER = "markdown-yaml_metadata_block-raw_html-raw_attribute-raw_tex"
@@ -32,7 +32,8 @@ def reader(document: Document) -> str:
 def east_asian_line_breaks(document: Document) -> str:
     """A line break between two Chinese or Japanese characters is no space (blockrules.join_wrapped_lines
     hashes it so); Korean, which spaces its words, keeps its breaks as spaces."""
-    if document.furniture.primary == "ko" or not _WIDE.search(document.statement.body):
+    body = document.statement.body
+    if document.furniture.primary == "ko" or not body or max(body) < "\u2e80" or not re.search(_WIDE, body):
         return ""
     return "+east_asian_line_breaks"
 
