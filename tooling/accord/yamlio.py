@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,17 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse one YAML document; YAMLProblem (lines shifted by line_offset) on any fault.
 
     Lines recorded in the result (LineDict/LineList) are shifted the same way, so a
-    front matter parsed on its own reports lines of the whole file.
+    front matter parsed on its own reports lines of the whole file. A document in one of
+    the plain shapes accord writes is read by the line reader (see load_plain_yaml).
     """
+    plain = load_plain_yaml(text, line_offset)
+    if plain is not None:
+        return plain
+    return parse_yaml(text, line_offset)
+
+
+def parse_yaml(text: str, line_offset: int = 0) -> Any:
+    """load_yaml by the parser alone (the tests hold the line reader to what it gives)."""
     loader = _Loader(text)
     try:
         try:
@@ -144,6 +154,230 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
         loader.dispose()
     if line_offset:
         shift_lines(value, line_offset)
+    return value
+
+
+# -- the plain reader ---------------------------------------------------------------------
+# accord's own files have a few plain shapes: `key: value` lines, flow lists of plain words
+# ([unicef, iom]), one level of nested map, and lists of values or of small maps. load_yaml
+# reads those line by line, several times faster than the parser, into the very tree the
+# parser makes (types, lines); any other form, and any character YAML refuses, goes to the
+# parser, which also reports every fault.
+
+class NotPlain(Exception):
+    """The text is not in a plain shape the line reader takes; the parser reads it."""
+
+
+_ASCII_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+
+
+@functools.lru_cache(maxsize=1)
+def _non_printable() -> re.Pattern[str]:
+    # compiled on first use: the class spans all of Unicode and costs ~10 ms to build
+    # NEL and the Unicode line and paragraph separators are line breaks to YAML, not to str.split("\n")
+    return re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def plain_characters(text: str) -> bool:
+    """Whether text holds only characters YAML reads as printable (a tab, a control character or a line
+    break YAML knows and str.split does not sends it to the parser)."""
+    return not (_ASCII_CONTROL.search(text) or not text.isascii() and _non_printable().search(text))
+
+
+_PLAIN_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?")
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+_NULLS = ("~", "null", "Null", "NULL")
+_INDICATORS = "-?:,[]{}#&*!|>%@`"
+_FLOW_REFUSED = re.compile(r"[\[\]{}:#]|  |^['\"]")  # in a flow list's item: left to the parser
+_SCALARS: dict[str, object] = {}  # a plain scalar's text -> its value: files repeat most of theirs
+
+
+def plain_scalar(value: str) -> Any:
+    """The value the parser gives one plain or simply quoted scalar (str, None, bool, int; [] and {});
+    NotPlain for any other."""
+    known = _SCALARS.get(value, _SCALARS)
+    if known is not _SCALARS:
+        return known
+    result = _read_scalar(value)
+    if not isinstance(result, (list, dict)):  # a fresh [] or {} each time: the caller may fill it
+        if len(_SCALARS) >= 50_000:
+            _SCALARS.clear()
+        _SCALARS[value] = result
+    return result
+
+
+def _read_scalar(value: str) -> Any:
+    first = value[0]
+    if first == "'":
+        inner = value[1:-1]
+        if len(value) < 2 or value[-1] != "'" or "'" in inner.replace("''", ""):
+            raise NotPlain
+        return inner.replace("''", "'")
+    if first == '"':
+        inner = value[1:-1]
+        if len(value) < 2 or value[-1] != '"' or '"' in inner or "\\" in inner:
+            raise NotPlain
+        return inner
+    if value == "[]":
+        return []
+    if value == "{}":
+        return {}
+    if first in _INDICATORS or ": " in value or " #" in value or value.endswith(":") or "\t" in value:
+        raise NotPlain
+    tag = _implicit_tag(value)
+    if tag == "str":
+        return value
+    if tag == "null" and value in _NULLS:
+        return None
+    if tag == "bool":
+        return value.lower() == "true"
+    if tag == "int" and _DECIMAL.fullmatch(value):
+        return int(value)
+    raise NotPlain
+
+
+def _implicit_tag(value: str) -> str:
+    """The type the parser gives a plain scalar, from its own resolver table."""
+    for tag, regexp in _RESOLVERS.get(value[0], _RESOLVERS[None]):
+        if regexp.match(value):
+            return str(tag)
+    return "str"
+
+
+def _resolver_table() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
+    table = _Loader.yaml_implicit_resolvers  # the parser's own table, so the two readers cannot disagree
+    wildcard = table.get(None, [])
+    return {first: [(tag.rsplit(":", 1)[-1], regexp) for tag, regexp in [*resolvers, *wildcard]]
+            for first, resolvers in {**table, None: []}.items()}
+
+
+_RESOLVERS = _resolver_table()
+
+
+def load_plain_yaml(text: str, line_offset: int = 0) -> LineDict | None:
+    """What load_yaml(text, line_offset) gives, when text is a mapping in one of the plain shapes; else None."""
+    if not plain_characters(text):
+        return None
+    try:
+        return _plain_tree(text, line_offset)
+    except NotPlain:
+        return None
+
+
+def _line_dict(line: int) -> LineDict:
+    made = LineDict()
+    made.line = line
+    made.key_lines = {}
+    return made
+
+
+def _line_list(line: int) -> LineList:
+    made = LineList()
+    made.line = line
+    made.item_lines = []
+    return made
+
+
+def _plain_tree(text: str, offset: int) -> LineDict | None:
+    root: LineDict | None = None
+    open_key: str | None = None  # the top-level key whose block (map or list) the indented lines belong to
+    block: Any = None
+    block_indent = item_indent = -1
+    for number, line in enumerate(text.split("\n"), 1 + offset):
+        line = line.rstrip(" ")
+        content = line.lstrip(" ")
+        if not content or content[0] == "#":
+            continue
+        indent = len(line) - len(content)
+        if indent == 0 and not content.startswith("- ") and content != "-":
+            match = _PLAIN_KEY.fullmatch(line)
+            if match is None:
+                raise NotPlain
+            key, value = match.groups()
+            _plain_key(key)
+            if root is None:
+                root = _line_dict(number)
+            elif key in root:
+                raise NotPlain
+            root.key_lines[key] = number
+            root[key] = _plain_value(value, number) if value else None
+            open_key, block = (None, None) if value else (key, None)
+            continue
+        if open_key is None or root is None:
+            raise NotPlain
+        if content.startswith("- "):  # an item of a block list: a value, or the first key of a map
+            if block is None:
+                block = root[open_key] = _line_list(number)
+                block_indent = indent
+            if not isinstance(block, LineList) or indent != block_indent:
+                raise NotPlain
+            item_text = content[2:].lstrip(" ")
+            item_indent = indent + len(content) - len(item_text)
+            match = _PLAIN_KEY.fullmatch(item_text)
+            if match is None:
+                item = _plain_value(item_text, number, flow=False)
+                item_indent = -1
+            else:
+                key, value = match.groups()
+                _plain_key(key)
+                if not value:
+                    raise NotPlain
+                item = _line_dict(number)
+                item.key_lines[key] = number
+                item[key] = _plain_value(value, number)
+            block.append(item)
+            block.item_lines.append(number)
+            continue
+        match = _PLAIN_KEY.fullmatch(content)
+        if match is None or not match.group(2):
+            raise NotPlain
+        key, value = match.groups()
+        _plain_key(key)
+        if block is None:
+            block = root[open_key] = _line_dict(number)
+            block_indent = indent
+        if isinstance(block, LineList) and block and indent == item_indent and isinstance(block[-1], LineDict):
+            target = block[-1]
+        elif isinstance(block, LineDict) and indent == block_indent:
+            target = block
+        else:
+            raise NotPlain
+        if key in target:
+            raise NotPlain
+        target.key_lines[key] = number
+        target[key] = _plain_value(value, number)
+    return root
+
+
+_TEXT_KEYS: set[str] = set()
+
+
+def _plain_key(key: str) -> None:
+    """NotPlain unless the parser reads key as text (`true:` and `null:` are a bool and None to it)."""
+    if key not in _TEXT_KEYS:
+        if _implicit_tag(key) != "str":
+            raise NotPlain
+        _TEXT_KEYS.add(key)
+
+
+def _plain_value(text: str, line: int, flow: bool = True) -> Any:
+    """A value on one line: a plain scalar, or (where flow) a flow list of plain words."""
+    if text[0] == "[":
+        if not flow or text[-1] != "]":
+            raise NotPlain
+        items = _line_list(line)
+        inner = text[1:-1]
+        if inner:
+            for word in inner.split(","):
+                word = word.strip(" ")
+                if not word or _FLOW_REFUSED.search(word):
+                    raise NotPlain
+                items.append(plain_scalar(word))
+                items.item_lines.append(line)
+        return items
+    value = plain_scalar(text)
+    if isinstance(value, (list, dict)):  # {} (and [] where no flow list may be) are left to the parser
+        raise NotPlain
     return value
 
 
