@@ -131,11 +131,14 @@ class LedgerStatus:
 
     def as_dict(self) -> dict[str, Any]:
         statement = self.statement
+        positions = [standing.as_dict() for standing in self.standings]
         return {
             "id": statement.id, "title": statement.title, "status": statement.status,
             "text_sha256": statement.text_sha256,
-            "endorsements": [standing.as_dict() for standing in self.standings if standing.record.counting],
-            "positions": [standing.as_dict() for standing in self.standings],
+            # each made once: the endorsements are copies of their positions' entries
+            "endorsements": [dict(entry) for standing, entry in zip(self.standings, positions)
+                             if standing.record.counting],
+            "positions": positions,
             "pending": list(self.pending), "gate": self.gate.as_dict(),
         }
 

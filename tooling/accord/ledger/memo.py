@@ -97,7 +97,7 @@ class ParseMemo:
                                         title_and_body_hash, dict(publishing))
             except (TypeError, ValueError):
                 pass
-        statement = repo.load_statement(statement_id)
+        statement = repo.load_statement(statement_id, data)  # the bytes just read, not read again
         if key is not None:
             policy = statement.endorsement
             self.used[key] = [f"statement:{statement_id}", [statement.title, statement.status, statement.text_sha256,
