@@ -104,3 +104,26 @@ def test_the_samples_front_matter_reads_as_the_parser_reads_it():
             assert shape(plain) == parsed(yaml_text, offset), path
     # all but the skeletons' {{placeholders}} and accord.yaml's trailing comment are in a plain shape
     assert read == len(files) - 3
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.one_of(st.text(alphabet="0123456789+-._:<=abcdefxinINFAtTrueNlos~ ", min_size=1, max_size=12),
+                      st.text(alphabet="0123456789abcdef", min_size=1, max_size=64),
+                      st.sampled_from(WORDS)))
+def test_the_line_reader_types_a_plain_word_as_the_parsers_resolver_table_does(text):
+    import yaml
+
+    from accord.yamlio import NotPlain, plain_scalar
+    from accord.yamlparser import _Loader
+
+    text = text.strip() or "x"
+    tag = _Loader.resolve(_Loader, yaml.ScalarNode, text, (True, False)).rsplit(":", 1)[-1]
+    try:
+        value = plain_scalar(text)
+    except NotPlain:
+        return  # left to the parser
+    if isinstance(value, (list, dict)) or text[0] in "'\"":
+        return  # [] and {}, and quoted text: not a plain word
+    assert tag == {str: "str", bool: "bool", int: "int", type(None): "null"}[type(value)]
+    if tag == "int":
+        assert value == int(text)

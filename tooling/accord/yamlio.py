@@ -7,16 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import Problem
 from .fsutil import LINK_REFUSAL, LinkRefused, link_on_the_way, read_repo_bytes
-
-_BaseLoader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
-try:  # the C parser is several times faster; status reads thousands of records
-    _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
@@ -48,69 +40,6 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]  # the one base the C parser allows
-    """Safe loader: strings stay strings unless YAML 1.2 would say otherwise."""
-
-
-# YAML 1.1 reads `no`, `on`, `yes` as booleans (a partner id `no` for Norway) and
-# `2010-13-45` as a crashing timestamp. Keep only true/false and let the schema parse dates.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise YAMLProblem("YAML merge keys (<<) are not allowed", key_node.start_mark.line + 1)
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            raise YAMLProblem("a mapping key must be a plain value", key_node.start_mark.line + 1) from None
-        if key in result:
-            raise YAMLProblem(f"duplicate key '{key}'", key_node.start_mark.line + 1)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
-
-
-def _refuse_aliases(root: yaml.Node) -> None:
-    """Aliases make a small file expand without bound (the 'billion laughs'); we refuse them."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            raise YAMLProblem("YAML anchors and aliases (&name, *name) are not allowed", node.start_mark.line + 1)
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                stack.append(key_node)
-                stack.append(value_node)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-
-
 def load_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse one YAML document; YAMLProblem (lines shifted by line_offset) on any fault.
 
@@ -126,32 +55,14 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
 
 def parse_yaml(text: str, line_offset: int = 0) -> Any:
     """load_yaml by the parser alone (the tests hold the line reader to what it gives)."""
-    loader = _Loader(text)
+    from .yamlparser import parse  # PyYAML is imported only when a file needs it
+
     try:
-        try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            message = (exc.problem or exc.context or "invalid YAML").strip()
-            raise YAMLProblem(f"YAML syntax error: {message}", mark.line + 1 if mark else None) from None
-        except yaml.YAMLError as exc:
-            raise YAMLProblem(f"YAML syntax error: {str(exc).splitlines()[0]}") from None
-        if node is None:
-            return None
-        _refuse_aliases(node)
-        try:
-            value = loader.construct_document(node)
-        except yaml.constructor.ConstructorError as exc:
-            mark = exc.problem_mark
-            raise YAMLProblem(f"YAML error: {exc.problem}", mark.line + 1 if mark else None) from None
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise YAMLProblem(f"YAML error: {exc}", node.start_mark.line + 1) from None
+        value = parse(text)
     except YAMLProblem as problem:
         if problem.line is not None:
             problem.line += line_offset
         raise
-    finally:
-        loader.dispose()
     if line_offset:
         shift_lines(value, line_offset)
     return value
@@ -186,7 +97,6 @@ def plain_characters(text: str) -> bool:
 
 _PLAIN_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?")
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
-_NULLS = ("~", "null", "Null", "NULL")
 _INDICATORS = "-?:,[]{}#&*!|>%@`"
 _FLOW_REFUSED = re.compile(r"[\[\]{}:#]|  |^['\"]")  # in a flow list's item: left to the parser
 _SCALARS: dict[str, object] = {}  # a plain scalar's text -> its value: files repeat most of theirs
@@ -224,34 +134,33 @@ def _read_scalar(value: str) -> Any:
         return {}
     if first in _INDICATORS or ": " in value or " #" in value or value.endswith(":") or "\t" in value:
         raise NotPlain
-    tag = _implicit_tag(value)
-    if tag == "str":
-        return value
-    if tag == "null" and value in _NULLS:
-        return None
-    if tag == "bool":
-        return value.lower() == "true"
-    if tag == "int" and _DECIMAL.fullmatch(value):
-        return int(value)
-    raise NotPlain
+    return _implicit_value(value)
 
 
-def _implicit_tag(value: str) -> str:
-    """The type the parser gives a plain scalar, from its own resolver table."""
-    for tag, regexp in _RESOLVERS.get(value[0], _RESOLVERS[None]):
-        if regexp.match(value):
-            return str(tag)
-    return "str"
+# How the parser types a plain scalar: as text, unless it is one of these words (YAML 1.2's booleans and
+# nulls; accord's loader drops YAML 1.1's yes/no/on/off and its timestamps), or it could be a number, a merge
+# key or a value key. Those forms use letters only after 0x or 0b, or with a '.' (1.5e+3, .inf, .nan), so a
+# hash or an id that starts with a digit is text. The tests hold this to the parser's own resolver table
+# (accord.yamlparser).
+_WORDS: dict[str, Any] = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+                          "~": None, "null": None, "Null": None, "NULL": None}
+_NUMBER_STARTS = frozenset("0123456789+-.<=")
+_NO_LETTERS = re.compile(r"[0-9+\-._:]+")
+_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # text to the parser: a number has no '-' inside
 
 
-def _resolver_table() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
-    table = _Loader.yaml_implicit_resolvers  # the parser's own table, so the two readers cannot disagree
-    wildcard = table.get(None, [])
-    return {first: [(tag.rsplit(":", 1)[-1], regexp) for tag, regexp in [*resolvers, *wildcard]]
-            for first, resolvers in {**table, None: []}.items()}
-
-
-_RESOLVERS = _resolver_table()
+def _implicit_value(value: str) -> Any:
+    """The parser's value of a plain scalar: text, True/False, None or a decimal int; NotPlain for another."""
+    if value in _WORDS:
+        return _WORDS[value]
+    if value[0] in _NUMBER_STARTS:
+        if _DECIMAL.fullmatch(value):
+            return int(value)
+        could_be_number = ("." in value or value.lstrip("+-")[:2] in ("0x", "0b") or value in ("<<", "=")
+                           or _NO_LETTERS.fullmatch(value) and not _DATE_LIKE.fullmatch(value))
+        if could_be_number:
+            raise NotPlain  # a float, an octal, a base-60 number, a merge key...: the parser knows
+    return value
 
 
 def load_plain_yaml(text: str, line_offset: int = 0) -> LineDict | None:
@@ -355,7 +264,7 @@ _TEXT_KEYS: set[str] = set()
 def _plain_key(key: str) -> None:
     """NotPlain unless the parser reads key as text (`true:` and `null:` are a bool and None to it)."""
     if key not in _TEXT_KEYS:
-        if _implicit_tag(key) != "str":
+        if key in _WORDS:
             raise NotPlain
         _TEXT_KEYS.add(key)
 
@@ -433,29 +342,6 @@ def decode_text(data: bytes, display: str) -> tuple[str | None, Problem | None]:
 
 def dump_yaml(data: Any) -> str:
     """Dump plain data in accord's house form: block style, keys in the given order, UTF-8."""
-    return yaml.dump(_plain(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=100)
+    from .yamlparser import dump
 
-
-class _Dumper(yaml.SafeDumper):
-    """Block-style dumper that quotes strings YAML 1.1 readers could misread."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = None
-    if re.fullmatch(r"(?i)(y|n|yes|no|on|off|true|false|null|~)", value):
-        style = "'"
-    if "\n" in value:
-        style = "|"
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
+    return dump(data)

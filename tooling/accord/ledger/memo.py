@@ -211,14 +211,18 @@ def _record_from_memo(fields: list, path: Path | None, record_sha256: str) -> Re
 
 def _code_stamp() -> str:
     """Who parsed: accord's version and the files of the modules that read statements and records."""
-    from .. import __version__, schema, statement, yamlio
+    from .. import __version__, blockrules, schema, statement, yamlio
     from . import memo, positions, reading, records
 
     parts = [__version__, str(ParseMemo.VERSION)]
-    for module in (schema, statement, yamlio, positions, records, reading, memo):
+    files = [(module.__name__, module.__file__ or "") for module in
+             (schema, statement, blockrules, yamlio, positions, records, reading, memo)]
+    # the parser by its file, not imported: the line reader reads most files without it
+    files.append(("accord.yamlparser", os.path.join(os.path.dirname(yamlio.__file__ or ""), "yamlparser.py")))
+    for name, file in files:
         try:
-            info = os.stat(module.__file__ or "")
-            parts.append(f"{module.__name__}:{info.st_size}:{info.st_mtime_ns}")
-        except (OSError, TypeError):
-            parts.append(f"{module.__name__}:?")
+            info = os.stat(file)
+            parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}:?")
     return "|".join(parts)
