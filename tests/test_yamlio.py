@@ -109,6 +109,7 @@ def test_the_samples_front_matter_reads_as_the_parser_reads_it():
 @settings(max_examples=3000, deadline=None)
 @given(text=st.one_of(st.text(alphabet="0123456789+-._:<=abcdefxinINFAtTrueNlos~ ", min_size=1, max_size=12),
                       st.text(alphabet="0123456789abcdef", min_size=1, max_size=64),
+                      st.text(alphabet="0b1x2f_+-", min_size=1, max_size=8),
                       st.sampled_from(WORDS)))
 def test_the_line_reader_types_a_plain_word_as_the_parsers_resolver_table_does(text):
     import yaml

@@ -139,13 +139,14 @@ def _read_scalar(value: str) -> Any:
 
 # How the parser types a plain scalar: as text, unless it is one of these words (YAML 1.2's booleans and
 # nulls; accord's loader drops YAML 1.1's yes/no/on/off and its timestamps), or it could be a number, a merge
-# key or a value key. Those forms use letters only after 0x or 0b, or with a '.' (1.5e+3, .inf, .nan), so a
-# hash or an id that starts with a digit is text. The tests hold this to the parser's own resolver table
+# key or a value key. Those forms use letters only as 0x<hex> or 0b<binary>, or with a '.' (1.5e+3, .inf,
+# .nan), so a hash or an id that starts with a digit is text. The tests hold this to the parser's own resolver table
 # (accord.yamlparser).
 _WORDS: dict[str, Any] = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
                           "~": None, "null": None, "Null": None, "NULL": None}
 _NUMBER_STARTS = frozenset("0123456789+-.<=")
 _NO_LETTERS = re.compile(r"[0-9+\-._:]+")
+_BINARY_OR_HEX = re.compile(r"[-+]?0(?:b[0-1_]+|x[0-9a-fA-F_]+)")
 _DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # text to the parser: a number has no '-' inside
 
 
@@ -156,7 +157,7 @@ def _implicit_value(value: str) -> Any:
     if value[0] in _NUMBER_STARTS:
         if _DECIMAL.fullmatch(value):
             return int(value)
-        could_be_number = ("." in value or value.lstrip("+-")[:2] in ("0x", "0b") or value in ("<<", "=")
+        could_be_number = ("." in value or value in ("<<", "=") or _BINARY_OR_HEX.fullmatch(value)
                            or _NO_LETTERS.fullmatch(value) and not _DATE_LIKE.fullmatch(value))
         if could_be_number:
             raise NotPlain  # a float, an octal, a base-60 number, a merge key...: the parser knows

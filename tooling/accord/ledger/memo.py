@@ -169,11 +169,8 @@ def _read_small(path: Path, folder_checked: bool = False) -> bytes | None:
     except OSError:
         return None
     try:
-        size = os.fstat(fd).st_size
-        if size > MAX_FILE_BYTES:
-            return None
-        data = os.read(fd, size + 1)
-        while len(data) > size and len(data) <= MAX_FILE_BYTES:  # the file grew as we read it
+        data = os.read(fd, 65536)  # a record is far smaller: one read, no fstat
+        while len(data) % 65536 == 0 and data and len(data) <= MAX_FILE_BYTES:
             more = os.read(fd, 65536)
             if not more:
                 break
