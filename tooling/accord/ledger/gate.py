@@ -300,12 +300,14 @@ def _status_of(repo: Repo, statement: Statement, partners: dict[str, Partner], o
     names = set(entries)
     display_folder = f"statements/{statement.id}/endorsements"
     folder_checked = bool(entries) and link_on_the_way(folder) is None  # once for all its records
+    folder_name = os.fspath(folder)
     for name in entries:
         if not name.endswith(".yaml") or name.startswith("."):
             continue
         partner_id = name[:-5]
         display = f"{display_folder}/{name}"
-        record, found = memo.record(folder / name, display, folder_checked) if memo else read_record(folder / name, display)
+        record, found = (memo.record(folder / name, display, folder_checked, f"{folder_name}{os.sep}{name}") if memo
+                         else read_record(folder / name, display))
         problems.extend(found)
         if record is not None:
             records[partner_id] = record

@@ -107,10 +107,11 @@ class ParseMemo:
                                                              statement.publishing]]
         return statement
 
-    def record(self, path: Path, display: str, folder_checked: bool = False) -> tuple[Record | None, list[Problem]]:
+    def record(self, path: Path, display: str, folder_checked: bool = False, file: str | None = None
+               ) -> tuple[Record | None, list[Problem]]:
         """folder_checked: the caller has found no link on the way to path's folder (the file itself is opened
-        without following one)."""
-        data = _read_small(path, folder_checked)
+        without following one); file: path as a string, when the caller has it (a Path makes its string anew)."""
+        data = _read_small(file or path, folder_checked)
         if data is None:  # let the general reader name the fault (missing, too large, unreadable)
             return read_record(path, display)
         return self.record_from_bytes(data, display, path)
@@ -160,7 +161,7 @@ class ParseMemo:
             pass  # a read-only clone still works, only slower
 
 
-def _read_small(path: Path, folder_checked: bool = False) -> bytes | None:
+def _read_small(path: Path | str, folder_checked: bool = False) -> bytes | None:
     """A file's bytes with the fewest system calls, or None if it cannot be read or is too large (or is a link)."""
     if not folder_checked and link_on_the_way(path) is not None:  # the general reader names the link
         return None
