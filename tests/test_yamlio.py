@@ -58,7 +58,7 @@ documents = st.lists(st.tuples(line, space), min_size=1, max_size=8).map(
     lambda lines: "\n".join(text + trailing for text, trailing in lines) + "\n")
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(text=documents, offset=st.sampled_from([0, 1]))
 def test_the_line_reader_gives_the_parsers_tree_or_leaves_the_text_to_it(text, offset):
     plain = load_plain_yaml(text, offset)
@@ -106,7 +106,7 @@ def test_the_samples_front_matter_reads_as_the_parser_reads_it():
     assert read == len(files) - 3
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(text=st.one_of(st.text(alphabet="0123456789+-._:<=abcdefxinINFAtTrueNlos~ ", min_size=1, max_size=12),
                       st.text(alphabet="0123456789abcdef", min_size=1, max_size=64),
                       st.text(alphabet="0b1x2f_+-", min_size=1, max_size=8),
