@@ -58,7 +58,7 @@ def markdown_blocks(body: str) -> list[str]:
     fenced code block. Only source layout is undone: re-wrapping, indentation and
     trailing spaces vanish, words and markup stay.
     """
-    return [block.text for block in source_blocks(body)]
+    return [text for text, _, _ in _blocks(body.split("\n"))]
 
 
 def source_blocks(body: str) -> list[SourceBlock]:
@@ -68,64 +68,85 @@ def source_blocks(body: str) -> list[SourceBlock]:
     wrapping and indentation, by rewriting only the lines of changed blocks.
     """
     lines = body.split("\n")
-    blocks: list[SourceBlock] = []
+    return [SourceBlock(text, start, end, _indent(lines[start])) for text, start, end in _blocks(lines)]
+
+
+def _blocks(lines: list[str]) -> list[tuple[str, int, int]]:
+    """(collapsed text, first line, line after the last) of each block of a body's lines.
+
+    Every text hash runs through here, so each rule's regular expression is tried only on a
+    line whose first character it could match.
+    """
+    blocks: list[tuple[str, int, int]] = []
     current: list[str] = []
-    span = [0, 0]
+    start = end = 0
     fence: str | None = None
-
-    def add(index: int, line: str) -> None:
-        if not current:
-            span[0] = index
-        current.append(line)
-        span[1] = index + 1
-
-    def flush() -> None:
-        if current:
-            blocks.append(SourceBlock(WHITESPACE.sub(" ", join_wrapped_lines(current)).strip(), span[0], span[1],
-                                      _indent(lines[span[0]])))
-            current.clear()
-
     for index, raw_line in enumerate(lines):
         line = raw_line.strip()
         if fence:
-            add(index, line)
+            if not current:
+                start = index
+            current.append(line)
+            end = index + 1
             if line.startswith(fence):
                 fence = None
-                flush()
+                blocks.append((_collapsed(current), start, end))
+                current = []
             continue
         if not line:
-            flush()
+            if current:
+                blocks.append((_collapsed(current), start, end))
+                current = []
             continue
-        fence_match = FENCE.match(line)
+        first = line[0]
+        fence_match = FENCE.match(line) if first in "`~" else None
         if fence_match:
-            flush()
+            if current:
+                blocks.append((_collapsed(current), start, end))
             fence = fence_match.group(1)
-            add(index, line)
+            current = [line]
+            start, end = index, index + 1
             continue
-        if current and _SETEXT.fullmatch(line) and not is_list_item(current[0]) and not current[0].startswith("|"):
-            current[0] = f"{'#' if line[0] == '=' else '##'} {current[0]}"
-            span[1] = index + 1
-            flush()
+        if current and first in "=-" and _SETEXT.fullmatch(line) and not is_list_item(current[0]) \
+                and not current[0].startswith("|"):
+            current[0] = f"{'#' if first == '=' else '##'} {current[0]}"
+            blocks.append((_collapsed(current), start, index + 1))
+            current = []
             continue
-        if line.startswith("|") or TABLE_RULE.fullmatch(line) and "|" in line:
-            flush()
-            blocks.append(SourceBlock(_table_row(line), index, index + 1, _indent(raw_line)))
+        if first == "|" or "|" in line and TABLE_RULE.fullmatch(line):
+            if current:
+                blocks.append((_collapsed(current), start, end))
+                current = []
+            blocks.append((_table_row(line), index, index + 1))
             continue
-        if HEADING.match(line):
-            flush()
-            add(index, line.rstrip("#").rstrip() if line.rstrip("#").strip() else line)
-            flush()
+        if first == "#" and HEADING.match(line):
+            if current:
+                blocks.append((_collapsed(current), start, end))
+            heading = line.rstrip("#")
+            blocks.append((_collapsed([heading.rstrip() if heading.strip() else line]), index, index + 1))
+            current = []
             continue
         # As in pandoc, a list cannot interrupt a paragraph: a wrapped line that
         # happens to start with "2003. " continues it.
         starts_item = is_list_item(line) and (not current or is_list_item(current[0]))
-        if starts_item or FOOTNOTE_DEF.match(line):
-            flush()
-            if line[0] in "*+" and line[1:2].isspace():
+        if starts_item or first == "[" and FOOTNOTE_DEF.match(line):
+            if current:
+                blocks.append((_collapsed(current), start, end))
+                current = []
+            if first in "*+" and line[1:2].isspace():
                 line = "-" + line[1:]
-        add(index, line)
-    flush()
+        if not current:
+            start = index
+        current.append(line)
+        end = index + 1
+    if current:
+        blocks.append((_collapsed(current), start, end))
     return blocks
+
+
+def _collapsed(lines: list[str]) -> str:
+    """A block's lines as one line with its whitespace collapsed (str.split's whitespace is the \\s of re)."""
+    return " ".join(join_wrapped_lines(lines).split())
 
 
 def join_wrapped_lines(lines: list[str]) -> str:
@@ -137,7 +158,9 @@ def join_wrapped_lines(lines: list[str]) -> str:
     counted, as Korean spaces its words (and Korean builds go without the extension).
     Texts without such a break hash as before.
     """
-    joined = lines[0] if lines else ""
+    if len(lines) < 2 or "".join(lines).isascii():  # no wide character: every break is a space
+        return " ".join(lines)
+    joined = lines[0]
     for line in lines[1:]:
         if joined and line and _is_wide(joined[-1]) and _is_wide(line[0]):
             joined += line
@@ -160,7 +183,7 @@ def is_list_item(line: str) -> bool:
 
 
 def _table_row(line: str) -> str:
-    cells = [WHITESPACE.sub(" ", cell).strip() for cell in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+    cells = [" ".join(cell.split()) for cell in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
     if all(re.fullmatch(r":?-+:?", cell) for cell in cells if cell):
         cells = [(":" if cell.startswith(":") else "") + "---" + (":" if cell.endswith(":") and len(cell) > 1 else "")
                  for cell in cells]

@@ -101,6 +101,8 @@ def parse_partner(text: str, display: str, path: Path | None = None) -> tuple[Pa
 
 def _key_problems(data: Any, signers: tuple[Signer, ...], display: str) -> list[Problem]:
     """A key must decode as the SSH key it says it is ('ssh-ed25519 NOTAKEY' matches the pattern, but is no key)."""
+    if not any(signer.key for signer in signers):
+        return []  # nothing to decode: signing (and its subprocess) stays unimported, as `status` needs neither
     from .signing import PublicKey
 
     problems = []

@@ -199,13 +199,15 @@ class Repo:
                 raise StatementError(LINK_REFUSAL, path=self.rel(path))
 
     # -- loading ------------------------------------------------------------
-    def load_statement(self, statement_id: str) -> Statement:
-        """The statement with this id, validated; StatementError if unknown or invalid."""
+    def load_statement(self, statement_id: str, data: bytes | None = None) -> Statement:
+        """The statement with this id, validated; StatementError if unknown or invalid.
+
+        data: the file's bytes, when the caller has just read them (through read_repo_bytes)."""
         from .statement import load_statement
 
         self.require_statement(statement_id)
         path = self.statement_file(statement_id)
-        statement = load_statement(path, self.rel(path))
+        statement = load_statement(path, self.rel(path), data)
         if statement.id != statement_id:
             raise StatementError(f"id '{statement.id}' differs from its folder '{statement_id}'",
                                  path=self.rel(path), line=_key_line(statement.front_matter, "id"))

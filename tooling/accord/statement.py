@@ -17,7 +17,7 @@ from .criticmarkup import find_markers
 from .errors import Problem, StatementError
 from .i18n.tags import language_problem
 from .schema import build, field, schema_of
-from .yamlio import LineDict, YAMLProblem, decode_text, load_yaml, read_text_file
+from .yamlio import MAX_FILE_BYTES, LineDict, YAMLProblem, decode_text, load_yaml, read_text_file
 
 if TYPE_CHECKING:
     from .ledger.records import Record
@@ -117,7 +117,7 @@ class Statement:
     @cached_property
     def title_and_body_sha256(self) -> str:
         """The hash of the canonical text alone: what every record made before the publishing fields counted."""
-        return _hash(self.canonical_text, {})
+        return _hash(self.canonical_text, {}) if self.publishing else self.text_sha256
 
     def binds(self, text_hash: str, commit: str | None = None) -> bool:
         """Whether a position taken on text_hash (at commit) is a position on this text as it would be published.
@@ -181,10 +181,15 @@ def parse_statement(text: str, display: str, path: Path | None = None) -> tuple[
     return statement, []
 
 
-def load_statement(path: Path, display: str | None = None) -> Statement:
-    """Read a statement file or raise StatementError naming the first problem."""
+def load_statement(path: Path, display: str | None = None, data: bytes | None = None) -> Statement:
+    """Read a statement file or raise StatementError naming the first problem.
+
+    data: the file's bytes, when the caller has read them through read_repo_bytes (which refuses links)."""
     display = display or str(path)
-    text, problem = read_text_file(path, display)
+    if data is not None and len(data) <= MAX_FILE_BYTES:
+        text, problem = decode_text(data, display)
+    else:
+        text, problem = read_text_file(path, display)
     if problem or text is None:
         raise (problem or Problem(display, None, "file is empty")).error(StatementError)
     statement, problems = parse_statement(text, display, path)

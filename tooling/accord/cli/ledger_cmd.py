@@ -61,7 +61,8 @@ def _echo_json_lines(items: list[dict[str, Any]]) -> None:
     (indented output goes through the pure-Python encoder)."""
     import json
 
-    lines = ",\n".join(json.dumps(item, ensure_ascii=False, default=str) for item in items)
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # json.dumps's, made once
+    lines = ",\n".join(encode(item) for item in items)
     click.echo(f"[\n{lines}\n]" if items else "[]")
 
 

@@ -131,11 +131,14 @@ class LedgerStatus:
 
     def as_dict(self) -> dict[str, Any]:
         statement = self.statement
+        positions = [standing.as_dict() for standing in self.standings]
         return {
             "id": statement.id, "title": statement.title, "status": statement.status,
             "text_sha256": statement.text_sha256,
-            "endorsements": [standing.as_dict() for standing in self.standings if standing.record.counting],
-            "positions": [standing.as_dict() for standing in self.standings],
+            # each made once: the endorsements are copies of their positions' entries
+            "endorsements": [dict(entry) for standing, entry in zip(self.standings, positions)
+                             if standing.record.counting],
+            "positions": positions,
             "pending": list(self.pending), "gate": self.gate.as_dict(),
         }
 
@@ -297,12 +300,14 @@ def _status_of(repo: Repo, statement: Statement, partners: dict[str, Partner], o
     names = set(entries)
     display_folder = f"statements/{statement.id}/endorsements"
     folder_checked = bool(entries) and link_on_the_way(folder) is None  # once for all its records
+    folder_name = os.fspath(folder)
     for name in entries:
         if not name.endswith(".yaml") or name.startswith("."):
             continue
         partner_id = name[:-5]
         display = f"{display_folder}/{name}"
-        record, found = memo.record(folder / name, display, folder_checked) if memo else read_record(folder / name, display)
+        record, found = (memo.record(folder / name, display, folder_checked, f"{folder_name}{os.sep}{name}") if memo
+                         else read_record(folder / name, display))
         problems.extend(found)
         if record is not None:
             records[partner_id] = record

@@ -97,7 +97,7 @@ class ParseMemo:
                                         title_and_body_hash, dict(publishing))
             except (TypeError, ValueError):
                 pass
-        statement = repo.load_statement(statement_id)
+        statement = repo.load_statement(statement_id, data)  # the bytes just read, not read again
         if key is not None:
             policy = statement.endorsement
             self.used[key] = [f"statement:{statement_id}", [statement.title, statement.status, statement.text_sha256,
@@ -107,10 +107,11 @@ class ParseMemo:
                                                              statement.publishing]]
         return statement
 
-    def record(self, path: Path, display: str, folder_checked: bool = False) -> tuple[Record | None, list[Problem]]:
+    def record(self, path: Path, display: str, folder_checked: bool = False, file: str | None = None
+               ) -> tuple[Record | None, list[Problem]]:
         """folder_checked: the caller has found no link on the way to path's folder (the file itself is opened
-        without following one)."""
-        data = _read_small(path, folder_checked)
+        without following one); file: path as a string, when the caller has it (a Path makes its string anew)."""
+        data = _read_small(file or path, folder_checked)
         if data is None:  # let the general reader name the fault (missing, too large, unreadable)
             return read_record(path, display)
         return self.record_from_bytes(data, display, path)
@@ -160,7 +161,7 @@ class ParseMemo:
             pass  # a read-only clone still works, only slower
 
 
-def _read_small(path: Path, folder_checked: bool = False) -> bytes | None:
+def _read_small(path: Path | str, folder_checked: bool = False) -> bytes | None:
     """A file's bytes with the fewest system calls, or None if it cannot be read or is too large (or is a link)."""
     if not folder_checked and link_on_the_way(path) is not None:  # the general reader names the link
         return None
@@ -169,11 +170,8 @@ def _read_small(path: Path, folder_checked: bool = False) -> bytes | None:
     except OSError:
         return None
     try:
-        size = os.fstat(fd).st_size
-        if size > MAX_FILE_BYTES:
-            return None
-        data = os.read(fd, size + 1)
-        while len(data) > size and len(data) <= MAX_FILE_BYTES:  # the file grew as we read it
+        data = os.read(fd, 65536)  # a record is far smaller: one read, no fstat
+        while len(data) % 65536 == 0 and data and len(data) <= MAX_FILE_BYTES:
             more = os.read(fd, 65536)
             if not more:
                 break
@@ -211,14 +209,18 @@ def _record_from_memo(fields: list, path: Path | None, record_sha256: str) -> Re
 
 def _code_stamp() -> str:
     """Who parsed: accord's version and the files of the modules that read statements and records."""
-    from .. import __version__, schema, statement, yamlio
+    from .. import __version__, blockrules, schema, statement, yamlio
     from . import memo, positions, reading, records
 
     parts = [__version__, str(ParseMemo.VERSION)]
-    for module in (schema, statement, yamlio, positions, records, reading, memo):
+    files = [(module.__name__, module.__file__ or "") for module in
+             (schema, statement, blockrules, yamlio, positions, records, reading, memo)]
+    # the parser by its file, not imported: the line reader reads most files without it
+    files.append(("accord.yamlparser", os.path.join(os.path.dirname(yamlio.__file__ or ""), "yamlparser.py")))
+    for name, file in files:
         try:
-            info = os.stat(module.__file__ or "")
-            parts.append(f"{module.__name__}:{info.st_size}:{info.st_mtime_ns}")
-        except (OSError, TypeError):
-            parts.append(f"{module.__name__}:?")
+            info = os.stat(file)
+            parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}:?")
     return "|".join(parts)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from pathlib import Path
 
 from ..errors import LedgerError, Problem
 from ..fsutil import read_repo_bytes
-from ..yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, load_yaml, read_text_file
+from ..yamlio import (MAX_FILE_BYTES, NotPlain, YAMLProblem, decode_text, load_yaml, plain_characters, plain_scalar,
+                      read_text_file)
+from ..schema import Schema, _convert
 from .records import RECORD, Evidence, Record, Reservation
 
 
@@ -102,79 +103,149 @@ def read_records(repo, statement_id: str) -> tuple[dict[str, Record], list[Probl
 # which a line reader takes in a tenth of that. Anything else, and any record with a
 # problem, goes to the full reader, which also knows the lines to report.
 
-class _NotPlain(Exception):
-    """The text is not in the plain shape the quick reader handles."""
-
-
 _KEY = r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?"
 _TOP_LINE = re.compile(_KEY)
 _ITEM_LINE = re.compile(r"( *)- " + _KEY)
 _NESTED_LINE = re.compile(r"( +)" + _KEY)
-_ASCII_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
 
 
-@functools.lru_cache(maxsize=1)
-def _non_printable() -> re.Pattern:
-    # compiled on first use: the class spans all of Unicode and costs ~10 ms to build
-    # NEL and the Unicode line and paragraph separators are line breaks to YAML, not to str.split("\n")
-    return re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
-_NULLS = ("~", "null", "Null", "NULL")
-_INDICATORS = "-?:,[]{}#&*!|>%@`"
-
-
-def _quick_record(data_bytes: bytes, text: str, path: Path | None) -> Record | None:
+def _quick_record(data_bytes: bytes, text: str, path: Path | None, record_sha256: str | None = None) -> Record | None:
     try:
         data = _plain_yaml(text)
-    except _NotPlain:
+    except NotPlain:
         return None
-    values, problems = RECORD.validate(data, "", 1)
-    if problems:
+    values = _valid_values(RECORD, data)
+    if values is None:
         return None
-    values["reservations"] = tuple(Reservation(**item) for item in values["reservations"] or ())
+    reservations = values["reservations"]
+    values["reservations"] = tuple(Reservation(**item) for item in reservations) if reservations else ()
     values["evidence"] = Evidence(**values["evidence"]) if values["evidence"] else None
-    return Record(**values, path=path, record_sha256=hashlib.sha256(data_bytes).hexdigest())
+    return Record(**values, path=path, record_sha256=record_sha256 or hashlib.sha256(data_bytes).hexdigest())
+
+
+# -- the quick validation ----------------------------------------------------------------
+# What Schema.validate gives a plain record that has no problem. A scalar's conversion (a
+# date parsed, a hash or an id checked) depends on its field and its value alone, and records
+# repeat most of theirs (the statement, the partner, the position, the day), so each is worked
+# out once per run. Any problem sends the record to the full reader, which names it.
+
+_FAILED = object()
+# (the field's id, the value's class, the value) -> the value converted, or _FAILED; the fields are those of the
+# module-level schemas, which live as long as the process
+_CONVERTED: dict[tuple[int, type, object], object] = {}
+
+
+def _valid_values(schema: Schema, data: dict) -> dict | None:
+    """schema.validate(data)'s values when it would find no problem; None when it would find one (or when the
+    data is not plain: lists of anything but maps, renamed keys), so that the caller reads the record in full."""
+    plan = _plans.get(id(schema))
+    if plan is None or plan[0] is not schema:
+        plan = _plans[id(schema)] = _plan(schema)
+    _, by_key, defaults, required = plan
+    if by_key is None or not required <= data.keys():
+        return None
+    values = dict(defaults)
+    for key, value in data.items():
+        entry = by_key.get(key)
+        if entry is None:  # an unknown key
+            return None
+        f, attr = entry
+        if value is None:
+            if f.required:
+                return None
+            continue
+        if isinstance(value, dict):
+            if f.type != "map" or f.schema is None:
+                return None
+            value = _valid_values(f.schema, value)
+            if value is None:
+                return None
+        elif isinstance(value, list):
+            if f.type != "list:map" or f.schema is None:
+                return None
+            items = []
+            for item in value:
+                if not isinstance(item, dict):
+                    return None
+                item = _valid_values(f.schema, item)
+                if item is None:
+                    return None
+                items.append(item)
+            value = items
+        else:
+            cache_key = (id(f), value.__class__, value)  # the class too: 1 == True, but not as a field's value
+            converted = _CONVERTED.get(cache_key, _CONVERTED)
+            if converted is _CONVERTED:
+                converted, problems = _convert(f, f.type, value, "", 1, f.key)
+                if problems:
+                    converted = _FAILED
+                if len(_CONVERTED) >= 50_000:
+                    _CONVERTED.clear()
+                _CONVERTED[cache_key] = converted
+            if converted is _FAILED:
+                return None
+            value = converted
+        values[attr] = value
+    return values
+
+
+_plans: dict[int, tuple] = {}  # by the schema's id (a Schema hashes all its fields, nested schemas too)
+
+
+def _plan(schema: Schema) -> tuple:
+    """(the schema, field and attribute by key, the defaults by attribute, the required keys); no fields for a
+    schema with renamed keys (the full reader warns about those)."""
+    if any(f.renamed_from for f in schema.fields):
+        return schema, None, {}, frozenset()
+    return (schema, {f.key: (f, f.attr) for f in schema.fields}, {f.attr: f.default for f in schema.fields},
+            frozenset(f.key for f in schema.fields if f.required))
+
+
+# -- the quick line reader ---------------------------------------------------------------
+
+_SKIP = ("skip",)
+_NOT_PLAIN = ("not plain",)
+_TOP, _ITEM, _NESTED = 0, 1, 2
+_OPEN = object()  # a top-level key with nothing after it: its block follows, or it is null
 
 
 def _plain_yaml(text: str) -> dict:
-    # Characters YAML refuses must reach the full reader, which reports them.
-    if _ASCII_CONTROL.search(text) or not text.isascii() and _non_printable().search(text):
-        raise _NotPlain
+    if not plain_characters(text):  # characters YAML refuses must reach the full reader, which reports them
+        raise NotPlain
     root: dict = {}
     open_key = None  # the top-level key whose block (list or map) the indented lines belong to
     block_indent = item_indent = -1
     for line in text.split("\n"):
-        line = line.rstrip(" ")
-        if not line or line.lstrip(" ").startswith("#"):
+        parts = _LINES.get(line) or _line_parts(line)
+        if parts is _SKIP:
             continue
-        if line[0] not in " -":
-            match = _TOP_LINE.fullmatch(line)
-            if match is None or match.group(1) in root:
-                raise _NotPlain
-            key, value = match.groups()
-            root[key] = _plain_scalar(value) if value else None
-            open_key = None if value else key
+        if parts is _NOT_PLAIN:
+            raise NotPlain
+        kind, indent, key, value = parts
+        if value.__class__ is list or value.__class__ is dict:  # a fresh [] or {} each time: the caller may fill it
+            value = value.__class__()
+        if kind == _TOP:
+            if key in root:
+                raise NotPlain
+            if value is _OPEN:
+                root[key] = None
+                open_key = key
+            else:
+                root[key] = value
+                open_key = None
             continue
         if open_key is None:
-            raise _NotPlain
+            raise NotPlain
         block = root[open_key]
-        match = _ITEM_LINE.fullmatch(line)
-        if match:
-            indent, key, value = len(match.group(1)), match.group(2), match.group(3)
+        if kind == _ITEM:
             if block is None:
                 root[open_key] = block = []
                 block_indent = indent
-            if not isinstance(block, list) or indent != block_indent or not value:
-                raise _NotPlain
-            block.append({key: _plain_scalar(value)})
+            if not isinstance(block, list) or indent != block_indent:
+                raise NotPlain
+            block.append({key: value})
             item_indent = indent + 2
             continue
-        match = _NESTED_LINE.fullmatch(line)
-        if match is None or not match.group(3):
-            raise _NotPlain
-        indent, key, value = len(match.group(1)), match.group(2), match.group(3)
         if block is None:
             root[open_key] = block = {}
             block_indent = indent
@@ -183,73 +254,42 @@ def _plain_yaml(text: str) -> dict:
         elif isinstance(block, dict) and indent == block_indent:
             target = block
         else:
-            raise _NotPlain
+            raise NotPlain
         if key in target:
-            raise _NotPlain
-        target[key] = _plain_scalar(value)
+            raise NotPlain
+        target[key] = value
     return root
 
 
-_SCALARS: dict[str, object] = {}  # a plain scalar's text -> its value: records repeat most of theirs
+# a line's text -> what _line_parts makes of it (records repeat most of their lines): (kind, indent, key, the value
+# as the full reader reads it, or _OPEN), _SKIP for a blank line or a comment, _NOT_PLAIN for any other form
+_LINES: dict[str, tuple] = {}
 
 
-def _plain_scalar(value: str):
-    known = _SCALARS.get(value, _SCALARS)
-    if known is not _SCALARS:
-        return known
-    result = _read_scalar(value)
-    if not isinstance(result, (list, dict)):  # a fresh [] or {} each time: the caller may fill it
-        if len(_SCALARS) >= 50_000:
-            _SCALARS.clear()
-        _SCALARS[value] = result
-    return result
-
-
-def _read_scalar(value: str):
-    first = value[0]
-    if first == "'":
-        inner = value[1:-1]
-        if len(value) < 2 or value[-1] != "'" or "'" in inner.replace("''", ""):
-            raise _NotPlain
-        return inner.replace("''", "'")
-    if first == '"':
-        inner = value[1:-1]
-        if len(value) < 2 or value[-1] != '"' or '"' in inner or "\\" in inner:
-            raise _NotPlain
-        return inner
-    if value == "[]":
-        return []
-    if value == "{}":
-        return {}
-    if first in _INDICATORS or ": " in value or " #" in value or value.endswith(":") or "\t" in value:
-        raise _NotPlain
-    tag = _implicit_tag(value)
-    if tag == "str":
-        return value
-    if tag == "null" and value in _NULLS:
-        return None
-    if tag == "bool":
-        return value.lower() == "true"
-    if tag == "int" and _DECIMAL.fullmatch(value):
-        return int(value)
-    raise _NotPlain
-
-
-def _implicit_tag(value: str) -> str:
-    """The type the full reader gives a plain scalar, from its own resolver table."""
-    for tag, regexp in _RESOLVERS.get(value[0], _RESOLVERS[None]):
-        if regexp.match(value):
-            return tag
-    return "str"
-
-
-def _resolver_table() -> dict:
-    from ..yamlio import _Loader  # the full reader's own table, so the two readers cannot disagree
-
-    table = _Loader.yaml_implicit_resolvers
-    wildcard = table.get(None, [])
-    return {first: [(tag.rsplit(":", 1)[-1], regexp) for tag, regexp in [*resolvers, *wildcard]]
-            for first, resolvers in {**table, None: []}.items()}
-
-
-_RESOLVERS = _resolver_table()
+def _line_parts(line: str) -> tuple:
+    stripped = line.rstrip(" ")
+    parts: tuple
+    try:
+        if not stripped or stripped.lstrip(" ").startswith("#"):
+            parts = _SKIP
+        elif stripped[0] not in " -":
+            match = _TOP_LINE.fullmatch(stripped)
+            if match is None:
+                raise NotPlain
+            value = match.group(2)
+            parts = (_TOP, 0, match.group(1), plain_scalar(value) if value else _OPEN)
+        else:
+            match = _ITEM_LINE.fullmatch(stripped)
+            kind = _ITEM
+            if match is None:
+                match = _NESTED_LINE.fullmatch(stripped)
+                kind = _NESTED
+            if match is None or not match.group(3):
+                raise NotPlain
+            parts = (kind, len(match.group(1)), match.group(2), plain_scalar(match.group(3)))
+    except NotPlain:
+        parts = _NOT_PLAIN
+    if len(_LINES) >= 50_000:
+        _LINES.clear()
+    _LINES[line] = parts
+    return parts
