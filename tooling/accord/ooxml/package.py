@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -124,6 +125,7 @@ class Package:
 _REMEMBER_FROM = 64 * 1024
 _REMEMBERED_BYTES = 64 * 1024 * 1024
 _deflated: OrderedDict[bytes, bytes] = OrderedDict()
+_deflated_lock = threading.Lock()  # the build writes its formats in threads
 
 
 def write_deflated(target: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
@@ -157,15 +159,17 @@ class _RememberedDeflate:
     def flush(self) -> bytes:
         data = b"".join(self._chunks)
         key = hashlib.sha256(data).digest()
-        stream = _deflated.get(key)
+        with _deflated_lock:
+            stream = _deflated.get(key)
+            if stream is not None:
+                _deflated.move_to_end(key)
         if stream is None:
             compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
             stream = compressor.compress(data) + compressor.flush()
-            _deflated[key] = stream
-            while sum(map(len, _deflated.values())) > _REMEMBERED_BYTES and len(_deflated) > 1:
-                _deflated.popitem(last=False)
-        else:
-            _deflated.move_to_end(key)
+            with _deflated_lock:
+                _deflated[key] = stream
+                while sum(map(len, _deflated.values())) > _REMEMBERED_BYTES and len(_deflated) > 1:
+                    _deflated.popitem(last=False)
         return stream
 
 
