@@ -10,6 +10,7 @@ import pytest
 
 from conftest import git, run, write
 from helpers.word import WordEdits
+from helpers.alliance import copy_of_template
 from helpers.rounds import ID, ROUNDS, S, at, consultation_repo
 
 # Times well away from today's date: ACCORD_NOW stands in for the clock, as SOURCE_DATE_EPOCH does for builds.
@@ -21,6 +22,19 @@ DEADLINE = "2031-03-16"  # 18:00 in Vienna is 17:00 UTC (CET, before the clocks 
 def alliance(tmp_path, monkeypatch):
     at(monkeypatch, OPENED)
     return consultation_repo(tmp_path / "alliance")
+
+
+@pytest.fixture
+def opened(tmp_path, monkeypatch):
+    """The alliance with round 1 open since OPENED (the default deadline, every invited partner): opened once
+    per process, and each test gets its own copy."""
+    at(monkeypatch, OPENED)
+    return copy_of_template(("consultation", "round 1 open"), tmp_path / "alliance", _open_first_round)
+
+
+def _open_first_round(root):
+    open_round(consultation_repo(root))
+    return root
 
 
 def open_round(repo, *args: str, deadline: str = DEADLINE):
@@ -35,15 +49,13 @@ def packet(repo, partner: str, number: int = 1) -> bytes:
 
 # -- opening -----------------------------------------------------------------------------------
 
-def test_a_round_packet_opens_in_word_with_track_changes_on(alliance):
-    open_round(alliance)
-    with zipfile.ZipFile(io.BytesIO(packet(alliance, "iom"))) as docx:
+def test_a_round_packet_opens_in_word_with_track_changes_on(opened):
+    with zipfile.ZipFile(io.BytesIO(packet(opened, "iom"))) as docx:
         assert b"<w:trackRevisions/>" in docx.read("word/settings.xml")
 
 
-def test_only_one_round_is_open_per_statement(alliance):
-    open_round(alliance)
-    result = run("round", "open", ID, "--deadline", "2031-04-01", "--repo", str(alliance))
+def test_only_one_round_is_open_per_statement(opened):
+    result = run("round", "open", ID, "--deadline", "2031-04-01", "--repo", str(opened))
     assert (result.code, result.err) == (2, f"Error: round 1 of {ID} is still open (deadline 2031-03-16 18:00 CET "
                                             f"(Europe/Vienna)); close it first with `accord round close {ID}`\n")
 
@@ -142,17 +154,16 @@ def test_a_contact_without_an_email_address_is_an_error_in_the_registry(alliance
 
 # -- deadlines and status ----------------------------------------------------------------------
 
-def test_nobody_is_overdue_until_the_deadline_has_passed_in_the_rounds_time_zone(alliance, monkeypatch):
-    open_round(alliance)
+def test_nobody_is_overdue_until_the_deadline_has_passed_in_the_rounds_time_zone(opened, monkeypatch):
     at(monkeypatch, dt.datetime(2031, 3, 16, 16, 59, tzinfo=dt.timezone.utc))  # 17:59 in Vienna
-    result = run("round", "status", ID, "--repo", str(alliance))
+    result = run("round", "status", ID, "--repo", str(opened))
     assert "Deadline: 2031-03-16 18:00 CET (Europe/Vienna), 1 minute left" in result.out
     assert "OVERDUE" not in result.out
     monkeypatch.setenv("ACCORD_NOW", "2031-03-16T12:01:00-05:00")  # 18:01 in Vienna, said from New York
-    result = run("round", "status", ID, "--repo", str(alliance))
+    result = run("round", "status", ID, "--repo", str(opened))
     assert "Deadline: 2031-03-16 18:00 CET (Europe/Vienna), passed 1 minute ago" in result.out
     assert result.out.count("OVERDUE") == 7
-    assert "Overdue: UNICEF, IOM, UNODC, ECPAT, LSI, ILO, CoE" in run("status", ID, "--repo", str(alliance)).out
+    assert "Overdue: UNICEF, IOM, UNODC, ECPAT, LSI, ILO, CoE" in run("status", ID, "--repo", str(opened)).out
 
 
 def test_a_position_recorded_after_the_deadline_is_marked_late(alliance, monkeypatch):
@@ -180,16 +191,15 @@ def test_status_without_an_id_has_one_line_per_open_round(alliance):
 
 # -- closing -----------------------------------------------------------------------------------
 
-def test_a_round_closes_before_its_deadline_only_when_asked(alliance):
-    open_round(alliance)
-    result = run("round", "close", ID, "--repo", str(alliance))
+def test_a_round_closes_before_its_deadline_only_when_asked(opened):
+    result = run("round", "close", ID, "--repo", str(opened))
     assert result.err == (f"Error: round 1 of {ID} runs until 2031-03-16 18:00 CET (Europe/Vienna) (14 days 8 hours "
                           "left); pass --early to close it before the deadline\n")
-    result = run("round", "close", ID, "--early", "--repo", str(alliance))
+    result = run("round", "close", ID, "--early", "--repo", str(opened))
     assert result.code == 0, result.err
     assert result.out.splitlines()[1] == "Never answered: UNICEF, IOM, UNODC, ECPAT, LSI, ILO, CoE"
-    assert not (alliance / f"statements/{ID}/endorsements").exists()
-    assert run("round", "close", ID, "--repo", str(alliance)).err == (
+    assert not (opened / f"statements/{ID}/endorsements").exists()
+    assert run("round", "close", ID, "--repo", str(opened)).err == (
         f"Error: {ID} has no open consultation round (round 1 is closed); open one with "
         f"`accord round open {ID} --deadline YYYY-MM-DD`\n")
 
@@ -251,15 +261,14 @@ def test_close_refuses_to_overwrite_an_uncommitted_record(alliance, monkeypatch)
 
 # -- importing ---------------------------------------------------------------------------------
 
-def test_import_says_why_each_file_it_cannot_take_was_refused(alliance, tmp_path):
-    open_round(alliance)
+def test_import_says_why_each_file_it_cannot_take_was_refused(opened, tmp_path):
     inbox = tmp_path / "inbox"
-    write(inbox / "as-sent.docx", packet(alliance, "iom"))
+    write(inbox / "as-sent.docx", packet(opened, "iom"))
     write(inbox / "broken.docx", b"PK\x03\x04 not really a zip")
-    write(inbox / "iom.docx", WordEdits(packet(alliance, "iom")).replace("without delay", "at once").save())
+    write(inbox / "iom.docx", WordEdits(packet(opened, "iom")).replace("without delay", "at once").save())
     with open(inbox / "huge.docx", "wb") as huge:  # sparse: 60 MB on paper, nothing on disk
         huge.truncate(60 * 2**20)
-    result = run("round", "import", ID, str(inbox), "--repo", str(alliance))
+    result = run("round", "import", ID, str(inbox), "--repo", str(opened))
     assert result.code == 1
     lines = result.out.splitlines()
     assert lines[0] == "as-sent.docx (iom): refused: it is the packet sent to iom, unchanged"
@@ -268,38 +277,35 @@ def test_import_says_why_each_file_it_cannot_take_was_refused(alliance, tmp_path
     assert lines[3] == "iom.docx (iom): branch review/iom/child-protection, 1 edit, 0 comments, 0 conflicts"
 
 
-def test_a_symbolic_link_in_the_folder_is_not_followed(alliance, tmp_path):
-    open_round(alliance)
-    outside = write(tmp_path / "elsewhere" / "secret.docx", WordEdits(packet(alliance, "iom"))
+def test_a_symbolic_link_in_the_folder_is_not_followed(opened, tmp_path):
+    outside = write(tmp_path / "elsewhere" / "secret.docx", WordEdits(packet(opened, "iom"))
                     .replace("without delay", "at once").save())
     (tmp_path / "inbox").mkdir()
     (tmp_path / "inbox" / "iom.docx").symlink_to(outside)
-    result = run("round", "import", ID, str(tmp_path / "inbox"), "--repo", str(alliance))
+    result = run("round", "import", ID, str(tmp_path / "inbox"), "--repo", str(opened))
     assert (result.code, result.out) == (1, "iom.docx: refused: it is a symbolic link; copy the file itself into "
                                             "the folder\n")
-    assert git(alliance, "branch", "--list", "review/*") == ""
+    assert git(opened, "branch", "--list", "review/*") == ""
 
 
-def test_a_returned_docx_without_its_properties_is_recognised_by_its_first_page_note(alliance, tmp_path):
+def test_a_returned_docx_without_its_properties_is_recognised_by_its_first_page_note(opened, tmp_path):
     from accord.ooxml.parts import custom_properties_xml
 
-    open_round(alliance)
-    edited = WordEdits(packet(alliance, "ecpat")).replace("a last resort", "the last resort").save()
+    edited = WordEdits(packet(opened, "ecpat")).replace("a last resort", "the last resort").save()
     stripped = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(edited)) as source, zipfile.ZipFile(stripped, "w") as target:
         for info in source.infolist():
             data = source.read(info)
             target.writestr(info, custom_properties_xml({}) if info.filename == "docProps/custom.xml" else data)
     write(tmp_path / "inbox" / "reply.docx", stripped.getvalue())
-    result = run("round", "import", ID, str(tmp_path / "inbox"), "--repo", str(alliance))
+    result = run("round", "import", ID, str(tmp_path / "inbox"), "--repo", str(opened))
     assert result.code == 0, result.out
     assert result.out.startswith("reply.docx (ecpat): branch review/ecpat/child-protection")
-    assert "the last resort" in git(alliance, "show", f"review/ecpat/{ID}:{S}")
+    assert "the last resort" in git(opened, "show", f"review/ecpat/{ID}:{S}")
 
 
-def test_a_folder_that_does_not_exist_is_an_error(alliance, tmp_path):
-    open_round(alliance)
-    result = run("round", "import", ID, str(tmp_path / "nowhere"), "--repo", str(alliance))
+def test_a_folder_that_does_not_exist_is_an_error(opened, tmp_path):
+    result = run("round", "import", ID, str(tmp_path / "nowhere"), "--repo", str(opened))
     assert (result.code, result.err) == (2, f"Error: {tmp_path / 'nowhere'}: no such folder\n")
 
 
@@ -327,22 +333,21 @@ def retitled(docx: bytes, old: str, new: str) -> bytes:
 
 # -- compiling and merging ---------------------------------------------------------------------
 
-def test_insertions_and_deletions_are_compiled_under_their_paragraph_and_merged(alliance, tmp_path):
+def test_insertions_and_deletions_are_compiled_under_their_paragraph_and_merged(opened, tmp_path):
     from docx import Document
 
-    open_round(alliance)
     inbox = tmp_path / "inbox"
-    write(inbox / "iom.docx", WordEdits(packet(alliance, "iom"))
+    write(inbox / "iom.docx", WordEdits(packet(opened, "iom"))
           .insert_paragraph_after("Age assessment", "Children should be heard in every decision.").save())
-    write(inbox / "unodc.docx", WordEdits(packet(alliance, "unodc")).delete_paragraph("Children on the move").save())
-    write(inbox / "ecpat.docx", WordEdits(packet(alliance, "ecpat")).replace("every stage", "each step").save())
-    write(inbox / "lastrada.docx", retitled(packet(alliance, "lastrada"), "the Protection of Children",
+    write(inbox / "unodc.docx", WordEdits(packet(opened, "unodc")).delete_paragraph("Children on the move").save())
+    write(inbox / "ecpat.docx", WordEdits(packet(opened, "ecpat")).replace("every stage", "each step").save())
+    write(inbox / "lastrada.docx", retitled(packet(opened, "lastrada"), "the Protection of Children",
                                             "the Protection of All Children"))
-    assert run("round", "import", ID, str(inbox), "--repo", str(alliance)).code == 0
+    assert run("round", "import", ID, str(inbox), "--repo", str(opened)).code == 0
 
-    result = run("round", "compile", ID, "--repo", str(alliance))
+    result = run("round", "compile", ID, "--repo", str(opened))
     assert result.code == 0, result.err
-    folder = alliance / "build" / "review" / ID / "round-1"
+    folder = opened / "build" / "review" / ID / "round-1"
     assert result.out == (f"wrote build/review/{ID}/round-1/compilation.docx: 4 proposals from 4 partners\n"
                           f"wrote build/review/{ID}/round-1/compilation.html: 4 proposals from 4 partners\n")
     rows = [[cell.text for cell in row.cells] for row in Document(str(folder / "compilation.docx")).tables[0].rows]
@@ -354,22 +359,21 @@ def test_insertions_and_deletions_are_compiled_under_their_paragraph_and_merged(
     assert rows[1][:2] == ["Title", "Joint Statement on the Protection of Children"]
     assert rows[2][1] == "LSI\nJoint Statement on the Protection of All Children"
 
-    result = run("round", "merge", ID, "--repo", str(alliance))
+    result = run("round", "merge", ID, "--repo", str(opened))
     assert result.code == 0, result.err
     assert "  title: Joint Statement on the Protection of All Children\n" in result.out
     assert "    UNODC vs ECPAT in \"Children on the move face risks of trafficking at every sta…\"" in result.out
-    merged = git(alliance, "show", f"review/round-1/{ID}:{S}")
+    merged = git(opened, "show", f"review/round-1/{ID}:{S}")
     assert ("<<<<<<< UNODC\n(deleted)\n======= ECPAT\nChildren on the move face risks of trafficking at each step of "
             "their journey, and the partners of the alliance share a duty to protect them.\n>>>>>>> round 1\n") in merged
     assert "\ntitle: Joint Statement on the Protection of All Children\n" in merged
     assert "2. Age assessment should be a last resort.[^1]\n3. Children should be heard in every decision.\n\n|" in merged
 
 
-def test_compile_writes_docx_or_html_only(alliance, tmp_path):
-    open_round(alliance)
-    result = run("round", "compile", ID, "-o", str(tmp_path / "c.pdf"), "--repo", str(alliance))
+def test_compile_writes_docx_or_html_only(opened, tmp_path):
+    result = run("round", "compile", ID, "-o", str(tmp_path / "c.pdf"), "--repo", str(opened))
     assert (result.code, result.err) == (2, f"Error: -o {tmp_path / 'c.pdf'}: the file must end in .docx or .html\n")
-    assert run("round", "merge", ID, "--repo", str(alliance)).out == f"Round 1 of {ID}: no imported edits to merge\n"
+    assert run("round", "merge", ID, "--repo", str(opened)).out == f"Round 1 of {ID}: no imported edits to merge\n"
 
 
 def test_rounds_json_in_accord_status(alliance):
@@ -383,16 +387,15 @@ def test_rounds_json_in_accord_status(alliance):
     assert [p["partner"] for p in data["partners"]] == ["unicef", "iom", "unodc", "ecpat", "lastrada", "ilo", "coe"]
 
 
-def test_a_partners_second_return_replaces_its_first(alliance, tmp_path):
-    open_round(alliance)
-    write(tmp_path / "first" / "iom.docx", WordEdits(packet(alliance, "iom")).replace("without delay", "at once").save())
+def test_a_partners_second_return_replaces_its_first(opened, tmp_path):
+    write(tmp_path / "first" / "iom.docx", WordEdits(packet(opened, "iom")).replace("without delay", "at once").save())
     write(tmp_path / "second" / "iom-revised.docx",
-          WordEdits(packet(alliance, "iom")).replace("without delay", "within a week").save())
-    assert run("round", "import", ID, str(tmp_path / "first"), "--repo", str(alliance)).code == 0
-    result = run("round", "import", ID, str(tmp_path / "second"), "--repo", str(alliance))
+          WordEdits(packet(opened, "iom")).replace("without delay", "within a week").save())
+    assert run("round", "import", ID, str(tmp_path / "first"), "--repo", str(opened)).code == 0
+    result = run("round", "import", ID, str(tmp_path / "second"), "--repo", str(opened))
     assert result.out.startswith("iom-revised.docx (iom): branch review/iom/child-protection-2, 1 edit")
-    assert run("round", "merge", ID, "--repo", str(alliance)).code == 0
-    merged = git(alliance, "show", f"review/round-1/{ID}:{S}")
+    assert run("round", "merge", ID, "--repo", str(opened)).code == 0
+    merged = git(opened, "show", f"review/round-1/{ID}:{S}")
     assert "child within a week." in merged and "at once" not in merged and "<<<<<<<" not in merged
 
 

@@ -15,7 +15,7 @@ one commit to the next.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -26,6 +26,9 @@ from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.paragraph import Paragraph
 from lxml import etree
+
+if TYPE_CHECKING:
+    from .package import Package as ZipPackage
 
 
 def escape(text: str) -> str:
@@ -257,9 +260,16 @@ def insert_at_body_start(docx: bytes, elements: list[etree._Element]) -> bytes:
     from .package import Package
 
     package = Package(docx)
+    if not put_at_body_start(package, elements):
+        return docx
+    return package.to_bytes()
+
+
+def put_at_body_start(package: ZipPackage, elements: list[etree._Element]) -> bool:
+    """insert_at_body_start on a package being written; False (and nothing put) when the document has no body."""
     body = package.edit("word/document.xml").find(qn("w:body"))
     if body is None:  # every document.xml has one; without it there is nowhere to put the elements
-        return docx
+        return False
     start = 0
     for child in body:
         style = child.find(f'{qn("w:pPr")}/{qn("w:pStyle")}')
@@ -268,4 +278,4 @@ def insert_at_body_start(docx: bytes, elements: list[etree._Element]) -> bytes:
         start += 1
     for offset, element in enumerate(elements):
         body.insert(start + offset, element)
-    return package.to_bytes()
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import AccordError, ReviewError, UsageError
 from ..fsutil import check_output_path, write_atomic
@@ -13,6 +14,9 @@ from ..ledger import refuse_closed_statement
 from ..partners import require_partner
 from ..statement import Statement, require_no_conflict_markers
 from .extract import markdown_to_docx
+
+if TYPE_CHECKING:
+    from ..ooxml.package import Package
 
 PROPERTY_STATEMENT = "accord.statement"
 PROPERTY_PARTNER = "accord.partner"
@@ -70,11 +74,14 @@ def send_packet(repo, statement_id: str, partner_id: str, *, redline: bool = Fal
         docx = redline_docx(repo, endorsed, statement, properties,
                             subtitle=f"Changes since {partners[partner_id].label} endorsed the text of "
                                      f"commit {redline_from[:12]}")
-    else:
-        docx = packet_docx(repo, statement, properties)
     lines = review_note_lines(repo, statement, partners[partner_id].label, head, deadline=deadline, note=note,
                               redline_from=redline_from)
-    docx = for_review_in_word(docx, lines)
+    if redline:
+        docx = for_review_in_word(docx, lines)
+    else:  # the packet and the note for the partner in one package, zipped once
+        package = packet_package(repo, statement, properties)
+        review_in_word(package, lines)
+        docx = package.to_bytes()
     try:
         write_atomic(path, docx)
     except OSError as exc:
@@ -110,14 +117,20 @@ def for_review_in_word(docx: bytes, note_lines: list[str]) -> bytes:
     """The packet as Word should open it: Track Changes on, the note for the partner first (when there
     are note lines); other parts byte for byte."""
     from ..ooxml.package import Package
-    from ..ooxml.packet_parts import track_changes_on, with_review_note
 
     package = Package(docx)
+    review_in_word(package, note_lines)
+    return package.to_bytes()
+
+
+def review_in_word(package: Package, note_lines: list[str]) -> None:
+    """for_review_in_word on a package being written."""
+    from ..ooxml.packet_parts import track_changes_on, with_review_note
+
     if "word/settings.xml" in package:
         package.write("word/settings.xml", track_changes_on(package.read("word/settings.xml")))
     if note_lines and "word/document.xml" in package:
         package.write("word/document.xml", with_review_note(package.read("word/document.xml"), note_lines))
-    return package.to_bytes()
 
 
 def _check_output(path: Path) -> None:
@@ -140,9 +153,22 @@ def packet_docx(repo, statement: Statement, properties: dict[str, str], *, deadl
     """
     properties = {**properties, **({PROPERTY_DEADLINE: deadline} if deadline else {}),
                   **({PROPERTY_NOTE: note} if note else {})}
+    return packet_package(repo, statement, properties, built).to_bytes()
+
+
+def packet_package(repo, statement: Statement, properties: dict[str, str], built: bytes | None = None) -> Package:
+    """packet_docx's package before it is zipped: the official build with the packet note (if any), Track
+    Changes on and the review properties, each part changed in place (the zip, fonts and all, is written once)."""
+    from ..ooxml.package import Package
+    from ..ooxml.parts import custom_properties_xml
+
     docx = built if built is not None else official_docx(repo, statement)
-    docx = for_review_in_word(with_packet_note(docx, repo, statement, properties), [])  # Track Changes on
-    return with_custom_properties(docx, properties)
+    part, merged = _custom_properties_with(docx, properties)
+    package = Package(docx)
+    _put_packet_note(package, repo, statement, properties)
+    review_in_word(package, [])  # Track Changes on
+    package.write(part, custom_properties_xml(merged))
+    return package
 
 
 def packet_note_lines(repo, statement: Statement, properties: dict[str, str]) -> list[str]:
@@ -171,6 +197,15 @@ def with_packet_note(docx: bytes, repo, statement: Statement, properties: dict[s
     from ..ooxml.parts import boxed_note_paragraphs, insert_at_body_start
 
     return insert_at_body_start(docx, boxed_note_paragraphs(lines))
+
+
+def _put_packet_note(package: Package, repo, statement: Statement, properties: dict[str, str]) -> None:
+    """with_packet_note on a package being written."""
+    lines = packet_note_lines(repo, statement, properties)
+    if lines:
+        from ..ooxml.parts import boxed_note_paragraphs, put_at_body_start
+
+        put_at_body_start(package, boxed_note_paragraphs(lines))
 
 
 def sent_docx(repo, statement: Statement, properties: dict[str, str]) -> bytes:
@@ -259,14 +294,20 @@ def with_custom_properties(docx: bytes, properties: dict[str, str]) -> bytes:
     """The DOCX with these custom properties added to (or replacing) its own; other parts byte for byte."""
     from ..ooxml.package import with_parts
     from ..ooxml.parts import custom_properties_xml
+
+    part, merged = _custom_properties_with(docx, properties)
+    return with_parts(docx, {part: custom_properties_xml(merged)})
+
+
+def _custom_properties_with(docx: bytes, properties: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The DOCX's custom-properties part, and its properties with these added (or replacing them)."""
     from ..ooxml.reading import custom_properties, open_docx_bytes
 
     package = open_docx_bytes(docx, "the packet")
     part = package.related("").get("custom-properties")
     if part is None:
         raise ReviewError("the built DOCX has no custom-properties part to record the review base in")
-    merged = {**custom_properties(package), **properties}
-    return with_parts(docx, {part: custom_properties_xml(merged)})
+    return part, {**custom_properties(package), **properties}
 
 
 def _reference_docx(repo) -> Path | None:
