@@ -382,6 +382,7 @@ def font_use(package: Package, styles: _Styles | None = None) -> FontUse:
 
 _P, _R, _PPR, _RPR, _PSTYLE, _RSTYLE, _TBL = (w(tag) for tag in ("p", "r", "pPr", "rPr", "pStyle", "rStyle", "tbl"))
 _T, _DEL_T, _NO_BREAK_HYPHEN = w("t"), w("delText"), w("noBreakHyphen")
+_TEXT_TAGS = frozenset({_T, _DEL_T})
 _TABLE_STYLE = f"{w('tblPr')}/{w('tblStyle')}"
 _NUM_PR = w("numPr")
 
@@ -391,14 +392,15 @@ class _Collector:
 
     A run's faces depend only on its paragraph's style, its table's style and its own
     w:rPr, and most runs share one of a few combinations (pandoc writes few run
-    properties): each combination is resolved once, and text is gathered per face.
+    properties): the text of the runs is gathered per combination as the part is
+    walked, and each combination is resolved, and its text split by face, once at the end.
     """
 
     def __init__(self, styles: _Styles, use: FontUse) -> None:
         self.styles = styles
         self.use = use
-        self.resolved: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self.texts: dict[tuple[Face, bool], list[str]] = {}
+        self.runs: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, list[str]]] = {}
+        self.table_styles: dict[Any, str | None] = {}
 
     def paragraph(self, paragraph: Any) -> tuple[Any, ...]:
         """(paragraph style, base run style, in a table, table style, w:pPr) of a paragraph."""
@@ -408,36 +410,41 @@ class _Collector:
         table = next(paragraph.iterancestors(_TBL), None)
         table_style = None
         if table is not None:
-            tstyle = table.find(_TABLE_STYLE)
-            table_style = tstyle.get(w("val")) if tstyle is not None else None
+            # Kept per table (the dict holds the element, so lxml hands back the same object for it).
+            if table in self.table_styles:
+                table_style = self.table_styles[table]
+            else:
+                tstyle = table.find(_TABLE_STYLE)
+                table_style = self.table_styles[table] = tstyle.get(w("val")) if tstyle is not None else None
         return paragraph_style, self.styles.paragraph_base(paragraph_style), table is not None, table_style, ppr
 
     def run(self, context: Any, rpr: Any, text: str) -> None:
-        paragraph_style, base, in_table, table_style, _ppr = context
+        paragraph_style, _base, in_table, table_style, _ppr = context
         key = (paragraph_style, in_table, table_style, etree.tostring(rpr) if rpr is not None else None)
-        found = self.resolved.get(key)
-        if found is None:
-            styles = self.styles
-            rstyle = rpr.find(_RSTYLE) if rpr is not None else None
-            character = styles.chain(rstyle.get(w("val")) if rstyle is not None else styles.default_character)
-            props = styles.run_props(rpr).over(character).over(base)
-            table_bold, table_italic = styles.table_toggles(table_style) if in_table else (False, False)
-            found = self.resolved[key] = (props, table_bold, table_italic, {}, _Slots(props))
-        props, table_bold, table_italic, by_family, slots = found
-        caps = bool(props.caps)
-        for family, characters in slots.by_family(text).items():
-            faces = by_family.get(family)
-            if faces is None:
-                faces = by_family[family] = _faces(props, table_bold, table_italic, family)
-            for face in faces:
-                self.texts.setdefault((face, caps), []).append(characters)
+        gathered = self.runs.get(key)
+        if gathered is None:
+            self.runs[key] = (context, rpr, [text])
+        else:
+            gathered[2].append(text)
 
     def number(self, context: tuple[Any, ...]) -> None:
         paragraph_style, base, _in_table, _table_style, ppr = context
         _collect_number(ppr, paragraph_style, base, self.styles, self.use)
 
     def finish(self) -> None:
-        for (face, caps), pieces in self.texts.items():
+        styles = self.styles
+        texts: dict[tuple[Face, bool], list[str]] = {}
+        for (context, rpr, pieces) in self.runs.values():
+            _paragraph_style, base, in_table, table_style, _ppr = context
+            rstyle = rpr.find(_RSTYLE) if rpr is not None else None
+            character = styles.chain(rstyle.get(w("val")) if rstyle is not None else styles.default_character)
+            props = styles.run_props(rpr).over(character).over(base)
+            table_bold, table_italic = styles.table_toggles(table_style) if in_table else (False, False)
+            caps = bool(props.caps)
+            for family, characters in _by_family(props, "".join(pieces)).items():
+                for face in _faces(props, table_bold, table_italic, family):
+                    texts.setdefault((face, caps), []).append(characters)
+        for (face, caps), pieces in texts.items():
             self.use.add(face, "".join(pieces), caps=caps)
 
 
@@ -458,13 +465,16 @@ def _collect(root: Any, styles: _Styles, use: FontUse) -> None:
 
 def _collect_flat(root: Any, collector: _Collector) -> None:
     """One pass in document order over paragraphs, runs, their w:rPr and text: for parts without
-    paragraphs inside paragraphs (text boxes), where every run belongs to the last paragraph begun."""
-    context = None
+    paragraphs inside paragraphs (text boxes), where every run belongs to the last paragraph begun.
+    (collector.run, inlined: this loop sees every run of the document.)"""
+    gathered = collector.runs
+    context: Any = None
+    paragraph_key: tuple[Any, ...] = ()
     run = rpr = None
     pieces: list[str] = []
     for element in root.iter(_P, _R, _RPR, _T, _DEL_T, _NO_BREAK_HYPHEN):
         tag = element.tag
-        if tag == _T or tag == _DEL_T:
+        if tag in _TEXT_TAGS:
             if element.getparent() is run:
                 pieces.append(element.text or "")
             continue
@@ -477,12 +487,18 @@ def _collect_flat(root: Any, collector: _Collector) -> None:
                 rpr = element
             continue
         if pieces:
-            collector.run(context, rpr, "".join(pieces))
+            key = (*paragraph_key, etree.tostring(rpr) if rpr is not None else None)
+            entry = gathered.get(key)
+            if entry is None:
+                gathered[key] = (context, rpr, ["".join(pieces)])
+            else:
+                entry[2].append("".join(pieces))
             pieces.clear()
         if tag == _P:
             if context is not None:
                 collector.number(context)
             context = collector.paragraph(element)
+            paragraph_key = (context[0], context[2], context[3])
             run = rpr = None
         else:
             run, rpr = element, None
@@ -506,39 +522,16 @@ def _collect_nested(root: Any, collector: _Collector) -> None:
         collector.number(context)
 
 
-class _Slots:
-    """A run style's text by the family Word sets each character in (most runs: all in one). Each character's
-    slot is looked up once per style and the characters set outside the style's own family are kept, so a run
-    without any of them (nearly every run) is answered with set operations alone. A face is known by the set of
-    characters it sets (FontUse.add): the pieces hold each character of the run, in no particular order."""
-
-    def __init__(self, props: _RunStyle) -> None:
-        self.props = props
-        self.mixed = bool(props.h_ansi or props.complex_script or props.east_asia)
-        self.seen: set[str] = set()
-        self.elsewhere: dict[str, str | None] = {}
-
-    def by_family(self, text: str) -> dict[str | None, str]:
-        props = self.props
-        if not text:
-            return {}
-        if not self.mixed or text.isascii():
-            return {props.family: text}
-        characters = set(text)
-        for character in characters - self.seen:
-            family = props.slot_family(character)
-            if family != props.family:
-                self.elsewhere[character] = family
-        self.seen |= characters
-        odd = characters.intersection(self.elsewhere)
-        if not odd:
-            return {props.family: text}
-        families: dict[str | None, list[str]] = {}
-        if characters - odd:
-            families[props.family] = list(characters - odd)
-        for character in odd:
-            families.setdefault(self.elsewhere[character], []).append(character)
-        return {family: "".join(pieces) for family, pieces in families.items()}
+def _by_family(props: _RunStyle, text: str) -> dict[str | None, str]:
+    """The characters of runs by the family each is set in (most runs: all in one)."""
+    if not text:
+        return {}
+    if text.isascii() or not (props.h_ansi or props.complex_script or props.east_asia):
+        return {props.family: text}
+    families: dict[str | None, list[str]] = {}
+    for character in set(text):  # each distinct character once: only which ones, not how often, matters
+        families.setdefault(props.slot_family(character), []).append(character)
+    return {family: "".join(characters) for family, characters in families.items()}
 
 
 def _faces(props: _RunStyle, table_bold: bool, table_italic: bool, family: str | None = None) -> list[Face]:

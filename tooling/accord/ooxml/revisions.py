@@ -31,6 +31,8 @@ MARKER = "accord-"
 MOVE_AUTHOR = {"moveto": "accord-moveto.", "movefrom": "accord-movefrom."}
 _PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
 _REVISION_TAGS = ("ins", "del", "moveFrom", "moveTo")
+_REVISION_QNAMES = tuple(w(tag) for tag in _REVISION_TAGS)
+_INS, _DEL, _ID, _AUTHOR, _HYPERLINK = w("ins"), w("del"), w("id"), w("author"), w("hyperlink")
 
 
 def paragraph_marker(kind: str, serial: int) -> str:
@@ -57,8 +59,8 @@ def finish_revisions(package: Package, *, author: str, date: str) -> None:
         _make_moves(root, author, date, ids)
         _links_hold_revisions(root)
     for root in trees:
-        for element in root.iter(*(w(tag) for tag in _REVISION_TAGS)):
-            element.set(w("id"), str(ids.next()))
+        for element in root.iter(*_REVISION_QNAMES):
+            element.set(_ID, str(ids.next()))
 
 
 class _Ids:
@@ -156,8 +158,10 @@ def _remove_bookmark(start: etree._Element, bookmark_id: str | None) -> None:
 
 def _make_moves(root: etree._Element, author: str, date: str, ids: _Ids) -> None:
     ends: dict[tuple[str, str], list[etree._Element]] = {}
-    for element in list(root.iter(w("ins"), w("del"))):
-        placeholder = element.get(w("author")) or ""
+    for element in list(root.iter(_INS, _DEL)):
+        placeholder = element.get(_AUTHOR) or ""
+        if not placeholder.startswith(MARKER):  # most revisions: the author's own, no move
+            continue
         for direction, prefix in MOVE_AUTHOR.items():
             if placeholder.startswith(prefix):
                 element.tag = w("moveTo" if direction == "moveto" else "moveFrom")
@@ -184,10 +188,11 @@ def _make_moves(root: etree._Element, author: str, date: str, ids: _Ids) -> None
 
 def _links_hold_revisions(root: etree._Element) -> None:
     """w:del > (runs, w:hyperlink > runs) becomes w:del > runs, w:hyperlink > w:del > runs."""
-    tags = tuple(w(tag) for tag in _REVISION_TAGS)
-    for tracked in list(root.iter(*tags)):
+    for tracked in list(root.iter(*_REVISION_QNAMES)):
+        if next(tracked.iterchildren(_HYPERLINK), None) is None:
+            continue
         parent = tracked.getparent()
-        if parent is None or tracked.find(w("hyperlink")) is None:
+        if parent is None:
             continue
         pieces: list[etree._Element] = []
         current = None
@@ -282,40 +287,58 @@ class _Side:
 
 
 _REVISIONS = frozenset(w(tag) for tag in _REVISION_TAGS)
-_P, _TR, _TR_PR = w("p"), w("tr"), w("trPr")
+_P, _TR, _TR_PR, _PPR, _PSTYLE = w("p"), w("tr"), w("trPr"), w("pPr"), w("pStyle")
 _NOTE_REFERENCES = {w("footnoteReference"): "footnote", w("endnoteReference"): "endnote"}
 _NO_BREAK_HYPHEN, _SYM = w("noBreakHyphen"), w("sym")
+# What holds no text of its own but may hold elements the walk reports (tab stops, text boxes):
+# skipped whole. (The other _NO_TEXT elements hold none: at most an empty w:ins or w:del marking
+# a paragraph mark or a row, which shows or hides nothing.)
+_SKIPPED = frozenset({_PPR, w("drawing"), w("pict"), w("object")})
+_REPORTED = (*_REVISIONS, *_TEXT, *_SPACES, *_MATH, _P, _TR, *_NOTE_REFERENCES, _NO_BREAK_HYPHEN, _SYM, *_SKIPPED)
 
 
 def _walk(element: etree._Element, sides: tuple[_Side, ...], notes: dict) -> None:
-    """Collect the words under `element` for each side that shows it (both, until a revision hides it from one)."""
-    for child in element:
+    """Collect the words under `element` for each side that shows it (both, until a revision hides it from one).
+
+    lxml walks the tree (iterwalk, in C) and reports only the elements that carry text or
+    decide what is shown: paragraphs, rows, revisions, text, spaces, note references."""
+    shown = sides
+    above: list[tuple[_Side, ...]] = []   # what was shown outside each open revision and row
+    walker = etree.iterwalk(element, events=("start", "end"), tag=_REPORTED)
+    for event, child in walker:
         tag = child.tag
-        if not isinstance(tag, str) or tag in _NO_TEXT:
+        if event == "end":
+            if tag in _REVISIONS or tag == _TR:
+                shown = above.pop()
+            elif tag == _P:
+                for side in shown:
+                    side.flush()
             continue
-        shown = sides
-        if tag in _REVISIONS:
-            shown = tuple(side for side in sides if tag not in side.hidden)
-            if not shown:
-                continue
         if tag in _TEXT:
             text = child.text or ""
             for side in shown:
                 side.parts.append(text)
-        elif tag in _SPACES or tag in _MATH:
-            for side in shown:
-                side.parts.append(" ")
+        elif tag in _REVISIONS:
+            above.append(shown)
+            shown = tuple(side for side in shown if tag not in side.hidden)
+            if not shown:
+                walker.skip_subtree()
         elif tag == _P:
-            if _style(child) not in _META_STYLES:
-                _walk(child, shown, notes)
-            for side in shown:
-                side.flush()
+            if _style(child) in _META_STYLES:
+                walker.skip_subtree()
         elif tag == _TR:
+            above.append(shown)
             properties = child.find(_TR_PR)
             if properties is not None:
                 shown = tuple(side for side in shown if properties.find(side.row_gone) is None)
-            if shown:
-                _walk(child, shown, notes)
+            if not shown:
+                walker.skip_subtree()
+        elif tag in _SPACES or tag in _MATH:
+            for side in shown:
+                side.parts.append(" ")
+            walker.skip_subtree()
+        elif tag in _SKIPPED:
+            walker.skip_subtree()
         elif tag in _NOTE_REFERENCES:
             for side in shown:
                 side.flush()
@@ -329,10 +352,11 @@ def _walk(element: etree._Element, sides: tuple[_Side, ...], notes: dict) -> Non
             character = chr(int(child.get(w("char"), "20"), 16))
             for side in shown:
                 side.parts.append(character)
-        else:
-            _walk(child, shown, notes)
 
 
 def _style(paragraph: etree._Element) -> str | None:
-    style = paragraph.find(f"{w('pPr')}/{w('pStyle')}")
-    return None if style is None else style.get(w("val"))
+    for properties in paragraph.iterchildren(_PPR):
+        style = properties.find(_PSTYLE)
+        if style is not None:
+            return style.get(w("val"))
+    return None

@@ -30,6 +30,10 @@ from .ops import CHANGE, DELETE, EQUAL, INSERT, MOVE_FROM, MOVE_TO, BlockOp, Not
 
 
 _NO_ATTR = ["", [], []]
+# pandoc's runtime with a 64 MB allocation area instead of its 1 MB default: writing a long redline
+# (thousands of tracked runs) then collects garbage far less often. CPU of the DOCX write, mean of 4:
+# 60-page redline 1.01 -> 0.88 s, 2,000 paragraphs 0.36 -> 0.33 s; the bytes are the same.
+_PANDOC_RTS = "-A64m"
 _FORMAT_NODES = {"strong": "Strong", "emph": "Emph", "underline": "Underline", "strikeout": "Strikeout",
                  "superscript": "Superscript", "subscript": "Subscript", "smallcaps": "SmallCaps"}
 
@@ -51,7 +55,7 @@ def render_docx(redline: Redline, *, author: str, date: str, reference_doc: str 
     args = ["-f", "json", "-t", "docx", "-o", "-"]
     if reference_doc is not None:
         args += ["--reference-doc", str(reference_doc)]
-    env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else None
+    env = {"GHCRTS": _PANDOC_RTS} | ({"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {})
     # One package from pandoc's zip to the bytes returned: each step below works on the same parsed
     # parts, and the zip is written once.
     source = json.dumps(ast, separators=(",", ":"))
