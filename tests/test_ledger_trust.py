@@ -309,3 +309,153 @@ def test_a_replacement_ref_cannot_splice_an_objection_out_of_history(repo):
     result = verify(repo)
     assert (result.code, result.out) == (1, f"{UNICEF}: rolled back in commit {rolled_back}: it restores the version "
                                             f"of commit {endorsed}, hiding the record of commit {objected}\n")
+
+
+# -- 6. accord.yaml's own keys: the root of the ledger's trust --------------------------------------
+
+def add_setting_key(repo, setting: str, key_path) -> None:
+    """Append a key to accord.yaml's secretariat-keys or portal-keys (uncommitted)."""
+    settings = repo / "accord.yaml"
+    public = key_path.with_suffix(".pub").read_text().strip()
+    text = settings.read_text()
+    if f"{setting}:\n" in text:
+        text = text.replace(f"{setting}:\n", f"{setting}:\n  - {public}\n")
+    else:
+        text += f"{setting}:\n  - {public}\n"
+    write(settings, text)
+
+
+def portal_endorse(repo, portal_key):
+    from accord.ledger import Evidence
+    from accord.ledger.endorse import record_position
+    from accord.repo import Repo
+
+    record_position(Repo(repo), "child-protection", "unicef", "endorse", "Signer of UNICEF",
+                    recorded_by="someone@unicef.example", evidence=Evidence("portal", "1"), portal_keyfile=portal_key)
+
+
+def test_a_portal_key_added_without_the_secretariats_signature_signs_nothing(repo, keys):
+    from helpers.verify import secretariat_key
+
+    secretariat_key(repo, keys)
+    forged = make_key(keys, "forged-portal")
+    add_setting_key(repo, "portal-keys", forged)
+    added = commit_all(repo, "A portal key, unsigned")
+    portal_endorse(repo, forged)
+    result = verify(repo)
+    assert (result.code, result.out) == (1, (
+        f"{UNICEF}: signed with the portal key {fingerprint(forged)}, which commit {added} put into accord.yaml "
+        "without authorisation\n"
+        f"accord.yaml: portal-key {fingerprint(forged)} added in commit {added} without authorisation: no "
+        "accord.yaml.sig in that commit; a key added to accord.yaml must be signed by a secretariat key listed "
+        "before it (accord authorise-keys --settings)\n"))
+
+
+def test_a_portal_key_the_secretariat_signed_for_signs_positions(repo, keys):
+    from helpers.verify import secretariat_key
+
+    secretariat = secretariat_key(repo, keys)
+    portal = make_key(keys, "portal")
+    add_setting_key(repo, "portal-keys", portal)
+    signed = run("authorise-keys", "--settings", "--sign", str(secretariat), "--repo", str(repo))
+    assert (signed.code, signed.out) == (0, "Wrote accord.yaml.sig: commit it with accord.yaml\n")
+    commit_all(repo, "The portal's key, authorised")
+    portal_endorse(repo, portal)
+    result = verify(repo)
+    assert (result.code, result.out) == (0, f"{UNICEF}: signed by the portal (for someone@unicef.example, audit 1)\n"
+                                            "OK: 1 record verified (1 signed, 0 attested)\n")
+
+
+def test_a_secretariat_key_added_without_authorisation_cannot_authorise_a_partners_key(repo, keys):
+    from helpers.verify import secretariat_key
+
+    secretariat_key(repo, keys)
+    intruder = make_key(keys, "intruder")
+    add_setting_key(repo, "secretariat-keys", intruder)
+    added = commit_all(repo, "Another secretariat key, unsigned")
+    set_key(repo, "unicef", make_key(keys, "unicef"))
+    # the intruder's key is in accord.yaml at HEAD, so authorise-keys takes it; verify judges the commit
+    assert run("authorise-keys", "unicef", "--sign", str(intruder), "--repo", str(repo)).code == 0
+    keyed = commit_all(repo, "UNICEF's key, 'authorised'")
+    endorse(repo, "--sign", str(keys / "unicef"))
+    lines = verify(repo).out.splitlines()
+    assert lines[0] == (f"{UNICEF}: signed with the key of signer@unicef.example, which commit {keyed} put into "
+                        "partners/unicef.yaml without authorisation")
+    assert lines[1].startswith(f"partners/unicef.yaml: key of signer@unicef.example added in commit {keyed} without "
+                               f"authorisation: partners/unicef.yaml.sig is signed with a key ({fingerprint(intruder)})")
+    assert lines[2].startswith(f"accord.yaml: secretariat-key {fingerprint(intruder)} added in commit {added} "
+                               "without authorisation")
+
+
+def test_removing_every_secretariat_key_first_does_not_make_the_next_key_a_first_one(repo, keys):
+    from helpers.verify import secretariat_key
+
+    secretariat_key(repo, keys)
+    settings = repo / "accord.yaml"
+    write(settings, settings.read_text().split("secretariat-keys:")[0])
+    commit_all(repo, "No secretariat keys any more")
+    intruder = make_key(keys, "intruder")
+    add_setting_key(repo, "secretariat-keys", intruder)
+    added = commit_all(repo, "A 'first' secretariat key")
+    result = verify(repo)
+    assert result.code == 1
+    assert result.out.startswith(f"accord.yaml: secretariat-key {fingerprint(intruder)} added in commit {added} "
+                                 "without authorisation: no accord.yaml.sig in that commit")
+
+
+def test_a_key_merged_in_from_a_side_branch_is_judged_where_it_was_added(repo, keys):
+    from helpers.verify import secretariat_key
+
+    secretariat_key(repo, keys)
+    git(repo, "checkout", "-q", "-b", "side")
+    forged = make_key(keys, "forged-portal")
+    add_setting_key(repo, "portal-keys", forged)
+    added = commit_all(repo, "A portal key on a side branch")
+    git(repo, "checkout", "-q", "main")
+    write(repo / "statements/child-protection/notes.md", "main work\n")
+    commit_all(repo, "Main work")
+    git(repo, "merge", "-q", "--no-ff", "-m", "Merge side", "side")
+    portal_endorse(repo, forged)
+    result = verify(repo)
+    assert result.code == 1
+    assert f"accord.yaml: portal-key {fingerprint(forged)} added in commit {added} without authorisation" in result.out
+
+
+def test_keys_added_to_accord_yaml_unsigned_are_vouched_for_by_a_later_secretariat_signature(repo, keys):
+    from helpers.verify import secretariat_key
+
+    secretariat = secretariat_key(repo, keys)
+    portal = make_key(keys, "portal")
+    add_setting_key(repo, "portal-keys", portal)
+    commit_all(repo, "The portal's key, the old way")
+    assert verify(repo).code == 1
+    assert run("authorise-keys", "--settings", "--sign", str(secretariat), "--repo", str(repo)).code == 0
+    commit_all(repo, "The secretariat vouches for the portal's key")
+    portal_endorse(repo, portal)
+    assert verify(repo).code == 0
+
+
+def test_authorise_keys_settings_needs_a_committed_secretariat_key(repo, keys):
+    stranger = make_key(keys, "stranger")
+    first = run("authorise-keys", "--settings", "--sign", str(stranger), "--repo", str(repo))
+    assert (first.code, first.err) == (2, "Error: accord.yaml as committed lists no secretariat key, so no signature "
+                                          "is needed yet: commit the first secretariat keys as they are\n")
+    from helpers.verify import secretariat_key
+
+    secretariat_key(repo, keys)
+    add_setting_key(repo, "secretariat-keys", stranger)  # listed in the working tree only
+    refused = run("authorise-keys", "--settings", "--sign", str(stranger), "--repo", str(repo))
+    assert (refused.code, refused.err) == (2, f"Error: the key {stranger} ({fingerprint(stranger)}) is not a "
+                                              "secretariat key in accord.yaml as committed, so it cannot authorise a "
+                                              "change to its keys\n")
+    both = run("authorise-keys", "unicef", "--settings", "--sign", str(stranger), "--repo", str(repo))
+    assert (both.code, both.err) == (2, "Error: give PARTNER, or --settings for accord.yaml's own keys (not both)\n")
+    assert not (repo / "accord.yaml.sig").exists()
+
+
+def fingerprint(key_path) -> str:
+    from accord.signing import PublicKey
+
+    key = PublicKey.parse(key_path.with_suffix(".pub").read_text())
+    assert key is not None
+    return key.fingerprint

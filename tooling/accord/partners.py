@@ -196,6 +196,35 @@ def authorise_registry(repo: Repo, partner_id: str, keyfile: str | os.PathLike[s
     return target
 
 
+def authorise_settings(repo: Repo, keyfile: str | os.PathLike[str]) -> Path:
+    """Sign accord.yaml as it is in the working tree into accord.yaml.sig (not committed).
+
+    Once accord.yaml has listed a secretariat key, `accord verify` trusts a secretariat or portal
+    key that a commit adds to accord.yaml only when that commit carries this signature, made with a
+    secretariat key listed in accord.yaml as committed before it. The key is checked here against
+    accord.yaml at HEAD; verify judges the commit.
+    """
+    from . import history, signing
+    from .fsutil import write_atomic
+    from .ledger.verify import listed_keys
+
+    key = signing.signing_key(keyfile)
+    head = history.head_commit(repo.root)
+    committed = history.blob_at(repo.root, head, "accord.yaml") if head else None
+    secretariat = listed_keys(committed)
+    if not secretariat:
+        raise PartnerError("accord.yaml as committed lists no secretariat key, so no signature is needed yet: "
+                           "commit the first secretariat keys as they are")
+    if key.public not in secretariat:
+        raise PartnerError(f"the key {keyfile} ({key.public.fingerprint}) is not a secretariat key in accord.yaml "
+                           "as committed, so it cannot authorise a change to its keys")
+    path = repo.root / "accord.yaml"
+    signature = signing.sign(path.read_bytes(), key, signing.REGISTRY_NAMESPACE)
+    target: Path = path.with_name("accord.yaml.sig")
+    write_atomic(target, signature)
+    return target
+
+
 def _display(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()

@@ -291,18 +291,30 @@ def verify(ids: tuple[str, ...], as_json: bool, repo: Repo) -> None:
 
 
 @click.command("authorise-keys")
-@click.argument("partner_id", metavar="PARTNER")
+@click.argument("partner_id", metavar="[PARTNER]", required=False)
+@click.option("--settings", is_flag=True,
+              help="Sign accord.yaml instead: a key added to its secretariat-keys or portal-keys.")
 @click.option("--sign", "keyfile", required=True, metavar="KEYFILE",
               help="A secretariat key (accord.yaml secretariat-keys) or the key of another signer of PARTNER.")
 @repo_option
-def authorise_keys(partner_id: str, keyfile: str, repo: Repo) -> None:
-    """Authorise a key change in partners/PARTNER.yaml by signing the file.
+def authorise_keys(partner_id: str | None, settings: bool, keyfile: str, repo: Repo) -> None:
+    """Authorise a key change in partners/PARTNER.yaml (or, with --settings, in accord.yaml) by signing the file.
 
-    Writes partners/PARTNER.yaml.sig; commit it together with the key change.
-    `accord verify` trusts a key that a commit adds or replaces only when that
-    commit carries this signature by another signer of PARTNER or by a secretariat
-    key, as registered before the commit."""
-    from ..partners import authorise_registry
+    Writes partners/PARTNER.yaml.sig (or accord.yaml.sig); commit it together with the
+    key change. `accord verify` trusts a key that a commit adds or replaces only when that
+    commit carries this signature by another signer of PARTNER or by a secretariat key,
+    as registered before the commit. accord.yaml's own keys (secretariat-keys,
+    portal-keys) are the root of that trust: once a secretariat key is listed, only a
+    secretariat key listed before may authorise a key added there."""
+    from ..errors import UsageError
+    from ..partners import authorise_registry, authorise_settings
 
+    if settings == (partner_id is not None):
+        raise UsageError("give PARTNER, or --settings for accord.yaml's own keys (not both)")
+    if settings:
+        written = authorise_settings(repo, keyfile)
+        click.echo(f"Wrote {repo.rel(written)}: commit it with accord.yaml")
+        return
+    assert partner_id is not None
     written = authorise_registry(repo, partner_id, keyfile)
     click.echo(f"Wrote {repo.rel(written)}: commit it with partners/{partner_id}.yaml")

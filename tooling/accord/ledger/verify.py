@@ -83,6 +83,10 @@ def verify_ledger(repo, ids: list[str] | tuple = ()) -> list[RecordCheck]:
         if change.problem:
             rel = f"partners/{change.partner}.yaml"
             checks.append(RecordCheck(rel, change.partner, problems=[Problem(rel, None, change.problem)]))
+    for settings_change in past.settings_changes:
+        if settings_change.problem:
+            checks.append(RecordCheck("accord.yaml", "", problems=[Problem("accord.yaml", None,
+                                                                           settings_change.problem)]))
     return checks
 
 
@@ -95,6 +99,19 @@ class SignedAt:
     registry_blob: str | None  # partners/<id>.yaml at that commit
     registry_epoch: int  # when that version of the registry file was committed
     settings_blob: str | None = None  # accord.yaml at that commit (its portal-keys judge a portal signature)
+    seq: int = 0  # where that commit stands in the walk (parents before children)
+
+
+@dataclass(frozen=True)
+class SettingsKeyChange:
+    """A secretariat or portal key that one commit put into accord.yaml (seq: the commit's place in the walk), or
+    a commit whose accord.yaml.sig vouched for it again; problem says why the change is not authorised."""
+
+    seq: int
+    commit: str
+    setting: str  # "secretariat-keys" or "portal-keys"
+    key: object  # accord.signing.PublicKey
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,23 +129,27 @@ class LedgerHistory:
     """Every committed version of the ledger's and the registry's files: one walk of the history (two git
     processes, see history.full_paths_history) and the persistent cat-file for their bytes."""
 
-    def __init__(self, versions: dict, signed_in: dict, blobs: dict, key_changes: list, registry_now: dict):
+    def __init__(self, versions: dict, signed_in: dict, blobs: dict, key_changes: list, registry_now: dict,
+                 settings_changes: list | None = None):
         self.versions = versions  # path -> [(commit, blob id or None where deleted)], parents before children
         self.signed_in = signed_in  # record path -> {blob id: SignedAt}
         self.blobs = blobs  # blob id -> bytes, for records and registry files
         self.key_changes = key_changes  # [KeyChange], oldest first
         self.registry_now = registry_now  # partner id -> blob id of partners/<id>.yaml at HEAD
+        self.settings_changes: list[SettingsKeyChange] = settings_changes or []  # oldest first
 
     @classmethod
     def read(cls, root: Path, pathspecs: list[str], cache: Path | None = None) -> "LedgerHistory":
         from .. import history
 
-        changes = history.full_paths_history(root, *pathspecs, "partners", "accord.yaml", cache=cache)
+        changes = history.full_paths_history(root, *pathspecs, "partners", "accord.yaml", "accord.yaml.sig",
+                                             cache=cache)
         versions: dict[str, list[tuple[str, str | None]]] = {}
         signed_in: dict[str, dict[str, SignedAt]] = {}
         state: dict[str, str | None] = {}
         committed_at: dict[str, int] = {}
         registry_events = []
+        settings_events = []
         start = 0
         while start < len(changes):
             end = start
@@ -151,7 +172,7 @@ class LedgerHistory:
                     partner_file = f"partners/{record_path.rsplit('/', 1)[1]}"
                     signed_in.setdefault(record_path, {}).setdefault(record_blob, SignedAt(
                         commit, epoch, state.get(partner_file), committed_at.get(partner_file, 0),
-                        state.get("accord.yaml")))
+                        state.get("accord.yaml"), start))
             for path in {path.removesuffix(".sig") for path in by_path if path.startswith("partners/")}:
                 new_blob = state.get(path)
                 if not (path.endswith(".yaml") and path.count("/") == 1 and new_blob):
@@ -167,18 +188,25 @@ class LedgerHistory:
                 else:
                     old_blobs = None  # the file is unchanged and signed anew: a ratification of its keys
                 registry_events.append(RegistryEvent(commit, path[9:-5], new_blob, old_blobs,
-                                                     state.get(path + ".sig"), settings_before))
+                                                     state.get(path + ".sig"), settings_before, start))
+            settings_event = _settings_event(start, commit, group, by_path, state)
+            if settings_event is not None:
+                settings_events.append(settings_event)
             start = end
         wanted: list[str | None] = [blob for path, items in versions.items() if path.endswith(".yaml")
                                     for _, blob in items if blob]
         for event in registry_events:
             wanted += [event.new_blob, *(event.old_blobs or ()), event.signature_blob, event.settings_blob]
+        for settings_event in settings_events:
+            wanted += [settings_event.new_blob, *(settings_event.old_blobs or ()), settings_event.signature_blob]
         registry_now = {path[9:-5]: blob for path, blob in state.items()
                         if path.startswith("partners/") and path.endswith(".yaml") and blob}
         wanted += [*registry_now.values(), *(s.registry_blob for found in signed_in.values() for s in found.values()),
                    *(s.settings_blob for found in signed_in.values() for s in found.values())]
         blobs = history.read_blobs(root, [blob for blob in wanted if blob], env=history.NO_REPLACEMENTS)
-        return cls(versions, signed_in, blobs, _judge_registry(blobs, registry_events), registry_now)
+        settings_changes = _judge_settings(blobs, settings_events)
+        return cls(versions, signed_in, blobs, _judge_registry(blobs, registry_events, settings_changes), registry_now,
+                   settings_changes)
 
     def of(self, relpath: str) -> list[tuple[str, bytes | None]]:
         return [(commit, self.blobs.get(blob) if blob else None) for commit, blob in self.versions.get(relpath, [])]
@@ -197,6 +225,11 @@ class LedgerHistory:
             return None
         partner, _ = parse_partner(data.decode("utf-8", "replace"), f"partners/{partner_id}.yaml")
         return partner  # with a malformed key of someone else reported by check, the rest still judges
+
+    def unauthorised_setting(self, setting: str, public_key, seq: int | None = None) -> SettingsKeyChange | None:
+        """The latest change that put this key into accord.yaml's setting (up to walk position seq), if it was not
+        authorised (nor vouched for since)."""
+        return _latest_settings_problem(self.settings_changes, setting, public_key, seq)
 
     def unauthorised_key(self, partner_id: str, public_key) -> KeyChange | None:
         """The latest change that put this key into the partner's file, if it was not authorised (nor ratified since)."""
@@ -227,7 +260,8 @@ def _registry_keys(data: bytes | None) -> dict[str, object]:
     return keys
 
 
-def _secretariat_keys(data: bytes | None, setting: str = "secretariat-keys") -> list:
+def listed_keys(data: bytes | None, setting: str = "secretariat-keys") -> list:
+    """The SSH keys an accord.yaml (its bytes at some commit) lists under a setting, read leniently."""
     from ..signing import PublicKey
 
     if data is None:
@@ -251,9 +285,11 @@ class RegistryEvent:
     old_blobs: list | None  # None: the file is unchanged and its signature is new
     signature_blob: str | None
     settings_blob: str | None  # accord.yaml before the commit
+    seq: int = 0  # the commit's place in the walk
 
 
-def _judge_registry(blobs: dict, events: list[RegistryEvent]) -> list[KeyChange]:
+def _judge_registry(blobs: dict, events: list[RegistryEvent],
+                    settings_changes: list[SettingsKeyChange] | None = None) -> list[KeyChange]:
     """Every key added to or replaced in partners/, oldest first, each judged: was the change authorised?
 
     The design (README, "Who may change a key"): the commit must carry partners/<id>.yaml.sig,
@@ -266,7 +302,10 @@ def _judge_registry(blobs: dict, events: list[RegistryEvent]) -> list[KeyChange]
     changes: list[KeyChange] = []
     for event in events:
         new_keys = _registry_keys(blobs.get(event.new_blob))
-        secretariat = {("secretariat", key) for key in _secretariat_keys(blobs.get(event.settings_blob))}
+        # a secretariat key that accord.yaml took in without authorisation authorises nothing
+        secretariat = {("secretariat", key) for key in listed_keys(blobs.get(event.settings_blob))
+                       if _latest_settings_problem(settings_changes or [], "secretariat-keys", key, event.seq - 1)
+                       is None}
         tainted = {(c.principal, c.key) for c in changes if c.partner == event.partner and c.problem}
         if event.old_blobs is None:
             problem, authoriser = _registry_signature_problem(blobs, event, secretariat)
@@ -289,6 +328,107 @@ def _judge_registry(blobs: dict, events: list[RegistryEvent]) -> list[KeyChange]
                        if problem else None)
             changes.append(KeyChange(event.partner, event.commit, principal, key, message))
     return changes
+
+
+# -- accord.yaml's keys: the trust root -----------------------------------------------------------
+
+SETTINGS_KEYS = ("secretariat-keys", "portal-keys")
+
+
+@dataclass(frozen=True)
+class SettingsEvent:
+    """A commit that changed accord.yaml (old_blobs: its versions in the parents) or only signed it anew."""
+
+    seq: int
+    commit: str
+    new_blob: str
+    old_blobs: list | None  # None: the file is unchanged and accord.yaml.sig is new
+    signature_blob: str | None
+
+
+def _settings_event(seq: int, commit: str, group: list, by_path: dict, state: dict) -> SettingsEvent | None:
+    new_blob = state.get("accord.yaml")
+    if not new_blob or not ("accord.yaml" in by_path or "accord.yaml.sig" in by_path):
+        return None
+    path_changes = by_path.get("accord.yaml", [])
+    if path_changes:
+        # a merge whose file equals one parent's brings in nothing that parent's history did not check
+        if len(path_changes) < max(group[0].parents, 1):
+            return None
+        return SettingsEvent(seq, commit, new_blob, [change.old_blob for change in path_changes],
+                             state.get("accord.yaml.sig"))
+    if not state.get("accord.yaml.sig"):
+        return None
+    return SettingsEvent(seq, commit, new_blob, None, state.get("accord.yaml.sig"))
+
+
+def _judge_settings(blobs: dict, events: list[SettingsEvent]) -> list[SettingsKeyChange]:
+    """Every secretariat and portal key added to accord.yaml, oldest first, each judged: was the change authorised?
+
+    accord.yaml's keys are the root of the ledger's trust: a secretariat key authorises partners' key
+    changes, a portal key signs positions for the portal's users. So once accord.yaml has listed a
+    secretariat key, a commit that adds a key to either list must carry accord.yaml.sig, an SSH signature
+    (namespace accord-registry) of the file's new bytes by a secretariat key listed before the commit
+    (itself authorised): `accord authorise-keys --settings`. The first secretariat keys, and any key
+    added while no secretariat key had ever been listed, are taken as the alliance's own. A later
+    signature of the file by an authorised secretariat key vouches for every key it then holds.
+    """
+    changes: list[SettingsKeyChange] = []
+    rooted = False  # has any version of accord.yaml listed a secretariat key?
+    for event in events:
+        new = {setting: listed_keys(blobs.get(event.new_blob), setting) for setting in SETTINGS_KEYS}
+        olds = [{setting: listed_keys(blobs.get(blob) if blob else None, setting) for setting in SETTINGS_KEYS}
+                for blob in (event.old_blobs if event.old_blobs is not None else [event.new_blob])]
+        authorisers = {key for old in olds for key in old["secretariat-keys"]
+                       if _latest_settings_problem(changes, "secretariat-keys", key, event.seq - 1) is None}
+        problem = _settings_signature_problem(blobs, event, authorisers)
+        if problem is None:  # a good signature vouches for every key the file holds
+            changes = [replace(change, problem=None) if change.key in new[change.setting] else change
+                       for change in changes]
+        if event.old_blobs is not None:
+            for setting in SETTINGS_KEYS:
+                for key in new[setting]:
+                    if any(key in old[setting] for old in olds):
+                        continue
+                    message = None
+                    if problem is not None and rooted:
+                        message = f"{setting[:-1]} {key.fingerprint} added in commit {event.commit[:7]} without " \
+                                  f"authorisation: {problem}"
+                    changes.append(SettingsKeyChange(event.seq, event.commit, setting, key, message))
+        rooted = rooted or bool(new["secretariat-keys"])
+    return changes
+
+
+def _latest_settings_problem(changes: list[SettingsKeyChange], setting: str, key,
+                             seq: int | None) -> SettingsKeyChange | None:
+    latest = None
+    for change in changes:
+        if seq is not None and change.seq > seq:
+            break
+        if change.setting == setting and change.key == key:
+            latest = change
+    return latest if latest is not None and latest.problem else None
+
+
+def _settings_signature_problem(blobs: dict, event: SettingsEvent, authorisers: set) -> str | None:
+    """Why accord.yaml.sig, as the commit leaves it, does not authorise accord.yaml's new bytes (None: it does)."""
+    from .. import signing
+
+    signature = blobs.get(event.signature_blob) if event.signature_blob else None
+    if signature is None:
+        return ("no accord.yaml.sig in that commit; a key added to accord.yaml must be signed by a secretariat key "
+                "listed before it (accord authorise-keys --settings)")
+    parsed = signing.Signature.parse(signature)
+    if parsed is None or parsed.namespace != signing.REGISTRY_NAMESPACE:
+        return f"accord.yaml.sig in that commit is not an SSH signature in namespace '{signing.REGISTRY_NAMESPACE}'"
+    if parsed.key not in authorisers:
+        return (f"accord.yaml.sig is signed with a key ({parsed.key.fingerprint}) that may not authorise it: only a "
+                "secretariat key listed in accord.yaml before the commit may")
+    line = f'secretariat namespaces="{signing.REGISTRY_NAMESPACE}" {parsed.key.line}\n'
+    reason = signing.verify(blobs[event.new_blob], signature, line, "secretariat", namespace=signing.REGISTRY_NAMESPACE)
+    if reason is not None:
+        return f"accord.yaml.sig does not match the file as committed: {reason}"
+    return None
 
 
 def _ratify(changes: list[KeyChange], partner_id: str, keys: dict) -> list[KeyChange]:
@@ -385,6 +525,10 @@ def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data:
         portal_key = _portal_key_in(signature, repo, past, signed_at)
         if portal_key is not None:
             message, check.principal = _portal_signature_problem(signature, data, portal_key, record, at)
+            tainted = past.unauthorised_setting("portal-keys", portal_key, signed_at.seq if signed_at else None)
+            if message is None and tainted is not None:
+                message, check.principal = (f"signed with the portal key {portal_key.fingerprint}, which commit "
+                                            f"{tainted.commit[:7]} put into accord.yaml without authorisation"), None
         else:
             message, check.principal = _signature_problem(signature, data, check.partner, judged, past, at, record)
             if message is None and record is not None and record.evidence and record.evidence.kind == "portal":
@@ -405,7 +549,7 @@ def _portal_key_in(signature: bytes, repo, past: LedgerHistory, signed_at: Signe
     if parsed is None:
         return None
     if signed_at is not None:
-        keys = _secretariat_keys(past.blobs.get(signed_at.settings_blob) if signed_at.settings_blob else None,
+        keys = listed_keys(past.blobs.get(signed_at.settings_blob) if signed_at.settings_blob else None,
                                  "portal-keys")
     else:
         keys = [signing.PublicKey.parse(text) for text in repo.settings.portal_keys]
