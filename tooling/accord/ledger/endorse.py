@@ -188,9 +188,9 @@ def record_position(repo: Repo, statement_id: str, partner_id: str, position: st
         if key is not None:
             raise LedgerError("a record is signed by its signatory or attested by the portal, not both")
         key = portal_signing_key(repo, portal_keyfile)
-        if evidence is None or evidence.kind != "portal":
+        if evidence is None or not evidence.portal:
             raise LedgerError("a record the portal attests carries evidence portal:AUDIT-ID")
-    elif evidence is not None and evidence.kind == "portal":
+    elif evidence is not None and evidence.portal:
         raise LedgerError("evidence portal is written by the partner portal only, with its key")
 
     with history.path_lock(root, f"endorse-{statement_id}-{partner_id}"):

@@ -77,7 +77,7 @@ class Standing:
         or 'attested' (no signature)."""
         if not self.signed:
             return "attested"
-        return "portal" if self.record.evidence is not None and self.record.evidence.kind == "portal" else "signed"
+        return "portal" if self.record.claims_portal else "signed"
 
     @property
     def counting(self) -> bool:

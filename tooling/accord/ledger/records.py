@@ -32,6 +32,12 @@ class Evidence:
     kind: str = field("text", "What proves the position.", required=True, choices=EVIDENCE_KINDS)
     ref: str | None = field("text", "Where the proof is: a letter reference, a message id, a URL.", default=None)
 
+    @property
+    def portal(self) -> bool:
+        """Whether this says the partner portal recorded the position (portal:AUDIT-ID): only the portal's
+        signature can back that (ledger.verify), and only the portal writes it (ledger.endorse)."""
+        return self.kind == "portal"
+
 
 @dataclass(frozen=True)
 class Record:
@@ -74,6 +80,11 @@ class Record:
     def counting(self) -> bool:
         """Whether the position counts towards the gate (staleness aside)."""
         return self.position.counting
+
+    @property
+    def claims_portal(self) -> bool:
+        """Whether the record says the partner portal recorded it (Evidence.portal)."""
+        return self.evidence is not None and self.evidence.portal
 
     def filing_problems(self, statement_id: str, partner_id: str) -> list[tuple[str, str]]:
         """(key, message) for each way the record disagrees with where it is filed:

@@ -531,11 +531,11 @@ def _check_record(repo, check: RecordCheck, statement_id: str, path: Path, data:
                                             f"{tainted.commit[:7]} put into accord.yaml without authorisation"), None
         else:
             message, check.principal = _signature_problem(signature, data, check.partner, judged, past, at, record)
-            if message is None and record is not None and record.evidence and record.evidence.kind == "portal":
+            if message is None and record is not None and record.claims_portal:
                 message = f"its evidence says the portal recorded it, but it is signed by {check.principal}"
         if message:
             check.problems.append(Problem(check.path, None, message))
-    elif record is not None and record.evidence is not None and record.evidence.kind == "portal":
+    elif record is not None and record.claims_portal:
         check.problems.append(Problem(check.path, None, "its evidence says the portal recorded it, but it carries "
                                                         "no signature of the portal's key"))
     return record
@@ -570,7 +570,7 @@ def _portal_signature_problem(signature: bytes, data: bytes, key, record: Record
         return f"the portal's signature does not verify: {reason}", None
     if record is None:
         return None, PORTAL_PRINCIPAL
-    if record.evidence is None or record.evidence.kind != "portal" or not record.evidence.ref:
+    if record.evidence is None or not record.evidence.portal or not record.evidence.ref:
         return "signed with the portal's key, but its evidence is not portal:AUDIT-ID", None
     return None, f"the portal (for {record.recorded_by}, audit {record.evidence.ref})"
 
