@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from conftest import git, run, write
+from helpers.alliance import sent_packet
 from helpers.review import BRANCH, ORIGINAL, S, TODAY, import_docx, on_branch, send
 from helpers.word import WordEdits
 
@@ -67,8 +68,9 @@ def test_send_to_an_unknown_partner_is_refused_with_a_hint(repo):
 
 # -- import: the partner's version -------------------------------------------------------
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_on_an_unchanged_main_the_branch_holds_exactly_the_partners_version(repo, tmp_path):
-    returned = (WordEdits(send(repo))
+    returned = (WordEdits(sent_packet(repo))
                 .replace("without delay", "within 24 hours")
                 .insert_paragraph_after("share a duty", "The partners act together.")
                 .delete("at every stage of their journey, and ")
@@ -97,8 +99,9 @@ def test_on_an_unchanged_main_the_branch_holds_exactly_the_partners_version(repo
         f"  accord diff child-protection --from main --to {BRANCH}\n")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_moves_joined_paragraphs_and_deleted_paragraphs_are_taken_as_word_shows_them(repo, tmp_path):
-    returned = (WordEdits(send(repo))
+    returned = (WordEdits(sent_packet(repo))
                 .move(" without delay", after="Age assessment should be a last resort")
                 .join_with_next("appoint a guardian")
                 .delete_paragraph("Recommendations")
@@ -111,21 +114,24 @@ def test_moves_joined_paragraphs_and_deleted_paragraphs_are_taken_as_word_shows_
         "without delay.[^1]\n")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_untracked_edits_are_imported_like_tracked_ones(repo, tmp_path):
-    returned = WordEdits(send(repo)).untracked_replace("a last resort", "the last resort").save()
+    returned = WordEdits(sent_packet(repo)).untracked_replace("a last resort", "the last resort").save()
     assert import_docx(repo, tmp_path, returned).code == 0
     assert on_branch(repo) == ORIGINAL.replace("a last resort", "the last resort")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_an_edited_title_lands_in_the_front_matter(repo, tmp_path):
-    returned = WordEdits(send(repo)).replace("Protection of Children", "Protection of All Children").save()
+    returned = WordEdits(sent_packet(repo)).replace("Protection of Children", "Protection of All Children").save()
     assert import_docx(repo, tmp_path, returned).code == 0
     assert on_branch(repo) == ORIGINAL.replace("title: Joint Statement on the Protection of Children",
                                                "title: Joint Statement on the Protection of All Children")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_new_footnote_gets_a_label_of_its_own(repo, tmp_path):
-    packet = send(repo)
+    packet = sent_packet(repo)
     returned = WordEdits(packet).insert_after("appoint a guardian", "[^x]").save()
     assert import_docx(repo, tmp_path, returned).code == 0
     # Typed in Word, "[^x]" is text, not a note: pandoc escapes it, and it stays text.
@@ -134,8 +140,9 @@ def test_a_new_footnote_gets_a_label_of_its_own(repo, tmp_path):
 
 # -- import: merging onto a main that moved on -------------------------------------------
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_with_main_moved_on_elsewhere_the_branch_holds_both(repo, tmp_path):
-    packet = send(repo)
+    packet = sent_packet(repo)
     moved_on = ORIGINAL.replace("share a duty to protect them.", "share a duty to protect them.\n\n"
                                 "States and agencies will report yearly.").replace("| States | Guardianship |",
                                                                                  "| States | Guardianship, care |")
@@ -147,8 +154,9 @@ def test_with_main_moved_on_elsewhere_the_branch_holds_both(repo, tmp_path):
     assert on_branch(repo) == moved_on.replace("without delay", "within 24 hours")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_both_sides_editing_one_paragraph_in_different_places_merge_word_by_word(repo, tmp_path):
-    packet = send(repo)
+    packet = sent_packet(repo)
     moved_on = ORIGINAL.replace("States should appoint", "States must appoint")
     commit(repo, S, moved_on)
     returned = WordEdits(packet).replace("without delay", "within 24 hours").save()
@@ -156,8 +164,9 @@ def test_both_sides_editing_one_paragraph_in_different_places_merge_word_by_word
     assert on_branch(repo) == moved_on.replace("without delay", "within 24 hours")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_an_overlapping_change_is_a_conflict_marked_in_critic_markup(repo, tmp_path):
-    packet = send(repo)
+    packet = sent_packet(repo)
     commit(repo, S, ORIGINAL.replace("without delay", "immediately"))
     returned = WordEdits(packet).replace("without delay", "within 24 hours").save()
     result = import_docx(repo, tmp_path, returned)
@@ -170,8 +179,9 @@ def test_an_overlapping_change_is_a_conflict_marked_in_critic_markup(repo, tmp_p
             'unaccompanied…"\n') in result.out
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_paragraph_deleted_on_main_and_edited_by_the_partner_is_a_conflict(repo, tmp_path):
-    packet = send(repo)
+    packet = sent_packet(repo)
     commit(repo, S, ORIGINAL.replace("2. Age assessment should be a last resort.[^1]\n", ""))
     returned = WordEdits(packet).replace("a last resort", "the last resort").save()
     result = import_docx(repo, tmp_path, returned)
@@ -179,8 +189,9 @@ def test_a_paragraph_deleted_on_main_and_edited_by_the_partner_is_a_conflict(rep
     assert "{~~~>2. Age assessment should be the last resort.[^1]~~}" in on_branch(repo)
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_change_main_already_made_is_counted_not_repeated(repo, tmp_path):
-    packet = send(repo)
+    packet = sent_packet(repo)
     commit(repo, S, ORIGINAL.replace("without delay", "within 24 hours"))
     returned = WordEdits(packet).replace("without delay", "within 24 hours").save()
     result = import_docx(repo, tmp_path, returned)
@@ -189,8 +200,9 @@ def test_a_change_main_already_made_is_counted_not_repeated(repo, tmp_path):
     assert branches(repo) == []
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_edits_to_the_signatory_block_are_named_not_carried(repo, tmp_path):
-    returned = WordEdits(send(repo)).replace("No endorsements recorded", "Endorsed by all of us").save()
+    returned = WordEdits(sent_packet(repo)).replace("No endorsements recorded", "Endorsed by all of us").save()
     result = import_docx(repo, tmp_path, returned)
     assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: its only changes are outside the "
                                             "statement text, which import does not carry, and it has no comments; "
@@ -227,8 +239,9 @@ def test_comments_arrive_with_authors_dates_anchors_and_replies(repo, tmp_path):
         "## 3. Ann Lee, 2026-11-20 10:00\n\n> treated as a child\n\nGood.\n")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_docx_with_only_comments_makes_a_branch_with_only_the_comments(repo, tmp_path):
-    returned = WordEdits(send(repo)).comment("Referral", "And follow-up?").save()
+    returned = WordEdits(sent_packet(repo)).comment("Referral", "And follow-up?").save()
     result = import_docx(repo, tmp_path, returned)
     assert "  changes applied: 0\n  conflicts: 0\n  comments: 1 " in result.out
     assert git(repo, "diff", "--name-only", "main", BRANCH).split() == [
@@ -237,8 +250,9 @@ def test_a_docx_with_only_comments_makes_a_branch_with_only_the_comments(repo, t
 
 # -- git: a branch of its own, nothing else touched --------------------------------------
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_the_working_tree_index_and_current_branch_are_untouched(repo, tmp_path):
-    returned = WordEdits(send(repo)).replace("without delay", "within 24 hours").comment("Referral", "Hm.").save()
+    returned = WordEdits(sent_packet(repo)).replace("without delay", "within 24 hours").comment("Referral", "Hm.").save()
     write(repo / S, ORIGINAL.replace("Preamble", "Preamble (draft)"))
     write(repo / "partners/unicef.yaml", (repo / "partners/unicef.yaml").read_text() + "# staged note\n")
     git(repo, "add", "partners/unicef.yaml")
@@ -255,22 +269,25 @@ def test_the_working_tree_index_and_current_branch_are_untouched(repo, tmp_path)
     assert git(repo, "rev-parse", f"{BRANCH}^").strip() == git(repo, "rev-parse", "HEAD").strip()
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_tracked_change_author_who_is_not_a_registered_signer_never_becomes_the_commit_author(repo, tmp_path):
-    returned = WordEdits(send(repo), author="Maria Silva").replace("without delay", "at once").save()
+    returned = WordEdits(sent_packet(repo), author="Maria Silva").replace("without delay", "at once").save()
     import_docx(repo, tmp_path, returned)
     assert git(repo, "log", "-1", "--format=%an <%ae>|%cn", BRANCH).strip() == \
         "United Nations Children's Fund <review@unicef.invalid>|Test Drafter"
     assert "Reviewer named in the file: Maria Silva." in git(repo, "log", "-1", "--format=%B", BRANCH)
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_reviewer_in_the_registry_is_recorded_with_their_address(repo, tmp_path):
-    returned = WordEdits(send(repo), author="Signer of UNICEF").replace("without delay", "at once").save()
+    returned = WordEdits(sent_packet(repo), author="Signer of UNICEF").replace("without delay", "at once").save()
     import_docx(repo, tmp_path, returned)
     assert git(repo, "log", "-1", "--format=%an <%ae>", BRANCH).strip() == "Signer of UNICEF <signer@unicef.example>"
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_second_import_gets_a_numbered_branch(repo, tmp_path):
-    packet = send(repo)
+    packet = sent_packet(repo)
     first = WordEdits(packet).replace("without delay", "at once").save()
     second = WordEdits(packet).replace("without delay", "today").save()
     assert import_docx(repo, tmp_path, first).code == 0
@@ -280,8 +297,9 @@ def test_a_second_import_gets_a_numbered_branch(repo, tmp_path):
     assert "unaccompanied child today." in on_branch(repo, branch=f"{BRANCH}-2")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_the_same_docx_imported_again_is_recognised_and_stops(repo, tmp_path):
-    returned = WordEdits(send(repo)).replace("without delay", "at once").save()
+    returned = WordEdits(sent_packet(repo)).replace("without delay", "at once").save()
     assert import_docx(repo, tmp_path, returned).code == 0
     first = git(repo, "rev-parse", BRANCH).strip()
     again = import_docx(repo, tmp_path, returned, name="copy-of-returned.docx")
@@ -294,8 +312,9 @@ def test_the_same_docx_imported_again_is_recognised_and_stops(repo, tmp_path):
     assert forced.code == 0 and branches(repo) == [BRANCH, f"{BRANCH}-2"]
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_docx_with_no_changes_and_no_comments_says_so(repo, tmp_path):
-    result = import_docx(repo, tmp_path, send(repo))
+    result = import_docx(repo, tmp_path, sent_packet(repo))
     assert (result.code, result.out) == (0, f"{tmp_path / 'returned.docx'}: no changes and no comments; "
                                             "nothing to import\n")
     assert branches(repo) == []
@@ -327,29 +346,32 @@ def test_a_docx_made_elsewhere_needs_a_partner(repo, tmp_path):
                                             "partner reviewed it; pass --partner P\n")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_base_commit_missing_from_the_repository_is_named(repo, tmp_path):
     from accord.review.packet import with_custom_properties
 
-    packet = with_custom_properties(send(repo), {"accord.base_commit": "f" * 40})
+    packet = with_custom_properties(sent_packet(repo), {"accord.base_commit": "f" * 40})
     result = import_docx(repo, tmp_path, packet)
     assert (result.code, result.err) == (2, f"Error: {tmp_path / 'returned.docx'}: the DOCX was made from commit "
                                             "ffffffffffff, which is not in this repository; fetch it, or pass "
                                             "--base REV\n")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_packet_for_another_statement_is_refused(repo, tmp_path):
     from accord.review.packet import with_custom_properties
 
-    packet = with_custom_properties(send(repo), {"accord.statement": "forced-labour"})
+    packet = with_custom_properties(sent_packet(repo), {"accord.statement": "forced-labour"})
     result = import_docx(repo, tmp_path, packet)
     assert (result.code, result.err) == (2, f"Error: {tmp_path / 'returned.docx'}: this DOCX was sent for statement "
                                             "'forced-labour', not 'child-protection'\n")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_text_hash_that_does_not_match_the_base_is_refused(repo, tmp_path):
     from accord.review.packet import with_custom_properties
 
-    packet = with_custom_properties(send(repo), {"accord.text_sha256": "0" * 64})
+    packet = with_custom_properties(sent_packet(repo), {"accord.text_sha256": "0" * 64})
     result = import_docx(repo, tmp_path, packet)
     assert result.code == 2
     assert "pass --base REV with the commit whose text was sent\n" in result.err
@@ -569,6 +591,7 @@ def test_a_redline_starts_from_the_last_counting_position(repo):
     assert git(repo, "rev-parse", f"{commit_id}:{S}") == git(repo, "rev-parse", f"{endorsed}:{S}")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_picture_the_partner_pasted_is_listed_and_its_file_saved_beside_the_record(repo, tmp_path):
     import struct
     import zlib
@@ -581,7 +604,7 @@ def test_a_picture_the_partner_pasted_is_listed_and_its_file_saved_beside_the_re
 
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-    document = Document(io.BytesIO(send(repo)))
+    document = Document(io.BytesIO(sent_packet(repo)))
     document.paragraphs[-1].add_run().add_picture(io.BytesIO(png), width=Inches(1))
     out = io.BytesIO()
     document.save(out)
@@ -623,8 +646,9 @@ def test_a_conflict_carries_both_whole_phrases_and_names_both_sides(repo, tmp_pa
     assert checked.out.startswith(f"{S}:23: CriticMarkup '{{~~' ")
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_comment_author_or_text_cannot_inject_markdown_into_the_record(repo, tmp_path):
-    edits = WordEdits(send(repo)).comment("Referral", "See <script>alert(1)</script> and {++this++}\n\n# Heading")
+    edits = WordEdits(sent_packet(repo)).comment("Referral", "See <script>alert(1)</script> and {++this++}\n\n# Heading")
     from docx.oxml.ns import qn
 
     for element in edits.doc.part._comments_part.element.iter(qn("w:comment")):
@@ -638,8 +662,9 @@ def test_a_comment_author_or_text_cannot_inject_markdown_into_the_record(repo, t
     assert "See \\<script\\>alert(1)\\</script\\> and \\{++this++\\}" in record
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_packet_imported_as_another_partner_than_it_was_sent_to_is_refused(repo, tmp_path):
-    returned = WordEdits(send(repo)).replace("without delay", "at once").save()
+    returned = WordEdits(sent_packet(repo)).replace("without delay", "at once").save()
     head = git(repo, "rev-parse", "HEAD").strip()
     result = import_docx(repo, tmp_path, returned, "--partner", "iom")
     assert (result.code, result.err) == (2, f"Error: {tmp_path / 'returned.docx'}: the text of commit {head[:12]} was "

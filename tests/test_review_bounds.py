@@ -7,7 +7,10 @@ import io
 import time
 import zipfile
 
-from helpers.review import import_docx, send
+import pytest
+
+from helpers.alliance import sent_packet
+from helpers.review import import_docx
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
@@ -38,8 +41,9 @@ def with_paragraphs_and_unclosed_comments(packet: bytes, paragraphs: int, commen
     return out.getvalue()
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_eight_thousand_unclosed_overlapping_comment_ranges_are_imported_in_seconds(repo, tmp_path):
-    returned = with_paragraphs_and_unclosed_comments(send(repo), 2000, 8000)
+    returned = with_paragraphs_and_unclosed_comments(sent_packet(repo), 2000, 8000)
     started = time.monotonic()
     result = import_docx(repo, tmp_path, returned)
     elapsed = time.monotonic() - started
@@ -50,8 +54,9 @@ def test_eight_thousand_unclosed_overlapping_comment_ranges_are_imported_in_seco
     assert elapsed < 30, f"took {elapsed:.1f} s"
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_document_of_a_hundred_thousand_paragraphs_is_refused_in_seconds(repo, tmp_path):
-    returned = with_paragraphs_and_unclosed_comments(send(repo), 100_000, 10)
+    returned = with_paragraphs_and_unclosed_comments(sent_packet(repo), 100_000, 10)
     started = time.monotonic()
     result = import_docx(repo, tmp_path, returned)
     elapsed = time.monotonic() - started
@@ -62,8 +67,9 @@ def test_a_document_of_a_hundred_thousand_paragraphs_is_refused_in_seconds(repo,
     assert elapsed < 20, f"took {elapsed:.1f} s"
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_a_corrupt_deflate_stream_is_one_error_line(repo, tmp_path):
-    packet = bytearray(send(repo))
+    packet = bytearray(sent_packet(repo))
     at = packet.find(b"word/document.xml") + len(b"word/document.xml")
     packet[at + 10:at + 40] = b"\xff" * 30  # inside document.xml's compressed data, after its local header
     result = import_docx(repo, tmp_path, bytes(packet))

@@ -189,10 +189,11 @@ def test_a_packet_opens_with_track_changes_on_and_a_note_for_the_partner(repo):
     assert "deadline: '2026-12-15'" in (repo / "statements/child-protection/reviews/sent.yaml").read_text()
 
 
+@pytest.mark.alliance(sent_to="unicef")
 def test_the_note_on_a_returned_packet_is_not_taken_for_text(repo, tmp_path):
-    from helpers.review import send
+    from helpers.alliance import sent_packet
 
-    returned = WordEdits(send(repo)).replace("without delay", "at once").save()
+    returned = WordEdits(sent_packet(repo)).replace("without delay", "at once").save()
     result = import_docx(repo, tmp_path, returned)
     assert "  changes applied: 1\n  conflicts: 0\n" in result.out
     assert on_branch(repo) == STATEMENT.format(id="child-protection", status="draft").replace(

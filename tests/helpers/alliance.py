@@ -110,17 +110,26 @@ def write(path: Path, text: str | bytes) -> Path:
 
 
 def make_alliance(root: Path, *, status: str = "draft", templates: bool = True, signers: bool = True,
-                  gitignore: str | None = None, body_extra: str = "", message: str = "Initial text") -> Path:
+                  gitignore: str | None = None, body_extra: str = "", message: str = "Initial text",
+                  sent_to: str | None = None) -> Path:
     """A committed accord repository at root: five partners and one statement, 'child-protection'.
 
-    templates=False leaves templates/ out; signers=False gives partners no signers. root must not
-    exist yet. Each caller gets its own copy of a repository made once per process for these
-    arguments, so what a test does to its copy touches no other test.
+    templates=False leaves templates/ out; signers=False gives partners no signers. sent_to=PARTNER
+    gives the repository as `accord review send child-protection --partner PARTNER` leaves it (its
+    packet in build/review/, the send logged in reviews/sent.yaml, uncommitted): the real command, run
+    once per process instead of once per test (see sent_packet). root must not exist yet. Each caller
+    gets its own copy of a repository made once per process for these arguments, so what a test does
+    to its copy touches no other test.
     """
-    key = ("alliance", status, templates, signers, gitignore, body_extra, message)
+    key = ("alliance", status, templates, signers, gitignore, body_extra, message, sent_to)
     return copy_of_template(key, root, lambda where: _build_alliance(
         where, status=status, templates=templates, signers=signers, gitignore=gitignore, body_extra=body_extra,
-        message=message))
+        message=message, sent_to=sent_to))
+
+
+def sent_packet(root: Path, partner: str = "unicef") -> bytes:
+    """The packet `accord review send` wrote into build/review/ of a make_alliance(sent_to=partner) copy."""
+    return (root / "build" / "review" / f"child-protection-{partner}.docx").read_bytes()
 
 
 def copy_of_template(key: tuple, root: Path, build: Callable[[Path], Path]) -> Path:
@@ -286,7 +295,13 @@ def _shared_fonts() -> Path:
 
 
 def _build_alliance(root: Path, *, status: str, templates: bool, signers: bool, gitignore: str | None,
-                    body_extra: str, message: str) -> Path:
+                    body_extra: str, message: str, sent_to: str | None = None) -> Path:
+    if sent_to is not None:  # the repository without the send, then the real send
+        make_alliance(root, status=status, templates=templates, signers=signers, gitignore=gitignore,
+                      body_extra=body_extra, message=message)
+        sent = run("review", "send", "child-protection", "--partner", sent_to, "--repo", str(root))
+        assert sent.code == 0, sent.err
+        return root
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     if templates:
