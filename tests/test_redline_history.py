@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from conftest import PARTNERS, git, run, write
-from helpers.alliance import copy_templates
+from helpers.alliance import borrow_font_objects, copy_templates
 from helpers.pandoc_reads import docx_read, docx_words, read_many
 from helpers.redline_texts import SENTENCES, TITLE, sample, statement_md
 
@@ -102,6 +102,7 @@ def history(tmp_path_factory):
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     copy_templates(root / "templates")
+    borrow_font_objects(root)
     write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
     for partner_id, (name, short, kind) in PARTNERS.items():
         write(root / "partners" / f"{partner_id}.yaml", f"id: {partner_id}\nname: \"{name}\"\nshort: {short}\n"

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from conftest import ROOT, git, run
+from helpers.alliance import borrow_font_objects
 from helpers.word import WordEdits
 
 SAMPLES = sorted(path.name for path in (ROOT / "statements").iterdir() if (path / "statement.md").exists())
@@ -19,6 +20,7 @@ def samples_repo(tmp_path_factory):
     root = tmp_path_factory.mktemp("samples") / "alliance"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
+    borrow_font_objects(root)  # the fonts' blobs are there already: `git add` does not compress them again
     for name in ("statements", "partners", "templates"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("reviews", "build"))
     shutil.copy(ROOT / "accord.yaml", root / "accord.yaml")

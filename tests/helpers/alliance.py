@@ -284,6 +284,33 @@ def _template_folder() -> Path:
     return _FOLDER[0]
 
 
+def borrow_font_objects(root: Path) -> None:
+    """Let the new repository at root borrow (git's alternates) this process's packed objects of the house
+    fonts: its `git add` then finds their blobs there instead of compressing 5.8 MB again, and seal's repack
+    copies them from that pack as they are (0.6 s of CPU for each template with templates/ before, 0.1 s now).
+    seal makes the repository whole again (its own pack) and drops the alternates."""
+    alternates = root / ".git" / "objects" / "info" / "alternates"
+    alternates.parent.mkdir(parents=True, exist_ok=True)
+    with open(alternates, "a", encoding="utf-8") as handle:
+        handle.write(f"{_font_objects()}\n")
+
+
+def _font_objects() -> Path:
+    """A git object store of this process holding the blobs of the house fonts in one pack, sealed."""
+    store = _template_folder() / "font-objects.git"
+    if not store.exists():
+        fonts = sorted(str(path) for path in _shared_fonts().iterdir())
+        subprocess.run(["git", "init", "-q", "--bare", str(store)], check=True, capture_output=True)
+        blobs = subprocess.run(["git", "-C", str(store), "hash-object", "-w", "--stdin-paths"], input="\n".join(fonts),
+                               check=True, capture_output=True, text=True).stdout
+        subprocess.run(["git", "-C", str(store), "pack-objects", "-q", str(store / "objects" / "pack" / "pack")],
+                       input=blobs, check=True, capture_output=True, text=True)
+        git(store, "prune-packed")
+        for path in sorted((store / "objects" / "pack").iterdir()):
+            SHARED.watch(path, mtime=False)
+    return store / "objects"
+
+
 def _shared_fonts() -> Path:
     """This process's copy of templates/fonts, sealed: every repository's fonts are hard links to it."""
     fonts = _template_folder() / "fonts"
@@ -306,6 +333,7 @@ def _build_alliance(root: Path, *, status: str, templates: bool, signers: bool, 
     git(root, "init", "-q", "-b", "main")
     if templates:
         copy_templates(root / "templates")
+        borrow_font_objects(root)
     if gitignore is not None:
         write(root / ".gitignore", gitignore)
     write(root / "accord.yaml", "organization: Test Alliance\nteam: Test Team\n")
