@@ -11,7 +11,7 @@ from ..errors import LedgerError, Problem
 from ..fsutil import link_on_the_way
 from ..statement import Statement, with_earlier_bindings
 from .memo import ParseMemo, StatementSummary
-from .reading import read_record, read_records
+from .reading import bulk_reading, read_record, read_records
 from .positions import POSITION_LETTERS, Position
 from .records import Endorser, Record
 
@@ -276,14 +276,15 @@ def ledger_statuses(repo: Repo, ids: list[str] | tuple[str, ...] = (), lifecycle
     order = _partner_order(repo)
     memo = ParseMemo.open(repo)
     results: list[LedgerStatus | UnreadableStatement] = []
-    for statement_id in repo.resolve_ids(list(ids)):
-        try:
-            statement = memo.statement(repo, statement_id)
-        except StatementError as error:
-            results.append(UnreadableStatement(statement_id, str(error)))
-            continue
-        results.append(_status_of(repo, statement, partners, order, memo, lifecycle))
-    memo.save(complete=not ids)
+    with bulk_reading():
+        for statement_id in repo.resolve_ids(list(ids)):
+            try:
+                statement = memo.statement(repo, statement_id)
+            except StatementError as error:
+                results.append(UnreadableStatement(statement_id, str(error)))
+                continue
+            results.append(_status_of(repo, statement, partners, order, memo, lifecycle))
+        memo.save(complete=not ids)
     return results
 
 
