@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from accord import ledger
-from accord.ledger import (POSITIONS, Evidence, Record, Reservation, evaluate, ledger_status, ledger_statuses,
+from accord.ledger import (POSITIONS, Evidence, Position, Record, Reservation, evaluate, ledger_status, ledger_statuses,
                            parse_record, record_from_bytes, signatories)
 from accord.partners import Partner
 from accord.repo import Repo
@@ -297,6 +297,9 @@ def test_the_quick_reader_takes_the_form_accord_writes():
     assert quick is not None
     assert quick == full_read(data)[0]
     assert quick.evidence == Evidence("letter", "A/1")
+    # made without the dataclass's __init__ (see reading._validated): the same object all the same
+    assert vars(quick) == vars(full_read(data)[0]) and hash(quick) == hash(full_read(data)[0])
+    assert type(quick.position) is Position and type(quick.evidence) is Evidence
 
 
 def test_the_memo_stays_out_of_the_work_tree(repo):

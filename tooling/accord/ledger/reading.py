@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 
 from ..errors import LedgerError, Problem
@@ -14,6 +15,7 @@ from ..fsutil import read_repo_bytes
 from ..yamlio import (MAX_FILE_BYTES, NotPlain, YAMLProblem, decode_text, load_yaml, plain_characters, plain_scalar,
                       read_text_file)
 from ..schema import Schema, _convert
+from .positions import Position
 from .records import RECORD, Evidence, Record, Reservation
 
 
@@ -140,8 +142,28 @@ def _quick_record(data_bytes: bytes, text: str, path: Path | None, record_sha256
         return None
     reservations = values["reservations"]
     values["reservations"] = tuple(Reservation(**item) for item in reservations) if reservations else ()
-    values["evidence"] = Evidence(**values["evidence"]) if values["evidence"] else None
-    return Record(**values, path=path, record_sha256=record_sha256 or hashlib.sha256(data_bytes).hexdigest())
+    evidence = values["evidence"]
+    values["evidence"] = _validated(Evidence, evidence) if evidence else None
+    values["position"] = Position(values["position"])  # what Record.__post_init__ makes of it
+    values["path"] = path
+    values["record_sha256"] = record_sha256 or hashlib.sha256(data_bytes).hexdigest()
+    return _validated(Record, values)
+
+
+_new = object.__new__
+_FIELDS = {cls: frozenset(f.name for f in fields(cls)) for cls in (Record, Evidence)}
+
+
+def _validated(cls: type, values: dict):
+    """cls(**values) for values _valid_values has checked and converted: the same object, made without the frozen
+    dataclass's __init__ (a call of object.__setattr__ per field: at 10,000 records two thirds of making them).
+    Values that are not exactly the fields go to the constructor, which says what is wrong; tests/test_ledger.py
+    holds the records equal to the full reader's."""
+    if values.keys() != _FIELDS[cls]:
+        return cls(**values)
+    instance = _new(cls)
+    instance.__dict__.update(values)
+    return instance
 
 
 # -- the quick validation ----------------------------------------------------------------
@@ -151,9 +173,6 @@ def _quick_record(data_bytes: bytes, text: str, path: Path | None, record_sha256
 # out once per run. Any problem sends the record to the full reader, which names it.
 
 _FAILED = object()
-# (the field's id, the value's class, the value) -> the value converted, or _FAILED; the fields are those of the
-# module-level schemas, which live as long as the process
-_CONVERTED: dict[tuple[int, type, object], object] = {}
 
 
 def _valid_values(schema: Schema, data: dict) -> dict | None:
@@ -170,7 +189,7 @@ def _valid_values(schema: Schema, data: dict) -> dict | None:
         entry = by_key.get(key)
         if entry is None:  # an unknown key
             return None
-        f, attr = entry
+        f, attr, cache = entry
         if value is None:
             if f.required:
                 return None
@@ -194,15 +213,16 @@ def _valid_values(schema: Schema, data: dict) -> dict | None:
                 items.append(item)
             value = items
         else:
-            cache_key = (id(f), value.__class__, value)  # the class too: 1 == True, but not as a field's value
-            converted = _CONVERTED.get(cache_key, _CONVERTED)
-            if converted is _CONVERTED:
+            # a string by itself; any other value with its class (1 == True, but not as a field's value)
+            cache_key = value if value.__class__ is str else (value.__class__, value)
+            converted = cache.get(cache_key, cache)
+            if converted is cache:
                 converted, problems = _convert(f, f.type, value, "", 1, f.key)
                 if problems:
                     converted = _FAILED
-                if len(_CONVERTED) >= 50_000:
-                    _CONVERTED.clear()
-                _CONVERTED[cache_key] = converted
+                if len(cache) >= 10_000:
+                    cache.clear()
+                cache[cache_key] = converted
             if converted is _FAILED:
                 return None
             value = converted
@@ -214,11 +234,12 @@ _plans: dict[int, tuple] = {}  # by the schema's id (a Schema hashes all its fie
 
 
 def _plan(schema: Schema) -> tuple:
-    """(the schema, field and attribute by key, the defaults by attribute, the required keys); no fields for a
-    schema with renamed keys (the full reader warns about those)."""
+    """(the schema, field, attribute and conversions by key, the defaults by attribute, the required keys); no fields
+    for a schema with renamed keys (the full reader warns about those)."""
     if any(f.renamed_from for f in schema.fields):
         return schema, None, {}, frozenset()
-    return (schema, {f.key: (f, f.attr) for f in schema.fields}, {f.attr: f.default for f in schema.fields},
+    # each field with its conversions: the value -> the value converted, or _FAILED
+    return (schema, {f.key: (f, f.attr, {}) for f in schema.fields}, {f.attr: f.default for f in schema.fields},
             frozenset(f.key for f in schema.fields if f.required))
 
 
