@@ -156,7 +156,7 @@ class ParseMemo:
         from ..fsutil import write_atomic
 
         try:
-            write_atomic(self.path, json.dumps({"code": _code_stamp(), "entries": entries}, ensure_ascii=False))
+            write_atomic(self.path, json.dumps({"code": _code_stamp(), "entries": entries}, ensure_ascii=False, check_circular=False))
         except OSError:
             pass  # a read-only clone still works, only slower
 
