@@ -82,10 +82,12 @@ class ParseMemo:
         from ..statement import EndorsementPolicy
 
         path = repo.statement_file(statement_id)
-        try:
-            data = read_repo_bytes(path)
-        except OSError:
-            data = None
+        data = _read_small(path)  # None for a link on the way, or a file too large or unreadable: then
+        if data is None:  # read_repo_bytes, or load_statement below, names the fault
+            try:
+                data = read_repo_bytes(path)
+            except OSError:
+                data = None
         key = hashlib.sha256(data).hexdigest() if data is not None else None
         facts = self._recall(key, f"statement:{statement_id}") if key else None
         if facts is not None:
