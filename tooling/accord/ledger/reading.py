@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import LedgerError, Problem
 from ..fsutil import read_repo_bytes
@@ -150,19 +151,19 @@ def _quick_record(data_bytes: bytes, text: str, path: Path | None, record_sha256
     return _validated(Record, values)
 
 
-_new = object.__new__
-_FIELDS = {cls: frozenset(f.name for f in fields(cls)) for cls in (Record, Evidence)}
+_Made = TypeVar("_Made")
+_FIELDS: dict[type, frozenset[str]] = {cls: frozenset(f.name for f in fields(cls)) for cls in (Record, Evidence)}
 
 
-def _validated(cls: type, values: dict):
+def _validated(cls: type[_Made], values: dict) -> _Made:
     """cls(**values) for values _valid_values has checked and converted: the same object, made without the frozen
     dataclass's __init__ (a call of object.__setattr__ per field: at 10,000 records two thirds of making them).
     Values that are not exactly the fields go to the constructor, which says what is wrong; tests/test_ledger.py
     holds the records equal to the full reader's."""
     if values.keys() != _FIELDS[cls]:
         return cls(**values)
-    instance = _new(cls)
-    instance.__dict__.update(values)
+    instance = object.__new__(cls)
+    vars(instance).update(values)
     return instance
 
 
