@@ -185,6 +185,9 @@ def test_status_of_every_statement_remembers_parses_by_content_and_notices_a_cha
     assert (repo / ".git/accord/ledger-memo.json").exists()
     (again,) = ledger_statuses(Repo(repo))
     assert again.as_dict() == first.as_dict()
+    # the records recalled from the memo are the records read from their files, to every field and type
+    assert [vars(s.record) for s in again.standings] == [vars(s.record) for s in first.standings]
+    assert [type(s.record.position) for s in again.standings] == [Position, Position]
     file_record(repo, "iom", "object")
     write(repo / S, STATEMENT.format(id="child-protection", status="final"))
     (changed,) = ledger_statuses(Repo(repo))

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from ..errors import Problem
 from ..fsutil import link_on_the_way, read_repo_bytes
 from ..yamlio import MAX_FILE_BYTES
-from .reading import read_record, record_from_bytes
+from .positions import Position
+from .reading import _validated, read_record, record_from_bytes
 from .records import Evidence, Record, Reservation
 
 if TYPE_CHECKING:
@@ -201,12 +202,15 @@ def _record_to_memo(record: Record) -> list:
 def _record_from_memo(fields: list, path: Path | None, record_sha256: str) -> Record:
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
      evidence, supersedes, date, reason, unregistered) = fields
-    return Record(statement=statement, partner=partner, position=position, text_sha256=text_hash,
-                  signatory=signatory, recorded_at=dt.date.fromisoformat(recorded_at), commit=commit, recorded_by=recorded_by,
-                  reservations=tuple(Reservation(text, paragraph) for text, paragraph in reservations),
-                  evidence=Evidence(*evidence) if evidence else None, supersedes=supersedes,
-                  date=dt.date.fromisoformat(date) if date else None, reason=reason,
-                  unregistered_signatory=unregistered, path=path, record_sha256=record_sha256)
+    # what Record(...) would make of these values (Position as its __post_init__ makes it), without its __init__
+    return _validated(Record, {
+        "statement": statement, "partner": partner, "position": Position(position), "text_sha256": text_hash,
+        "signatory": signatory, "recorded_at": dt.date.fromisoformat(recorded_at), "commit": commit,
+        "recorded_by": recorded_by,
+        "reservations": tuple(Reservation(text, paragraph) for text, paragraph in reservations),
+        "evidence": Evidence(*evidence) if evidence else None, "supersedes": supersedes,
+        "date": dt.date.fromisoformat(date) if date else None, "reason": reason, "unregistered_signatory": unregistered,
+        "path": path, "record_sha256": record_sha256})
 
 
 def _code_stamp() -> str:
