@@ -129,7 +129,7 @@ class ParseMemo:
                 return _record_from_memo(fields, path, key), []
             except (TypeError, ValueError, KeyError):
                 pass
-        record, problems = record_from_bytes(data, display, path)
+        record, problems = record_from_bytes(data, display, path, key)
         if record is not None:
             self.used[key] = ["record", _record_to_memo(record)]
         return record, problems

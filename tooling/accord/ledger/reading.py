@@ -64,12 +64,15 @@ def read_record(path: Path, display: str) -> tuple[Record | None, list[Problem]]
     return record_from_bytes(data_bytes, display, path)
 
 
-def record_from_bytes(data_bytes: bytes, display: str, path: Path | None = None) -> tuple[Record | None, list[Problem]]:
-    """A record from its bytes: the quick reader for the form accord writes, the full YAML reader otherwise."""
+def record_from_bytes(data_bytes: bytes, display: str, path: Path | None = None, record_sha256: str | None = None
+                      ) -> tuple[Record | None, list[Problem]]:
+    """A record from its bytes: the quick reader for the form accord writes, the full YAML reader otherwise.
+
+    record_sha256: the SHA-256 of data_bytes, when the caller has it (the parse memo's key)."""
     text, problem = decode_text(data_bytes, display)
     if problem or text is None:
         return None, [problem] if problem else []
-    record = _quick_record(data_bytes, text, path)
+    record = _quick_record(data_bytes, text, path, record_sha256)
     if record is not None:
         return record, []
     return parse_record(data_bytes, text, display, path)
