@@ -198,6 +198,30 @@ def test_status_of_every_statement_remembers_parses_by_content_and_notices_a_cha
     )
 
 
+def test_reading_the_ledger_pauses_the_garbage_collector_and_leaves_it_as_it_found_it(repo):
+    import gc
+
+    from accord.ledger.reading import bulk_reading
+
+    file_record(repo, "unicef")
+    assert gc.isenabled()
+    ledger_statuses(Repo(repo))
+    assert gc.isenabled()
+    with bulk_reading():
+        assert not gc.isenabled()
+        with bulk_reading():  # nested (status around ledger_statuses): the inner one does not resume it
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk_reading():
+            pass
+        assert not gc.isenabled()  # paused by someone else: left paused
+    finally:
+        gc.enable()
+
+
 def test_a_broken_memo_is_ignored(repo):
     file_record(repo, "unicef")
     ledger_statuses(Repo(repo))
