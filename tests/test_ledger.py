@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from accord import ledger
-from accord.ledger import (POSITIONS, Evidence, Record, Reservation, evaluate, ledger_status, ledger_statuses,
+from accord.ledger import (POSITIONS, Evidence, Position, Record, Reservation, evaluate, ledger_status, ledger_statuses,
                            parse_record, record_from_bytes, signatories)
 from accord.partners import Partner
 from accord.repo import Repo
@@ -185,6 +185,9 @@ def test_status_of_every_statement_remembers_parses_by_content_and_notices_a_cha
     assert (repo / ".git/accord/ledger-memo.json").exists()
     (again,) = ledger_statuses(Repo(repo))
     assert again.as_dict() == first.as_dict()
+    # the records recalled from the memo are the records read from their files, to every field and type
+    assert [vars(s.record) for s in again.standings] == [vars(s.record) for s in first.standings]
+    assert [type(s.record.position) for s in again.standings] == [Position, Position]
     file_record(repo, "iom", "object")
     write(repo / S, STATEMENT.format(id="child-protection", status="final"))
     (changed,) = ledger_statuses(Repo(repo))
@@ -193,6 +196,30 @@ def test_status_of_every_statement_remembers_parses_by_content_and_notices_a_cha
         "1 partner holds a counting position on the current text; 2 are needed",
         "objection in force: IOM objects (recorded 2026-11-28)",
     )
+
+
+def test_reading_the_ledger_pauses_the_garbage_collector_and_leaves_it_as_it_found_it(repo):
+    import gc
+
+    from accord.ledger.reading import bulk_reading
+
+    file_record(repo, "unicef")
+    assert gc.isenabled()
+    ledger_statuses(Repo(repo))
+    assert gc.isenabled()
+    with bulk_reading():
+        assert not gc.isenabled()
+        with bulk_reading():  # nested (status around ledger_statuses): the inner one does not resume it
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk_reading():
+            pass
+        assert not gc.isenabled()  # paused by someone else: left paused
+    finally:
+        gc.enable()
 
 
 def test_a_broken_memo_is_ignored(repo):
@@ -297,6 +324,9 @@ def test_the_quick_reader_takes_the_form_accord_writes():
     assert quick is not None
     assert quick == full_read(data)[0]
     assert quick.evidence == Evidence("letter", "A/1")
+    # made without the dataclass's __init__ (see reading._validated): the same object all the same
+    assert vars(quick) == vars(full_read(data)[0]) and hash(quick) == hash(full_read(data)[0])
+    assert type(quick.position) is Position and type(quick.evidence) is Evidence
 
 
 def test_the_memo_stays_out_of_the_work_tree(repo):

@@ -119,8 +119,8 @@ class Repo:
                        inputs=["repo"])
 
     # -- places -------------------------------------------------------------
-    @property
-    def statements_dir(self) -> Path:
+    @cached_property
+    def statements_dir(self) -> Path:  # made once: every statement's places start here
         return self.root / "statements"
 
     @property
@@ -149,10 +149,10 @@ class Repo:
         return self.statements_dir / statement_id
 
     def statement_file(self, statement_id: str) -> Path:
-        return self.statements_dir / statement_id / "statement.md"
+        return self.statements_dir.joinpath(statement_id, "statement.md")
 
     def endorsements_dir(self, statement_id: str) -> Path:
-        return self.statements_dir / statement_id / "endorsements"
+        return self.statements_dir.joinpath(statement_id, "endorsements")
 
     def rel(self, path: Path) -> str:
         """A path as shown to users: relative to the repo root, with forward slashes."""

@@ -164,16 +164,32 @@ def build(cls: type, values: dict, **extra: Any) -> Any:
     """An instance of a dataclass declared with `field` from validated values (extra: its attributes without a
     schema), nested maps made too and lists made tuples, so that the instance is hashable like its defaults."""
     made = dict(values)
+    plan = _BUILD_PLANS.get(cls)
+    if plan is None:
+        plan = _BUILD_PLANS[cls] = _build_plan(cls)
+    for name, is_list, of in plan:
+        value = made.get(name)
+        if value is None:
+            continue
+        if is_list:
+            made[name] = tuple(build(of, one) if of else one for one in value)
+        elif of and isinstance(value, dict):  # not a default, which is an instance already
+            made[name] = build(of, value)
+    return cls(**made, **extra)
+
+
+# a dataclass -> (name, a list?, the dataclass its items or its map hold) of each field with a schema, in order:
+# dataclasses.fields() and the metadata lookups once per class, not once per statement read
+_BUILD_PLANS: dict[type, tuple[tuple[str, bool, type | None], ...]] = {}
+
+
+def _build_plan(cls: type) -> tuple[tuple[str, bool, type | None], ...]:
+    plan = []
     for item in dataclasses.fields(cls):
         spec = item.metadata.get("accord")
-        value = made.get(item.name)
-        if spec is None or value is None:
-            continue
-        if spec["type"].startswith("list:"):
-            made[item.name] = tuple(build(spec["of"], one) if spec["of"] else one for one in value)
-        elif spec["of"] and isinstance(value, dict):  # not a default, which is an instance already
-            made[item.name] = build(spec["of"], value)
-    return cls(**made, **extra)
+        if spec is not None:
+            plan.append((item.name, spec["type"].startswith("list:"), spec["of"]))
+    return tuple(plan)
 
 
 def _convert(f: Field, type_: str, value: Any, path: str, line: int | None, label: str) -> tuple[Any, list[Problem]]:

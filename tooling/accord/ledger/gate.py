@@ -11,7 +11,7 @@ from ..errors import LedgerError, Problem
 from ..fsutil import link_on_the_way
 from ..statement import Statement, with_earlier_bindings
 from .memo import ParseMemo, StatementSummary
-from .reading import read_record, read_records
+from .reading import bulk_reading, read_record, read_records
 from .positions import POSITION_LETTERS, Position
 from .records import Endorser, Record
 
@@ -276,14 +276,15 @@ def ledger_statuses(repo: Repo, ids: list[str] | tuple[str, ...] = (), lifecycle
     order = _partner_order(repo)
     memo = ParseMemo.open(repo)
     results: list[LedgerStatus | UnreadableStatement] = []
-    for statement_id in repo.resolve_ids(list(ids)):
-        try:
-            statement = memo.statement(repo, statement_id)
-        except StatementError as error:
-            results.append(UnreadableStatement(statement_id, str(error)))
-            continue
-        results.append(_status_of(repo, statement, partners, order, memo, lifecycle))
-    memo.save(complete=not ids)
+    with bulk_reading():
+        for statement_id in repo.resolve_ids(list(ids)):
+            try:
+                statement = memo.statement(repo, statement_id)
+            except StatementError as error:
+                results.append(UnreadableStatement(statement_id, str(error)))
+                continue
+            results.append(_status_of(repo, statement, partners, order, memo, lifecycle))
+        memo.save(complete=not ids)
     return results
 
 
@@ -294,10 +295,12 @@ def _status_of(repo: Repo, statement: Statement, partners: dict[str, Partner], o
     problems: list[Problem] = []
     signed: set[str] = set()
     try:
-        entries = sorted(os.listdir(folder))
+        # iterdir: each entry's Path made from the listing, not parsed again as `folder / name` would (10,000 records)
+        paths = {path.name: path for path in folder.iterdir()}
     except (FileNotFoundError, NotADirectoryError):
-        entries = []
-    names = set(entries)
+        paths = {}
+    entries = sorted(paths)
+    names = paths.keys()
     display_folder = f"statements/{statement.id}/endorsements"
     folder_checked = bool(entries) and link_on_the_way(folder) is None  # once for all its records
     folder_name = os.fspath(folder)
@@ -306,8 +309,8 @@ def _status_of(repo: Repo, statement: Statement, partners: dict[str, Partner], o
             continue
         partner_id = name[:-5]
         display = f"{display_folder}/{name}"
-        record, found = (memo.record(folder / name, display, folder_checked, f"{folder_name}{os.sep}{name}") if memo
-                         else read_record(folder / name, display))
+        record, found = (memo.record(paths[name], display, folder_checked, f"{folder_name}{os.sep}{name}") if memo
+                         else read_record(paths[name], display))
         problems.extend(found)
         if record is not None:
             records[partner_id] = record

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from ..errors import Problem
 from ..fsutil import link_on_the_way, read_repo_bytes
 from ..yamlio import MAX_FILE_BYTES
-from .reading import read_record, record_from_bytes
+from .positions import Position
+from .reading import _validated, read_record, record_from_bytes
 from .records import Evidence, Record, Reservation
 
 if TYPE_CHECKING:
@@ -82,10 +83,12 @@ class ParseMemo:
         from ..statement import EndorsementPolicy
 
         path = repo.statement_file(statement_id)
-        try:
-            data = read_repo_bytes(path)
-        except OSError:
-            data = None
+        data = _read_small(path)  # None for a link on the way, or a file too large or unreadable: then
+        if data is None:  # read_repo_bytes, or load_statement below, names the fault
+            try:
+                data = read_repo_bytes(path)
+            except OSError:
+                data = None
         key = hashlib.sha256(data).hexdigest() if data is not None else None
         facts = self._recall(key, f"statement:{statement_id}") if key else None
         if facts is not None:
@@ -126,7 +129,7 @@ class ParseMemo:
                 return _record_from_memo(fields, path, key), []
             except (TypeError, ValueError, KeyError):
                 pass
-        record, problems = record_from_bytes(data, display, path)
+        record, problems = record_from_bytes(data, display, path, key)
         if record is not None:
             self.used[key] = ["record", _record_to_memo(record)]
         return record, problems
@@ -156,7 +159,7 @@ class ParseMemo:
         from ..fsutil import write_atomic
 
         try:
-            write_atomic(self.path, json.dumps({"code": _code_stamp(), "entries": entries}, ensure_ascii=False))
+            write_atomic(self.path, json.dumps({"code": _code_stamp(), "entries": entries}, ensure_ascii=False, check_circular=False))
         except OSError:
             pass  # a read-only clone still works, only slower
 
@@ -199,12 +202,15 @@ def _record_to_memo(record: Record) -> list:
 def _record_from_memo(fields: list, path: Path | None, record_sha256: str) -> Record:
     (statement, partner, position, text_hash, signatory, recorded_at, commit, recorded_by, reservations,
      evidence, supersedes, date, reason, unregistered) = fields
-    return Record(statement=statement, partner=partner, position=position, text_sha256=text_hash,
-                  signatory=signatory, recorded_at=dt.date.fromisoformat(recorded_at), commit=commit, recorded_by=recorded_by,
-                  reservations=tuple(Reservation(text, paragraph) for text, paragraph in reservations),
-                  evidence=Evidence(*evidence) if evidence else None, supersedes=supersedes,
-                  date=dt.date.fromisoformat(date) if date else None, reason=reason,
-                  unregistered_signatory=unregistered, path=path, record_sha256=record_sha256)
+    # what Record(...) would make of these values (Position as its __post_init__ makes it), without its __init__
+    return _validated(Record, {
+        "statement": statement, "partner": partner, "position": Position(position), "text_sha256": text_hash,
+        "signatory": signatory, "recorded_at": dt.date.fromisoformat(recorded_at), "commit": commit,
+        "recorded_by": recorded_by,
+        "reservations": tuple(Reservation(text, paragraph) for text, paragraph in reservations),
+        "evidence": Evidence(*evidence) if evidence else None, "supersedes": supersedes,
+        "date": dt.date.fromisoformat(date) if date else None, "reason": reason, "unregistered_signatory": unregistered,
+        "path": path, "record_sha256": record_sha256})
 
 
 def _code_stamp() -> str:

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import LedgerError, Problem
 from ..fsutil import read_repo_bytes
 from ..yamlio import (MAX_FILE_BYTES, NotPlain, YAMLProblem, decode_text, load_yaml, plain_characters, plain_scalar,
                       read_text_file)
 from ..schema import Schema, _convert
+from .positions import Position
 from .records import RECORD, Evidence, Record, Reservation
+
+
+@contextmanager
+def bulk_reading() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while thousands of files are read.
+
+    Reading a record makes a dozen small objects, none in a reference cycle (reference
+    counting frees them), yet each few hundred of them set off a collection that walks every
+    object still alive: at 10,000 records that was an eighth of a cold `status`. Whatever
+    cycles there are get collected when the collector runs again, after the block.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_record(data_bytes: bytes, text: str, display: str, path: Path | None = None) -> tuple[Record | None, list[Problem]]:
@@ -40,12 +64,15 @@ def read_record(path: Path, display: str) -> tuple[Record | None, list[Problem]]
     return record_from_bytes(data_bytes, display, path)
 
 
-def record_from_bytes(data_bytes: bytes, display: str, path: Path | None = None) -> tuple[Record | None, list[Problem]]:
-    """A record from its bytes: the quick reader for the form accord writes, the full YAML reader otherwise."""
+def record_from_bytes(data_bytes: bytes, display: str, path: Path | None = None, record_sha256: str | None = None
+                      ) -> tuple[Record | None, list[Problem]]:
+    """A record from its bytes: the quick reader for the form accord writes, the full YAML reader otherwise.
+
+    record_sha256: the SHA-256 of data_bytes, when the caller has it (the parse memo's key)."""
     text, problem = decode_text(data_bytes, display)
     if problem or text is None:
         return None, [problem] if problem else []
-    record = _quick_record(data_bytes, text, path)
+    record = _quick_record(data_bytes, text, path, record_sha256)
     if record is not None:
         return record, []
     return parse_record(data_bytes, text, display, path)
@@ -119,8 +146,28 @@ def _quick_record(data_bytes: bytes, text: str, path: Path | None, record_sha256
         return None
     reservations = values["reservations"]
     values["reservations"] = tuple(Reservation(**item) for item in reservations) if reservations else ()
-    values["evidence"] = Evidence(**values["evidence"]) if values["evidence"] else None
-    return Record(**values, path=path, record_sha256=record_sha256 or hashlib.sha256(data_bytes).hexdigest())
+    evidence = values["evidence"]
+    values["evidence"] = _validated(Evidence, evidence) if evidence else None
+    values["position"] = Position(values["position"])  # what Record.__post_init__ makes of it
+    values["path"] = path
+    values["record_sha256"] = record_sha256 or hashlib.sha256(data_bytes).hexdigest()
+    return _validated(Record, values)
+
+
+_Made = TypeVar("_Made")
+_FIELDS: dict[type, frozenset[str]] = {cls: frozenset(f.name for f in fields(cls)) for cls in (Record, Evidence)}
+
+
+def _validated(cls: type[_Made], values: dict) -> _Made:
+    """cls(**values) for values _valid_values has checked and converted: the same object, made without the frozen
+    dataclass's __init__ (a call of object.__setattr__ per field: at 10,000 records two thirds of making them).
+    Values that are not exactly the fields go to the constructor, which says what is wrong; tests/test_ledger.py
+    holds the records equal to the full reader's."""
+    if values.keys() != _FIELDS[cls]:
+        return cls(**values)
+    instance = object.__new__(cls)
+    vars(instance).update(values)
+    return instance
 
 
 # -- the quick validation ----------------------------------------------------------------
@@ -130,9 +177,6 @@ def _quick_record(data_bytes: bytes, text: str, path: Path | None, record_sha256
 # out once per run. Any problem sends the record to the full reader, which names it.
 
 _FAILED = object()
-# (the field's id, the value's class, the value) -> the value converted, or _FAILED; the fields are those of the
-# module-level schemas, which live as long as the process
-_CONVERTED: dict[tuple[int, type, object], object] = {}
 
 
 def _valid_values(schema: Schema, data: dict) -> dict | None:
@@ -149,7 +193,7 @@ def _valid_values(schema: Schema, data: dict) -> dict | None:
         entry = by_key.get(key)
         if entry is None:  # an unknown key
             return None
-        f, attr = entry
+        f, attr, cache = entry
         if value is None:
             if f.required:
                 return None
@@ -173,15 +217,16 @@ def _valid_values(schema: Schema, data: dict) -> dict | None:
                 items.append(item)
             value = items
         else:
-            cache_key = (id(f), value.__class__, value)  # the class too: 1 == True, but not as a field's value
-            converted = _CONVERTED.get(cache_key, _CONVERTED)
-            if converted is _CONVERTED:
+            # a string by itself; any other value with its class (1 == True, but not as a field's value)
+            cache_key = value if value.__class__ is str else (value.__class__, value)
+            converted = cache.get(cache_key, cache)
+            if converted is cache:
                 converted, problems = _convert(f, f.type, value, "", 1, f.key)
                 if problems:
                     converted = _FAILED
-                if len(_CONVERTED) >= 50_000:
-                    _CONVERTED.clear()
-                _CONVERTED[cache_key] = converted
+                if len(cache) >= 10_000:
+                    cache.clear()
+                cache[cache_key] = converted
             if converted is _FAILED:
                 return None
             value = converted
@@ -193,11 +238,12 @@ _plans: dict[int, tuple] = {}  # by the schema's id (a Schema hashes all its fie
 
 
 def _plan(schema: Schema) -> tuple:
-    """(the schema, field and attribute by key, the defaults by attribute, the required keys); no fields for a
-    schema with renamed keys (the full reader warns about those)."""
+    """(the schema, field, attribute and conversions by key, the defaults by attribute, the required keys); no fields
+    for a schema with renamed keys (the full reader warns about those)."""
     if any(f.renamed_from for f in schema.fields):
         return schema, None, {}, frozenset()
-    return (schema, {f.key: (f, f.attr) for f in schema.fields}, {f.attr: f.default for f in schema.fields},
+    # each field with its conversions: the value -> the value converted, or _FAILED
+    return (schema, {f.key: (f, f.attr, {}) for f in schema.fields}, {f.attr: f.default for f in schema.fields},
             frozenset(f.key for f in schema.fields if f.required))
 
 
