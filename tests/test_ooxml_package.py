@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import zipfile
+import zlib
 
 from conftest import ROOT
 
@@ -41,3 +42,33 @@ def test_a_package_is_written_as_zipfile_writes_it_and_a_font_seen_before_deflat
     with zipfile.ZipFile(io.BytesIO(changed.to_bytes())) as written:
         assert written.testzip() is None
         assert written.read("word/fonts/font2.odttf") == font
+
+
+def test_a_font_deflated_by_an_earlier_process_comes_from_the_cache_folder_and_a_wrong_stream_is_refused(
+        tmp_path, monkeypatch):
+    from collections import OrderedDict
+
+    from accord.ooxml import package as package_module
+    from accord.ooxml.package import Package
+    from accord.outputcache import write_verified
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    subset = os.urandom(9_000) * 3  # 27 KB, as a font subset: above the 16 KiB from which streams are kept
+    docx = _zip({"[Content_Types].xml": b"<Types/>", "word/fonts/font1.odttf": subset})
+    monkeypatch.setattr(package_module, "_deflated", OrderedDict())
+    assert Package(docx).to_bytes() == docx
+    stored = list((tmp_path / "cache" / "accord" / "deflate").glob("zlib-*/*"))
+    assert [path.name for path in stored] == [hashlib.sha256(subset).hexdigest()]
+
+    compressions = []  # a stream is stored right after it is compressed, and only then
+    real_store = package_module._store_stream
+    monkeypatch.setattr(package_module, "_store_stream", lambda *a: (compressions.append(a), real_store(*a))[1])
+    monkeypatch.setattr(package_module, "_deflated", OrderedDict())  # a new process
+    assert Package(docx).to_bytes() == docx
+    assert compressions == []
+
+    other = zlib.compressobj(6, zlib.DEFLATED, -15)
+    write_verified(stored[0], other.compress(b"not the font") + other.flush())  # whole, but of other bytes
+    monkeypatch.setattr(package_module, "_deflated", OrderedDict())
+    assert Package(docx).to_bytes() == docx
+    assert len(compressions) == 1

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+
 import accord.pandoc
 from accord.outputcache import OutputCache
 
@@ -30,3 +34,67 @@ def test_a_damaged_entry_is_made_again(tmp_path):
     assert cache.get(key) is None
     assert cache.get_or_make([b"input"], lambda: b"output") == b"output"
     assert cache.key([b"ab", b"c"]) != cache.key([b"a", b"bc"])
+
+
+# -- the stat memo: a build's input stamp without reading unchanged files again ---------------------------
+
+def _stamp_reading(root, monkeypatch):
+    """(stamp, files read) of a fresh RepoInputs over root, as a new process computes it."""
+    from accord import outputcache
+    from accord.render import inputs
+
+    monkeypatch.setattr(outputcache, "_file_hashes", {})
+    read = []
+    real = inputs.read_repo_bytes
+    monkeypatch.setattr(inputs, "read_repo_bytes", lambda path, *a, **k: (read.append(os.path.basename(path)),
+                                                                            real(path, *a, **k))[1])
+    repo_inputs = inputs.RepoInputs(root)
+    stamp = repo_inputs.stamp("s", root / "statements" / "s")
+    repo_inputs.remember_hashes()
+    return stamp, sorted(read)
+
+
+def _inputs_folder(tmp_path):
+    root = tmp_path / "repo"
+    for relative, text in (("templates/fonts/House.ttf", "font bytes"), ("templates/reference.docx", "reference"),
+                           ("partners/p.yaml", "id: p\n"), ("statements/s/statement.md", "text\n")):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_input_stamp_reads_a_file_again_only_when_its_stat_changed(tmp_path, monkeypatch):
+    from accord import outputcache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(outputcache, "_RACY_NS", 0)  # the files were just written: trust them at once
+    root = _inputs_folder(tmp_path)
+    first, read = _stamp_reading(root, monkeypatch)
+    assert read == ["House.ttf", "p.yaml", "reference.docx", "statement.md"]
+    again, read = _stamp_reading(root, monkeypatch)
+    assert (again, read) == (first, [])
+    assert outputcache.file_sha256(root / "templates" / "fonts" / "House.ttf") == \
+        hashlib.sha256(b"font bytes").hexdigest()  # the memo's hash serves the fonts' caches too
+
+    # the same size and modification time, other bytes: the change time moved, so it is read again
+    font = root / "templates" / "fonts" / "House.ttf"
+    before = font.stat()
+    font.write_text("FONT BYTES", encoding="utf-8")
+    os.utime(font, ns=(before.st_atime_ns, before.st_mtime_ns))
+    changed, read = _stamp_reading(root, monkeypatch)
+    assert changed != first and read == ["House.ttf"]
+
+
+def test_a_file_changed_just_before_its_reading_is_not_remembered_and_a_damaged_memo_is_empty(tmp_path, monkeypatch):
+    from accord.outputcache import StatMemo
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _inputs_folder(tmp_path)
+    first, read = _stamp_reading(root, monkeypatch)
+    again, read_again = _stamp_reading(root, monkeypatch)
+    assert again == first and read_again == read  # written this second: a write in the same tick would hide
+    memo = StatMemo(root)
+    memo.path.parent.mkdir(parents=True, exist_ok=True)
+    for damage in (b'{"', b"[]", json.dumps({str(root / "partners" / "p.yaml"): [1, 2, 3, 4, 5, "ab"]}).encode()):
+        memo.path.write_bytes(damage)
+        assert _stamp_reading(root, monkeypatch) == (first, read)

@@ -51,6 +51,84 @@ def remember_sha256(path: Path | str, data: bytes, before: os.stat_result) -> by
     return raw
 
 
+# -- file hashes kept across runs, by the files' full stat, as git's index keeps them --------------------
+
+_STAT_MEMO_FORMAT = 1
+_RACY_NS = 2_000_000_000   # a file changed within 2 s of its reading is not remembered
+_STAT_MEMO_ENTRIES = 20_000
+
+
+class StatMemo:
+    """SHA-256 of the files under one folder by their full stat (device, inode, size, modification and
+    change times), kept in the cache folder across runs as git's index keeps its hashes: a build stamps
+    its inputs without reading 6 MB of house fonts again (12 ms of a 3-page DOCX build's 380).
+
+    The change time cannot be set by a user (`touch -d` and `git checkout` both move it), so a file
+    whose bytes changed has another stat. A file whose times are within 2 s of its reading is not
+    remembered: a write in the same clock tick as the reading would leave the same stat behind
+    (git's "racy" files). A damaged memo is an empty one; a hit is remembered for `file_sha256` too,
+    so the fonts' cached facts and subsets are found without reading the fonts.
+    """
+
+    def __init__(self, folder: Path | str) -> None:
+        scope = hashlib.sha256(os.fsencode(os.path.abspath(folder))).hexdigest()[:32]
+        self.path = cache_root() / "stat-hashes" / f"{_STAT_MEMO_FORMAT}-{scope}.json"
+        self._lock = threading.Lock()
+        self._entries: dict[str, list[int | str]] = self._load()
+        self._changed = False
+
+    def _load(self) -> dict[str, list[int | str]]:
+        import json
+
+        try:
+            stored = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(stored, dict):
+            return {}
+        return {path: entry for path, entry in stored.items()
+                if isinstance(entry, list) and len(entry) == 6 and all(type(value) is int for value in entry[:5])
+                and isinstance(entry[5], str) and len(entry[5]) == 64}
+
+    @staticmethod
+    def _key(stat: os.stat_result) -> list[int]:
+        return [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+
+    def get(self, path: str, stat: os.stat_result) -> bytes | None:
+        """The SHA-256 of the file at path if it was hashed with this very stat, else None."""
+        with self._lock:
+            entry = self._entries.get(path)
+        if entry is None or entry[:5] != self._key(stat):
+            return None
+        hexdigest = str(entry[5])
+        try:
+            digest = bytes.fromhex(hexdigest)
+        except ValueError:
+            return None
+        with _hashes_lock:
+            _file_hashes[(path, stat.st_size, stat.st_mtime_ns)] = hexdigest
+        return digest
+
+    def put(self, path: str, stat: os.stat_result, digest: bytes, read_at_ns: int) -> None:
+        """Remember a file's hash, its stat taken before the reading that began at read_at_ns."""
+        if max(stat.st_mtime_ns, stat.st_ctime_ns) > read_at_ns - _RACY_NS:
+            return
+        with self._lock:
+            self._entries[path] = [*self._key(stat), digest.hex()]
+            self._changed = True
+
+    def save(self) -> None:
+        """Write the memo if it learned something (best effort; the newest entries when it grew too long)."""
+        import json
+
+        with self._lock:
+            if not self._changed:
+                return
+            entries = dict(list(self._entries.items())[-_STAT_MEMO_ENTRIES:])
+            self._changed = False
+        write_best_effort(self.path, json.dumps(entries, separators=(",", ":")).encode("utf-8"))
+
+
 def write_best_effort(path: Path, data: bytes) -> None:
     """Write a cache file whole or not at all (a temporary file renamed over it); a cache that cannot be
     written costs time, never a result."""

@@ -408,9 +408,11 @@ def shown_target(target: str) -> str:
 
 def may_hold_script_links(body: str) -> bool:
     """Whether a body could hold a link that runs code once pandoc decodes it (entities, escapes, spaces)."""
-    import html
+    if "&" in body:  # an entity needs one; without, the html module (its 2,000 entities) is not loaded
+        import html
 
-    compact = _CONTROL_OR_SPACE.sub("", html.unescape(body).replace("\\", "")).lower()
+        body = html.unescape(body)
+    compact = _CONTROL_OR_SPACE.sub("", body.replace("\\", "")).lower()
     return any(f"{scheme}:" in compact for scheme in SCRIPT_SCHEMES)
 
 

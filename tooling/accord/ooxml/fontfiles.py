@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
 from pathlib import Path
 
 from ..errors import BuildError
@@ -75,19 +77,38 @@ def _shown(path: Path, font_dir: Path) -> str:
 @dataclass(frozen=True)
 class _FontFacts:
     """What accord reads from a font file: its face, the code points it maps, and what fontTable.xml
-    says of it (OS/2 panose, Unicode ranges, code pages, serif or not)."""
+    says of it (OS/2 panose, Unicode ranges, code pages, serif or not).
+
+    The code points are kept as runs of consecutive ones (first, last, first, last ...) and made a set
+    only when asked: a DOCX build reads the facts of all 24 house faces to learn their faces, and asks
+    for the code points of two or three (the 29,000 code points of the house faces are 1,440 runs)."""
 
     family: str
     bold: bool
     italic: bool
-    codes: frozenset[int]
+    runs: tuple[int, ...]
     panose: str
     ranges: tuple[int, ...]
     code_pages: tuple[int, ...]
     serif: bool
 
+    @cached_property
+    def codes(self) -> frozenset[int]:
+        return frozenset(chain.from_iterable(map(range, self.runs[0::2], (last + 1 for last in self.runs[1::2]))))
 
-_FACTS_FORMAT = 1
+
+def code_runs(codes: frozenset[int] | set[int]) -> tuple[int, ...]:
+    """Code points as the runs of consecutive ones: (first, last, first, last ...), in order."""
+    runs: list[int] = []
+    for code in sorted(codes):
+        if runs and runs[-1] == code - 1:
+            runs[-1] = code
+        else:
+            runs += (code, code)
+    return tuple(runs)
+
+
+_FACTS_FORMAT = 2  # 2: code points as runs
 
 
 def _facts(path: Path, shown: str, number: int = 0) -> _FontFacts:
@@ -135,13 +156,13 @@ def _read_font_facts(path: Path, shown: str, number: int = 0) -> _FontFacts:
             names = font["name"]
             family = str(names.getDebugName(16) or names.getDebugName(1))
             os2 = font["OS/2"]
-            codes = frozenset(font.getBestCmap())
+            runs = code_runs(set(font.getBestCmap()))
             panose = os2.panose
             panose_hex = "".join(f"{getattr(panose, field):02X}" for field in (
                 "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
                 "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))
             return _FontFacts(
-                family=family, bold=bool(os2.fsSelection & 0x20), italic=bool(os2.fsSelection & 0x01), codes=codes,
+                family=family, bold=bool(os2.fsSelection & 0x20), italic=bool(os2.fsSelection & 0x01), runs=runs,
                 panose=panose_hex,
                 ranges=(os2.ulUnicodeRange1, os2.ulUnicodeRange2, os2.ulUnicodeRange3, os2.ulUnicodeRange4),
                 code_pages=(getattr(os2, "ulCodePageRange1", 0), getattr(os2, "ulCodePageRange2", 0)),
@@ -156,12 +177,13 @@ def _read_facts(cached: Path) -> _FontFacts | None:
 
     try:
         stored = json.loads(cached.read_text(encoding="utf-8"))
-        codes = stored["codes"]
-        # checked with C-level calls: a face maps thousands of code points, and a DOCX build reads every house face
-        if not isinstance(codes, list) or not set(map(type, codes)) <= {int}:
+        runs = stored["runs"]
+        # checked with C-level calls: a DOCX build reads every house face
+        if not isinstance(runs, list) or len(runs) % 2 or not set(map(type, runs)) <= {int} \
+                or any(first > last for first, last in zip(runs[0::2], runs[1::2])):
             return None
         return _FontFacts(family=str(stored["family"]), bold=stored["bold"] is True, italic=stored["italic"] is True,
-                          codes=frozenset(codes), panose=str(stored["panose"]),
+                          runs=tuple(runs), panose=str(stored["panose"]),
                           ranges=tuple(int(value) for value in stored["ranges"]),
                           code_pages=tuple(int(value) for value in stored["code_pages"]),
                           serif=stored["serif"] is True)
@@ -176,7 +198,7 @@ def _write_facts(cached: Path, facts: _FontFacts) -> None:
     from ..outputcache import write_best_effort
 
     data = json.dumps({"family": facts.family, "bold": facts.bold, "italic": facts.italic,
-                       "codes": sorted(facts.codes), "panose": facts.panose, "ranges": list(facts.ranges),
+                       "runs": list(facts.runs), "panose": facts.panose, "ranges": list(facts.ranges),
                        "code_pages": list(facts.code_pages), "serif": facts.serif}).encode("utf-8")
     write_best_effort(cached, data)
 

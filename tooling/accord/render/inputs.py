@@ -15,13 +15,14 @@ import importlib.util
 import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from .. import __version__
 from ..fsutil import read_repo_bytes, refuse_links_under, write_atomic
-from ..outputcache import remember_sha256
+from ..outputcache import StatMemo, remember_sha256
 from ..history import status
 
 STAMP_FILE = ".accord-stamp.json"
@@ -32,8 +33,10 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
 
 
-def _hash_tree(digest, root: Path, skip: tuple[str, ...] = (), *, refuse_links: bool = True) -> None:
-    """Feed every file under root (relative path and bytes, sorted) into digest.
+def _hash_tree(digest, root: Path, skip: tuple[str, ...] = (), *, refuse_links: bool = True,
+               memo: StatMemo | None = None) -> None:
+    """Feed every file under root (relative path and bytes, sorted) into digest; with a memo, a file
+    hashed before with the same stat is not read again.
 
     A symbolic link is refused (LinkRefused names it): a template or registry file read
     through one could carry /etc/passwd into a document. In a statement folder
@@ -54,7 +57,13 @@ def _hash_tree(digest, root: Path, skip: tuple[str, ...] = (), *, refuse_links: 
                 digest.update(b"\0link\0" + os.fsencode(os.readlink(path)))
                 continue
             before = os.stat(path)
-            digest.update(remember_sha256(path, read_repo_bytes(path), before))
+            known = memo.get(path, before) if memo is not None else None
+            if known is None:
+                read_at = time.time_ns()
+                known = remember_sha256(path, read_repo_bytes(path), before)
+                if memo is not None:
+                    memo.put(path, before, known, read_at)
+            digest.update(known)
 
 
 def _tool_fingerprint() -> bytes:
@@ -85,12 +94,16 @@ class RepoInputs:
     root: Path
 
     @cached_property
+    def memo(self) -> StatMemo:
+        return StatMemo(self.root)
+
+    @cached_property
     def shared_digest(self) -> bytes:
         digest = hashlib.sha256(_tool_fingerprint())
         settings = self.root / "accord.yaml"
         digest.update(read_repo_bytes(settings) if os.path.lexists(settings) else b"\0no settings\0")
-        _hash_tree(digest, self.root / "partners")
-        _hash_tree(digest, self.root / "templates", TEMPLATES_SKIP)
+        _hash_tree(digest, self.root / "partners", memo=self.memo)
+        _hash_tree(digest, self.root / "templates", TEMPLATES_SKIP, memo=self.memo)
         return digest.digest()
 
     @cached_property
@@ -121,9 +134,14 @@ class RepoInputs:
     def stamp(self, statement_id: str, statement_dir: Path) -> str:
         digest = hashlib.sha256(self.shared_digest)
         digest.update(statement_id.encode() + b"\0")
-        _hash_tree(digest, statement_dir, STATEMENT_SKIP, refuse_links=False)
+        _hash_tree(digest, statement_dir, STATEMENT_SKIP, refuse_links=False, memo=self.memo)
         digest.update(b"dirty" if self.is_dirty(statement_id, any_version=True) else b"clean")
         return digest.hexdigest()
+
+    def remember_hashes(self) -> None:
+        """Keep the hashes this run computed for the next (once per run: the memo is rewritten whole)."""
+        if "memo" in self.__dict__:
+            self.memo.save()
 
 
 # statement.LANG.md beside statement.md: a language version (accord/i18n/translations.py)

@@ -84,7 +84,9 @@ def build_statement(repo: Repo, statement_id: str, formats: tuple[str, ...] = FO
     from .document import load_document
 
     inputs = RepoInputs(repo.root)
-    stamp = stamp or inputs.stamp(statement_id, repo.statement_dir(statement_id))
+    if not stamp:
+        stamp = inputs.stamp(statement_id, repo.statement_dir(statement_id))
+        inputs.remember_hashes()
     languages = translation_languages(repo.statement_dir(statement_id))
     source_dirty = inputs.is_dirty(statement_id) if dirty is None else dirty
     documents: dict[str | None, Document] = {None: load_document(repo, statement_id, source_dirty)}
@@ -188,6 +190,7 @@ def build_statements(repo: Repo, ids: list[str], formats: tuple[str, ...], *, ou
             report(Outcome(statement_id, "unchanged", output_paths(target, statement_id, formats, languages)))
         else:
             pending.append((statement_id, stamp, inputs.is_dirty(statement_id)))
+    inputs.remember_hashes()
     if not pending:
         return outcomes
     from ..pandoc import pandoc_path
