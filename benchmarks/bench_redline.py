@@ -258,7 +258,7 @@ def run_case(name: str, runs: int) -> list[str]:
 
 
 def in_process(name: str, runs: int) -> None:
-    """Seconds per stage inside one process, for information (pandoc's parse cache cleared each time)."""
+    """Seconds per stage inside one process, for information (the parse cache of pandoc's ASTs cleared each time)."""
     from accord.redline import blocks, render_docx, render_html, render_markdown, render_term
     from accord.redline.align import compare_documents
 
@@ -272,7 +272,7 @@ def in_process(name: str, runs: int) -> None:
         return value
 
     for _ in range(runs):
-        blocks._pandoc_json_bytes.cache_clear()
+        blocks.clear_read_cache()
         old_doc, new_doc = stage("read both versions (pandoc)", lambda: blocks.parse_many([(old, "T"), (new, "T")]))
         redline = stage("align blocks + word diff", lambda: compare_documents(old_doc, new_doc))
         stage("render term", lambda: render_term(redline))

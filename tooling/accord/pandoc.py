@@ -42,12 +42,27 @@ def run_pandoc(args: list[str], stdin: bytes | str | None = None, *, cwd: Path |
 
     A refusal by one of accord's filters raises FilterRefusal carrying the filter's own message.
     """
+    return _run([pandoc_path(), "--sandbox", *args], stdin, cwd=cwd, env=env, what=what)
+
+
+def run_pandoc_lua(program: str, stdin: bytes | str, *, env: dict[str, str] | None = None,
+                   what: str = "pandoc") -> bytes:
+    """Run a Lua program of accord's own with `pandoc lua -E -e` (LUA_INIT ignored; errors as run_pandoc's).
+
+    `pandoc lua` takes no --sandbox: the program must read nothing but its standard input
+    and parse with pandoc.read's sandbox (its fourth argument, a list of the files the
+    reader may see: an empty one). One process can then do the work of several pandoc
+    runs, each of which costs a start-up and a heap of its own."""
+    return _run([pandoc_path(), "lua", "-E", "-e", program], stdin, cwd=None, env=env, what=what)
+
+
+def _run(command: list[str], stdin: bytes | str | None, *, cwd: Path | None, env: dict[str, str] | None,
+         what: str) -> bytes:
     if isinstance(stdin, str):
         stdin = stdin.encode("utf-8")
     full_env = {**os.environ, **(env or {})}
     try:
-        result = subprocess.run([pandoc_path(), "--sandbox", *args], input=stdin, capture_output=True,
-                                cwd=cwd, env=full_env, check=False)
+        result = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd, env=full_env, check=False)
     except OSError as exc:
         raise BuildError(f"cannot run pandoc: {exc.strerror}") from None
     if result.returncode != 0:
