@@ -69,6 +69,16 @@ class StatementDiff:
     def new_label(self) -> str:
         return f"{self.statement_id}: {self.new.label}"
 
+    @cached_property
+    def labels(self):
+        """The paragraph labels of both versions on the redline's blocks (read once: a DOCX written
+        to a file asks for them twice, for its numbers and for the Renumbered line)."""
+        from ..labels import body_labels, redline_labels
+
+        return redline_labels(self.redline, body_labels(self.old.body, self.old.numbered_paragraphs),
+                              body_labels(self.new.body, self.new.numbered_paragraphs),
+                              self.old.numbered_paragraphs, self.new.numbered_paragraphs)
+
 
 def diff_statement(repo, statement_id: str, *, from_rev: str | None = None, to_rev: str | None = None,
                    since_endorsement: str | None = None, since_translation: str | None = None) -> StatementDiff:
@@ -331,8 +341,4 @@ def renumbered(diff: StatementDiff) -> list[str]:
 
 def diff_labels(diff: StatementDiff):
     """The paragraph labels of both versions on the redline's blocks (accord/labels.py)."""
-    from ..labels import body_labels, redline_labels
-
-    return redline_labels(diff.redline, body_labels(diff.old.body, diff.old.numbered_paragraphs),
-                          body_labels(diff.new.body, diff.new.numbered_paragraphs),
-                          diff.old.numbered_paragraphs, diff.new.numbered_paragraphs)
+    return diff.labels
