@@ -65,6 +65,17 @@ def test_the_line_reader_gives_the_parsers_tree_or_leaves_the_text_to_it(text, o
     if plain is not None:
         assert shape(plain) == parsed(text, offset)
     assert parsed(text, offset, load_yaml) == parsed(text, offset)
+    # without lines (the ledger's records): the same tree, or the same refusal, in plain dicts and lists
+    bare = load_plain_yaml(text, offset, lines=False)
+    assert bare == plain and (bare is None) == (plain is None)
+    assert bare is None or only_dicts_and_lists(bare)
+
+
+def only_dicts_and_lists(value) -> bool:
+    if isinstance(value, (dict, list)):
+        values = value.values() if isinstance(value, dict) else value
+        return type(value) in (dict, list) and all(only_dicts_and_lists(item) for item in values)
+    return True
 
 
 PLAIN = [

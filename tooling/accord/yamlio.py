@@ -164,131 +164,182 @@ def _implicit_value(value: str) -> Any:
     return value
 
 
-def load_plain_yaml(text: str, line_offset: int = 0) -> LineDict | None:
-    """What load_yaml(text, line_offset) gives, when text is a mapping in one of the plain shapes; else None."""
+def load_plain_yaml(text: str, line_offset: int = 0, *, lines: bool = True) -> Any:
+    """What load_yaml(text, line_offset) gives, when text is a mapping in one of the plain shapes; else None.
+
+    With lines=False the tree is made of plain dicts and lists, equal to the one with lines but cheaper to
+    make (the ledger reads thousands of records this way and reports nothing from them)."""
     if not plain_characters(text):
         return None
     try:
-        return _plain_tree(text, line_offset)
+        return _plain_tree(text, line_offset, lines)
     except NotPlain:
         return None
 
 
-def _line_dict(line: int) -> LineDict:
-    made = LineDict()
-    made.line = line
-    made.key_lines = {}
-    return made
+# What the reader makes of one line (files repeat most of theirs, records above all), by the line's text:
+# (kind, indent, key, value, item_indent), _SKIP for a blank line or a comment, _NOT_PLAIN for any other form.
+# A value is a scalar, _OPEN (a top-level key with nothing after it: its block follows, or it is null) or a
+# _Flow (a flow list's items, made a fresh list each time it is read).
+_LINES: dict[str, tuple[Any, ...]] = {}
+_SKIP: tuple[Any, ...] = ("skip",)
+_NOT_PLAIN: tuple[Any, ...] = ("not plain",)
+_TOP, _ITEM, _ITEM_KEY, _NESTED = range(4)  # `key: ...`, `- value`, `- key: value`, an indented `key: value`
+_OPEN = object()
 
 
-def _line_list(line: int) -> LineList:
-    made = LineList()
-    made.line = line
-    made.item_lines = []
-    return made
+class _Flow(tuple[Any, ...]):
+    """The items of a flow list on one line."""
 
 
-def _plain_tree(text: str, offset: int) -> LineDict | None:
-    root: LineDict | None = None
-    open_key: str | None = None  # the top-level key whose block (map or list) the indented lines belong to
-    block: Any = None
-    block_indent = item_indent = -1
-    for number, line in enumerate(text.split("\n"), 1 + offset):
-        line = line.rstrip(" ")
-        content = line.lstrip(" ")
-        if not content or content[0] == "#":
-            continue
-        indent = len(line) - len(content)
-        if indent == 0 and not content.startswith("- ") and content != "-":
-            match = _PLAIN_KEY.fullmatch(line)
-            if match is None:
-                raise NotPlain
-            key, value = match.groups()
-            _plain_key(key)
-            if root is None:
-                root = _line_dict(number)
-            elif key in root:
-                raise NotPlain
-            root.key_lines[key] = number
-            root[key] = _plain_value(value, number) if value else None
-            open_key, block = (None, None) if value else (key, None)
-            continue
-        if open_key is None or root is None:
+def _line_parts(line: str) -> tuple[Any, ...]:
+    try:
+        parts = _read_line(line)
+    except NotPlain:
+        parts = _NOT_PLAIN
+    if len(_LINES) >= 50_000:
+        _LINES.clear()
+    _LINES[line] = parts
+    return parts
+
+
+def _read_line(line: str) -> tuple[Any, ...]:
+    line = line.rstrip(" ")
+    content = line.lstrip(" ")
+    if not content or content[0] == "#":
+        return _SKIP
+    indent = len(line) - len(content)
+    if indent == 0 and not content.startswith("- "):
+        key, value = _key_value(content)
+        return _TOP, 0, key, _line_value(value) if value else _OPEN, -1
+    if content.startswith("- "):  # an item of a block list: a value, or the first key of a map
+        item_text = content[2:].lstrip(" ")
+        if _PLAIN_KEY.fullmatch(item_text) is None:
+            return _ITEM, indent, None, _line_value(item_text, flow=False), -1
+        key, value = _key_value(item_text)
+        if not value:
             raise NotPlain
-        if content.startswith("- "):  # an item of a block list: a value, or the first key of a map
-            if block is None:
-                block = root[open_key] = _line_list(number)
-                block_indent = indent
-            if not isinstance(block, LineList) or indent != block_indent:
-                raise NotPlain
-            item_text = content[2:].lstrip(" ")
-            item_indent = indent + len(content) - len(item_text)
-            match = _PLAIN_KEY.fullmatch(item_text)
-            if match is None:
-                item = _plain_value(item_text, number, flow=False)
-                item_indent = -1
-            else:
-                key, value = match.groups()
-                _plain_key(key)
-                if not value:
-                    raise NotPlain
-                item = _line_dict(number)
-                item.key_lines[key] = number
-                item[key] = _plain_value(value, number)
-            block.append(item)
-            block.item_lines.append(number)
-            continue
-        match = _PLAIN_KEY.fullmatch(content)
-        if match is None or not match.group(2):
-            raise NotPlain
-        key, value = match.groups()
-        _plain_key(key)
-        if block is None:
-            block = root[open_key] = _line_dict(number)
-            block_indent = indent
-        if isinstance(block, LineList) and block and indent == item_indent and isinstance(block[-1], LineDict):
-            target = block[-1]
-        elif isinstance(block, LineDict) and indent == block_indent:
-            target = block
-        else:
-            raise NotPlain
-        if key in target:
-            raise NotPlain
-        target.key_lines[key] = number
-        target[key] = _plain_value(value, number)
-    return root
+        return _ITEM_KEY, indent, key, _line_value(value), indent + len(content) - len(item_text)
+    key, value = _key_value(content)
+    if not value:
+        raise NotPlain
+    return _NESTED, indent, key, _line_value(value), -1
 
 
-_TEXT_KEYS: set[str] = set()
+def _key_value(text: str) -> tuple[str, str | None]:
+    """The key and the value's text of `key: value`; NotPlain unless the parser reads the key as text
+    (`true:` and `null:` are a bool and None to it)."""
+    match = _PLAIN_KEY.fullmatch(text)
+    if match is None or match.group(1) in _WORDS:
+        raise NotPlain
+    return match.group(1), match.group(2)
 
 
-def _plain_key(key: str) -> None:
-    """NotPlain unless the parser reads key as text (`true:` and `null:` are a bool and None to it)."""
-    if key not in _TEXT_KEYS:
-        if key in _WORDS:
-            raise NotPlain
-        _TEXT_KEYS.add(key)
-
-
-def _plain_value(text: str, line: int, flow: bool = True) -> Any:
+def _line_value(text: str, flow: bool = True) -> Any:
     """A value on one line: a plain scalar, or (where flow) a flow list of plain words."""
     if text[0] == "[":
         if not flow or text[-1] != "]":
             raise NotPlain
-        items = _line_list(line)
+        words = []
         inner = text[1:-1]
         if inner:
             for word in inner.split(","):
                 word = word.strip(" ")
                 if not word or _FLOW_REFUSED.search(word):
                     raise NotPlain
-                items.append(plain_scalar(word))
-                items.item_lines.append(line)
-        return items
+                words.append(plain_scalar(word))
+        return _Flow(words)
     value = plain_scalar(text)
     if isinstance(value, (list, dict)):  # {} (and [] where no flow list may be) are left to the parser
         raise NotPlain
     return value
+
+
+def _new_dict(line: int, lines: bool) -> dict[Any, Any]:
+    if not lines:
+        return {}
+    made = LineDict()
+    made.line = line
+    made.key_lines = {}
+    return made
+
+
+def _new_list(line: int, lines: bool, items: Any = ()) -> list[Any]:
+    if not lines:
+        return list(items)
+    made = LineList(items)
+    made.line = line
+    made.item_lines = [line] * len(made)
+    return made
+
+
+def _plain_tree(text: str, offset: int, lines: bool) -> Any:
+    root: Any = None
+    open_key: str | None = None  # the top-level key whose block (map or list) the indented lines belong to
+    block: Any = None
+    block_indent = item_indent = -1
+    number = offset
+    for line in text.split("\n"):
+        number += 1
+        parts = _LINES.get(line) or _line_parts(line)
+        if parts is _SKIP:
+            continue
+        if parts is _NOT_PLAIN:
+            raise NotPlain
+        kind, indent, key, value, key_indent = parts
+        if value.__class__ is _Flow:
+            value = _new_list(number, lines, value)
+        if kind == _TOP:
+            if root is None:
+                root = _new_dict(number, lines)
+            elif key in root:
+                raise NotPlain
+            if lines:
+                root.key_lines[key] = number
+            if value is _OPEN:
+                root[key] = None
+                open_key = key
+            else:
+                root[key] = value
+                open_key = None
+            block = None
+            continue
+        if open_key is None:
+            raise NotPlain
+        if kind != _NESTED:
+            if block is None:
+                block = root[open_key] = _new_list(number, lines)
+                block_indent = indent
+            if isinstance(block, dict) or indent != block_indent:  # a map, not a list, is open
+                raise NotPlain
+            if kind == _ITEM_KEY:
+                item: Any = _new_dict(number, lines)
+                if lines:
+                    item.key_lines[key] = number
+                item[key] = value
+                item_indent = key_indent
+            else:
+                item, item_indent = value, -1
+            block.append(item)
+            if lines:
+                block.item_lines.append(number)
+            continue
+        if block is None:
+            block = root[open_key] = _new_dict(number, lines)
+            block_indent = indent
+        target: Any
+        if isinstance(block, list) and block and indent == item_indent and isinstance(block[-1], dict):
+            target = block[-1]
+        elif isinstance(block, dict) and indent == block_indent:
+            target = block
+        else:
+            raise NotPlain
+        if key in target:
+            raise NotPlain
+        if lines:
+            target.key_lines[key] = number
+        target[key] = value
+    return root
 
 
 def shift_lines(value: Any, offset: int) -> None:

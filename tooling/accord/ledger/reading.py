@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -13,8 +12,7 @@ from typing import TypeVar
 
 from ..errors import LedgerError, Problem
 from ..fsutil import read_repo_bytes
-from ..yamlio import (MAX_FILE_BYTES, NotPlain, YAMLProblem, decode_text, load_yaml, plain_characters, plain_scalar,
-                      read_text_file)
+from ..yamlio import MAX_FILE_BYTES, YAMLProblem, decode_text, load_plain_yaml, load_yaml, read_text_file
 from ..schema import Schema, _convert
 from .positions import Position
 from .records import RECORD, Evidence, Record, Reservation
@@ -127,19 +125,13 @@ def read_records(repo, statement_id: str) -> tuple[dict[str, Record], list[Probl
 # -- the quick reader ---------------------------------------------------------------
 # `status` reads thousands of records per run, and a full YAML parse costs about 0.25 ms
 # each. Records accord writes have one plain shape (flat keys, one list of maps, one map),
-# which a line reader takes in a tenth of that. Anything else, and any record with a
-# problem, goes to the full reader, which also knows the lines to report.
-
-_KEY = r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?"
-_TOP_LINE = re.compile(_KEY)
-_ITEM_LINE = re.compile(r"( *)- " + _KEY)
-_NESTED_LINE = re.compile(r"( +)" + _KEY)
-
+# which yamlio's line reader takes in a tenth of that (as plain dicts: no lines to keep).
+# Anything else, and any record with a problem, goes to the full reader, which also knows
+# the lines to report.
 
 def _quick_record(data_bytes: bytes, text: str, path: Path | None, record_sha256: str | None = None) -> Record | None:
-    try:
-        data = _plain_yaml(text)
-    except NotPlain:
+    data = load_plain_yaml(text, lines=False)
+    if data is None:
         return None
     values = _valid_values(RECORD, data)
     if values is None:
@@ -247,95 +239,3 @@ def _plan(schema: Schema) -> tuple:
             frozenset(f.key for f in schema.fields if f.required))
 
 
-# -- the quick line reader ---------------------------------------------------------------
-
-_SKIP = ("skip",)
-_NOT_PLAIN = ("not plain",)
-_TOP, _ITEM, _NESTED = 0, 1, 2
-_OPEN = object()  # a top-level key with nothing after it: its block follows, or it is null
-
-
-def _plain_yaml(text: str) -> dict:
-    if not plain_characters(text):  # characters YAML refuses must reach the full reader, which reports them
-        raise NotPlain
-    root: dict = {}
-    open_key = None  # the top-level key whose block (list or map) the indented lines belong to
-    block_indent = item_indent = -1
-    for line in text.split("\n"):
-        parts = _LINES.get(line) or _line_parts(line)
-        if parts is _SKIP:
-            continue
-        if parts is _NOT_PLAIN:
-            raise NotPlain
-        kind, indent, key, value = parts
-        if value.__class__ is list or value.__class__ is dict:  # a fresh [] or {} each time: the caller may fill it
-            value = value.__class__()
-        if kind == _TOP:
-            if key in root:
-                raise NotPlain
-            if value is _OPEN:
-                root[key] = None
-                open_key = key
-            else:
-                root[key] = value
-                open_key = None
-            continue
-        if open_key is None:
-            raise NotPlain
-        block = root[open_key]
-        if kind == _ITEM:
-            if block is None:
-                root[open_key] = block = []
-                block_indent = indent
-            if not isinstance(block, list) or indent != block_indent:
-                raise NotPlain
-            block.append({key: value})
-            item_indent = indent + 2
-            continue
-        if block is None:
-            root[open_key] = block = {}
-            block_indent = indent
-        if isinstance(block, list) and block and indent == item_indent:
-            target = block[-1]
-        elif isinstance(block, dict) and indent == block_indent:
-            target = block
-        else:
-            raise NotPlain
-        if key in target:
-            raise NotPlain
-        target[key] = value
-    return root
-
-
-# a line's text -> what _line_parts makes of it (records repeat most of their lines): (kind, indent, key, the value
-# as the full reader reads it, or _OPEN), _SKIP for a blank line or a comment, _NOT_PLAIN for any other form
-_LINES: dict[str, tuple] = {}
-
-
-def _line_parts(line: str) -> tuple:
-    stripped = line.rstrip(" ")
-    parts: tuple
-    try:
-        if not stripped or stripped.lstrip(" ").startswith("#"):
-            parts = _SKIP
-        elif stripped[0] not in " -":
-            match = _TOP_LINE.fullmatch(stripped)
-            if match is None:
-                raise NotPlain
-            value = match.group(2)
-            parts = (_TOP, 0, match.group(1), plain_scalar(value) if value else _OPEN)
-        else:
-            match = _ITEM_LINE.fullmatch(stripped)
-            kind = _ITEM
-            if match is None:
-                match = _NESTED_LINE.fullmatch(stripped)
-                kind = _NESTED
-            if match is None or not match.group(3):
-                raise NotPlain
-            parts = (kind, len(match.group(1)), match.group(2), plain_scalar(match.group(3)))
-    except NotPlain:
-        parts = _NOT_PLAIN
-    if len(_LINES) >= 50_000:
-        _LINES.clear()
-    _LINES[line] = parts
-    return parts
