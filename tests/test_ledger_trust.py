@@ -153,6 +153,8 @@ def test_rotating_a_key_keeps_old_signatures_good_and_new_records_use_the_new_ke
 
 
 def test_a_key_is_judged_by_its_validity_window_at_the_records_commit(repo, keys, monkeypatch):
+    # the registry's commits are dated too: a record is judged at the later of its commit and its registry's
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-30T10:00:00Z")
     make_key(keys, "unicef")
     register(repo, "unicef", keys / "unicef")
     set_key(repo, "unicef", keys / "unicef", "    valid-before: 2026-12-01\n")
