@@ -70,7 +70,9 @@ def test_the_commit_is_the_one_plumbing_makes_in_five_git_processes(repo, tmp_pa
     commit = history.commit_files(repo, parent, files, MESSAGE)
 
     assert commit == expected
-    assert calls == ["read-tree", "hash-object", "update-index", "write-tree", "commit-tree"]
+    assert [call for call in calls if call != "cat-file"] == [
+        "read-tree", "hash-object", "update-index", "write-tree", "commit-tree"]
+    assert calls.count("cat-file") <= 1  # the modes in the files' folders, read in one go (or by the session)
     listing = git(repo, "ls-tree", "-r", commit).splitlines()
     assert [line.split()[0] + " " + line.split("\t")[1] for line in listing] == [
         "100644 .gitattributes", "100644 a/b/deep.txt", "100644 a/b/new.txt", "100644 fresh/folder/file.txt",

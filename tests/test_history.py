@@ -30,12 +30,21 @@ def small(tmp_path) -> Path:
     return root
 
 
+@pytest.fixture(params=["persistent", "one process each"])
+def reads(request, monkeypatch):
+    """Objects read through the persistent session, or each lookup by a plain `cat-file --batch` of its own
+    (what a command asking only a few gets): both must give the same answers."""
+    monkeypatch.setattr(history, "_FEW_LOOKUPS", 0 if request.param == "persistent" else 10_000)
+    return request.param
+
+
 def commit_text(root: Path, text: str) -> str:
     write(root / "notes.txt", text)
     git(root, "commit", "-q", "-am", text.strip())
     return git(root, "rev-parse", "HEAD").strip()
 
 
+@pytest.mark.usefixtures("reads")
 def test_reads_in_one_process_follow_commits_made_meanwhile(small):
     first = history.head_commit(small)
     assert history.file_at(small, "HEAD", "notes.txt") == b"first\n"
@@ -48,6 +57,7 @@ def test_reads_in_one_process_follow_commits_made_meanwhile(small):
     assert history.commit_epoch(small, second) == int(git(small, "log", "-1", "--format=%ct").strip())
 
 
+@pytest.mark.usefixtures("reads")
 def test_a_repository_made_again_at_the_same_path_is_read_afresh(small, tmp_path):
     assert history.file_at(small, "HEAD", "notes.txt") == b"first\n"
     shutil.rmtree(small)
@@ -59,12 +69,30 @@ def test_a_repository_made_again_at_the_same_path_is_read_afresh(small, tmp_path
     assert history.file_at(small, "HEAD", "notes.txt") == b"another repository\n"
 
 
+def test_a_command_that_reads_a_few_objects_starts_no_persistent_process(small):
+    """`accord diff` reads five objects: five plain processes cost less than importing gitpython. The ninth
+    lookup opens the persistent session, and the two ways answer alike, a missing name and a tree included."""
+    history.close_sessions()
+    history._lookups_without_session.clear()
+    names = ["HEAD^{commit}", "HEAD:notes.txt", "HEAD:missing.txt", "HEAD^{tree}", "", "HEAD\nHEAD"]
+    plain = history._lookup(small, names[:4]) + history._lookup(small, names[4:])
+    for _ in range(6):
+        history.head_commit(small)
+    assert not history._SESSIONS
+    assert history._lookup(small, names[:4]) + history._lookup(small, names[4:]) == plain
+    assert history._SESSIONS
+    assert [answer and answer[1] for answer in plain] == ["commit", "blob", None, "tree", None, None]
+    assert plain[1][2] == b"first\n"
+    assert history._lookup(small, names * 2) == plain * 2  # more than a few names: the session
+
+
 def test_outside_git_there_is_no_head_and_no_file(tmp_path):
     assert history.head_commit(tmp_path) is None
     with pytest.raises(GitError, match="unknown revision 'HEAD'"):
         history.file_at(tmp_path, "HEAD", "notes.txt")
 
 
+@pytest.mark.usefixtures("reads")
 def test_a_name_with_a_newline_cannot_smuggle_a_second_request(small):
     """cat-file reads one name per line: 'x\\nHEAD:accord.yaml' must not be answered with accord.yaml."""
     with pytest.raises(GitError, match="does not exist at HEAD"):
@@ -76,6 +104,7 @@ def test_a_name_with_a_newline_cannot_smuggle_a_second_request(small):
     assert history.file_at(small, "HEAD", "notes.txt") == b"first\n"  # and the process still answers in step
 
 
+@pytest.mark.usefixtures("reads")
 def test_a_folder_is_not_a_file(small):
     write(small / "sub" / "a.txt", "a\n")
     git(small, "add", ".")
@@ -84,6 +113,7 @@ def test_a_folder_is_not_a_file(small):
         history.file_at(small, "HEAD", "sub")
 
 
+@pytest.mark.usefixtures("reads")
 def test_a_forked_child_reads_with_its_own_process_and_leaves_the_parents_alone(small):
     head = history.head_commit(small)
     child = os.fork()

@@ -2,7 +2,9 @@
 
 Reads of objects (a file at a revision, many blobs at once, what a revision names) go
 through one long-lived `git cat-file --batch` per repository, which gitpython keeps
-open: a thousand questions cost one process, not a thousand. Walks (`git log`),
+open: a thousand questions cost one process, not a thousand. A command that asks only
+a few (a diff: HEAD and one text) gets them from one plain `cat-file --batch` instead,
+the same answers read by the same parser. Walks (`git log`),
 `git status` and the commands that write (update-index, commit-tree, update-ref) run
 as processes of their own (gitpython is imported only to read objects), always with
 `-C root` and the environment guards below. Nothing else in accord starts git.
@@ -10,6 +12,7 @@ as processes of their own (gitpython is imported only to read objects), always w
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -176,6 +179,11 @@ def close_sessions() -> None:
             _SESSIONS.popitem()[1].close()
 
 
+def _git_executable() -> str:
+    """The git gitpython would run: GIT_PYTHON_GIT_EXECUTABLE where set, else `git` on the PATH."""
+    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+
+
 def git(root: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
         check: bool = True) -> GitResult:
     """Run one git command in root, with the environment gitpython gives its commands; GitError with git's
@@ -185,7 +193,7 @@ def git(root: Path, *args: str, input: bytes | None = None, env: dict[str, str] 
     `git version` twice, which a DOCX build (one `git status`, one `git log`) paid for nothing. gitpython
     stays the reader of objects (read_objects), where its persistent cat-file saves a process per object.
     """
-    command = [os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git", "-C", str(root), *args]
+    command = [_git_executable(), "-C", str(root), *args]
     environment = {**os.environ, "LANGUAGE": "C", **ENV_GUARDS, **(env or {})}
     try:
         process = subprocess.run(command, input=input, stdin=None if input is not None else subprocess.DEVNULL,
@@ -208,14 +216,50 @@ def read_objects(root: Path, names: list[str], env: dict[str, str] | None = None
     if _git_dir_identity(Path(root)) is None:
         return {}
     wanted = list(dict.fromkeys(names))
-    answers = _session(root, env).objects(wanted)
+    answers = _lookup(root, wanted, env)
     return {name: (answer[1], answer[2]) for name, answer in zip(wanted, answers) if answer is not None}
 
 
 def _object_id(root: Path, name: str) -> str | None:
     """The id of the object a name (`HEAD^{commit}`, `<rev>:<path>`) resolves to, or None."""
-    answer = _session(root).objects([name])[0] if _git_dir_identity(Path(root)) is not None else None
+    answer = _lookup(root, [name])[0] if _git_dir_identity(Path(root)) is not None else None
     return answer[0] if answer is not None else None
+
+
+# A repository's first few lookups, while it has no session, each run one plain `git cat-file --batch`:
+# `accord diff` makes five (HEAD three times, two texts), and gitpython's import (about 90 ms of CPU and two
+# `git version` runs) would cost more than those processes (2-3 ms each). A larger lookup, or the ninth,
+# opens the session, which serves the repository from then on.
+_FEW_OBJECTS = 4
+_FEW_LOOKUPS = 8
+_lookups_without_session: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+
+
+def _lookup(root: Path, names: list[str], env: dict[str, str] | None = None) -> list[tuple[str, str, bytes] | None]:
+    """(object id, type, bytes) of each name, None where git finds none: _Session.objects' answers."""
+    key = (os.path.abspath(root), tuple(sorted((env or {}).items())))
+    with _SESSIONS_LOCK:
+        few = key not in _SESSIONS and len(names) <= _FEW_OBJECTS
+        if few:
+            done = _lookups_without_session.get(key, 0)
+            few = done < _FEW_LOOKUPS
+            _lookups_without_session[key] = done + 1
+    return _objects_once(root, names, env) if few else _session(root, env).objects(names)
+
+
+def _objects_once(root: Path, names: list[str], env: dict[str, str] | None) -> list[tuple[str, str, bytes] | None]:
+    """The answers of one `git cat-file --batch` process to these names."""
+    asked = [name for name in names if name and "\n" not in name]  # a newline would split one request in two
+    if not asked:
+        return [None] * len(names)
+    result = git(root, "cat-file", "--batch", input=b"".join(name.encode("utf-8", "surrogateescape") + b"\n"
+                                                            for name in asked), env=env)
+    output = io.BytesIO(result.stdout)
+    try:
+        answers = {at: _Session._answer(output) for at, name in enumerate(names) if name and "\n" not in name}
+    except ValueError:
+        raise GitError(f"git cat-file failed in {root}: its output ended early") from None
+    return [answers.get(at) for at in range(len(names))]
 
 
 def git_text(root: Path, *args: str) -> str:
@@ -508,7 +552,7 @@ def _git_into_file(root: Path, *args: str, stdin: IO[bytes] | None = None,
     gives its commands."""
     import tempfile
 
-    command = [_session(root).command.GIT_PYTHON_GIT_EXECUTABLE or "git", "-C", str(root), *args]
+    command = [_git_executable(), "-C", str(root), *args]
     environment = {**os.environ, "LANGUAGE": "C", **ENV_GUARDS, **(env or {})}
     output = tempfile.TemporaryFile()
     try:
@@ -732,7 +776,7 @@ def _file_modes(root: Path, revision: str, relpaths: list[str]) -> dict[str, str
     if any("\n" in name for name in names):
         return {relpath: _file_mode(root, revision, relpath) for relpath in relpaths}
     entries = {}
-    for folder, tree in zip(dict.fromkeys(folders.values()), _session(root).objects(names)):
+    for folder, tree in zip(dict.fromkeys(folders.values()), _lookup(root, names)):
         entries[folder] = _tree_modes(tree[2], len(tree[0]) // 2) if tree is not None and tree[1] == "tree" else {}
     modes = {}
     for relpath, folder in folders.items():
