@@ -137,10 +137,14 @@ def _git_dir_identity(root: Path) -> tuple[int, int, int] | None:
     return stat.st_dev, stat.st_ino, stat.st_ctime_ns
 
 
+def _session_key(root: Path, env: dict[str, str] | None) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return os.path.abspath(root), tuple(sorted((env or {}).items()))
+
+
 def _session(root: Path, env: dict[str, str] | None = None) -> _Session:
     """The session for root (and these extra environment variables), made on first use."""
     environment = dict(env or {})
-    key = (os.path.abspath(root), tuple(sorted(environment.items())))
+    key = _session_key(root, environment)
     identity = _git_dir_identity(Path(key[0]))
     with _SESSIONS_LOCK:
         session = _SESSIONS.get(key)
@@ -237,7 +241,7 @@ _lookups_without_session: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {
 
 def _lookup(root: Path, names: list[str], env: dict[str, str] | None = None) -> list[tuple[str, str, bytes] | None]:
     """(object id, type, bytes) of each name, None where git finds none: _Session.objects' answers."""
-    key = (os.path.abspath(root), tuple(sorted((env or {}).items())))
+    key = _session_key(root, env)
     with _SESSIONS_LOCK:
         few = key not in _SESSIONS and len(names) <= _FEW_OBJECTS
         if few:
@@ -249,17 +253,19 @@ def _lookup(root: Path, names: list[str], env: dict[str, str] | None = None) -> 
 
 def _objects_once(root: Path, names: list[str], env: dict[str, str] | None) -> list[tuple[str, str, bytes] | None]:
     """The answers of one `git cat-file --batch` process to these names."""
-    asked = [name for name in names if name and "\n" not in name]  # a newline would split one request in two
+    found: list[tuple[str, str, bytes] | None] = [None] * len(names)
+    asked = [at for at, name in enumerate(names) if name and "\n" not in name]  # a newline: two requests
     if not asked:
-        return [None] * len(names)
-    result = git(root, "cat-file", "--batch", input=b"".join(name.encode("utf-8", "surrogateescape") + b"\n"
-                                                            for name in asked), env=env)
+        return found
+    result = git(root, "cat-file", "--batch", input=b"".join(names[at].encode("utf-8", "surrogateescape") + b"\n"
+                                                            for at in asked), env=env)
     output = io.BytesIO(result.stdout)
     try:
-        answers = {at: _Session._answer(output) for at, name in enumerate(names) if name and "\n" not in name}
+        for at in asked:
+            found[at] = _Session._answer(output)
     except ValueError:
         raise GitError(f"git cat-file failed in {root}: its output ended early") from None
-    return [answers.get(at) for at in range(len(names))]
+    return found
 
 
 def git_text(root: Path, *args: str) -> str:

@@ -225,18 +225,13 @@ def tokens_text_words(tokens: Iterable[Token]) -> list[str]:
 
 def parse_markdown(body: str, title: str = "") -> Document:
     """Read a Markdown body (and a plain-text title) into a Document, with pandoc."""
-    ast = _pandoc_json(body)
-    return document_from_ast(ast, title)
+    return parse_many([(body, title)])[0]
 
 
 def parse_many(versions: Sequence[tuple[str, str]]) -> list[Document]:
     """Parse several (body, title) pairs, read by one pandoc process."""
     datas = _pandoc_json_many([body for body, _ in versions])
     return [document_from_ast(json.loads(data), title) for data, (_, title) in zip(datas, versions)]
-
-
-def _pandoc_json(body: str) -> dict:
-    return json.loads(_pandoc_json_many([body])[0])
 
 
 # pandoc's AST of recent bodies, kept as bytes (a tenth of the parsed size): the same versions

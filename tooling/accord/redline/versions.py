@@ -301,7 +301,7 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
 
     if fmt == "term":
         text = render_term(diff.redline, color=color, old_label=diff.old_label, new_label=diff.new_label,
-                           labels=diff_labels(diff))
+                           labels=diff.labels)
         moves = renumbered(diff)
         if moves:  # after the counts line: what the changes do to the paragraph numbers
             lines = text.split("\n")
@@ -312,7 +312,7 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
         return header + "\n\n" + render_markdown(diff.redline)
     if fmt == "html":
         return render_html(diff.redline, heading=diff.new.title, old_label=diff.old_label, new_label=diff.new_label,
-                           labels=diff_labels(diff))
+                           labels=diff.labels)
     if fmt == "docx":
         reference = repo.templates_dir / "reference.docx"
         properties = {
@@ -327,7 +327,7 @@ def render_statement_diff(repo, diff: StatementDiff, fmt: str, *, color: bool = 
         return render_docx(diff.redline, author=diff.new.author, date=diff.new.date_iso,
                            reference_doc=reference if reference.is_file() else None,
                            subtitle=f"Changes from {diff.old.label} to {diff.new.label}",
-                           properties=properties, epoch=diff.new.epoch, labels=diff_labels(diff),
+                           properties=properties, epoch=diff.new.epoch, labels=diff.labels,
                            font_dir=house_font_dir(repo.templates_dir, repo.settings.embed_fonts))
     raise UsageError(f"{{fmt}}: unknown format '{fmt}' (choose from {', '.join(FORMATS)})", inputs=["fmt"], value=fmt)
 
@@ -336,9 +336,4 @@ def renumbered(diff: StatementDiff) -> list[str]:
     """`paragraphs 7–13 are now 8–14` and the like: what the changes do to the labels."""
     from ..labels import renumbering
 
-    return renumbering(diff_labels(diff), diff.redline.ops)
-
-
-def diff_labels(diff: StatementDiff):
-    """The paragraph labels of both versions on the redline's blocks (accord/labels.py)."""
-    return diff.labels
+    return renumbering(diff.labels, diff.redline.ops)
